@@ -1,0 +1,427 @@
+//! The DevRev side of the wire: callback, state, artifact upload and initial domain mapping.
+//!
+//! Every call is retried on 5xx, transport errors and timeouts, with exponential backoff
+//! (airsync-protocol.md §5.4). Authorization follows §3.3: `Bearer` for the three artifact
+//! endpoints, the raw token everywhere else, nothing on the pre-signed upload URL.
+
+use std::time::Duration;
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+use url::Url;
+
+/// The SDK version whose wire behaviour this worker reproduces.
+pub const SDK_VERSION: &str = "1.20.0";
+
+/// A failed DevRev call. The message names the endpoint and never the token.
+#[derive(Debug, thiserror::Error)]
+pub enum DevRevError {
+    /// DevRev answered with a status that is not success.
+    #[error("DevRev {endpoint} answered HTTP {status}: {body}")]
+    Status {
+        /// Which call.
+        endpoint: &'static str,
+        /// The status.
+        status: u16,
+        /// The start of the body.
+        body: String,
+    },
+    /// The request did not complete.
+    #[error("DevRev {endpoint} could not be reached: {detail}")]
+    Transport {
+        /// Which call.
+        endpoint: &'static str,
+        /// What went wrong (URL stripped).
+        detail: String,
+    },
+    /// DevRev answered 2xx with a body this worker cannot use.
+    #[error("DevRev {endpoint} answered with an unusable body: {detail}")]
+    BadBody {
+        /// Which call.
+        endpoint: &'static str,
+        /// What was wrong.
+        detail: String,
+    },
+}
+
+/// How DevRev calls are retried.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    /// The first backoff; doubled on every retry.
+    pub base_delay: Duration,
+    /// Per-attempt timeout.
+    pub timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 5,
+            base_delay: Duration::from_secs(2),
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Where an artifact goes, as `upload-url` answered.
+#[derive(Debug, Clone)]
+pub struct UploadTarget {
+    /// The pre-signed URL.
+    pub upload_url: String,
+    /// The artifact id to report.
+    pub artifact_id: String,
+    /// Form fields to send before the file, in order.
+    pub form_data: Vec<(String, String)>,
+}
+
+/// One handle on the DevRev endpoints of one invocation (cheap to clone).
+#[derive(Clone)]
+pub struct DevRevClient {
+    http: reqwest::Client,
+    token: SecretString,
+    endpoint: Option<Url>,
+    retry: RetryPolicy,
+    /// `event_context.snap_in_slug`.
+    pub client_platform: String,
+    /// `event_context.snap_in_version_id`.
+    pub client_id: String,
+}
+
+// encodeURIComponent keeps A-Z a-z 0-9 - _ . ! ~ * ' ( ); axios then restores : $ , and turns
+// %20 into +.
+const AXIOS_QUERY: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b':')
+    .remove(b'$')
+    .remove(b',');
+
+/// Encodes query pairs the way axios does (airsync-protocol.md §3.2).
+pub fn axios_query(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                utf8_percent_encode(k, AXIOS_QUERY),
+                utf8_percent_encode(v, AXIOS_QUERY).to_string().replace("%20", "+")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+impl DevRevClient {
+    /// Builds a client for one invocation.
+    pub fn new(
+        token: SecretString,
+        endpoint: Option<Url>,
+        retry: RetryPolicy,
+        client_platform: String,
+        client_id: String,
+    ) -> Result<Self, DevRevError> {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("okta-airsync/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| DevRevError::Transport {
+                endpoint: "client",
+                detail: e.without_url().to_string(),
+            })?;
+        Ok(DevRevClient {
+            http,
+            token,
+            endpoint,
+            retry,
+            client_platform,
+            client_id,
+        })
+    }
+
+    fn endpoint_url(&self, name: &'static str, path: &str, query: &str) -> Result<String, DevRevError> {
+        let base = self.endpoint.as_ref().ok_or(DevRevError::BadBody {
+            endpoint: name,
+            detail: "the event has no execution_metadata.devrev_endpoint".into(),
+        })?;
+        let mut s = base.as_str().trim_end_matches('/').to_string();
+        s.push_str(path);
+        if !query.is_empty() {
+            s.push('?');
+            s.push_str(query);
+        }
+        Ok(s)
+    }
+
+    async fn send(
+        &self,
+        endpoint: &'static str,
+        build: impl Fn() -> RequestBuilder,
+    ) -> Result<reqwest::Response, DevRevError> {
+        let mut attempt = 0;
+        loop {
+            let res = build().timeout(self.retry.timeout).send().await;
+            let retryable = match &res {
+                Ok(r) => r.status().is_server_error(),
+                Err(_) => true,
+            };
+            if !retryable || attempt >= self.retry.max_retries {
+                return match res {
+                    Ok(r) if r.status().is_success() => Ok(r),
+                    Ok(r) => {
+                        let status = r.status().as_u16();
+                        let body = r.text().await.unwrap_or_default();
+                        Err(DevRevError::Status {
+                            endpoint,
+                            status,
+                            body: body.chars().take(300).collect(),
+                        })
+                    }
+                    Err(e) => Err(DevRevError::Transport {
+                        endpoint,
+                        detail: e.without_url().to_string(),
+                    }),
+                };
+            }
+            let delay = self.retry.base_delay * 2u32.saturating_pow(attempt);
+            tracing::warn!(endpoint, attempt = attempt + 1, delay_ms = delay.as_millis() as u64, "retrying DevRev call");
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    /// POSTs the reply to `callback_url` with the SDK's headers.
+    pub async fn emit(&self, callback_url: &Url, body: &Value) -> Result<(), DevRevError> {
+        let bytes = serde_json::to_vec(body).map_err(|e| DevRevError::BadBody {
+            endpoint: "callback",
+            detail: e.to_string(),
+        })?;
+        self.send("callback", || {
+            self.http
+                .post(callback_url.clone())
+                .header("Accept", "application/json, text/plain, */*")
+                .header("Content-Type", "application/json")
+                .header("Authorization", self.token.expose_secret())
+                .header("X-DevRev-Client-Platform", &self.client_platform)
+                .header("X-DevRev-Client-Id", &self.client_id)
+                .header("X-DevRev-Client-Version", SDK_VERSION)
+                .body(bytes.clone())
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// Reads the state; `Ok(None)` when DevRev has none yet (404).
+    pub async fn state_get(
+        &self,
+        worker_data_url: &str,
+        sync_unit: &str,
+        request_id: &str,
+    ) -> Result<Option<String>, DevRevError> {
+        let url = format!(
+            "{worker_data_url}.get?{}",
+            axios_query(&[("sync_unit", sync_unit), ("request_id", request_id)])
+        );
+        let res = self
+            .send("state get", || {
+                self.http
+                    .get(&url)
+                    .header("Accept", "application/json, text/plain, */*")
+                    .header("Authorization", self.token.expose_secret())
+            })
+            .await;
+        let resp = match res {
+            Err(DevRevError::Status { status: 404, .. }) => return Ok(None),
+            other => other?,
+        };
+        let body: Value = resp.json().await.map_err(|e| DevRevError::BadBody {
+            endpoint: "state get",
+            detail: format!("not JSON ({})", e.without_url()),
+        })?;
+        match body.get("state").and_then(Value::as_str) {
+            Some(s) if !s.is_empty() => Ok(Some(s.to_string())),
+            _ => Err(DevRevError::BadBody {
+                endpoint: "state get",
+                detail: "no `state` string in the response".into(),
+            }),
+        }
+    }
+
+    /// Writes the whole state as a JSON string.
+    pub async fn state_update(
+        &self,
+        worker_data_url: &str,
+        sync_unit: &str,
+        request_id: &str,
+        state_json: &str,
+    ) -> Result<(), DevRevError> {
+        let url = format!(
+            "{worker_data_url}.update?{}",
+            axios_query(&[("sync_unit", sync_unit), ("request_id", request_id)])
+        );
+        let body = serde_json::json!({ "state": state_json });
+        self.send("state update", || {
+            self.http
+                .post(&url)
+                .header("Accept", "application/json, text/plain, */*")
+                .header("Authorization", self.token.expose_secret())
+                .json(&body)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// Asks for an upload target for one artifact.
+    pub async fn upload_url(
+        &self,
+        request_id: &str,
+        file_name: &str,
+        file_type: &str,
+    ) -> Result<UploadTarget, DevRevError> {
+        const EP: &str = "artifacts.upload-url";
+        let url = self.endpoint_url(
+            EP,
+            "/internal/airdrop.artifacts.upload-url",
+            &axios_query(&[
+                ("request_id", request_id),
+                ("file_type", file_type),
+                ("file_name", file_name),
+            ]),
+        )?;
+        let resp = self
+            .send(EP, || {
+                self.http
+                    .get(&url)
+                    .header("Accept", "application/json, text/plain, */*")
+                    .bearer_auth(self.token.expose_secret())
+            })
+            .await?;
+        let body: Value = resp.json().await.map_err(|e| DevRevError::BadBody {
+            endpoint: EP,
+            detail: e.without_url().to_string(),
+        })?;
+        let get = |k: &str| {
+            body.get(k)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| DevRevError::BadBody {
+                    endpoint: EP,
+                    detail: format!("missing `{k}`"),
+                })
+        };
+        Ok(UploadTarget {
+            upload_url: get("upload_url")?,
+            artifact_id: get("artifact_id")?,
+            form_data: form_pairs(body.get("form_data")),
+        })
+    }
+
+    /// Sends the file to the pre-signed URL as multipart, file part last.
+    pub async fn upload(&self, target: &UploadTarget, bytes: Vec<u8>) -> Result<(), DevRevError> {
+        self.send("artifact upload", || {
+            let mut form = reqwest::multipart::Form::new();
+            for (k, v) in &target.form_data {
+                form = form.text(k.clone(), v.clone());
+            }
+            let part = reqwest::multipart::Part::bytes(bytes.clone())
+                .mime_str("application/octet-stream")
+                .expect("static mime type parses");
+            form = form.part("file", part);
+            self.http.request(Method::POST, &target.upload_url).multipart(form)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// Confirms an uploaded artifact.
+    pub async fn confirm(&self, request_id: &str, artifact_id: &str) -> Result<(), DevRevError> {
+        const EP: &str = "artifacts.confirm-upload";
+        let url = self.endpoint_url(EP, "/internal/airdrop.artifacts.confirm-upload", "")?;
+        let body = serde_json::json!({"request_id": request_id, "artifact_id": artifact_id});
+        self.send(EP, || {
+            self.http
+                .post(&url)
+                .header("Accept", "application/json, text/plain, */*")
+                .bearer_auth(self.token.expose_secret())
+                .json(&body)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// Installs the initial domain mapping (airsync-protocol.md §6.3).
+    pub async fn install_idm(&self, snap_in_id: &str, idm: &Value) -> Result<(), DevRevError> {
+        const EP: &str = "snap-ins.get";
+        let url = self.endpoint_url(EP, "/internal/snap-ins.get", &axios_query(&[("id", snap_in_id)]))?;
+        let resp = self
+            .send(EP, || {
+                self.http
+                    .get(&url)
+                    .header("Accept", "application/json, text/plain, */*")
+                    .header("Authorization", self.token.expose_secret())
+            })
+            .await?;
+        let body: Value = resp.json().await.map_err(|e| DevRevError::BadBody {
+            endpoint: EP,
+            detail: e.without_url().to_string(),
+        })?;
+        let import_slug = body.pointer("/snap_in/imports/0/name").and_then(Value::as_str);
+        let snap_in_slug = body.pointer("/snap_in/snap_in_version/slug").and_then(Value::as_str);
+        let (Some(import_slug), Some(snap_in_slug)) = (import_slug, snap_in_slug) else {
+            return Err(DevRevError::BadBody {
+                endpoint: EP,
+                detail: "missing snap_in.imports[0].name or snap_in.snap_in_version.slug".into(),
+            });
+        };
+        let mut install = serde_json::Map::new();
+        install.insert("external_system_type".into(), "ADaaS".into());
+        install.insert("import_slug".into(), import_slug.into());
+        install.insert("snap_in_slug".into(), snap_in_slug.into());
+        if let Some(extra) = idm.get("additional_mappings").and_then(Value::as_object) {
+            for (k, v) in extra {
+                install.insert(k.clone(), v.clone());
+            }
+        }
+        const INSTALL: &str = "initial-domain-mappings.install";
+        let url = self.endpoint_url(INSTALL, "/internal/airdrop.recipe.initial-domain-mappings.install", "")?;
+        let body = Value::Object(install);
+        self.send(INSTALL, || {
+            self.http
+                .post(&url)
+                .header("Accept", "application/json, text/plain, */*")
+                .header("Authorization", self.token.expose_secret())
+                .json(&body)
+        })
+        .await
+        .map(|_| ())
+    }
+}
+
+/// Reads `form_data` as a map or as a list of `{key, value}`.
+fn form_pairs(v: Option<&Value>) -> Vec<(String, String)> {
+    let as_text = |v: &Value| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+    match v {
+        Some(Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), as_text(v))).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|i| Some((i.get("key")?.as_str()?.to_string(), as_text(i.get("value")?))))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether a status is worth a retry (exposed for tests of the policy).
+pub fn is_retryable(status: StatusCode) -> bool {
+    status.is_server_error()
+}

@@ -1,0 +1,134 @@
+//! The one seam between the AirSync runtime and a source system.
+//!
+//! The runtime calls an [`Extractor`] for each phase and gives it a [`Sink`] for records and
+//! checkpoints. It never names a source entity; the extractor never sees DevRev HTTP.
+
+use std::future::Future;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// What the extractor needs to know about this invocation.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    /// `INITIAL`, `INCREMENTAL` (or anything else the platform sends).
+    pub mode: String,
+    /// True on START_EXTRACTING_DATA, false on CONTINUE.
+    pub is_start: bool,
+    /// `connection_data.org_id`.
+    pub org_id: String,
+    /// `connection_data.key` (secret).
+    pub connection_key: secrecy::SecretString,
+    /// `input_data.global_values`.
+    pub global_values: Map<String, Value>,
+    /// `event_context.extract_from` when the platform or the window resolution set one.
+    pub extract_from: Option<String>,
+    /// `lastSuccessfulSyncStarted` from the state ("" when none).
+    pub last_successful_sync_started: String,
+    /// `lastSyncStarted`: when this sync run started.
+    pub sync_started: String,
+    /// Cancelled at the soft deadline, on SIGTERM, or when the artifact list is nearly full.
+    pub stop: CancellationToken,
+    /// The soft deadline itself.
+    pub deadline: Instant,
+}
+
+impl Invocation {
+    /// Time left before the soft deadline.
+    pub fn time_left(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+}
+
+/// How a data phase invocation ended, from the extractor's side.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExtractOutcome {
+    /// Everything was extracted.
+    Done,
+    /// Stopped early (deadline, SIGTERM, size guard): call again.
+    Progress,
+    /// The source asked to wait this many seconds.
+    Delayed(u64),
+    /// The phase failed; the message says what and where.
+    Error(String),
+}
+
+/// A failure in the sync-unit or metadata phases.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct PhaseError(pub String);
+
+/// Messages the sink carries to the runtime's writer.
+#[derive(Debug)]
+pub enum SinkMsg {
+    /// Records of one item type, already normalized.
+    Records(String, Vec<Value>),
+    /// A checkpoint: set `key` in the connector state once everything sent before is uploaded.
+    Checkpoint(String, Value),
+}
+
+/// Where the extractor sends records and checkpoints (cheap to clone).
+#[derive(Clone)]
+pub struct Sink {
+    tx: mpsc::Sender<SinkMsg>,
+}
+
+/// The runtime's writer is gone (it failed); the extractor should stop.
+#[derive(Debug, thiserror::Error)]
+#[error("the artifact writer stopped; see the upload error")]
+pub struct SinkClosed;
+
+impl Sink {
+    /// Wraps a channel (the runtime creates it).
+    pub fn new(tx: mpsc::Sender<SinkMsg>) -> Self {
+        Sink { tx }
+    }
+
+    /// Sends normalized records of one item type.
+    pub async fn push(&self, item_type: &str, records: Vec<Value>) -> Result<(), SinkClosed> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        self.tx
+            .send(SinkMsg::Records(item_type.to_string(), records))
+            .await
+            .map_err(|_| SinkClosed)
+    }
+
+    /// Records a checkpoint that becomes durable once the records before it are uploaded.
+    pub async fn checkpoint(&self, key: &str, value: Value) -> Result<(), SinkClosed> {
+        self.tx
+            .send(SinkMsg::Checkpoint(key.to_string(), value))
+            .await
+            .map_err(|_| SinkClosed)
+    }
+}
+
+/// A source system, seen from the runtime.
+pub trait Extractor: Send + Sync + 'static {
+    /// The state key under which this extractor's section lives.
+    fn state_key(&self) -> &'static str;
+
+    /// The initial domain mapping to install when the snap-in version changes.
+    fn initial_domain_mapping(&self) -> Value;
+
+    /// Lists the external sync units.
+    fn external_sync_units(
+        &self,
+        inv: &Invocation,
+    ) -> impl Future<Output = Result<Vec<Value>, PhaseError>> + Send;
+
+    /// Builds the external domain metadata document.
+    fn metadata(&self, inv: &Invocation) -> impl Future<Output = Result<Value, PhaseError>> + Send;
+
+    /// Runs (or resumes) the data phase from `state`, the connector's committed section.
+    fn extract(
+        &self,
+        inv: &Invocation,
+        state: Value,
+        sink: Sink,
+    ) -> impl Future<Output = ExtractOutcome> + Send;
+}

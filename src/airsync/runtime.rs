@@ -1,0 +1,411 @@
+//! One invocation, end to end: parse, dispatch by phase, keep the deadline, save state, reply.
+//!
+//! Invariants: exactly one reply per event (never a second, different one); state is saved
+//! before the reply and only with checkpoints whose data is uploaded; a failure that still
+//! allows a reply becomes an `*_ERROR` naming what failed and where.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use serde_json::{json, Value};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use super::artifacts::iso_millis;
+use super::devrev::{DevRevClient, RetryPolicy};
+use super::event::{parse_event, parse_invocation, salvage_reply_target, AirdropEvent, EventError, EventType, ReplyType};
+use super::extractor::{ExtractOutcome, Extractor, Invocation, Sink};
+use super::reply::Reply;
+use super::state::WorkerState;
+use super::window;
+use super::writer::{self, StateTarget, WriterConfig, WriterResult};
+
+/// How the runtime behaves.
+#[derive(Clone)]
+pub struct RuntimeConfig {
+    /// Time after which the data phase stops at the next page boundary.
+    pub soft_deadline: Duration,
+    /// Retries toward DevRev.
+    pub devrev_retry: RetryPolicy,
+    /// Records per artifact.
+    pub batch_size: usize,
+    /// Artifact-list size (bytes) at which the invocation wraps up with PROGRESS.
+    pub artifact_list_soft_limit: usize,
+    /// Cancelled on SIGTERM.
+    pub shutdown: CancellationToken,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        RuntimeConfig {
+            soft_deadline: Duration::from_secs(600),
+            devrev_retry: RetryPolicy::default(),
+            batch_size: 2000,
+            artifact_list_soft_limit: 150_000,
+            shutdown: CancellationToken::new(),
+        }
+    }
+}
+
+/// What happened to one event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventReport {
+    /// The incoming type as sent.
+    pub event_type: String,
+    /// The reply that DevRev accepted, if any.
+    pub reply: Option<String>,
+    /// Why no reply could be sent, or the error reported.
+    pub error: Option<String>,
+}
+
+/// Handles one invocation (array or single event). `Err` only when nothing could be parsed.
+pub async fn run_invocation<E: Extractor>(
+    input: &[u8],
+    ex: &E,
+    cfg: &RuntimeConfig,
+) -> Result<Vec<EventReport>, EventError> {
+    let items = parse_invocation(input)?;
+    let mut out = Vec::new();
+    for raw in items {
+        let report = match parse_event(raw.clone()) {
+            Ok(ev) => {
+                let span = tracing::info_span!("event", event_type = %ev.event_type_name,
+                    sync_unit = %ev.ctx_str("sync_unit_id"), request_id = %ev.ctx_str("request_id"));
+                handle_event(ev, ex, cfg).instrument(span).await
+            }
+            Err(e) => reply_to_invalid(&raw, &e, cfg).await,
+        };
+        out.push(report);
+    }
+    Ok(out)
+}
+
+async fn reply_to_invalid(raw: &Value, err: &EventError, cfg: &RuntimeConfig) -> EventReport {
+    let name = raw.pointer("/payload/event_type").and_then(Value::as_str).unwrap_or("").to_string();
+    tracing::error!(error = %err, "invalid event");
+    let Some((url, token, et)) = salvage_reply_target(raw) else {
+        return EventReport { event_type: name, reply: None, error: Some(err.to_string()) };
+    };
+    let ctx = raw.pointer("/payload/event_context").and_then(Value::as_object).cloned().unwrap_or_default();
+    let str_of = |k: &str| ctx.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let client = match DevRevClient::new(token.into(), None, cfg.devrev_retry, str_of("snap_in_slug"), str_of("snap_in_version_id")) {
+        Ok(c) => c,
+        Err(e) => return EventReport { event_type: name, reply: None, error: Some(e.to_string()) },
+    };
+    let kind = et.error_reply();
+    let reply = Reply::error(kind, &format!("invalid event: {err}"), None);
+    match client.emit(&url, &reply.body(&ctx)).await {
+        Ok(()) => EventReport { event_type: name, reply: Some(kind.as_str().into()), error: Some(err.to_string()) },
+        Err(e) => EventReport { event_type: name, reply: None, error: Some(format!("{err}; and the ERROR reply failed: {e}")) },
+    }
+}
+
+struct Ctx<'a, E> {
+    ev: AirdropEvent,
+    ex: &'a E,
+    cfg: &'a RuntimeConfig,
+    client: DevRevClient,
+    stop: CancellationToken,
+    deadline: Instant,
+}
+
+/// Handles one parsed event and sends its one reply.
+pub async fn handle_event<E: Extractor>(ev: AirdropEvent, ex: &E, cfg: &RuntimeConfig) -> EventReport {
+    let deadline = Instant::now() + cfg.soft_deadline;
+    let stop = cfg.shutdown.child_token();
+    let timer = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep_until(deadline).await;
+            tracing::info!("soft deadline reached; stopping at the next page boundary");
+            stop.cancel();
+        })
+    };
+    let client = match DevRevClient::new(
+        ev.service_token.clone(),
+        ev.devrev_endpoint.clone(),
+        cfg.devrev_retry,
+        ev.ctx_str("snap_in_slug").to_string(),
+        ev.ctx_str("snap_in_version_id").to_string(),
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            return EventReport { event_type: ev.event_type_name, reply: None, error: Some(e.to_string()) }
+        }
+    };
+    let name = ev.event_type_name.clone();
+    let mut ctx = Ctx { ev, ex, cfg, client, stop, deadline };
+    let (reply, state_to_clear) = dispatch(&mut ctx).await;
+    timer.abort();
+    let error = reply.data.get("error").and_then(|e| e.get("message")).and_then(Value::as_str).map(str::to_string);
+    let body = reply.body(&ctx.ev.event_context);
+    match ctx.client.emit(&ctx.ev.callback_url, &body).await {
+        Ok(()) => {
+            tracing::info!(reply = reply.kind.as_str(), artifacts = reply.artifacts.as_ref().map_or(0, Vec::len), "reply sent");
+            if let Some(state) = state_to_clear {
+                // The artifacts are reported now: drop them from the carried-over list.
+                if let Err(e) = save_state(&ctx, &state).await {
+                    tracing::warn!(error = %e, "could not clear the reported artifacts from the state; the next invocation reports them again");
+                }
+            }
+            EventReport { event_type: name, reply: Some(reply.kind.as_str().into()), error }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "the reply could not be delivered");
+            EventReport { event_type: name, reply: None, error: Some(format!("reply not delivered: {e}")) }
+        }
+    }
+}
+
+async fn save_state<E>(ctx: &Ctx<'_, E>, state: &WorkerState) -> Result<(), super::devrev::DevRevError> {
+    let url = ctx.ev.worker_data_url.as_deref().unwrap_or("");
+    ctx.client
+        .state_update(url, ctx.ev.ctx_str("sync_unit_id"), ctx.ev.ctx_str("request_id_adaas"), &state.to_json())
+        .await
+}
+
+async fn dispatch<E: Extractor>(ctx: &mut Ctx<'_, E>) -> (Reply, Option<WorkerState>) {
+    let et = ctx.ev.event_type;
+    match et {
+        EventType::Unknown => {
+            tracing::warn!("unknown event type; answering UNKNOWN_EVENT_TYPE");
+            (Reply::bare(ReplyType::UnknownEventType), None)
+        }
+        EventType::DeleteExtractorState | EventType::DeleteExtractorAttachmentsState => {
+            (delete_state(ctx).await, None)
+        }
+        EventType::Loading(_) => (
+            Reply::error(et.error_reply(), "okta-airsync is a one-way connector: it never writes to Okta, so loading is not supported", None),
+            None,
+        ),
+        EventType::ExtractExternalSyncUnits => (sync_units(ctx).await, None),
+        _ => stateful(ctx).await,
+    }
+}
+
+async fn delete_state<E: Extractor>(ctx: &Ctx<'_, E>) -> Reply {
+    let done = if ctx.ev.event_type == EventType::DeleteExtractorState {
+        ReplyType::StateDeletionDone
+    } else {
+        ReplyType::AttachmentsStateDeletionDone
+    };
+    if ctx.ev.worker_data_url.is_some() {
+        let fresh = WorkerState::fresh(ctx.ex.state_key());
+        if let Err(e) = save_state(ctx, &fresh).await {
+            return Reply::error(ctx.ev.event_type.error_reply(), &format!("could not clear the connector state: {e}"), None);
+        }
+        tracing::info!("connector state cleared");
+    }
+    Reply::bare(done)
+}
+
+fn invocation<E>(ctx: &Ctx<'_, E>, state: &WorkerState) -> Invocation {
+    Invocation {
+        mode: ctx.ev.ctx_str("mode").to_string(),
+        is_start: ctx.ev.event_type == EventType::StartExtractingData,
+        org_id: ctx.ev.connection.org_id.clone(),
+        connection_key: ctx.ev.connection.key.clone(),
+        global_values: ctx.ev.global_values.clone(),
+        extract_from: Some(ctx.ev.ctx_str("extract_from").to_string()).filter(|s| !s.is_empty()),
+        last_successful_sync_started: state.get_str("lastSuccessfulSyncStarted").to_string(),
+        sync_started: state.get_str("lastSyncStarted").to_string(),
+        stop: ctx.stop.clone(),
+        deadline: ctx.deadline,
+    }
+}
+
+fn writer_cfg<E>(ctx: &Ctx<'_, E>, confirm: bool, batch_size: usize) -> WriterConfig {
+    WriterConfig {
+        batch_size,
+        artifact_list_soft_limit: ctx.cfg.artifact_list_soft_limit,
+        artifact_request_id: ctx.ev.ctx_str("request_id").to_string(),
+        confirm,
+    }
+}
+
+async fn sync_units<E: Extractor>(ctx: &Ctx<'_, E>) -> Reply {
+    let err = ReplyType::ExternalSyncUnitError;
+    let state = WorkerState::fresh(ctx.ex.state_key());
+    let units = match ctx.ex.external_sync_units(&invocation(ctx, &state)).await {
+        Ok(u) => u,
+        Err(e) => return Reply::error(err, &e.0, Some(Vec::new())),
+    };
+    let (tx, handle) = writer::spawn(ctx.client.clone(), writer_cfg(ctx, false, 25_000), state, ctx.ex.state_key(), None, ctx.stop.clone());
+    let sent = Sink::new(tx).push("external_sync_units", units).await;
+    let res = match handle.await {
+        Ok(r) => r,
+        Err(e) => return Reply::error(err, &format!("artifact writer crashed: {e}"), Some(Vec::new())),
+    };
+    match (res.error, sent) {
+        (Some(e), _) => Reply::error(err, &format!("uploading the external sync units failed: {e}"), Some(res.artifacts)),
+        (None, Err(e)) => Reply::error(err, &e.to_string(), Some(res.artifacts)),
+        (None, Ok(())) => Reply::with_artifacts(ReplyType::ExternalSyncUnitDone, res.artifacts),
+    }
+}
+
+async fn load_state<E: Extractor>(ctx: &Ctx<'_, E>) -> Result<WorkerState, String> {
+    let url = ctx.ev.worker_data_url.as_deref().unwrap_or("");
+    let got = ctx
+        .client
+        .state_get(url, ctx.ev.ctx_str("sync_unit_id"), ctx.ev.ctx_str("request_id_adaas"))
+        .await
+        .map_err(|e| format!("reading the worker state failed: {e}"))?;
+    match got {
+        Some(text) => WorkerState::parse(&text).map_err(|e| e.to_string()),
+        None => {
+            let fresh = WorkerState::fresh(ctx.ex.state_key());
+            save_state(ctx, &fresh).await.map_err(|e| format!("initialising the worker state failed: {e}"))?;
+            Ok(fresh)
+        }
+    }
+}
+
+async fn stateful<E: Extractor>(ctx: &mut Ctx<'_, E>) -> (Reply, Option<WorkerState>) {
+    let err = ctx.ev.event_type.error_reply();
+    let mut state = match load_state(ctx).await {
+        Ok(s) => s,
+        Err(e) => return (Reply::error(err, &e, None), None),
+    };
+    if state.get_str("snapInVersionId") != ctx.ev.snap_in_version_id {
+        let idm = ctx.ex.initial_domain_mapping();
+        if let Err(e) = ctx.client.install_idm(&ctx.ev.snap_in_id, &idm).await {
+            let msg = format!("Error while installing initial domain mapping. {e}");
+            return (Reply::error(err, &msg, None), None);
+        }
+        tracing::info!(snap_in_version_id = %ctx.ev.snap_in_version_id, "initial domain mapping installed");
+        state.set_str("snapInVersionId", &ctx.ev.snap_in_version_id.clone());
+    }
+    if let Err(e) = apply_window(ctx, &mut state) {
+        return (Reply::error(err, &format!("extraction time window: {e}"), None), None);
+    }
+    match ctx.ev.event_type {
+        EventType::ExtractMetadata => metadata(ctx, state).await,
+        EventType::StartExtractingData | EventType::ContinueExtractingData => data(ctx, state).await,
+        _ => attachments(ctx, state).await,
+    }
+}
+
+fn apply_window<E>(ctx: &mut Ctx<'_, E>, state: &mut WorkerState) -> Result<(), String> {
+    let now = Utc::now();
+    if ctx.ev.event_type == EventType::ExtractMetadata {
+        let ec = &ctx.ev.event_context;
+        if let Some(from) = window::resolve(ec.get("extraction_start_time"), state, now)? {
+            state.set_str("pendingWorkersOldest", &from);
+        }
+        if let Some(to) = window::resolve(ec.get("extraction_end_time"), state, now)? {
+            state.set_str("pendingWorkersNewest", &to);
+        }
+    }
+    for (pending, key) in [("pendingWorkersOldest", "extract_from"), ("pendingWorkersNewest", "extract_to")] {
+        let v = state.get_str(pending).to_string();
+        if !v.is_empty() {
+            ctx.ev.event_context.insert(key.into(), Value::String(v));
+        }
+    }
+    let from = ctx.ev.ctx_str("extract_from").to_string();
+    let to = ctx.ev.ctx_str("extract_to").to_string();
+    if !from.is_empty() && !to.is_empty() && from >= to {
+        return Err(format!("extract_from ({from}) is not before extract_to ({to})"));
+    }
+    Ok(())
+}
+
+async fn finish_writer(handle: tokio::task::JoinHandle<WriterResult>) -> Result<WriterResult, String> {
+    handle.await.map_err(|e| format!("artifact writer crashed: {e}"))
+}
+
+async fn metadata<E: Extractor>(ctx: &Ctx<'_, E>, state: WorkerState) -> (Reply, Option<WorkerState>) {
+    let err = ReplyType::MetadataError;
+    let doc = match ctx.ex.metadata(&invocation(ctx, &state)).await {
+        Ok(d) => d,
+        Err(e) => return (Reply::error(err, &e.0, Some(Vec::new())), None),
+    };
+    let (tx, handle) = writer::spawn(ctx.client.clone(), writer_cfg(ctx, true, ctx.cfg.batch_size), state, ctx.ex.state_key(), None, ctx.stop.clone());
+    let _ = Sink::new(tx).push("external_domain_metadata", vec![doc]).await;
+    let res = match finish_writer(handle).await {
+        Ok(r) => r,
+        Err(e) => return (Reply::error(err, &e, Some(Vec::new())), None),
+    };
+    conclude(ctx, res, ReplyType::MetadataDone, |e| format!("uploading the metadata failed: {e}")).await
+}
+
+/// Saves the state (with artifacts still listed as unreported) and builds the reply.
+async fn conclude<E: Extractor>(
+    ctx: &Ctx<'_, E>,
+    res: WriterResult,
+    ok: ReplyType,
+    describe: impl Fn(&super::devrev::DevRevError) -> String,
+) -> (Reply, Option<WorkerState>) {
+    let err = ctx.ev.event_type.error_reply();
+    let mut pre = res.state.clone();
+    pre.set_unreported_artifacts(res.artifacts.clone());
+    if let Err(e) = save_state(ctx, &pre).await {
+        return (Reply::error(err, &format!("saving the worker state failed: {e}"), Some(res.artifacts)), None);
+    }
+    if let Some(e) = &res.error {
+        return (Reply::error(err, &describe(e), Some(res.artifacts)), Some(res.state));
+    }
+    let mut reply = Reply::with_artifacts(ok, res.artifacts);
+    reply.last_upload = res.last_upload;
+    (reply, Some(res.state))
+}
+
+async fn data<E: Extractor>(ctx: &Ctx<'_, E>, mut state: WorkerState) -> (Reply, Option<WorkerState>) {
+    if ctx.ev.event_type == EventType::StartExtractingData && state.get_str("lastSyncStarted").is_empty() {
+        state.set_str("lastSyncStarted", &iso_millis(&Utc::now()));
+    }
+    let inv = invocation(ctx, &state);
+    let connector_state = state.connector(ctx.ex.state_key());
+    let target = StateTarget {
+        worker_data_url: ctx.ev.worker_data_url.clone().unwrap_or_default(),
+        sync_unit: ctx.ev.ctx_str("sync_unit_id").to_string(),
+        request_id: ctx.ev.ctx_str("request_id_adaas").to_string(),
+    };
+    let (tx, handle) = writer::spawn(
+        ctx.client.clone(),
+        writer_cfg(ctx, true, ctx.cfg.batch_size),
+        state,
+        ctx.ex.state_key(),
+        Some(target),
+        ctx.stop.clone(),
+    );
+    let outcome = ctx.ex.extract(&inv, connector_state, Sink::new(tx)).await;
+    let res = match finish_writer(handle).await {
+        Ok(r) => r,
+        Err(e) => return (Reply::error(ReplyType::DataError, &e, Some(Vec::new())), None),
+    };
+    tracing::info!(outcome = ?outcome, artifacts = res.artifacts.len(), "data phase invocation ends");
+    let (ok, extra) = match &outcome {
+        // A writer failure outranks what the extractor saw (it stopped because of it).
+        _ if res.error.is_some() => (ReplyType::DataDone, None),
+        ExtractOutcome::Done => (ReplyType::DataDone, None),
+        ExtractOutcome::Progress => (ReplyType::DataProgress, None),
+        ExtractOutcome::Delayed(s) => (ReplyType::DataDelayed, Some(("delay", json!(s)))),
+        ExtractOutcome::Error(m) => (ReplyType::DataError, Some(("error", json!({ "message": super::reply::truncate_message(m) })))),
+    };
+    let (mut reply, clear) = conclude(ctx, res, ok, |e| format!("uploading artifacts failed: {e}")).await;
+    if let (Some((k, v)), false) = (extra, reply.kind == ReplyType::DataError && reply.data.contains_key("error")) {
+        reply.data.insert(k.into(), v);
+    }
+    if ok != ReplyType::DataDone && ok != ReplyType::DataProgress {
+        reply.last_upload = None;
+    }
+    (reply, clear)
+}
+
+async fn attachments<E: Extractor>(ctx: &Ctx<'_, E>, mut state: WorkerState) -> (Reply, Option<WorkerState>) {
+    // Okta has no attachments: the phase is done at once, which closes the sync window.
+    let from = Some(ctx.ev.ctx_str("extract_from")).filter(|s| !s.is_empty());
+    let to = Some(ctx.ev.ctx_str("extract_to")).filter(|s| !s.is_empty());
+    window::roll_forward(&mut state, from, to);
+    let mut pre = state.clone();
+    let carried = state.unreported_artifacts();
+    pre.set_unreported_artifacts(carried.clone());
+    if let Err(e) = save_state(ctx, &pre).await {
+        return (Reply::error(ReplyType::AttachmentError, &format!("saving the worker state failed: {e}"), Some(carried)), None);
+    }
+    state.set_unreported_artifacts(Vec::new());
+    (Reply::with_artifacts(ReplyType::AttachmentDone, carried), Some(state))
+}
+

@@ -1,0 +1,277 @@
+//! The artifact writer: one task that owns every open batch, uploads full batches, and makes
+//! checkpoints durable only once the records sent before them are uploaded.
+//!
+//! After each upload the state is saved with the committed connector section and the list of
+//! artifacts uploaded but not yet reported, so a crash or a kill loses no data: the next
+//! invocation reports those artifacts and resumes from the committed checkpoints.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::artifacts::{descriptor, Batch, DateRange};
+use super::devrev::{DevRevClient, DevRevError};
+use super::extractor::SinkMsg;
+use super::state::WorkerState;
+
+/// Where the state lives, for mid-invocation saves.
+#[derive(Clone)]
+pub struct StateTarget {
+    /// `worker_data_url`.
+    pub worker_data_url: String,
+    /// `sync_unit_id`.
+    pub sync_unit: String,
+    /// `request_id_adaas`.
+    pub request_id: String,
+}
+
+/// Writer settings.
+#[derive(Clone)]
+pub struct WriterConfig {
+    /// Records per artifact (2000 like the SDK).
+    pub batch_size: usize,
+    /// Stop asking for more data once the artifact list reaches this many bytes.
+    pub artifact_list_soft_limit: usize,
+    /// The request id for artifact calls (`event_context.request_id`).
+    pub artifact_request_id: String,
+    /// Whether to call confirm-upload (false only for external sync units).
+    pub confirm: bool,
+}
+
+/// The outcome of a flushed writer.
+pub struct WriterResult {
+    /// Every artifact to report in this invocation's reply (carried-over ones first).
+    pub artifacts: Vec<Value>,
+    /// The state with the committed connector section.
+    pub state: WorkerState,
+    /// Item type of the last upload and its cumulative dates (for `worker_metadata`).
+    pub last_upload: Option<(String, DateRange)>,
+    /// The first upload or save failure, if any.
+    pub error: Option<DevRevError>,
+    /// True when the size guard asked the extractor to stop.
+    pub size_limited: bool,
+}
+
+struct Pending {
+    needs: Vec<(String, u64)>,
+    key: String,
+    value: Value,
+}
+
+struct Writer {
+    client: DevRevClient,
+    cfg: WriterConfig,
+    state_target: Option<StateTarget>,
+    state: WorkerState,
+    connector_key: String,
+    connector: serde_json::Map<String, Value>,
+    batches: BTreeMap<String, Batch>,
+    pushed: HashMap<String, u64>,
+    uploaded: HashMap<String, u64>,
+    pending: VecDeque<Pending>,
+    artifacts: Vec<Value>,
+    artifact_bytes: usize,
+    dates: HashMap<String, DateRange>,
+    last_type: Option<String>,
+    error: Option<DevRevError>,
+    stop: CancellationToken,
+    size_limited: bool,
+}
+
+/// Spawns the writer; returns its sender and a handle that yields the result after the sender
+/// (and all its clones) are dropped.
+pub fn spawn(
+    client: DevRevClient,
+    cfg: WriterConfig,
+    state: WorkerState,
+    connector_key: &str,
+    state_target: Option<StateTarget>,
+    stop: CancellationToken,
+) -> (mpsc::Sender<SinkMsg>, tokio::task::JoinHandle<WriterResult>) {
+    let (tx, rx) = mpsc::channel(32);
+    let connector = state
+        .connector(connector_key)
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let artifacts = state.unreported_artifacts();
+    let artifact_bytes = artifacts.iter().map(|a| a.to_string().len() + 1).sum();
+    let w = Writer {
+        client,
+        cfg,
+        state_target,
+        state,
+        connector_key: connector_key.to_string(),
+        connector,
+        batches: BTreeMap::new(),
+        pushed: HashMap::new(),
+        uploaded: HashMap::new(),
+        pending: VecDeque::new(),
+        artifacts,
+        artifact_bytes,
+        dates: HashMap::new(),
+        last_type: None,
+        error: None,
+        stop,
+        size_limited: false,
+    };
+    (tx, tokio::spawn(w.run(rx)))
+}
+
+impl Writer {
+    async fn run(mut self, mut rx: mpsc::Receiver<SinkMsg>) -> WriterResult {
+        while let Some(msg) = rx.recv().await {
+            if self.error.is_some() {
+                continue; // drain; nothing more is uploaded or committed after a failure
+            }
+            match msg {
+                SinkMsg::Records(item_type, records) => self.push(&item_type, records).await,
+                SinkMsg::Checkpoint(key, value) => {
+                    let needs = self
+                        .pushed
+                        .iter()
+                        .filter(|(t, n)| self.uploaded.get(*t).copied().unwrap_or(0) < **n)
+                        .map(|(t, n)| (t.clone(), *n))
+                        .collect();
+                    self.pending.push_back(Pending { needs, key, value });
+                    self.commit_ready();
+                }
+            }
+        }
+        if self.error.is_none() {
+            let types: Vec<String> = self.batches.keys().cloned().collect();
+            for t in types {
+                if self.error.is_some() {
+                    break;
+                }
+                self.upload(&t).await;
+            }
+            self.commit_ready();
+        }
+        self.finish()
+    }
+
+    async fn push(&mut self, item_type: &str, records: Vec<Value>) {
+        for r in records {
+            let batch = self
+                .batches
+                .entry(item_type.to_string())
+                .or_insert_with(|| Batch::new(item_type));
+            if let Err(e) = batch.push(&r) {
+                self.fail(DevRevError::BadBody {
+                    endpoint: "artifact encoding",
+                    detail: e.to_string(),
+                });
+                return;
+            }
+            *self.pushed.entry(item_type.to_string()).or_default() += 1;
+            if batch.count >= self.cfg.batch_size {
+                self.upload(item_type).await;
+                if self.error.is_some() {
+                    return;
+                }
+            }
+        }
+    }
+
+    fn fail(&mut self, e: DevRevError) {
+        tracing::error!(error = %e, "artifact upload failed; stopping the extraction");
+        self.error = Some(e);
+        self.stop.cancel();
+    }
+
+    async fn upload(&mut self, item_type: &str) {
+        let Some(batch) = self.batches.remove(item_type) else { return };
+        if batch.count == 0 {
+            return;
+        }
+        let file_name = batch.file_name();
+        let (bytes, count, dates) = match batch.finish() {
+            Ok(x) => x,
+            Err(e) => {
+                return self.fail(DevRevError::BadBody {
+                    endpoint: "artifact encoding",
+                    detail: e.to_string(),
+                })
+            }
+        };
+        let rid = self.cfg.artifact_request_id.clone();
+        let result = async {
+            let target = self.client.upload_url(&rid, &file_name, "application/x-gzip").await?;
+            self.client.upload(&target, bytes).await?;
+            if self.cfg.confirm {
+                self.client.confirm(&rid, &target.artifact_id).await?;
+            }
+            Ok::<_, DevRevError>(target.artifact_id)
+        }
+        .await;
+        let id = match result {
+            Ok(id) => id,
+            Err(e) => return self.fail(e),
+        };
+        tracing::info!(item_type, item_count = count, artifact_id = %id, "artifact uploaded");
+        let with_dates = !matches!(item_type, "external_domain_metadata" | "external_sync_units");
+        let desc = descriptor(&id, item_type, count, with_dates.then_some(&dates));
+        self.artifact_bytes += desc.to_string().len() + 1;
+        self.artifacts.push(desc);
+        self.dates.entry(item_type.to_string()).or_default().merge(&dates);
+        self.last_type = Some(item_type.to_string());
+        *self.uploaded.entry(item_type.to_string()).or_default() += count as u64;
+        self.commit_ready();
+        if self.artifact_bytes >= self.cfg.artifact_list_soft_limit && !self.size_limited {
+            tracing::info!(bytes = self.artifact_bytes, "artifact list is nearly full; ending this invocation");
+            self.size_limited = true;
+            self.stop.cancel();
+        }
+        if let Some(t) = self.state_target.clone() {
+            let snapshot = self.snapshot();
+            if let Err(e) = self
+                .client
+                .state_update(&t.worker_data_url, &t.sync_unit, &t.request_id, &snapshot.to_json())
+                .await
+            {
+                self.fail(e);
+            }
+        }
+    }
+
+    fn commit_ready(&mut self) {
+        while let Some(p) = self.pending.front() {
+            let ready = p
+                .needs
+                .iter()
+                .all(|(t, n)| self.uploaded.get(t).copied().unwrap_or(0) >= *n);
+            if !ready {
+                break;
+            }
+            if let Some(p) = self.pending.pop_front() {
+                self.connector.insert(p.key, p.value);
+            }
+        }
+    }
+
+    fn snapshot(&self) -> WorkerState {
+        let mut s = self.state.clone();
+        s.set_connector(&self.connector_key, Value::Object(self.connector.clone()));
+        s.set_unreported_artifacts(self.artifacts.clone());
+        s
+    }
+
+    fn finish(self) -> WriterResult {
+        let mut state = self.snapshot();
+        state.set_unreported_artifacts(Vec::new());
+        let last_upload = self
+            .last_type
+            .as_ref()
+            .map(|t| (t.clone(), self.dates.get(t).cloned().unwrap_or_default()));
+        WriterResult {
+            artifacts: self.artifacts,
+            state,
+            last_upload,
+            error: self.error,
+            size_limited: self.size_limited,
+        }
+    }
+}

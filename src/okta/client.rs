@@ -1,0 +1,373 @@
+//! The one shared Okta HTTP client: auth, pacing, a cap on requests in flight, retries,
+//! a body-size cap, typed errors and per-route counters. Cheap to clone.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rand::Rng;
+use reqwest::StatusCode;
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+use tracing::Instrument;
+use url::Url;
+
+use super::error::Error;
+use super::paging::{body_next, next_link, Page};
+use super::ratelimit::{bucket_of, observe, RateLimiter};
+use super::token::ApiToken;
+
+/// Client settings.
+#[derive(Debug, Clone)]
+pub struct OktaConfig {
+    /// The org's base URL (validated by `org_url`, or a testing override).
+    pub base_url: Url,
+    /// The API token.
+    pub token: ApiToken,
+    /// Fraction of each rate-limit bucket this client may use (default 0.5).
+    pub rate_share: f64,
+    /// Requests in flight at most (default 8, at most 75).
+    pub max_in_flight: usize,
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Per-request timeout (None disables it, for paused-clock tests).
+    pub request_timeout: Option<Duration>,
+    /// Waits before the retries of a transient failure (1 s then 2 s by default).
+    pub retry_delays: Vec<Duration>,
+    /// Consecutive 429s on one request before giving up.
+    pub max_rate_limit_retries: u32,
+    /// Largest response body accepted.
+    pub max_body_bytes: usize,
+}
+
+impl OktaConfig {
+    /// Defaults for one org and token.
+    pub fn new(base_url: Url, token: ApiToken) -> Self {
+        OktaConfig {
+            base_url,
+            token,
+            rate_share: 0.5,
+            max_in_flight: 8,
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Some(Duration::from_secs(60)),
+            retry_delays: vec![Duration::from_secs(1), Duration::from_secs(2)],
+            max_rate_limit_retries: 20,
+            max_body_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// Per-route counters.
+#[derive(Debug, Default, Clone, Serialize, PartialEq)]
+pub struct RouteStats {
+    /// Requests sent (attempts included).
+    pub calls: u64,
+    /// 429s met.
+    pub rate_limited: u64,
+    /// Retries after transient failures.
+    pub retries: u64,
+    /// Body bytes received.
+    pub bytes: u64,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    cfg: OktaConfig,
+    limiter: RateLimiter,
+    in_flight: Semaphore,
+    stats: Mutex<BTreeMap<String, RouteStats>>,
+}
+
+/// The shared client.
+#[derive(Clone)]
+pub struct OktaClient {
+    inner: Arc<Inner>,
+    deadline: Option<Instant>,
+}
+
+/// A successful response.
+#[derive(Debug)]
+pub struct Response {
+    /// The parsed body.
+    pub body: Value,
+    /// The raw headers.
+    pub headers: reqwest::header::HeaderMap,
+}
+
+/// A route template: ids replaced by `{id}` so counters group by endpoint.
+pub fn route_of(path: &str) -> String {
+    path.split('/')
+        .map(|s| if s.len() >= 10 && s.chars().any(|c| c.is_ascii_digit()) { "{id}" } else { s })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+impl OktaClient {
+    /// Builds the client. Redirects are never followed.
+    pub fn new(cfg: OktaConfig) -> Result<Self, Error> {
+        let mut b = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(cfg.connect_timeout)
+            .user_agent(concat!("okta-airsync/", env!("CARGO_PKG_VERSION")));
+        if let Some(t) = cfg.request_timeout {
+            b = b.timeout(t);
+        }
+        let http = b.build().map_err(|e| Error::Unreachable { endpoint: "client setup".into(), detail: e.to_string() })?;
+        let max = cfg.max_in_flight.clamp(1, 75);
+        Ok(OktaClient {
+            inner: Arc::new(Inner {
+                http,
+                limiter: RateLimiter::new(cfg.rate_share),
+                in_flight: Semaphore::new(max),
+                stats: Mutex::new(BTreeMap::new()),
+                cfg,
+            }),
+            deadline: None,
+        })
+    }
+
+    /// A handle that refuses to start requests (or waits) past `deadline`.
+    pub fn with_deadline(&self, deadline: Instant) -> Self {
+        OktaClient { inner: self.inner.clone(), deadline: Some(deadline) }
+    }
+
+    /// The org's base URL.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.cfg.base_url
+    }
+
+    /// Builds an API URL from a path and query pairs.
+    pub fn url(&self, path: &str, query: &[(&str, &str)]) -> Url {
+        let mut u = self.inner.cfg.base_url.clone();
+        u.set_path(path);
+        if !query.is_empty() {
+            u.query_pairs_mut().extend_pairs(query);
+        }
+        u
+    }
+
+    /// A copy of the per-route counters.
+    pub fn stats(&self) -> BTreeMap<String, RouteStats> {
+        self.inner.stats.lock().expect("stats lock is never poisoned").clone()
+    }
+
+    /// Checks that `url` is on the org's origin (so the token never leaves it).
+    pub fn check_origin(&self, url: &Url, endpoint: &str) -> Result<(), Error> {
+        if url.origin() == self.inner.cfg.base_url.origin() {
+            Ok(())
+        } else {
+            Err(Error::ForeignNextLink {
+                endpoint: endpoint.to_string(),
+                host: url.host_str().unwrap_or("?").to_string(),
+            })
+        }
+    }
+
+    fn count(&self, route: &str, f: impl FnOnce(&mut RouteStats)) {
+        let mut s = self.inner.stats.lock().expect("stats lock is never poisoned");
+        f(s.entry(route.to_string()).or_default());
+    }
+
+    /// Fetches one page of a list: a JSON array, or an object with `roles`/`value`.
+    pub async fn get_page(&self, url: &Url) -> Result<Page, Error> {
+        let endpoint = format!("GET {}", url.path());
+        let resp = self.get(url).await?;
+        let next = next_link(&resp.headers).or_else(|| body_next(&resp.body));
+        let items = match resp.body {
+            Value::Array(a) => a,
+            Value::Object(mut o) => match o.remove("roles").or_else(|| o.remove("value")) {
+                Some(Value::Array(a)) => a,
+                _ => return Err(Error::BadBody { endpoint, detail: "expected a list".into() }),
+            },
+            _ => return Err(Error::BadBody { endpoint, detail: "expected a JSON array".into() }),
+        };
+        let next = match next {
+            Some(n) => {
+                let u = Url::parse(&n)
+                    .or_else(|_| url.join(&n))
+                    .map_err(|_| Error::BadBody { endpoint: endpoint.clone(), detail: "unparseable next link".into() })?;
+                self.check_origin(&u, &endpoint)?;
+                Some(u)
+            }
+            None => None,
+        };
+        Ok(Page { items, next })
+    }
+
+    /// GETs one URL with pacing, retries and typed errors.
+    pub async fn get(&self, url: &Url) -> Result<Response, Error> {
+        let path = url.path().to_string();
+        let endpoint = format!("GET {path}");
+        self.check_origin(url, &endpoint)?;
+        let route = route_of(&path);
+        let bucket = bucket_of(&path);
+        let span = tracing::debug_span!("okta_request", method = "GET", path = %path, status = tracing::field::Empty);
+        async {
+            let mut transient = 0usize;
+            let mut limited = 0u32;
+            loop {
+                self.wait_for_slot(bucket, &endpoint).await?;
+                let permit = self.inner.in_flight.acquire().await.map_err(|_| Error::Transient {
+                    endpoint: endpoint.clone(),
+                    detail: "client shut down".into(),
+                })?;
+                let slot = loop {
+                    match self.inner.limiter.try_acquire(bucket) {
+                        Ok(s) => break s,
+                        Err(until) => {
+                            self.sleep_until(until, &endpoint).await?;
+                        }
+                    }
+                };
+                self.count(&route, |s| s.calls += 1);
+                let sent = self
+                    .inner
+                    .http
+                    .get(url.clone())
+                    .header(reqwest::header::AUTHORIZATION, self.inner.cfg.token.header())
+                    .header(reqwest::header::ACCEPT, "application/json")
+                    .header(reqwest::header::CONTENT_TYPE, "application/json; okta-response=omitCredentials")
+                    .send()
+                    .await;
+                let resp = match sent {
+                    Ok(r) => r,
+                    Err(e) => {
+                        self.inner.limiter.finish(slot, None);
+                        drop(permit);
+                        let is_connect = e.is_connect();
+                        let detail = e.without_url().to_string();
+                        if transient < self.inner.cfg.retry_delays.len() {
+                            let d = self.inner.cfg.retry_delays[transient];
+                            transient += 1;
+                            self.count(&route, |s| s.retries += 1);
+                            tracing::warn!(endpoint = %endpoint, attempt = transient, error = %detail, "transport error; retrying");
+                            self.sleep_for(d, &endpoint).await?;
+                            continue;
+                        }
+                        return Err(if is_connect {
+                            Error::Unreachable { endpoint, detail }
+                        } else {
+                            Error::Transient { endpoint, detail }
+                        });
+                    }
+                };
+                let status = resp.status();
+                tracing::Span::current().record("status", status.as_u16());
+                let obs = observe(resp.headers());
+                self.inner.limiter.finish(slot, obs);
+                let headers = resp.headers().clone();
+                let body = self.read_body(resp, &endpoint, &route).await;
+                drop(permit);
+                if status == StatusCode::TOO_MANY_REQUESTS {
+                    self.count(&route, |s| s.rate_limited += 1);
+                    limited += 1;
+                    if limited > self.inner.cfg.max_rate_limit_retries {
+                        return Err(Error::RateLimited { endpoint, wait_secs: 60 });
+                    }
+                    let wait = match obs {
+                        Some(o) if o.limit > 0 => o.reset_in + Duration::from_secs(1),
+                        _ => Duration::from_secs(1 << limited.min(5)),
+                    } + jitter();
+                    tracing::info!(endpoint = %endpoint, wait_ms = wait.as_millis() as u64, "rate limited; waiting for the bucket to reset");
+                    let until = Instant::now() + wait;
+                    self.inner.limiter.block_until(bucket, until);
+                    self.sleep_until(until, &endpoint).await?;
+                    continue;
+                }
+                if status.is_server_error() {
+                    if transient < self.inner.cfg.retry_delays.len() {
+                        let d = self.inner.cfg.retry_delays[transient];
+                        transient += 1;
+                        self.count(&route, |s| s.retries += 1);
+                        tracing::warn!(endpoint = %endpoint, status = status.as_u16(), attempt = transient, "server error; retrying");
+                        self.sleep_for(d, &endpoint).await?;
+                        continue;
+                    }
+                    let (code, summary) = error_fields(body.as_ref().ok());
+                    return Err(Error::Transient { endpoint, detail: format!("HTTP {} {code} {summary}", status.as_u16()) });
+                }
+                if status.is_success() {
+                    return body.map(|body| Response { body, headers });
+                }
+                return Err(classify(status, url, endpoint, body.as_ref().ok()));
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn read_body(&self, mut resp: reqwest::Response, endpoint: &str, route: &str) -> Result<Value, Error> {
+        let cap = self.inner.cfg.max_body_bytes;
+        let mut buf = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(c)) => {
+                    if buf.len() + c.len() > cap {
+                        return Err(Error::BodyTooLarge { endpoint: endpoint.to_string(), limit: cap });
+                    }
+                    buf.extend_from_slice(&c);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    return Err(Error::BadBody {
+                        endpoint: endpoint.to_string(),
+                        detail: format!("the body was cut off ({})", e.without_url()),
+                    })
+                }
+            }
+        }
+        self.count(route, |s| s.bytes += buf.len() as u64);
+        serde_json::from_slice(&buf).map_err(|e| Error::BadBody {
+            endpoint: endpoint.to_string(),
+            detail: format!("not valid JSON ({e})"),
+        })
+    }
+
+    async fn wait_for_slot(&self, _bucket: &'static str, endpoint: &str) -> Result<(), Error> {
+        match self.deadline {
+            Some(d) if Instant::now() >= d => Err(Error::DeadlineReached { endpoint: endpoint.to_string() }),
+            _ => Ok(()),
+        }
+    }
+
+    async fn sleep_for(&self, d: Duration, endpoint: &str) -> Result<(), Error> {
+        self.sleep_until(Instant::now() + d, endpoint).await
+    }
+
+    async fn sleep_until(&self, until: Instant, endpoint: &str) -> Result<(), Error> {
+        if let Some(d) = self.deadline {
+            if until > d {
+                let wait = until.saturating_duration_since(Instant::now());
+                return Err(Error::RateLimited {
+                    endpoint: endpoint.to_string(),
+                    wait_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
+                });
+            }
+        }
+        tokio::time::sleep_until(until).await;
+        Ok(())
+    }
+}
+
+fn jitter() -> Duration {
+    Duration::from_millis(rand::thread_rng().gen_range(0..250))
+}
+
+fn error_fields(body: Option<&Value>) -> (String, String) {
+    let s = |k: &str| body.and_then(|b| b.get(k)).and_then(Value::as_str).unwrap_or("").to_string();
+    (s("errorCode"), s("errorSummary"))
+}
+
+fn classify(status: StatusCode, url: &Url, endpoint: String, body: Option<&Value>) -> Error {
+    let (code, summary) = error_fields(body);
+    let filtered = url.query_pairs().any(|(k, _)| k == "filter" || k == "search");
+    match status.as_u16() {
+        401 => Error::InvalidToken { endpoint, code },
+        403 => Error::PermissionDenied { endpoint, code, summary },
+        404 => Error::NotFound { endpoint, code, summary },
+        400 if filtered => Error::FilterRejected { endpoint, code, summary },
+        s => Error::Api { endpoint, status: s, code, summary: if summary.is_empty() { format!("HTTP {s}") } else { summary } },
+    }
+}

@@ -1,0 +1,149 @@
+//! `okta::Error`: what went wrong, typed so callers can act (skip, fall back, stop, delay).
+
+/// A failed Okta call. `endpoint` is the method and path, never the query or the token.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// 401: the token is unknown, revoked or expired.
+    #[error("Okta rejected the API token (HTTP 401 {code}) on {endpoint}: the token is invalid or expired; create a new one under Security > API > Tokens")]
+    InvalidToken {
+        /// Where.
+        endpoint: String,
+        /// Okta's errorCode.
+        code: String,
+    },
+    /// 403: the token's admin lacks the permission.
+    #[error("permission denied (HTTP 403 {code}) on {endpoint}: {summary}")]
+    PermissionDenied {
+        /// Where.
+        endpoint: String,
+        /// Okta's errorCode.
+        code: String,
+        /// Okta's errorSummary.
+        summary: String,
+    },
+    /// 404.
+    #[error("not found (HTTP 404 {code}) on {endpoint}: {summary}")]
+    NotFound {
+        /// Where.
+        endpoint: String,
+        /// Okta's errorCode.
+        code: String,
+        /// Okta's errorSummary.
+        summary: String,
+    },
+    /// 400 on a request that carried `filter` or `search`.
+    #[error("Okta rejected the filter (HTTP 400 {code}) on {endpoint}: {summary}")]
+    FilterRejected {
+        /// Where.
+        endpoint: String,
+        /// Okta's errorCode.
+        code: String,
+        /// Okta's errorSummary.
+        summary: String,
+    },
+    /// Any other 4xx.
+    #[error("Okta answered HTTP {status} {code} on {endpoint}: {summary}")]
+    Api {
+        /// Where.
+        endpoint: String,
+        /// HTTP status.
+        status: u16,
+        /// Okta's errorCode.
+        code: String,
+        /// Okta's errorSummary.
+        summary: String,
+    },
+    /// 5xx, timeouts or resets that outlasted the retries.
+    #[error("Okta did not answer {endpoint} successfully after retries: {detail}")]
+    Transient {
+        /// Where.
+        endpoint: String,
+        /// The last failure.
+        detail: String,
+    },
+    /// A rate-limit wait would outlast the invocation.
+    #[error("rate limited on {endpoint} for {wait_secs} s more")]
+    RateLimited {
+        /// Where.
+        endpoint: String,
+        /// Seconds until the bucket resets.
+        wait_secs: u64,
+    },
+    /// The invocation's deadline passed before this request could start.
+    #[error("the invocation's deadline passed before {endpoint} could be called")]
+    DeadlineReached {
+        /// Where.
+        endpoint: String,
+    },
+    /// A next link pointed at another origin; it was not followed.
+    #[error("refused to follow a next link from {endpoint} to another host ({host})")]
+    ForeignNextLink {
+        /// Where.
+        endpoint: String,
+        /// The foreign host.
+        host: String,
+    },
+    /// The same next link came back twice.
+    #[error("paging loop on {endpoint}: Okta returned the same next link twice")]
+    CursorLoop {
+        /// Where.
+        endpoint: String,
+    },
+    /// The body exceeded the configured cap.
+    #[error("the response of {endpoint} exceeds {limit} bytes")]
+    BodyTooLarge {
+        /// Where.
+        endpoint: String,
+        /// The cap.
+        limit: usize,
+    },
+    /// The body was not the JSON expected.
+    #[error("malformed response from {endpoint}: {detail}")]
+    BadBody {
+        /// Where.
+        endpoint: String,
+        /// What was wrong.
+        detail: String,
+    },
+    /// The host could not be reached at all (DNS, TLS, refused).
+    #[error("cannot reach Okta for {endpoint}: {detail}")]
+    Unreachable {
+        /// Where.
+        endpoint: String,
+        /// What failed.
+        detail: String,
+    },
+}
+
+impl Error {
+    /// The endpoint (method and path) the error happened on.
+    pub fn endpoint(&self) -> &str {
+        match self {
+            Error::InvalidToken { endpoint, .. }
+            | Error::PermissionDenied { endpoint, .. }
+            | Error::NotFound { endpoint, .. }
+            | Error::FilterRejected { endpoint, .. }
+            | Error::Api { endpoint, .. }
+            | Error::Transient { endpoint, .. }
+            | Error::RateLimited { endpoint, .. }
+            | Error::DeadlineReached { endpoint }
+            | Error::ForeignNextLink { endpoint, .. }
+            | Error::CursorLoop { endpoint }
+            | Error::BodyTooLarge { endpoint, .. }
+            | Error::BadBody { endpoint, .. }
+            | Error::Unreachable { endpoint, .. } => endpoint,
+        }
+    }
+
+    /// Okta's errorCode, when the error carries one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Error::InvalidToken { code, .. }
+            | Error::PermissionDenied { code, .. }
+            | Error::NotFound { code, .. }
+            | Error::FilterRejected { code, .. }
+            | Error::Api { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}

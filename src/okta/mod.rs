@@ -1,0 +1,15 @@
+//! Okta: the one shared HTTP client, org URL safety, paging, pacing and typed errors.
+//!
+//! Knows nothing of DevRev or of normalized records.
+
+pub mod client;
+pub mod error;
+pub mod org_url;
+pub mod paging;
+pub mod ratelimit;
+pub mod token;
+
+pub use client::{OktaClient, OktaConfig, RouteStats};
+pub use error::Error;
+pub use paging::{EndRule, Page, Pager};
+pub use token::ApiToken;
