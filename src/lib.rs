@@ -12,3 +12,6 @@
 
 pub mod airsync;
 pub mod okta;
+pub mod extract;
+pub mod metadata;
+pub mod connector;

@@ -78,6 +78,7 @@ struct Inner {
     limiter: RateLimiter,
     in_flight: Semaphore,
     stats: Mutex<BTreeMap<String, RouteStats>>,
+    labels: Mutex<BTreeMap<String, u64>>,
 }
 
 /// The shared client.
@@ -85,6 +86,7 @@ struct Inner {
 pub struct OktaClient {
     inner: Arc<Inner>,
     deadline: Option<Instant>,
+    label: Option<Arc<str>>,
 }
 
 /// A successful response.
@@ -122,15 +124,27 @@ impl OktaClient {
                 limiter: RateLimiter::new(cfg.rate_share),
                 in_flight: Semaphore::new(max),
                 stats: Mutex::new(BTreeMap::new()),
+                labels: Mutex::new(BTreeMap::new()),
                 cfg,
             }),
             deadline: None,
+            label: None,
         })
     }
 
     /// A handle that refuses to start requests (or waits) past `deadline`.
     pub fn with_deadline(&self, deadline: Instant) -> Self {
-        OktaClient { inner: self.inner.clone(), deadline: Some(deadline) }
+        OktaClient { inner: self.inner.clone(), deadline: Some(deadline), label: self.label.clone() }
+    }
+
+    /// A handle whose calls are also counted under `label` (one per extraction job).
+    pub fn labeled(&self, label: &str) -> Self {
+        OktaClient { inner: self.inner.clone(), deadline: self.deadline, label: Some(Arc::from(label)) }
+    }
+
+    /// Calls made through handles labeled `label`.
+    pub fn calls_for(&self, label: &str) -> u64 {
+        self.inner.labels.lock().expect("labels lock is never poisoned").get(label).copied().unwrap_or(0)
     }
 
     /// The org's base URL.
@@ -222,6 +236,9 @@ impl OktaClient {
                     }
                 };
                 self.count(&route, |s| s.calls += 1);
+                if let Some(l) = &self.label {
+                    *self.inner.labels.lock().expect("labels lock is never poisoned").entry(l.to_string()).or_default() += 1;
+                }
                 let sent = self
                     .inner
                     .http

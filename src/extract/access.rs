@@ -1,0 +1,170 @@
+//! Applications, app assignments, policies, devices and factors.
+
+use serde_json::{Map, Value};
+
+use super::secrets::{app_credentials, mask_phone, strip};
+use super::{json_text, put, record, s, ts, AdminLinks};
+
+/// An application, its settings and credentials stripped of secrets.
+pub fn application(a: &Value, links: &AdminLinks) -> Option<Value> {
+    let id = s(a, "/id")?;
+    let mut d = Map::new();
+    put(&mut d, "name", s(a, "/name"));
+    put(&mut d, "label", s(a, "/label"));
+    put(&mut d, "status", s(a, "/status"));
+    put(&mut d, "sign_on_mode", s(a, "/signOnMode"));
+    if let Some(f) = a.get("features").and_then(Value::as_array) {
+        d.insert("features".into(), Value::Array(f.iter().filter(|v| v.is_string()).cloned().collect()));
+    }
+    if let Some(c) = a.get("credentials") {
+        d.insert("credentials".into(), json_text(&app_credentials(c)).into());
+    }
+    if let Some(st) = a.get("settings") {
+        d.insert("settings".into(), json_text(&strip(st)).into());
+    }
+    if let Some(v) = a.get("visibility") {
+        d.insert("visibility".into(), json_text(&strip(v)).into());
+    }
+    d.insert("item_url_field".into(), links.link(&format!("/admin/app/{}/instance/{id}", s(a, "/name").unwrap_or_default())).into());
+    record(&id, ts(a.get("created")), ts(a.get("lastUpdated")), d)
+}
+
+/// A user's assignment to an app.
+pub fn app_user(app_id: &str, au: &Value, links: &AdminLinks) -> Option<Value> {
+    let uid = s(au, "/id")?;
+    let mut d = Map::new();
+    d.insert("app_id".into(), app_id.into());
+    d.insert("user_id".into(), uid.clone().into());
+    put(&mut d, "scope", s(au, "/scope"));
+    put(&mut d, "status", s(au, "/status"));
+    put(&mut d, "sync_state", s(au, "/syncState"));
+    put(&mut d, "external_id", s(au, "/externalId"));
+    put(&mut d, "last_sync", ts(au.get("lastSync")));
+    put(&mut d, "status_changed", ts(au.get("statusChanged")));
+    if let Some(p) = au.get("profile").filter(|p| p.is_object()) {
+        d.insert("profile".into(), json_text(&strip(p)).into());
+    }
+    d.insert("item_url_field".into(), links.link(&format!("/admin/app/instance/{app_id}#tab-assignments")).into());
+    record(&format!("{app_id}:{uid}"), ts(au.get("created")), ts(au.get("lastUpdated")), d)
+}
+
+/// A group's assignment to an app. Okta gives only `lastUpdated`: it serves as both dates.
+pub fn app_group(app_id: &str, ag: &Value, links: &AdminLinks) -> Option<Value> {
+    let gid = s(ag, "/id")?;
+    let mut d = Map::new();
+    d.insert("app_id".into(), app_id.into());
+    d.insert("group_id".into(), gid.clone().into());
+    put(&mut d, "priority", ag.get("priority").and_then(Value::as_i64));
+    if let Some(p) = ag.get("profile").filter(|p| p.is_object()) {
+        d.insert("profile".into(), json_text(&strip(p)).into());
+    }
+    d.insert("item_url_field".into(), links.link(&format!("/admin/app/instance/{app_id}#tab-assignments")).into());
+    let when = ts(ag.get("lastUpdated"));
+    record(&format!("{app_id}:{gid}"), when.clone(), when, d)
+}
+
+/// A policy with its (stripped) rules embedded as JSON text.
+pub fn policy(p: &Value, rules: &[Value], links: &AdminLinks) -> Option<Value> {
+    let id = s(p, "/id")?;
+    let mut d = Map::new();
+    put(&mut d, "name", s(p, "/name"));
+    put(&mut d, "policy_type", s(p, "/type"));
+    put(&mut d, "status", s(p, "/status"));
+    put(&mut d, "description", s(p, "/description"));
+    put(&mut d, "priority", p.get("priority").and_then(Value::as_i64));
+    put(&mut d, "system", p.get("system").and_then(Value::as_bool));
+    if let Some(c) = p.get("conditions").filter(|c| !c.is_null()) {
+        d.insert("conditions".into(), json_text(&strip(c)).into());
+    }
+    if let Some(st) = p.get("settings").filter(|c| !c.is_null()) {
+        d.insert("settings".into(), json_text(&strip(st)).into());
+    }
+    let stripped: Vec<Value> = rules.iter().map(strip).collect();
+    d.insert("rule_count".into(), stripped.len().into());
+    d.insert("rules".into(), json_text(&Value::Array(stripped)).into());
+    d.insert("item_url_field".into(), links.link(&format!("/admin/access/policies/{id}")).into());
+    record(&id, ts(p.get("created")), ts(p.get("lastUpdated")), d)
+}
+
+/// A device; `user_ids` keeps only users for which `keep_user` holds.
+pub fn device(dv: &Value, keep_user: impl Fn(&Value) -> bool, links: &AdminLinks) -> Option<Value> {
+    let id = s(dv, "/id")?;
+    let p = dv.get("profile").cloned().unwrap_or(Value::Null);
+    let mut d = Map::new();
+    put(&mut d, "status", s(dv, "/status"));
+    for (okta, field) in [
+        ("displayName", "display_name"), ("platform", "platform"), ("manufacturer", "manufacturer"), ("model", "model"),
+        ("osVersion", "os_version"), ("serialNumber", "serial_number"), ("diskEncryptionType", "disk_encryption_type"),
+    ] {
+        put(&mut d, field, s(&p, &format!("/{okta}")));
+    }
+    put(&mut d, "registered", p.get("registered").and_then(Value::as_bool));
+    put(&mut d, "secure_hardware_present", p.get("secureHardwarePresent").and_then(Value::as_bool));
+    put(&mut d, "resource_type", s(dv, "/resourceType"));
+    let users: Vec<Value> = dv
+        .pointer("/_embedded/users")
+        .and_then(Value::as_array)
+        .map(|us| {
+            us.iter()
+                .filter_map(|u| u.get("user"))
+                .filter(|u| keep_user(u))
+                .filter_map(|u| s(u, "/id"))
+                .map(Value::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    d.insert("user_ids".into(), Value::Array(users));
+    d.insert("item_url_field".into(), links.link(&format!("/admin/devices/{id}")).into());
+    record(&id, ts(dv.get("created")), ts(dv.get("lastUpdated")), d)
+}
+
+/// A factor enrolment. Activation data, shared secrets and QR codes are never read; phone
+/// numbers keep only their last four digits.
+pub fn factor(user_id: &str, f: &Value, links: &AdminLinks) -> Option<Value> {
+    let fid = s(f, "/id")?;
+    let mut d = Map::new();
+    d.insert("user_id".into(), user_id.into());
+    put(&mut d, "factor_type", s(f, "/factorType"));
+    put(&mut d, "provider", s(f, "/provider"));
+    put(&mut d, "vendor_name", s(f, "/vendorName"));
+    put(&mut d, "status", s(f, "/status"));
+    put(&mut d, "phone_number_masked", s(f, "/profile/phoneNumber").map(|p| mask_phone(&p)));
+    put(&mut d, "device_type", s(f, "/profile/deviceType"));
+    put(&mut d, "platform", s(f, "/profile/platform"));
+    d.insert("item_url_field".into(), links.link(&format!("/admin/user/profile/view/{user_id}#tab-account")).into());
+    record(&format!("{user_id}:{fid}"), ts(f.get("created")), ts(f.get("lastUpdated")), d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn links() -> AdminLinks {
+        AdminLinks::from_base(&url::Url::parse("https://acme.okta.com").unwrap())
+    }
+
+    #[test]
+    fn a_pending_totp_factor_loses_its_activation_secret() {
+        let f = json!({"id": "uft1", "factorType": "token:software:totp", "provider": "GOOGLE", "status": "PENDING_ACTIVATION",
+            "created": "2024-01-01T00:00:00.000Z", "lastUpdated": "2024-01-01T00:00:00.000Z",
+            "profile": {"phoneNumber": "+1 555 555 0123"},
+            "_embedded": {"activation": {"sharedSecret": "JBSWY3DPEHPK3PXP", "_links": {"qrcode": {"href": "https://qr"}}}}});
+        let r = factor("00u1", &f, &links()).unwrap();
+        let text = r.to_string();
+        assert!(!text.contains("JBSWY3DPEHPK3PXP") && !text.contains("qr"));
+        assert_eq!(r["data"]["phone_number_masked"], "*******0123");
+        assert_eq!(r["id"], "00u1:uft1");
+    }
+
+    #[test]
+    fn an_oidc_app_loses_its_client_secret() {
+        let a = json!({"id": "0oa1", "name": "oidc_client", "label": "Portal", "status": "ACTIVE", "signOnMode": "OPENID_CONNECT",
+            "created": "2024-01-01T00:00:00.000Z", "lastUpdated": "2024-01-01T00:00:00.000Z",
+            "credentials": {"oauthClient": {"client_id": "0oa1", "client_secret": "TOPSECRET"}},
+            "settings": {"app": {"clientSecretValue": "ALSOSECRET"}}});
+        let r = application(&a, &links()).unwrap();
+        assert!(!r.to_string().contains("TOPSECRET") && !r.to_string().contains("ALSOSECRET"));
+        assert_eq!(r["data"]["sign_on_mode"], "OPENID_CONNECT");
+    }
+}

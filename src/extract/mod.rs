@@ -1,0 +1,152 @@
+//! Pure functions from Okta JSON to normalized AirSync records (airsync-protocol.md §7).
+//!
+//! One file per entity. Every record is `{id, created_date, modified_date, data}` with
+//! snake_case keys in `data`, string references and an `item_url_field` into the Okta admin
+//! console. Nothing here does I/O, and nothing secret survives [`secrets::strip`].
+
+pub mod access;
+pub mod identity;
+pub mod logs;
+pub mod schema;
+pub mod secrets;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Map, Value};
+
+/// The item types, in the order they are documented.
+pub const ITEM_TYPES: &[&str] = &[
+    "users",
+    "groups",
+    "group_members",
+    "iam_roles",
+    "iam_role_members",
+    "applications",
+    "app_user_assignments",
+    "app_group_assignments",
+    "policies",
+    "system_logs",
+    "devices",
+    "factors",
+];
+
+/// Builds admin-console links for records.
+#[derive(Debug, Clone)]
+pub struct AdminLinks {
+    base: String,
+}
+
+impl AdminLinks {
+    /// From the org's API base URL: `https://acme.okta.com` links to `https://acme-admin.okta.com`.
+    pub fn from_base(base: &url::Url) -> Self {
+        let host = base.host_str().unwrap_or("");
+        let admin_host = match host.split_once('.') {
+            Some((sub, rest)) if super::okta::org_url::OKTA_SUFFIXES.contains(&rest) => format!("{sub}-admin.{rest}"),
+            _ => host.to_string(),
+        };
+        let mut b = base.clone();
+        let _ = b.set_host(Some(&admin_host));
+        AdminLinks { base: b.as_str().trim_end_matches('/').to_string() }
+    }
+
+    /// `base` + `path`.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+}
+
+/// Normalizes an Okta timestamp to RFC 3339 with milliseconds; `None` when absent or unparsable.
+pub fn ts(v: Option<&Value>) -> Option<String> {
+    let s = v?.as_str()?;
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|d| d.with_timezone(&Utc).to_rfc3339_opts(SecondsFormat::Millis, true))
+}
+
+/// A string field, `None` when absent, null or empty.
+pub fn s(v: &Value, path: &str) -> Option<String> {
+    v.pointer(path)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// Puts `value` into `data` unless it is `None`.
+pub fn put(data: &mut Map<String, Value>, key: &str, value: Option<impl Into<Value>>) {
+    if let Some(v) = value {
+        data.insert(key.to_string(), v.into());
+    }
+}
+
+/// Converts camelCase (or anything) to snake_case ASCII.
+pub fn snake(name: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            if prev_lower {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+            prev_lower = false;
+        } else if c.is_ascii_alphanumeric() {
+            out.push(c);
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        } else {
+            if !out.ends_with('_') && !out.is_empty() {
+                out.push('_');
+            }
+            prev_lower = false;
+        }
+    }
+    let out = out.trim_matches('_').to_string();
+    if out.starts_with(|c: char| c.is_ascii_digit()) || out.is_empty() {
+        format!("f_{out}")
+    } else {
+        out
+    }
+}
+
+/// Assembles a record. Returns `None` when a date is missing (the record would be invalid).
+pub fn record(id: &str, created: Option<String>, modified: Option<String>, data: Map<String, Value>) -> Option<Value> {
+    let created = created.or_else(|| modified.clone())?;
+    let modified = modified.unwrap_or_else(|| created.clone());
+    let mut r = Map::new();
+    r.insert("id".into(), id.into());
+    r.insert("created_date".into(), created.into());
+    r.insert("modified_date".into(), modified.into());
+    r.insert("data".into(), Value::Object(data));
+    Some(Value::Object(r))
+}
+
+/// A JSON value as compact text, for fields declared as text holding JSON.
+pub fn json_text(v: &Value) -> String {
+    v.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snake_case_is_predictable() {
+        assert_eq!(snake("firstName"), "first_name");
+        assert_eq!(snake("costCenter"), "cost_center");
+        assert_eq!(snake("employee ID#"), "employee_id");
+        assert_eq!(snake("9lives"), "f_9lives");
+    }
+
+    #[test]
+    fn admin_links_use_the_admin_host() {
+        let l = AdminLinks::from_base(&url::Url::parse("https://acme.okta.com").unwrap());
+        assert_eq!(l.link("/admin/user/profile/view/1"), "https://acme-admin.okta.com/admin/user/profile/view/1");
+        let l = AdminLinks::from_base(&url::Url::parse("http://127.0.0.1:9000").unwrap());
+        assert_eq!(l.link("/x"), "http://127.0.0.1:9000/x");
+    }
+
+    #[test]
+    fn timestamps_keep_milliseconds() {
+        assert_eq!(ts(Some(&"2025-07-01T14:03:27.412Z".into())).unwrap(), "2025-07-01T14:03:27.412Z");
+        assert_eq!(ts(Some(&"2025-07-01T14:03:27Z".into())).unwrap(), "2025-07-01T14:03:27.000Z");
+        assert!(ts(Some(&"nope".into())).is_none());
+    }
+}

@@ -1,0 +1,154 @@
+//! The external domain metadata for DevRev, a validator for records against it, and the
+//! initial domain mapping. No network: custom user attributes are passed in.
+
+pub mod idm;
+pub mod validate;
+
+use serde_json::{json, Map, Value};
+
+use crate::extract::identity::USER_STATUSES;
+use crate::extract::schema::{CustomAttr, CustomKind};
+
+/// A field declaration shorthand.
+enum F {
+    Text,
+    Int,
+    Float,
+    Bool,
+    Ts,
+    Enum(&'static [&'static str]),
+    Ref(&'static str),
+    TextList,
+    RefList(&'static str),
+}
+
+fn field(name: &str, f: F, required: bool) -> Value {
+    let mut m = Map::new();
+    let (ty, extra): (&str, Option<(&str, Value)>) = match f {
+        F::Text | F::TextList => ("text", None),
+        F::Int => ("int", None),
+        F::Float => ("float", None),
+        F::Bool => ("bool", None),
+        F::Ts => ("timestamp", None),
+        F::Enum(vals) => ("enum", Some(("enum", json!({"values": vals.iter().map(|v| json!({"key": v})).collect::<Vec<_>>()})))),
+        F::Ref(t) | F::RefList(t) => ("reference", Some(("reference", json!({"refers_to": {format!("#record:{t}"): {}}})))),
+    };
+    m.insert("type".into(), ty.into());
+    m.insert("name".into(), name.into());
+    if required {
+        m.insert("is_required".into(), true.into());
+    }
+    m.insert("is_read_only".into(), true.into());
+    if matches!(f, F::TextList | F::RefList(_)) {
+        m.insert("collection".into(), json!({}));
+    }
+    if let Some((k, v)) = extra {
+        m.insert(k.into(), v);
+    }
+    Value::Object(m)
+}
+
+fn record_type(name: &str, description: &str, fields: Vec<(&str, &str, F, bool)>) -> Value {
+    let mut fm = Map::new();
+    for (key, label, f, req) in fields {
+        fm.insert(key.into(), field(label, f, req));
+    }
+    fm.insert("item_url_field".into(), field("Link in Okta", F::Text, false));
+    json!({"name": name, "description": description, "fields": Value::Object(fm)})
+}
+
+const GROUP_TYPES: &[&str] = &["OKTA_GROUP", "APP_GROUP", "BUILT_IN"];
+
+/// Builds the metadata document; `custom` adds the org's custom user attributes.
+pub fn document(custom: &[CustomAttr]) -> Value {
+    use F::*;
+    let mut users = vec![
+        ("login", "Username", Text, true), ("email", "Primary email", Text, false), ("second_email", "Secondary email", Text, false),
+        ("first_name", "First name", Text, false), ("last_name", "Last name", Text, false), ("middle_name", "Middle name", Text, false),
+        ("display_name", "Display name", Text, true), ("nick_name", "Nickname", Text, false), ("title", "Title", Text, false),
+        ("department", "Department", Text, false), ("division", "Division", Text, false), ("organization", "Organization", Text, false),
+        ("cost_center", "Cost center", Text, false), ("employee_number", "Employee number", Text, false), ("user_type", "User type", Text, false),
+        ("manager", "Manager name", Text, false), ("manager_id", "Manager", Ref("users"), false), ("mobile_phone", "Mobile phone", Text, false),
+        ("primary_phone", "Primary phone", Text, false), ("city", "City", Text, false), ("state", "State", Text, false),
+        ("country_code", "Country code", Text, false), ("zip_code", "ZIP code", Text, false), ("street_address", "Street address", Text, false),
+        ("postal_address", "Postal address", Text, false), ("locale", "Locale", Text, false), ("timezone", "Time zone", Text, false),
+        ("preferred_language", "Preferred language", Text, false), ("profile_url", "Profile URL", Text, false),
+        ("honorific_prefix", "Honorific prefix", Text, false), ("honorific_suffix", "Honorific suffix", Text, false),
+        ("status", "Status", Enum(USER_STATUSES), true), ("transitioning_to_status", "Transitioning to status", Text, false),
+        ("activated", "Activated", Ts, false), ("status_changed", "Status changed", Ts, false), ("last_login", "Last login", Ts, false),
+        ("password_changed", "Password changed", Ts, false), ("user_type_id", "User type id", Text, false),
+    ];
+    let custom_fields: Vec<(String, String, CustomKind)> = custom.iter().map(|c| (c.field.clone(), c.title.clone(), c.kind)).collect();
+    let mut users_doc = record_type("Users", "People in the Okta org, every status; custom profile attributes included", std::mem::take(&mut users));
+    if let Some(fm) = users_doc.get_mut("fields").and_then(Value::as_object_mut) {
+        for (key, title, kind) in custom_fields {
+            let f = match kind {
+                CustomKind::Text | CustomKind::JsonText => F::Text,
+                CustomKind::Float => F::Float,
+                CustomKind::Int => F::Int,
+                CustomKind::Bool => F::Bool,
+            };
+            let mut v = field(&title, f, false);
+            if let Some(o) = v.as_object_mut() {
+                o.insert("description".into(), format!("Okta custom attribute{}", if kind == CustomKind::JsonText { " (array as JSON)" } else { "" }).into());
+            }
+            fm.insert(key, v);
+        }
+    }
+    let rt = json!({
+        "users": users_doc,
+        "groups": record_type("Groups", "Okta groups of every type", vec![
+            ("name", "Name", Text, true), ("description", "Description", Text, true), ("group_type", "Type", Enum(GROUP_TYPES), true),
+            ("last_membership_updated", "Membership changed", Ts, false), ("users_count", "Members", Int, false),
+            ("apps_count", "Applications", Int, false), ("has_admin_privileges", "Has admin roles", Bool, false),
+            ("source_app_id", "Source application", Ref("applications"), false)]),
+        "group_members": record_type("Group members", "One record per user in a group", vec![
+            ("group_id", "Group", Ref("groups"), true), ("user_id", "User", Ref("users"), true)]),
+        "iam_roles": record_type("IAM roles", "Custom admin roles and the standard roles assigned in the org", vec![
+            ("label", "Label", Text, true), ("description", "Description", Text, true), ("role_kind", "Kind", Enum(&["CUSTOM", "STANDARD"]), true)]),
+        "iam_role_members": record_type("IAM role assignments", "One record per role assignment to a user or a group", vec![
+            ("role_id", "Role", Ref("iam_roles"), true), ("assignee_type", "Assignee type", Enum(&["USER", "GROUP"]), true),
+            ("user_id", "User", Ref("users"), false), ("group_id", "Group", Ref("groups"), false),
+            ("assignment_type", "Assignment type", Text, false), ("status", "Status", Text, false), ("label", "Label", Text, false),
+            ("resource_set", "Resource set", Text, false)]),
+        "applications": record_type("Applications", "App integrations; settings without secrets", vec![
+            ("name", "Name", Text, false), ("label", "Label", Text, true), ("status", "Status", Text, false),
+            ("sign_on_mode", "Sign-on mode", Text, false), ("features", "Features", TextList, false),
+            ("credentials", "Credentials (no secrets, JSON)", Text, false), ("settings", "Settings (no secrets, JSON)", Text, false),
+            ("visibility", "Visibility (JSON)", Text, false)]),
+        "app_user_assignments": record_type("App user assignments", "One record per user assigned to an app", vec![
+            ("app_id", "Application", Ref("applications"), true), ("user_id", "User", Ref("users"), true),
+            ("scope", "Scope", Text, false), ("status", "Status", Text, false), ("sync_state", "Sync state", Text, false),
+            ("external_id", "External id", Text, false), ("last_sync", "Last sync", Ts, false), ("status_changed", "Status changed", Ts, false),
+            ("profile", "App profile (no secrets, JSON)", Text, false)]),
+        "app_group_assignments": record_type("App group assignments", "One record per group assigned to an app", vec![
+            ("app_id", "Application", Ref("applications"), true), ("group_id", "Group", Ref("groups"), true),
+            ("priority", "Priority", Int, false), ("profile", "App profile (no secrets, JSON)", Text, false)]),
+        "policies": record_type("Policies", "Policies of every type the org supports, rules embedded", vec![
+            ("name", "Name", Text, true), ("policy_type", "Type", Text, true), ("status", "Status", Text, false),
+            ("description", "Description", Text, false), ("priority", "Priority", Int, false), ("system", "System policy", Bool, false),
+            ("conditions", "Conditions (JSON)", Text, false), ("settings", "Settings (JSON)", Text, false),
+            ("rule_count", "Rules", Int, false), ("rules", "Rules (no secrets, JSON)", Text, false)]),
+        "system_logs": record_type("System log events", "Okta System Log events in the extraction window", vec![
+            ("event_type", "Event type", Text, true), ("legacy_event_type", "Legacy event type", Text, false),
+            ("display_message", "Message", Text, false), ("severity", "Severity", Text, false), ("published", "Published", Ts, true),
+            ("outcome_result", "Outcome", Text, false), ("outcome_reason", "Outcome reason", Text, false),
+            ("actor_id", "Actor id", Text, false), ("actor_type", "Actor type", Text, false),
+            ("actor_alternate_id", "Actor login", Text, false), ("actor_display_name", "Actor", Text, false),
+            ("client_ip", "Client IP", Text, false), ("user_agent", "User agent", Text, false),
+            ("transaction_id", "Transaction", Text, false), ("target_ids", "Target ids", TextList, false),
+            ("targets", "Targets (JSON)", Text, false)]),
+        "devices": record_type("Devices", "Devices registered with Okta", vec![
+            ("status", "Status", Text, false), ("display_name", "Name", Text, false), ("platform", "Platform", Text, false),
+            ("manufacturer", "Manufacturer", Text, false), ("model", "Model", Text, false), ("os_version", "OS version", Text, false),
+            ("serial_number", "Serial number", Text, false), ("disk_encryption_type", "Disk encryption", Text, false),
+            ("registered", "Registered", Bool, false), ("secure_hardware_present", "Secure hardware", Bool, false),
+            ("resource_type", "Resource type", Text, false), ("user_ids", "Users", RefList("users"), false)]),
+        "factors": record_type("Factors", "MFA factor enrolments, without secrets", vec![
+            ("user_id", "User", Ref("users"), true), ("factor_type", "Factor type", Text, true), ("provider", "Provider", Text, false),
+            ("vendor_name", "Vendor", Text, false), ("status", "Status", Text, false),
+            ("phone_number_masked", "Phone (last 4 digits)", Text, false), ("device_type", "Device type", Text, false),
+            ("platform", "Platform", Text, false)]),
+    });
+    json!({"schema_version": "v0.2.0", "record_types": rt})
+}
