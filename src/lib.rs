@@ -15,3 +15,4 @@ pub mod okta;
 pub mod extract;
 pub mod metadata;
 pub mod connector;
+pub mod sim;

@@ -1,0 +1,400 @@
+//! The simulated `/api/v1` endpoints: what each lists, with which filters, limits and paging.
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{json, Value};
+
+use super::filter::{self, Lit, Rules};
+use super::model::{okta_ts, Org};
+use super::paging::{decode, encode, slice};
+use super::render;
+use super::gen::SUPPORTED_POLICY_TYPES;
+
+/// An Okta error to send back.
+#[derive(Debug)]
+pub struct ApiErr {
+    /// HTTP status.
+    pub status: u16,
+    /// errorCode.
+    pub code: &'static str,
+    /// errorSummary.
+    pub summary: String,
+}
+
+/// Shorthand for an error.
+pub fn err(status: u16, code: &'static str, summary: impl Into<String>) -> ApiErr {
+    ApiErr { status, code, summary: summary.into() }
+}
+
+/// A successful answer: body plus, for lists, the `after` of the next page.
+pub struct Answer {
+    /// The body.
+    pub body: Value,
+    /// The next cursor (encoded), if any; `Some("")` repeats the request (polling).
+    pub next_after: Option<String>,
+}
+
+/// What a request carries.
+pub struct Req<'a> {
+    /// Path segments after `/api/v1/`.
+    pub segs: Vec<&'a str>,
+    /// Query pairs.
+    pub query: Vec<(String, String)>,
+    /// The public base URL.
+    pub base: &'a str,
+    /// Families whose filters are rejected.
+    pub reject_filter: &'a [String],
+    /// The simulator's now.
+    pub now: DateTime<Utc>,
+}
+
+impl Req<'_> {
+    fn q(&self, k: &str) -> Option<&str> {
+        self.query.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str())
+    }
+    fn limit(&self, default: usize, max: usize) -> Result<usize, ApiErr> {
+        match self.q("limit") {
+            None => Ok(default),
+            Some(l) => l.parse::<i64>().map(|n| if n <= 0 { default } else { (n as usize).min(max) }).map_err(|_| err(400, "E0000001", "Api validation failed: limit")),
+        }
+    }
+    fn after(&self) -> Result<Option<String>, ApiErr> {
+        match self.q("after") {
+            None => Ok(None),
+            Some(a) => decode(a).map(Some).ok_or_else(|| err(400, "E0000054", "Invalid pagination properties: after")),
+        }
+    }
+    fn expr(&self, family: &str, key: &str, rules: &Rules, code: &'static str) -> Result<Option<filter::Expr>, ApiErr> {
+        let Some(raw) = self.q(key) else { return Ok(None) };
+        if self.reject_filter.iter().any(|f| f == family) {
+            return Err(err(400, code, "Invalid search criteria."));
+        }
+        let e = filter::parse(raw).map_err(|m| err(400, code, format!("Invalid search criteria. {m}")))?;
+        filter::check(&e, rules).map_err(|m| err(400, code, format!("Invalid search criteria. {m}")))?;
+        Ok(Some(e))
+    }
+}
+
+fn s(v: &str) -> Option<Lit> {
+    Some(Lit::Str(v.to_string()))
+}
+
+fn user_attr(org: &Org, i: usize, a: &str) -> Option<Lit> {
+    let u = &org.users[i];
+    match a {
+        "id" => s(&u.id),
+        "status" => s(&u.status),
+        "created" => s(&okta_ts(&u.created)),
+        "lastUpdated" => s(&okta_ts(&u.last_updated)),
+        "statusChanged" => s(&okta_ts(&u.status_changed)),
+        "activated" => u.activated.as_ref().and_then(|t| s(&okta_ts(t))),
+        "type.id" => s("oty1simdefaulttype00"),
+        "profile.login" | "profile.email" => s(&u.login),
+        "profile.firstName" => s(&u.first_name),
+        "profile.lastName" => s(&u.last_name),
+        "profile.department" => u.department.as_deref().and_then(s),
+        "profile.title" => u.title.as_deref().and_then(s),
+        other => {
+            let v = u.custom.get(other.strip_prefix("profile.")?)?;
+            Some(match v {
+                Value::String(x) => Lit::Str(x.clone()),
+                Value::Number(n) => Lit::Num(n.as_f64().unwrap_or(0.0)),
+                Value::Bool(b) => Lit::Bool(*b),
+                _ => return None,
+            })
+        }
+    }
+}
+
+fn users(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
+    let base = r.base;
+    if let Some(q) = r.q("q") {
+        let q = q.to_lowercase();
+        let limit = r.limit(10, 200)?;
+        let items: Vec<Value> = (0..org.users.len())
+            .filter(|i| org.users[*i].status != "DEPROVISIONED")
+            .filter(|i| {
+                let u = &org.users[*i];
+                [&u.login, &u.first_name, &u.last_name].iter().any(|f| f.to_lowercase().starts_with(&q))
+            })
+            .take(limit)
+            .map(|i| render::user(org, i as u32, base))
+            .collect();
+        return Ok(Answer { body: Value::Array(items), next_after: None });
+    }
+    let filt = r.expr("users", "filter", &filter::USERS_FILTER, "E0000031")?;
+    let search = r.expr("users", "search", &filter::USERS_SEARCH, "E0000031")?;
+    let limit = r.limit(200, 200)?;
+    let after = r.after()?;
+    let expr = filt.or(search);
+    let start = after.as_deref().map_or(0, |a| org.users.partition_point(|u| u.id.as_str() <= a));
+    let it = (start..org.users.len()).filter(|i| match &expr {
+        Some(e) => filter::eval(e, &|a| user_attr(org, *i, a)),
+        None => org.users[*i].status != "DEPROVISIONED",
+    });
+    let (page, next) = slice(it.map(|i| (org.users[i].id.clone(), i)), after.as_deref(), limit);
+    Ok(Answer { body: Value::Array(page.into_iter().map(|i| render::user(org, i as u32, base)).collect()), next_after: next.map(|k| encode(&k)) })
+}
+
+fn find_user(org: &Org, id: &str) -> Result<usize, ApiErr> {
+    if id == "me" {
+        return Ok(org.admin_user as usize);
+    }
+    org.users.binary_search_by(|u| u.id.as_str().cmp(id)).map_err(|_| err(404, "E0000007", format!("Not found: Resource not found: {id} (User)")))
+}
+
+fn find_group(org: &Org, id: &str) -> Result<usize, ApiErr> {
+    org.groups.binary_search_by(|g| g.id.as_str().cmp(id)).map_err(|_| err(404, "E0000007", format!("Not found: Resource not found: {id} (UserGroup)")))
+}
+
+fn find_app(org: &Org, id: &str) -> Result<usize, ApiErr> {
+    org.apps.binary_search_by(|a| a.id.as_str().cmp(id)).map_err(|_| err(404, "E0000007", format!("Not found: Resource not found: {id} (AppInstance)")))
+}
+
+fn user_roles(org: &Org, ui: usize, base: &str) -> Value {
+    let u = &org.users[ui];
+    let href = format!("{base}/api/v1/users/{}", u.id);
+    let mut out: Vec<Value> = org.user_roles.get(&(ui as u32)).into_iter().flatten().map(|r| render::role(r, "USER", &href, base)).collect();
+    for (gi, roles) in &org.group_roles {
+        let g = &org.groups[*gi as usize];
+        if g.members.binary_search(&(ui as u32)).is_ok() {
+            let gh = format!("{base}/api/v1/groups/{}", g.id);
+            out.extend(roles.iter().map(|r| render::role(r, "GROUP", &gh, base)));
+        }
+    }
+    Value::Array(out)
+}
+
+fn group_attr(org: &Org, i: usize, a: &str) -> Option<Lit> {
+    let g = &org.groups[i];
+    match a {
+        "id" => s(&g.id),
+        "type" => s(&g.kind),
+        "created" => s(&okta_ts(&g.created)),
+        "lastUpdated" => s(&okta_ts(&g.last_updated)),
+        "lastMembershipUpdated" => s(&okta_ts(&g.last_membership_updated)),
+        "profile.name" => s(&g.name),
+        "profile.description" => g.description.as_deref().and_then(s),
+        "source.id" => g.source_app.as_deref().and_then(s),
+        _ => None,
+    }
+}
+
+fn groups(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
+    let stats = r.q("expand").is_some_and(|e| e.split(',').any(|x| x == "stats"));
+    if let Some(q) = r.q("q") {
+        let q = q.to_lowercase();
+        let limit = r.limit(300, 10000)?;
+        let items = (0..org.groups.len()).filter(|i| org.groups[*i].name.to_lowercase().starts_with(&q)).take(limit).map(|i| render::group(org, i as u32, r.base, stats)).collect();
+        return Ok(Answer { body: Value::Array(items), next_after: None });
+    }
+    let filt = r.expr("groups", "filter", &filter::GROUPS_FILTER, "E0000031")?;
+    let search = r.expr("groups", "search", &filter::GROUPS_SEARCH, "E0000031")?;
+    let expr = filt.or(search);
+    let limit = r.limit(200, 10000)?;
+    let after = r.after()?;
+    let it = (0..org.groups.len()).filter(|i| expr.as_ref().is_none_or(|e| filter::eval(e, &|a| group_attr(org, *i, a))));
+    let (page, next) = slice(it.map(|i| (org.groups[i].id.clone(), i)), after.as_deref(), limit);
+    Ok(Answer { body: Value::Array(page.into_iter().map(|i| render::group(org, i as u32, r.base, stats)).collect()), next_after: next.map(|k| encode(&k)) })
+}
+
+fn list_of(items: Vec<(String, Value)>, r: &Req, default: usize, max: usize) -> Result<Answer, ApiErr> {
+    let limit = r.limit(default, max)?;
+    let after = r.after()?;
+    let (page, next) = slice(items.into_iter(), after.as_deref(), limit);
+    Ok(Answer { body: Value::Array(page), next_after: next.map(|k| encode(&k)) })
+}
+
+fn body_paged(key: &str, items: Vec<(String, Value)>, r: &Req, path: &str, limit: usize) -> Result<Answer, ApiErr> {
+    let after = r.after()?;
+    let (page, next) = slice(items.into_iter(), after.as_deref(), limit);
+    let mut body = json!({ key: page, "_links": {"self": {"href": format!("{}{path}", r.base)}} });
+    if let Some(n) = next {
+        body["_links"]["next"] = json!({"href": format!("{}{path}?after={}&limit={limit}", r.base, encode(&n))});
+    }
+    Ok(Answer { body, next_after: None })
+}
+
+fn apps(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
+    let expr = r.expr("apps", "filter", &filter::APPS_FILTER, "E0000031")?;
+    let q = r.q("q").map(str::to_lowercase);
+    let items = org
+        .apps
+        .iter()
+        .filter(|a| q.as_ref().is_none_or(|q| a.name.starts_with(q.as_str()) || a.label.to_lowercase().starts_with(q.as_str())))
+        .filter(|a| {
+            expr.as_ref().is_none_or(|e| {
+                filter::eval(e, &|attr| match attr {
+                    "status" => s(&a.status),
+                    "name" => s(&a.name),
+                    "id" => s(&a.id),
+                    _ => None,
+                })
+            })
+        })
+        .map(|a| (a.id.clone(), render::app(a, r.base)))
+        .collect();
+    list_of(items, r, 20, 200)
+}
+
+fn policies(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
+    let Some(kind) = r.q("type") else { return Err(err(400, "E0000001", "Api validation failed: type is required")) };
+    if !SUPPORTED_POLICY_TYPES.contains(&kind) {
+        return Err(err(400, "E0000002", "The request was not valid: Invalid policy type specified"));
+    }
+    let rules = r.q("expand").is_some_and(|e| e.contains("rules"));
+    let items: Vec<Value> = org.policies.iter().filter(|p| p.kind == kind).map(|p| render::policy(p, r.base, rules)).collect();
+    Ok(Answer { body: Value::Array(items), next_after: None })
+}
+
+fn logs(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
+    let parse_t = |k: &str| -> Result<Option<DateTime<Utc>>, ApiErr> {
+        match r.q(k) {
+            None => Ok(None),
+            Some(v) => DateTime::parse_from_rfc3339(v).map(|d| Some(d.with_timezone(&Utc))).map_err(|_| err(400, "E0000001", format!("Api validation failed: {k}"))),
+        }
+    };
+    let (since, until) = (parse_t("since")?, parse_t("until")?);
+    if since.is_some() && r.q("after").is_some() {
+        return Err(err(400, "E0000001", "Api validation failed: since and after are mutually exclusive"));
+    }
+    if let Some(q) = r.q("q") {
+        if q.split_whitespace().any(|w| w.chars().count() > 40) {
+            return Err(err(400, "E0000001", "Api validation failed: q keyword longer than 40 characters"));
+        }
+    }
+    let expr = r.expr("logs", "filter", &filter::LOGS_FILTER, "E0000053")?;
+    let retention = r.now - Duration::days(90);
+    if since.is_some_and(|s| s < r.now - Duration::days(180)) {
+        return Err(err(400, "E0000053", "Invalid SCIM filter: since is older than 180 days"));
+    }
+    let limit = r.limit(100, 1000)?;
+    let after = r.after()?;
+    let polling = until.is_none();
+    let lower = since.unwrap_or_else(|| until.unwrap_or(r.now) - Duration::days(7)).max(retention);
+    let upper = until.unwrap_or(r.now);
+    let start = org.logs.partition_point(|e| e.published < lower);
+    let key = |e: &super::model::LogEvent| format!("{:015}|{}", e.published.timestamp_millis(), e.uuid);
+    let it = org.logs[start..]
+        .iter()
+        .take_while(|e| e.published < upper || (polling && e.published <= upper))
+        .filter(|e| {
+            expr.as_ref().is_none_or(|x| {
+                filter::eval(x, &|a| match a {
+                    "eventType" => s(&e.event_type),
+                    "severity" => s(&e.severity),
+                    "actor.id" => s(&org.users[e.actor as usize].id),
+                    "target.id" => s(&org.users[e.target as usize].id),
+                    _ => None,
+                })
+            })
+        })
+        .map(|e| (key(e), e));
+    let (page, next) = slice(it, after.as_deref(), limit);
+    let next_after = match (polling, next, page.last()) {
+        (_, Some(n), _) => Some(encode(&n)),
+        (true, None, Some(last)) => Some(encode(&key(last))),
+        (true, None, None) => Some(String::new()),
+        (false, None, _) => None,
+    };
+    Ok(Answer { body: Value::Array(page.into_iter().map(|e| render::log_event(org, e)).collect()), next_after })
+}
+
+fn devices(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
+    let expr = r.expr("devices", "search", &filter::DEVICES_SEARCH, "E0000031")?;
+    let expand = r.q("expand").is_some_and(|e| e == "user" || e == "userSummary");
+    let items = org
+        .devices
+        .iter()
+        .filter(|d| d.status != "DELETED")
+        .filter(|d| {
+            expr.as_ref().is_none_or(|e| {
+                filter::eval(e, &|a| match a {
+                    "id" => s(&d.id),
+                    "status" => s(&d.status),
+                    "lastUpdated" => s(&okta_ts(&d.last_updated)),
+                    "profile.displayName" => s(&d.name),
+                    "profile.platform" => s(&d.platform),
+                    "profile.serialNumber" => s(&d.serial),
+                    _ => None,
+                })
+            })
+        })
+        .map(|d| (d.id.clone(), render::device(org, d, r.base, expand)))
+        .collect();
+    list_of(items, r, 200, 200)
+}
+
+/// Dispatches one GET.
+pub fn dispatch(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
+    let base = r.base;
+    let one = |body: Value| Ok(Answer { body, next_after: None });
+    match r.segs.as_slice() {
+        ["users"] => users(org, r),
+        ["users", id] => one(render::user(org, find_user(org, id)? as u32, base)),
+        ["users", id, "roles"] => one(user_roles(org, find_user(org, id)?, base)),
+        ["users", id, "factors"] => {
+            let ui = find_user(org, id)?;
+            let u = &org.users[ui];
+            one(Value::Array(org.factors.get(&(ui as u32)).into_iter().flatten().map(|f| render::factor(u, f, base)).collect()))
+        }
+        ["groups"] => groups(org, r),
+        ["groups", id] => one(render::group(org, find_group(org, id)? as u32, base, false)),
+        ["groups", id, "users"] => {
+            let g = &org.groups[find_group(org, id)?];
+            let items = g.members.iter().map(|i| (org.users[*i as usize].id.clone(), render::user(org, *i, base))).collect();
+            list_of(items, r, 1000, 1000)
+        }
+        ["groups", id, "roles"] => {
+            let gi = find_group(org, id)?;
+            let href = format!("{base}/api/v1/groups/{}", org.groups[gi].id);
+            one(Value::Array(org.group_roles.get(&(gi as u32)).into_iter().flatten().map(|x| render::role(x, "GROUP", &href, base)).collect()))
+        }
+        ["iam", "roles"] => body_paged("roles", org.custom_roles.iter().map(|c| (c.id.clone(), render::custom_role(c, base))).collect(), r, "/api/v1/iam/roles", 20),
+        ["iam", "assignees", "users"] => {
+            let limit = r.limit(100, 100)?;
+            let mut ids: Vec<(String, Value)> = org
+                .user_roles
+                .keys()
+                .map(|i| {
+                    let u = &org.users[*i as usize];
+                    (u.id.clone(), json!({"id": u.id, "orn": format!("orn:okta:directory:{}:users:{}", org.org_id, u.id),
+                        "_links": {"self": {"href": format!("{base}/api/v1/users/{}", u.id)}, "roles": {"href": format!("{base}/api/v1/users/{}/roles", u.id)}}}))
+                })
+                .collect();
+            ids.sort_by(|a, b| a.0.cmp(&b.0));
+            body_paged("value", ids, r, "/api/v1/iam/assignees/users", limit)
+        }
+        ["apps"] => apps(org, r),
+        ["apps", id] => one(render::app(&org.apps[find_app(org, id)?], base)),
+        ["apps", id, "users"] => {
+            let a = &org.apps[find_app(org, id)?];
+            if r.q("filter").is_some() {
+                return Err(err(400, "E0000031", "Invalid search criteria."));
+            }
+            let mut items: Vec<(String, Value)> = a.users.iter().map(|au| (org.users[au.user as usize].id.clone(), render::app_user(org, a, au, base))).collect();
+            items.sort_by(|x, y| x.0.cmp(&y.0));
+            list_of(items, r, 50, 500)
+        }
+        ["apps", id, "groups"] => {
+            let a = &org.apps[find_app(org, id)?];
+            let mut items: Vec<(String, Value)> = a.groups.iter().map(|ag| (org.groups[ag.group as usize].id.clone(), render::app_group(org, a, ag, base))).collect();
+            items.sort_by(|x, y| x.0.cmp(&y.0));
+            let limit = r.limit(20, 200)?.max(20);
+            let after = r.after()?;
+            let (page, next) = slice(items.into_iter(), after.as_deref(), limit);
+            Ok(Answer { body: Value::Array(page), next_after: next.map(|k| encode(&k)) })
+        }
+        ["policies"] => policies(org, r),
+        ["policies", id, "rules"] => {
+            let p = org.policies.iter().find(|p| p.id == *id).ok_or_else(|| err(404, "E0000007", format!("Not found: Resource not found: {id} (Policy)")))?;
+            one(Value::Array(p.rules.iter().map(|x| render::rule(p, x)).collect()))
+        }
+        ["logs"] => logs(org, r),
+        ["devices"] => devices(org, r),
+        ["org"] => one(json!({"id": org.org_id, "subdomain": org.subdomain, "companyName": "Sim Acme Corp", "status": "ACTIVE",
+            "website": "https://sim-acme.example", "created": okta_ts(&(org.anchor - Duration::days(1500))), "lastUpdated": okta_ts(&org.anchor),
+            "expiresAt": null, "country": "United States"})),
+        ["meta", "schemas", "user", "default"] => one(render::user_schema(base)),
+        _ => Err(err(404, "E0000008", "The requested path was not found")),
+    }
+}

@@ -1,0 +1,17 @@
+//! A faithful Okta simulator (okta-api.md §14): a seeded org, real paging with opaque
+//! cursors, the filter grammar with per-endpoint allow-lists, rate limits on every response,
+//! fault injection, and `/__sim` control endpoints (stats, truth, mutate, advance).
+
+pub mod api;
+pub mod filter;
+pub mod gen;
+pub mod limits;
+pub mod model;
+pub mod mutate;
+pub mod paging;
+pub mod render;
+pub mod server;
+pub mod truth;
+
+pub use gen::Sizes;
+pub use server::{serve, start, Faults, Sim, SimConfig, SimHandle};

@@ -1,0 +1,207 @@
+//! Rendering the simulator's model as Okta's JSON, with absolute `_links`.
+
+use serde_json::{json, Value};
+
+use super::model::*;
+
+/// Renders a user (collection form: only the `self` link).
+pub fn user(org: &Org, i: u32, base: &str) -> Value {
+    let u = &org.users[i as usize];
+    let mut profile = json!({
+        "login": u.login, "email": u.login, "firstName": u.first_name, "lastName": u.last_name,
+        "title": u.title, "department": u.department, "mobilePhone": u.mobile_phone,
+        "secondEmail": null, "employeeNumber": u.employee_number, "managerId": u.manager_id,
+    });
+    for (k, v) in &u.custom {
+        profile[k] = v.clone();
+    }
+    json!({
+        "id": u.id, "status": u.status, "created": okta_ts(&u.created),
+        "activated": u.activated.as_ref().map(okta_ts), "statusChanged": okta_ts(&u.status_changed),
+        "lastLogin": u.last_login.as_ref().map(okta_ts), "lastUpdated": okta_ts(&u.last_updated),
+        "passwordChanged": u.password_changed.as_ref().map(okta_ts), "type": {"id": "oty1simdefaulttype00"},
+        "profile": profile,
+        "credentials": {"password": {}, "provider": {"type": "OKTA", "name": "OKTA"}},
+        "_links": {"self": {"href": format!("{base}/api/v1/users/{}", u.id)}}
+    })
+}
+
+/// Renders a group, with stats when asked.
+pub fn group(org: &Org, i: u32, base: &str, stats: bool) -> Value {
+    let g = &org.groups[i as usize];
+    let mut v = json!({
+        "id": g.id, "type": g.kind, "created": okta_ts(&g.created), "lastUpdated": okta_ts(&g.last_updated),
+        "lastMembershipUpdated": okta_ts(&g.last_membership_updated), "objectClass": ["okta:user_group"],
+        "profile": {"name": g.name, "description": g.description},
+        "_links": {"users": {"href": format!("{base}/api/v1/groups/{}/users", g.id)},
+                   "apps": {"href": format!("{base}/api/v1/groups/{}/apps", g.id)}}
+    });
+    if let Some(src) = &g.source_app {
+        v["_links"]["source"] = json!({"href": format!("{base}/api/v1/apps/{src}")});
+    }
+    if stats {
+        v["_embedded"] = json!({"stats": {"usersCount": g.members.len(), "appsCount": 0, "groupPushMappingsCount": 0, "hasAdminPrivlege": g.admin}});
+    }
+    v
+}
+
+/// Renders an application (seeded secrets included, as Okta may return them).
+pub fn app(a: &App, base: &str) -> Value {
+    let mut creds = json!({"userNameTemplate": {"template": "${source.login}", "type": "BUILT_IN"}, "signing": {"kid": "sim-kid-1"}});
+    match a.sign_on_mode.as_str() {
+        "OPENID_CONNECT" => creds["oauthClient"] = json!({"client_id": a.id, "client_secret": a.secret, "token_endpoint_auth_method": "client_secret_basic", "autoKeyRotation": true}),
+        "BROWSER_PLUGIN" | "AUTO_LOGIN" | "SECURE_PASSWORD_STORE" | "BASIC_AUTH" => {
+            creds["scheme"] = json!("SHARED_USERNAME_AND_PASSWORD");
+            creds["userName"] = json!("shared-account");
+            creds["password"] = json!({"value": a.secret});
+        }
+        _ => {}
+    }
+    json!({
+        "id": a.id, "name": a.name, "label": a.label, "status": a.status, "signOnMode": a.sign_on_mode,
+        "created": okta_ts(&a.created), "lastUpdated": okta_ts(&a.last_updated), "features": [],
+        "visibility": {"autoSubmitToolbar": false, "hide": {"iOS": false, "web": false}},
+        "credentials": creds,
+        "settings": {"app": {"url": format!("https://{}.example", a.name), "apiToken": a.settings_token, "passwordField": "#pw"},
+                     "notifications": {"vpn": {"network": {"connection": "DISABLED"}}}},
+        "_links": {"users": {"href": format!("{base}/api/v1/apps/{}/users", a.id)}, "groups": {"href": format!("{base}/api/v1/apps/{}/groups", a.id)}}
+    })
+}
+
+/// Renders an app-user assignment.
+pub fn app_user(org: &Org, a: &App, au: &AppUser, base: &str) -> Value {
+    let u = &org.users[au.user as usize];
+    json!({
+        "id": u.id, "externalId": null, "scope": au.scope, "status": au.status,
+        "created": okta_ts(&au.created), "lastUpdated": okta_ts(&au.last_updated), "statusChanged": okta_ts(&au.created),
+        "passwordChanged": null, "syncState": "SYNCHRONIZED", "lastSync": okta_ts(&au.last_updated),
+        "credentials": {"userName": u.login},
+        "profile": {"email": u.login, "role": "Viewer", "securityAnswer": au.security_answer},
+        "_links": {"app": {"href": format!("{base}/api/v1/apps/{}", a.id)}, "user": {"href": format!("{base}/api/v1/users/{}", u.id)}}
+    })
+}
+
+/// Renders an app-group assignment.
+pub fn app_group(org: &Org, a: &App, ag: &AppGroup, base: &str) -> Value {
+    let g = &org.groups[ag.group as usize];
+    json!({"id": g.id, "priority": ag.priority, "lastUpdated": okta_ts(&ag.last_updated), "profile": {},
+           "_links": {"app": {"href": format!("{base}/api/v1/apps/{}", a.id)}, "group": {"href": format!("{base}/api/v1/groups/{}", g.id)}}})
+}
+
+/// Renders a role assignment for `assignee_href`.
+pub fn role(r: &RoleAssignment, assignment_type: &str, assignee_href: &str, base: &str) -> Value {
+    let mut v = json!({
+        "id": r.id, "type": r.kind, "label": r.label, "status": "ACTIVE", "assignmentType": assignment_type,
+        "created": okta_ts(&r.created), "lastUpdated": okta_ts(&r.created),
+        "_links": {"assignee": {"href": assignee_href}}
+    });
+    if let Some(cr) = &r.role {
+        v["role"] = json!(cr);
+        v["resource-set"] = json!("iamsimresourceset001");
+        v["_links"]["role"] = json!({"href": format!("{base}/api/v1/iam/roles/{cr}")});
+    }
+    v
+}
+
+/// Renders a custom role definition.
+pub fn custom_role(r: &CustomRole, base: &str) -> Value {
+    json!({"id": r.id, "label": r.label, "description": r.description, "created": okta_ts(&r.created), "lastUpdated": okta_ts(&r.created),
+           "_links": {"self": {"href": format!("{base}/api/v1/iam/roles/{}", r.id)}}})
+}
+
+/// Renders a rule.
+pub fn rule(p: &Policy, r: &Rule) -> Value {
+    let rule_type = if p.kind == "OKTA_SIGN_ON" { "SIGN_ON".to_string() } else { p.kind.clone() };
+    json!({"id": r.id, "type": rule_type, "name": r.name, "status": "ACTIVE", "priority": r.priority, "system": false,
+           "created": okta_ts(&r.created), "lastUpdated": okta_ts(&r.created),
+           "conditions": {"people": {"users": {"exclude": []}}, "network": {"connection": "ANYWHERE"}},
+           "actions": {"signon": {"access": "ALLOW", "requireFactor": false}}})
+}
+
+/// Renders a policy, embedding at most 20 rules when asked.
+pub fn policy(p: &Policy, base: &str, expand_rules: bool) -> Value {
+    let mut v = json!({
+        "id": p.id, "type": p.kind, "name": p.name, "description": p.description, "status": "ACTIVE",
+        "priority": p.priority, "system": p.system, "created": okta_ts(&p.created), "lastUpdated": okta_ts(&p.last_updated),
+        "conditions": {"people": {"groups": {"include": []}}}, "settings": {"type": "PASSWORD"},
+        "_links": {"self": {"href": format!("{base}/api/v1/policies/{}", p.id)}, "rules": {"href": format!("{base}/api/v1/policies/{}/rules", p.id)}}
+    });
+    if expand_rules {
+        v["_embedded"] = json!({"rules": p.rules.iter().take(20).map(|r| rule(p, r)).collect::<Vec<_>>()});
+    }
+    v
+}
+
+/// Renders a device with its users embedded.
+pub fn device(org: &Org, d: &Device, base: &str, expand_user: bool) -> Value {
+    let mut v = json!({
+        "id": d.id, "status": d.status, "created": okta_ts(&d.created), "lastUpdated": okta_ts(&d.last_updated),
+        "profile": {"displayName": d.name, "platform": d.platform, "manufacturer": "SimCorp", "model": "Sim-1", "osVersion": "1.0",
+                    "serialNumber": d.serial, "registered": true, "secureHardwarePresent": true, "diskEncryptionType": "ALL_INTERNAL_VOLUMES"},
+        "resourceType": "UDDevice", "resourceId": d.id, "resourceAlternateId": null,
+        "resourceDisplayName": {"value": d.name, "sensitive": false},
+        "_links": {"self": {"href": format!("{base}/api/v1/devices/{}", d.id)}}
+    });
+    if expand_user {
+        let us: Vec<Value> = d.users.iter().map(|i| json!({"managementStatus": "NOT_MANAGED", "created": okta_ts(&d.created), "user": user(org, *i, base)})).collect();
+        v["_embedded"] = json!({"users": us});
+    }
+    v
+}
+
+/// Renders a factor (a pending TOTP carries its activation secret, as Okta's does).
+pub fn factor(u: &User, f: &Factor, base: &str) -> Value {
+    let mut v = json!({
+        "id": f.id, "factorType": f.factor_type, "provider": f.provider, "vendorName": f.provider, "status": f.status,
+        "created": okta_ts(&f.created), "lastUpdated": okta_ts(&f.created), "profile": {},
+        "_links": {"self": {"href": format!("{base}/api/v1/users/{}/factors/{}", u.id, f.id)}, "user": {"href": format!("{base}/api/v1/users/{}", u.id)}}
+    });
+    if let Some(p) = &f.phone {
+        v["profile"] = json!({"phoneNumber": p});
+    }
+    if let Some(s) = &f.shared_secret {
+        v["_embedded"] = json!({"activation": {"timeStep": 30, "sharedSecret": s, "encoding": "base32", "keyLength": 6,
+            "_links": {"qrcode": {"href": format!("{base}/api/v1/users/{}/factors/{}/qr/sim", u.id, f.id), "type": "image/png"}}}});
+    }
+    v
+}
+
+/// Renders a System Log event.
+pub fn log_event(org: &Org, e: &LogEvent) -> Value {
+    let actor = &org.users[e.actor as usize];
+    let target = &org.users[e.target as usize];
+    json!({
+        "uuid": e.uuid, "published": okta_ts(&e.published), "eventType": e.event_type, "legacyEventType": null, "version": "0",
+        "severity": e.severity, "displayMessage": e.event_type.replace('.', " "),
+        "actor": {"id": actor.id, "type": "User", "alternateId": actor.login, "displayName": format!("{} {}", actor.first_name, actor.last_name), "detailEntry": null},
+        "target": [{"id": target.id, "type": "User", "alternateId": target.login, "displayName": target.first_name, "detailEntry": null}],
+        "outcome": {"result": "SUCCESS", "reason": null},
+        "client": {"userAgent": {"rawUserAgent": "sim/1.0", "os": "Unknown", "browser": "UNKNOWN"}, "zone": "null", "device": "Unknown", "id": null, "ipAddress": e.ip},
+        "debugContext": {"debugData": {"requestId": "simreq", "requestUri": "/api/v1/sim"}},
+        "transaction": {"type": "WEB", "id": "simtx", "detail": {}},
+        "request": {"ipChain": [{"ip": e.ip, "version": "V4", "source": null}]}
+    })
+}
+
+/// The user schema with custom attributes of every type (an unknown one and a hashed one too).
+pub fn user_schema(base: &str) -> Value {
+    json!({
+        "id": format!("{base}/meta/schemas/user/default"), "$schema": "http://json-schema.org/draft-04/schema#",
+        "name": "user", "title": "Default Okta user", "type": "object",
+        "created": "2021-05-01T12:00:00.000Z", "lastUpdated": "2025-02-14T10:01:00.000Z",
+        "definitions": {
+            "base": {"id": "#base", "type": "object", "required": ["login", "firstName", "lastName", "email"],
+                     "properties": {"login": {"title": "Username", "type": "string", "required": true}}},
+            "custom": {"id": "#custom", "type": "object", "required": [], "properties": {
+                "costCenterCode": {"title": "Cost center code", "type": "string", "unique": "NOT_UNIQUE", "mutability": "READ_WRITE", "scope": "NONE"},
+                "clearanceLevel": {"title": "Clearance level", "type": "integer", "minimum": 0, "maximum": 5},
+                "isContractor": {"title": "Contractor", "type": "boolean"},
+                "ftePercent": {"title": "FTE share", "type": "number"},
+                "badgeIds": {"title": "Badge IDs", "type": "array", "items": {"type": "integer"}},
+                "pinHash": {"title": "PIN hash", "type": "string", "format": "hashed"},
+                "legacyBlob": {"title": "Legacy data", "type": "object"}
+            }}
+        },
+        "properties": {"profile": {"allOf": [{"$ref": "#/definitions/base"}, {"$ref": "#/definitions/custom"}]}}
+    })
+}

@@ -1,0 +1,351 @@
+//! The simulator's HTTP server: auth, rate limits, faults, stats, Link headers, and the
+//! `/__sim` control endpoints.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::api::{self, err, ApiErr, Req};
+use super::gen::{self, Sizes};
+use super::limits::{family, Buckets, Clock};
+use super::model::Org;
+use super::{mutate, truth};
+
+/// Fault injection and limits.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    /// Added latency per request.
+    pub latency_ms: u64,
+    /// Per-minute limit for every bucket (default: Okta's Workforce limits).
+    pub rate_limit_per_min: Option<u64>,
+    /// Requests in flight at most (429 with Limit 0 above).
+    pub concurrency_cap: Option<usize>,
+    /// Probability of a 500/503.
+    pub fault_rate: f64,
+    /// Probability of a spurious 429.
+    pub rate_429: f64,
+    /// Endpoint families answered with 403 E0000006 (users, groups, roles, apps, policies,
+    /// logs, devices, factors, schema, org).
+    pub deny: Vec<String>,
+    /// Families whose filter/search is rejected with 400 (users, groups, apps, logs, devices).
+    pub reject_filter: Vec<String>,
+    /// Families whose next links point at a foreign host.
+    pub foreign_next: Vec<String>,
+}
+
+/// Simulator settings.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Generator seed.
+    pub seed: u64,
+    /// Org size.
+    pub sizes: Sizes,
+    /// The generator's notion of now (defaults to the start time).
+    pub anchor: Option<chrono::DateTime<chrono::Utc>>,
+    /// The API token accepted.
+    pub token: String,
+    /// Faults.
+    pub faults: Faults,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig { seed: 1, sizes: Sizes::default(), anchor: None, token: "sim-token".into(), faults: Faults::default() }
+    }
+}
+
+/// Per-route counters.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct RouteStat {
+    /// Calls.
+    pub calls: u64,
+    /// 429s sent.
+    pub rate_limited: u64,
+    /// Body bytes sent.
+    pub bytes: u64,
+}
+
+/// Shared simulator state.
+pub struct Sim {
+    /// The org.
+    pub org: RwLock<Org>,
+    /// Settings.
+    pub cfg: SimConfig,
+    /// The base URL links use.
+    pub base: RwLock<String>,
+    /// The clock.
+    pub clock: Clock,
+    buckets: Buckets,
+    stats: Mutex<BTreeMap<String, RouteStat>>,
+    in_flight: AtomicUsize,
+    rng: Mutex<ChaCha8Rng>,
+    seq: AtomicUsize,
+}
+
+impl Sim {
+    /// Generates the org.
+    pub fn new(cfg: SimConfig) -> Arc<Self> {
+        let anchor = cfg.anchor.unwrap_or_else(chrono::Utc::now);
+        let org = gen::generate(cfg.seed, cfg.sizes, anchor);
+        Arc::new(Sim {
+            org: RwLock::new(org),
+            rng: Mutex::new(ChaCha8Rng::seed_from_u64(cfg.seed ^ 0xfa17)),
+            cfg,
+            base: RwLock::new(String::new()),
+            clock: Clock::default(),
+            buckets: Buckets::default(),
+            stats: Mutex::new(BTreeMap::new()),
+            in_flight: AtomicUsize::new(0),
+            seq: AtomicUsize::new(0),
+        })
+    }
+
+    /// The truth document.
+    pub fn truth(&self, log_start: Option<chrono::NaiveDate>) -> Value {
+        let org = self.org.read().expect("org lock is never poisoned");
+        truth::truth(&org, self.clock.now(), log_start)
+    }
+
+    /// The stats document.
+    pub fn stats(&self) -> Value {
+        let s = self.stats.lock().expect("stats lock is never poisoned");
+        let total: u64 = s.values().map(|r| r.calls).sum();
+        let limited: u64 = s.values().map(|r| r.rate_limited).sum();
+        let bytes: u64 = s.values().map(|r| r.bytes).sum();
+        json!({"routes": &*s, "total_calls": total, "rate_limited": limited, "bytes": bytes})
+    }
+
+    /// Clears the stats.
+    pub fn reset_stats(&self) {
+        self.stats.lock().expect("stats lock is never poisoned").clear();
+    }
+
+    /// Applies a mutation.
+    pub fn mutate(&self, m: &mutate::Mutation) -> Value {
+        let now = self.clock.now();
+        let mut org = self.org.write().expect("org lock is never poisoned");
+        mutate::apply(&mut org, m, now)
+    }
+
+    fn record(&self, route: &str, f: impl FnOnce(&mut RouteStat)) {
+        f(self.stats.lock().expect("stats lock is never poisoned").entry(route.to_string()).or_default());
+    }
+}
+
+/// The route template of a path (ids become `{id}`).
+pub fn route_template(method: &Method, path: &str) -> String {
+    let t: Vec<&str> = path.split('/').map(|s| if s.len() >= 15 || s == "me" { "{id}" } else { s }).collect();
+    format!("{method} {}", t.join("/"))
+}
+
+/// The family used by `deny` for a path.
+fn deny_family(segs: &[&str]) -> &'static str {
+    match segs {
+        ["users"] | ["users", _] => "users",
+        ["users", _, "roles"] | ["groups", _, "roles"] | ["iam", ..] => "roles",
+        ["users", _, "factors"] => "factors",
+        ["groups", ..] => "groups",
+        ["apps", ..] => "apps",
+        ["policies", ..] => "policies",
+        ["logs"] => "logs",
+        ["devices"] => "devices",
+        ["meta", ..] => "schema",
+        ["org"] => "org",
+        _ => "other",
+    }
+}
+
+struct InFlight<'a>(&'a AtomicUsize);
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn error_body(e: &ApiErr, seq: usize) -> Value {
+    json!({"errorCode": e.code, "errorSummary": e.summary, "errorLink": e.code, "errorId": format!("oaesim{seq:015}"), "errorCauses": []})
+}
+
+async fn api_handler(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    let seq = sim.seq.fetch_add(1, Ordering::Relaxed);
+    let path = uri.path().to_string();
+    let route = route_template(&method, &path);
+    sim.record(&route, |s| s.calls += 1);
+    let f = &sim.cfg.faults;
+    if f.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(f.latency_ms)).await;
+    }
+    let now = sim.clock.now();
+    let (fam, default_limit) = family(&path);
+    let mut out = HeaderMap::new();
+    out.insert("x-okta-request-id", HeaderValue::from_str(&format!("simreq{seq}")).unwrap_or(HeaderValue::from_static("simreq")));
+    out.insert("date", HeaderValue::from_str(&now.to_rfc2822().replace("+0000", "GMT")).unwrap_or(HeaderValue::from_static("")));
+    let n = sim.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    let _guard = InFlight(&sim.in_flight);
+    let respond = |status: u16, body: Value, mut out: HeaderMap| {
+        let bytes = body.to_string();
+        sim.record(&route, |s| {
+            s.bytes += bytes.len() as u64;
+            if status == 429 {
+                s.rate_limited += 1;
+            }
+        });
+        out.insert("content-type", HeaderValue::from_static("application/json"));
+        (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), out, bytes).into_response()
+    };
+    let fail = |e: ApiErr, out: HeaderMap| respond(e.status, error_body(&e, seq), out);
+    if let Some(cap) = f.concurrency_cap {
+        if n > cap {
+            out.insert("x-rate-limit-limit", HeaderValue::from_static("0"));
+            out.insert("x-rate-limit-remaining", HeaderValue::from_static("0"));
+            out.insert("x-rate-limit-reset", HeaderValue::from((now.timestamp() + 1).to_string().parse::<u64>().unwrap_or(0)));
+            return fail(err(429, "E0000047", "API call exceeded rate limit due to too many requests."), out);
+        }
+    }
+    match headers.get("authorization").and_then(|h| h.to_str().ok()) {
+        Some(h) if h.starts_with("SSWS ") => {
+            if h[5..] != sim.cfg.token {
+                return fail(err(401, "E0000011", "Invalid token provided"), out);
+            }
+        }
+        _ => return fail(err(403, "E0000005", "Invalid session"), out),
+    }
+    let limit = f.rate_limit_per_min.unwrap_or(default_limit);
+    let v = sim.buckets.hit(fam, limit, now);
+    out.insert("x-rate-limit-limit", HeaderValue::from(v.limit));
+    out.insert("x-rate-limit-remaining", HeaderValue::from(v.remaining));
+    out.insert("x-rate-limit-reset", HeaderValue::from(v.reset.max(0) as u64));
+    if v.exceeded {
+        return fail(err(429, "E0000047", "API call exceeded rate limit due to too many requests."), out);
+    }
+    if method != Method::GET {
+        return fail(err(405, "E0000022", "The endpoint does not support the provided HTTP method"), out);
+    }
+    let roll: f64 = sim.rng.lock().map(|mut r| r.gen()).unwrap_or(1.0);
+    if roll < f.rate_429 {
+        return fail(err(429, "E0000047", "API call exceeded rate limit due to too many requests."), out);
+    }
+    if roll < f.rate_429 + f.fault_rate {
+        return fail(err(500, "E0000009", "Internal Server Error"), out);
+    }
+    let segs: Vec<&str> = path.trim_start_matches("/api/v1/").split('/').filter(|s| !s.is_empty()).collect();
+    if f.deny.iter().any(|d| d == deny_family(&segs)) {
+        return fail(err(403, "E0000006", "You do not have permission to perform the requested action"), out);
+    }
+    let query: Vec<(String, String)> = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned().collect();
+    let base = sim.base.read().map(|b| b.clone()).unwrap_or_default();
+    let req = Req { segs: segs.clone(), query: query.clone(), base: &base, reject_filter: &f.reject_filter, now };
+    let answer = {
+        let org = sim.org.read().expect("org lock is never poisoned");
+        api::dispatch(&org, &req)
+    };
+    match answer {
+        Err(e) => fail(e, out),
+        Ok(a) => {
+            let self_url = link_url(&base, &path, &query, None);
+            out.append("link", HeaderValue::from_str(&format!("<{self_url}>; rel=\"self\"")).unwrap_or(HeaderValue::from_static("")));
+            if let Some(after) = a.next_after {
+                let link_base = if f.foreign_next.iter().any(|x| x == deny_family(&segs)) { "https://foreign.example.com".to_string() } else { base.clone() };
+                let next = if after.is_empty() { link_url(&link_base, &path, &query, None) } else { link_url(&link_base, &path, &query, Some(&after)) };
+                out.append("link", HeaderValue::from_str(&format!("<{next}>; rel=\"next\"")).unwrap_or(HeaderValue::from_static("")));
+            }
+            respond(200, a.body, out)
+        }
+    }
+}
+
+fn link_url(base: &str, path: &str, query: &[(String, String)], after: Option<&str>) -> String {
+    let mut ser = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in query {
+        if k == "after" && after.is_some() {
+            continue;
+        }
+        if k == "since" && after.is_some() {
+            continue;
+        }
+        ser.append_pair(k, v);
+    }
+    if let Some(a) = after {
+        ser.append_pair("after", a);
+    }
+    let q = ser.finish().replace('+', "%20");
+    if q.is_empty() { format!("{base}{path}") } else { format!("{base}{path}?{q}") }
+}
+
+async fn truth_handler(State(sim): State<Arc<Sim>>, Query(q): Query<BTreeMap<String, String>>) -> Response {
+    let start = q.get("system_log_start_date").and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    Json(sim.truth(start)).into_response()
+}
+
+async fn mutate_handler(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
+    let m: mutate::Mutation = if body.is_empty() { mutate::Mutation::default() } else {
+        match serde_json::from_slice(&body) {
+            Ok(m) => m,
+            Err(e) => return (StatusCode::BAD_REQUEST, format!("bad mutation: {e}")).into_response(),
+        }
+    };
+    Json(sim.mutate(&m)).into_response()
+}
+
+async fn advance_handler(State(sim): State<Arc<Sim>>, Query(q): Query<BTreeMap<String, String>>) -> Response {
+    let secs = q.get("seconds").and_then(|s| s.parse::<i64>().ok()).unwrap_or(60);
+    sim.clock.advance(secs);
+    Json(json!({"now": sim.clock.now().to_rfc3339()})).into_response()
+}
+
+/// The simulator's router.
+pub fn router(sim: Arc<Sim>) -> Router {
+    Router::new()
+        .route("/__sim/stats", get(|State(s): State<Arc<Sim>>| async move { Json(s.stats()) }))
+        .route("/__sim/reset-stats", post(|State(s): State<Arc<Sim>>| async move { s.reset_stats(); Json(json!({"ok": true})) }))
+        .route("/__sim/truth", get(truth_handler))
+        .route("/__sim/mutate", post(mutate_handler))
+        .route("/__sim/advance", post(advance_handler))
+        .fallback(api_handler)
+        .with_state(sim)
+}
+
+/// A running simulator.
+pub struct SimHandle {
+    /// Its base URL.
+    pub base_url: String,
+    /// Its state.
+    pub sim: Arc<Sim>,
+    /// The server task.
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+/// Serves the simulator on `listener`; links use `public_url` or the listener's address.
+pub async fn serve(cfg: SimConfig, listener: tokio::net::TcpListener, public_url: Option<String>) -> std::io::Result<SimHandle> {
+    let sim = Sim::new(cfg);
+    let addr = listener.local_addr()?;
+    let base = public_url.unwrap_or_else(|| format!("http://{addr}")).trim_end_matches('/').to_string();
+    if let Ok(mut b) = sim.base.write() {
+        *b = base.clone();
+    }
+    let app = router(sim.clone());
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "okta simulator stopped");
+        }
+    });
+    Ok(SimHandle { base_url: base, sim, task })
+}
+
+/// Starts a simulator on 127.0.0.1 with an ephemeral port.
+pub async fn start(cfg: SimConfig) -> std::io::Result<SimHandle> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    serve(cfg, listener, None).await
+}

@@ -1,0 +1,98 @@
+//! Ground truth: what a complete extraction must yield, the seeded secrets, and the fewest
+//! API calls a full sync needs at the maximum page sizes with the bulk endpoints that exist.
+//!
+//! `min_api_calls` counts, per item type: users (schema + plain pages + DEPROVISIONED pages);
+//! groups pages + member pages of non-empty groups; `/iam/roles` pages + assignee pages + one
+//! roles call per assignee and per admin group; app pages + user and group pages per app; one
+//! call per policy type asked + one rules call per policy whose rules exceed the embed limit;
+//! log pages in the window; device pages; one factors call per user that can hold factors.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde_json::{json, Value};
+
+use super::gen::SUPPORTED_POLICY_TYPES;
+use super::model::Org;
+
+fn pages(n: usize, size: usize) -> u64 {
+    n.div_ceil(size).max(1) as u64
+}
+
+/// Policy types the connector asks for (those the org supports and those it does not).
+pub const POLICY_TYPES_ASKED: usize = 12;
+
+/// The default System Log window start: 30 days before `now`, at midnight UTC.
+pub fn default_log_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    (now - Duration::days(30)).date_naive().and_hms_opt(0, 0, 0).map(|d| d.and_utc()).unwrap_or(now)
+}
+
+/// Computes the truth document.
+pub fn truth(org: &Org, now: DateTime<Utc>, log_start: Option<NaiveDate>) -> Value {
+    let shadow: BTreeSet<u32> = org.users.iter().enumerate().filter(|(_, u)| u.status == "shadow").map(|(i, _)| i as u32).collect();
+    let uid = |i: &u32| org.users[*i as usize].id.clone();
+    let users: Vec<String> = (0..org.users.len() as u32).filter(|i| !shadow.contains(i)).map(|i| uid(&i)).collect();
+    let groups: Vec<String> = org.groups.iter().map(|g| g.id.clone()).collect();
+    let members: Vec<String> = org.groups.iter().flat_map(|g| g.members.iter().filter(|m| !shadow.contains(m)).map(move |m| format!("{}:{}", g.id, uid(m)))).collect();
+    let mut roles: BTreeSet<String> = org.custom_roles.iter().map(|r| r.id.clone()).collect();
+    let mut role_members = Vec::new();
+    for (ui, rs) in &org.user_roles {
+        if shadow.contains(ui) {
+            continue;
+        }
+        for r in rs {
+            roles.insert(if r.kind == "CUSTOM" { r.role.clone().unwrap_or_default() } else { r.kind.clone() });
+            role_members.push(format!("{}:{}", r.id, uid(ui)));
+        }
+    }
+    for (gi, rs) in &org.group_roles {
+        for r in rs {
+            roles.insert(if r.kind == "CUSTOM" { r.role.clone().unwrap_or_default() } else { r.kind.clone() });
+            role_members.push(format!("{}:{}", r.id, org.groups[*gi as usize].id));
+        }
+    }
+    let apps: Vec<String> = org.apps.iter().map(|a| a.id.clone()).collect();
+    let app_users: Vec<String> = org.apps.iter().flat_map(|a| a.users.iter().filter(|u| !shadow.contains(&u.user)).map(move |u| format!("{}:{}", a.id, uid(&u.user)))).collect();
+    let app_groups: Vec<String> = org.apps.iter().flat_map(|a| a.groups.iter().map(move |g| format!("{}:{}", a.id, org.groups[g.group as usize].id))).collect();
+    let policies: Vec<String> = org.policies.iter().map(|p| p.id.clone()).collect();
+    let start = log_start.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|d| d.and_utc()).unwrap_or_else(|| default_log_start(now)).max(now - Duration::days(90));
+    let logs: Vec<String> = org.logs.iter().filter(|e| e.published >= start && e.published < now).map(|e| e.uuid.clone()).collect();
+    let devices: Vec<String> = org.devices.iter().filter(|d| d.status != "DELETED").map(|d| d.id.clone()).collect();
+    let factors: Vec<String> = org
+        .factors
+        .iter()
+        .filter(|(ui, _)| !shadow.contains(ui) && org.users[**ui as usize].status != "DEPROVISIONED")
+        .flat_map(|(ui, fs)| fs.iter().map(move |f| format!("{}:{}", uid(ui), f.id)))
+        .collect();
+
+    let deprov = org.users.iter().filter(|u| u.status == "DEPROVISIONED").count();
+    let visible = org.users.len() - deprov;
+    let factor_users = org.users.iter().enumerate().filter(|(i, u)| u.status != "DEPROVISIONED" && !shadow.contains(&(*i as u32))).count();
+    let mut min = 1 + pages(visible, 200) + pages(deprov, 200);
+    min += pages(org.groups.len(), 200) + org.groups.iter().filter(|g| !g.members.is_empty()).map(|g| pages(g.members.len(), 1000)).sum::<u64>();
+    min += pages(org.custom_roles.len(), 20) + pages(org.user_roles.len(), 100) + org.user_roles.keys().filter(|u| !shadow.contains(u)).count() as u64 + org.group_roles.len() as u64;
+    min += pages(org.apps.len(), 200) + org.apps.iter().map(|a| pages(a.users.len(), 500) + pages(a.groups.len(), 200)).sum::<u64>();
+    min += POLICY_TYPES_ASKED as u64 + org.policies.iter().filter(|p| p.rules.len() >= 20 && SUPPORTED_POLICY_TYPES.contains(&p.kind.as_str())).count() as u64;
+    min += pages(logs.len(), 1000) + pages(devices.len(), 200) + factor_users as u64;
+
+    let mut secrets: Vec<String> = Vec::new();
+    for a in &org.apps {
+        secrets.push(a.secret.clone());
+        secrets.push(a.settings_token.clone());
+        secrets.extend(a.users.iter().map(|u| u.security_answer.clone()));
+    }
+    secrets.extend(org.factors.values().flatten().filter_map(|f| f.shared_secret.clone()));
+    secrets.extend(org.users.iter().filter_map(|u| u.custom.get("pinHash").and_then(Value::as_str).map(str::to_string)));
+
+    let rt = |ids: Vec<String>| json!({"count": ids.len(), "ids": ids});
+    json!({
+        "record_types": {
+            "users": rt(users), "groups": rt(groups), "group_members": rt(members),
+            "iam_roles": rt(roles.into_iter().collect()), "iam_role_members": rt(role_members),
+            "applications": rt(apps), "app_user_assignments": rt(app_users), "app_group_assignments": rt(app_groups),
+            "policies": rt(policies), "system_logs": rt(logs), "devices": rt(devices), "factors": rt(factors),
+        },
+        "secrets": secrets,
+        "min_api_calls": min,
+    })
+}
