@@ -3,3 +3,4 @@
 //! never by the production path.
 
 pub mod okta;
+pub mod devrev;

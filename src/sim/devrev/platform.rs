@@ -1,0 +1,197 @@
+//! Playing the platform: drives a whole sync run against the worker (in-process or a spawned
+//! `okta-airsync run`), continuing after each PROGRESS and, after the delay, each DELAYED.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures::future::BoxFuture;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use super::server::Emu;
+use super::store::Received;
+use crate::airsync::runtime::{run_invocation, RuntimeConfig};
+use crate::connector::OktaConnector;
+
+/// The event template every invocation is made from.
+pub const TEMPLATE: &str = include_str!("../../../fixtures/events/data_start.json");
+/// The placeholder origin in fixtures.
+pub const PLACEHOLDER: &str = "http://devrev.placeholder";
+
+/// Runs the worker on one invocation body.
+pub type Invoke = Arc<dyn Fn(Vec<u8>) -> BoxFuture<'static, ()> + Send + Sync>;
+/// Waits out a DELAYED reply (sleeps, or moves a simulator's clock).
+pub type OnDelay = Arc<dyn Fn(u64) -> BoxFuture<'static, ()> + Send + Sync>;
+
+/// How one sync run went.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    /// INITIAL or INCREMENTAL.
+    pub mode: String,
+    /// DONE or ERROR.
+    pub outcome: String,
+    /// Worker invocations.
+    pub invocations: usize,
+    /// Wall time.
+    pub wall_ms: u128,
+    /// Replies in order.
+    pub replies: Vec<String>,
+    /// The error message that ended the run, if any.
+    pub error: Option<String>,
+    /// DELAYED delays met.
+    pub delays: Vec<u64>,
+}
+
+/// The platform stand-in.
+pub struct Platform {
+    /// The emulator receiving the worker's calls.
+    pub emu: Arc<Emu>,
+    /// How to run the worker.
+    pub invoke: Invoke,
+    /// How to wait out a delay.
+    pub on_delay: OnDelay,
+    /// `input_data.global_values`.
+    pub global_values: Map<String, Value>,
+    /// The connection key sent in `connection_data.key`.
+    pub connection_key: String,
+    /// Stop a run after this many invocations.
+    pub max_invocations: usize,
+    /// Called after every reply (progress display).
+    pub on_reply: Option<Arc<dyn Fn(&Received) + Send + Sync>>,
+}
+
+/// An invoker running the connector in this process.
+pub fn in_process(connector: OktaConnector, cfg: RuntimeConfig) -> Invoke {
+    let connector = Arc::new(connector);
+    Arc::new(move |body: Vec<u8>| {
+        let connector = connector.clone();
+        let cfg = cfg.clone();
+        Box::pin(async move {
+            if let Err(e) = run_invocation(&body, connector.as_ref(), &cfg).await {
+                tracing::error!(error = %e, "invocation rejected");
+            }
+        })
+    })
+}
+
+/// An invoker spawning the binary: `okta-airsync run --event -` plus `args`.
+pub fn spawned(bin: std::path::PathBuf, args: Vec<String>) -> Invoke {
+    Arc::new(move |body: Vec<u8>| {
+        let bin = bin.clone();
+        let args = args.clone();
+        Box::pin(async move {
+            use tokio::io::AsyncWriteExt;
+            let child = tokio::process::Command::new(&bin).arg("run").arg("--event").arg("-").args(&args).stdin(std::process::Stdio::piped()).spawn();
+            let Ok(mut child) = child else { return tracing::error!("cannot start {}", bin.display()) };
+            if let Some(mut stdin) = child.stdin.take() {
+                let _ = stdin.write_all(&body).await;
+            }
+            let _ = child.wait().await;
+        })
+    })
+}
+
+/// Sleeps through a delay for real.
+pub fn sleep_delays() -> OnDelay {
+    Arc::new(|s| Box::pin(async move { tokio::time::sleep(std::time::Duration::from_secs(s)).await }))
+}
+
+impl Platform {
+    /// A platform with defaults around `emu` and `invoke`.
+    pub fn new(emu: Arc<Emu>, invoke: Invoke) -> Self {
+        let template: Value = serde_json::from_str(TEMPLATE).unwrap_or(Value::Null);
+        let key = template.pointer("/0/payload/connection_data/key").and_then(Value::as_str).unwrap_or("").to_string();
+        Platform { emu, invoke, on_delay: sleep_delays(), global_values: Map::new(), connection_key: key, max_invocations: 1000, on_reply: None }
+    }
+
+    /// Builds one event of `event_type`.
+    pub fn event(&self, event_type: &str, mode: &str) -> (Value, String) {
+        let text = TEMPLATE.replace(PLACEHOLDER, &self.emu.base);
+        let mut v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let rid = uuid::Uuid::new_v4().to_string();
+        let e = &mut v[0];
+        e["payload"]["event_type"] = json!(event_type);
+        e["execution_metadata"]["event_type"] = json!(event_type);
+        e["execution_metadata"]["request_id"] = json!(rid);
+        e["payload"]["connection_data"]["key"] = json!(self.connection_key);
+        let ctx = &mut e["payload"]["event_context"];
+        for k in ["request_id", "request_id_adaas", "uuid"] {
+            ctx[k] = json!(rid);
+        }
+        ctx["mode"] = json!(mode);
+        if event_type == "START_EXTRACTING_METADATA" {
+            ctx["extraction_end_time"] = json!({"type": "current_time"});
+        }
+        e["input_data"]["global_values"] = Value::Object(self.global_values.clone());
+        (v, rid)
+    }
+
+    /// Sends one event and returns the reply the emulator received for it.
+    pub async fn invoke_one(&self, event_type: &str, mode: &str) -> Option<Received> {
+        let (ev, rid) = self.event(event_type, mode);
+        self.emu.store.lock().expect("emulator lock").pending.insert(rid.clone(), event_type.into());
+        (self.invoke)(serde_json::to_vec(&ev).unwrap_or_default()).await;
+        let st = self.emu.store.lock().expect("emulator lock");
+        let r = st.received.iter().rev().find(|r| r.body.pointer("/event_context/request_id").and_then(Value::as_str) == Some(rid.as_str())).cloned();
+        drop(st);
+        if let (Some(r), Some(f)) = (&r, &self.on_reply) {
+            f(r);
+        }
+        r
+    }
+
+    /// Runs a whole sync: sync units (initial only), metadata, data until DONE, attachments.
+    pub async fn run_sync(&self, mode: &str) -> RunReport {
+        let started = Instant::now();
+        let mut rep = RunReport { mode: mode.into(), outcome: "ERROR".into(), invocations: 0, wall_ms: 0, replies: Vec::new(), error: None, delays: Vec::new() };
+        let mut steps: Vec<(&str, &str)> = Vec::new();
+        if mode == "INITIAL" {
+            steps.push(("START_EXTRACTING_EXTERNAL_SYNC_UNITS", "EXTERNAL_SYNC_UNIT_EXTRACTION_DONE"));
+        }
+        steps.push(("START_EXTRACTING_METADATA", "METADATA_EXTRACTION_DONE"));
+        steps.push(("START_EXTRACTING_DATA", "DATA_EXTRACTION_DONE"));
+        steps.push(("START_EXTRACTING_ATTACHMENTS", "ATTACHMENT_EXTRACTION_DONE"));
+        for (first, done) in steps {
+            let mut event = first.to_string();
+            loop {
+                if rep.invocations >= self.max_invocations {
+                    rep.error = Some(format!("gave up after {} invocations", rep.invocations));
+                    rep.wall_ms = started.elapsed().as_millis();
+                    return rep;
+                }
+                rep.invocations += 1;
+                let Some(reply) = self.invoke_one(&event, mode).await else {
+                    rep.error = Some(format!("no reply to {event}"));
+                    rep.wall_ms = started.elapsed().as_millis();
+                    return rep;
+                };
+                rep.replies.push(reply.event_type.clone());
+                let et = reply.event_type.as_str();
+                if et == done {
+                    break;
+                }
+                if et.ends_with("_PROGRESS") {
+                    event = event.replace("START_", "CONTINUE_");
+                } else if et.ends_with("_DELAYED") {
+                    let d = reply.body.pointer("/event_data/delay").and_then(Value::as_u64).unwrap_or(0);
+                    rep.delays.push(d);
+                    (self.on_delay)(d).await;
+                    event = event.replace("START_", "CONTINUE_");
+                } else {
+                    rep.error = reply.body.pointer("/event_data/error/message").and_then(Value::as_str).map(str::to_string).or(Some(et.to_string()));
+                    rep.wall_ms = started.elapsed().as_millis();
+                    return rep;
+                }
+            }
+        }
+        rep.outcome = "DONE".into();
+        rep.wall_ms = started.elapsed().as_millis();
+        rep
+    }
+
+    /// The connector's section of the stored state.
+    pub fn connector_state(&self, sync_unit: &str) -> Value {
+        let st = self.emu.store.lock().expect("emulator lock");
+        st.states.get(sync_unit).and_then(|s| serde_json::from_str::<Value>(s).ok()).map(|v| v["okta"].clone()).unwrap_or(Value::Null)
+    }
+}

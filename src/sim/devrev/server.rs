@@ -1,0 +1,324 @@
+//! The emulator's HTTP endpoints, each checking the exact shape the SDK would send.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+use super::store::{Fault, Received, Store};
+use crate::airsync::event::EventType;
+
+/// The most bytes of artifact descriptors one reply may carry.
+pub const MAX_ARTIFACT_LIST_BYTES: usize = 160_000;
+
+/// Shared emulator state.
+pub struct Emu {
+    /// The service token the worker must present.
+    pub token: String,
+    /// The base URL.
+    pub base: String,
+    /// Everything recorded.
+    pub store: Mutex<Store>,
+    /// Print each reply to stdout (the `devrev` command).
+    pub echo: bool,
+}
+
+impl Emu {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.store.lock().expect("emulator lock is never poisoned")
+    }
+
+    fn check_auth(&self, headers: &HeaderMap, endpoint: &str, bearer: bool) {
+        let got = headers.get("authorization").and_then(|h| h.to_str().ok()).unwrap_or("");
+        let want = if bearer { format!("Bearer {}", self.token) } else { self.token.clone() };
+        if got != want {
+            let form = if bearer { "Bearer <token>" } else { "the raw token" };
+            self.lock().violation(format!("{endpoint}: Authorization must be {form}"));
+        }
+    }
+
+    fn fault(&self, endpoint: &str) -> Option<Response> {
+        let f = self.lock().take_fault(endpoint)?;
+        Some((StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), f.body).into_response())
+    }
+}
+
+type S = State<Arc<Emu>>;
+
+async fn callback(State(emu): S, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(r) = emu.fault("callback") {
+        return r;
+    }
+    emu.check_auth(&headers, "callback", false);
+    let Ok(v) = serde_json::from_slice::<Value>(&body) else {
+        emu.lock().violation("callback body is not JSON".into());
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    for h in ["x-devrev-client-platform", "x-devrev-client-id", "x-devrev-client-version"] {
+        if headers.get(h).is_none() {
+            emu.lock().violation(format!("callback lacks header {h}"));
+        }
+    }
+    let et = v["event_type"].as_str().unwrap_or("").to_string();
+    let rid = v.pointer("/event_context/request_id").and_then(Value::as_str).unwrap_or("").to_string();
+    let mut st = emu.lock();
+    let incoming = st.pending.get(&rid).cloned().unwrap_or_default();
+    if !incoming.is_empty() {
+        let allowed = EventType::parse(&incoming).allowed_replies();
+        if !allowed.contains(&et.as_str()) {
+            st.violation(format!("reply {et} is not allowed for {incoming}"));
+        }
+    }
+    let n = st.replies.entry(rid.clone()).or_default();
+    *n += 1;
+    if *n > 1 {
+        st.violation(format!("a second reply ({et}) for request {rid}"));
+    }
+    if v.pointer("/worker_metadata/adaas_library_version").is_none() {
+        st.violation(format!("{et}: worker_metadata.adaas_library_version missing"));
+    }
+    if et.ends_with("_ERROR") && v.pointer("/event_data/error/message").and_then(Value::as_str).is_none() {
+        st.violation(format!("{et}: event_data.error.message missing"));
+    }
+    if et.ends_with("_DELAYED") && !v.pointer("/event_data/delay").is_some_and(Value::is_u64) {
+        st.violation(format!("{et}: event_data.delay must be a whole number of seconds"));
+    }
+    let adapter = et.contains("EXTRACTION") && !et.ends_with("_ERROR");
+    match v.pointer("/event_data/artifacts") {
+        Some(Value::Array(list)) => {
+            let bytes: usize = list.iter().map(|a| a.to_string().len()).sum();
+            if bytes > MAX_ARTIFACT_LIST_BYTES {
+                st.violation(format!("{et}: artifact list is {bytes} bytes, over {MAX_ARTIFACT_LIST_BYTES}"));
+            }
+            for a in list {
+                let id = a["id"].as_str().unwrap_or("");
+                let (uploaded, confirmed, item_type, lines) = match st.artifacts.get(id) {
+                    Some(i) => (i.uploaded, i.confirmed, i.item_type.clone(), i.lines),
+                    None => {
+                        st.violation(format!("{et}: reported artifact {id} was never issued"));
+                        continue;
+                    }
+                };
+                if !uploaded || (!confirmed && item_type != "external_sync_units") {
+                    st.violation(format!("{et}: artifact {id} reported but not uploaded and confirmed"));
+                }
+                if a["item_type"].as_str() != Some(item_type.as_str()) || a["item_count"].as_u64() != Some(lines as u64) {
+                    st.violation(format!("{et}: artifact {id} descriptor does not match the file ({item_type}, {lines} lines)"));
+                }
+                if let Some(i) = st.artifacts.get_mut(id) {
+                    i.reported += 1;
+                    if i.reported > 1 {
+                        let msg = format!("{et}: artifact {id} reported twice");
+                        st.violation(msg);
+                    }
+                }
+            }
+        }
+        Some(_) => st.violation(format!("{et}: event_data.artifacts is not an array")),
+        None if adapter => st.violation(format!("{et}: event_data.artifacts is missing")),
+        None => {}
+    }
+    st.received.push(Received { incoming, event_type: et.clone(), body: v });
+    drop(st);
+    if emu.echo {
+        println!("{}", String::from_utf8_lossy(&body));
+    }
+    Json(json!({})).into_response()
+}
+
+async fn state_get(State(emu): S, headers: HeaderMap, Query(q): Query<BTreeMap<String, String>>) -> Response {
+    if let Some(r) = emu.fault("state.get") {
+        return r;
+    }
+    emu.check_auth(&headers, "state get", false);
+    let unit = q.get("sync_unit").cloned().unwrap_or_default();
+    if unit.is_empty() || !q.contains_key("request_id") {
+        emu.lock().violation("state get: sync_unit and request_id are required".into());
+    }
+    match emu.lock().states.get(&unit) {
+        Some(s) => Json(json!({"state": s})).into_response(),
+        None => (StatusCode::NOT_FOUND, Json(json!({"message": "no state"}))).into_response(),
+    }
+}
+
+async fn state_update(State(emu): S, headers: HeaderMap, Query(q): Query<BTreeMap<String, String>>, body: Bytes) -> Response {
+    if let Some(r) = emu.fault("state.update") {
+        return r;
+    }
+    emu.check_auth(&headers, "state update", false);
+    let unit = q.get("sync_unit").cloned().unwrap_or_default();
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let mut st = emu.lock();
+    let Some(text) = v.get("state").and_then(Value::as_str) else {
+        st.violation("state update: body must be {\"state\": \"<JSON string>\"}".into());
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    if serde_json::from_str::<Value>(text).map(|s| !s.is_object()).unwrap_or(true) {
+        st.violation("state update: the state string is not a JSON object".into());
+    }
+    st.state_updates += 1;
+    st.max_state_bytes = st.max_state_bytes.max(text.len());
+    st.states.insert(unit, text.to_string());
+    Json(json!({})).into_response()
+}
+
+async fn upload_url(State(emu): S, headers: HeaderMap, Query(q): Query<BTreeMap<String, String>>) -> Response {
+    if let Some(r) = emu.fault("upload-url") {
+        return r;
+    }
+    emu.check_auth(&headers, "upload-url", true);
+    let (Some(name), Some(ft)) = (q.get("file_name"), q.get("file_type")) else {
+        emu.lock().violation("upload-url: file_name and file_type are required".into());
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    if !q.contains_key("request_id") {
+        emu.lock().violation("upload-url: request_id is required".into());
+    }
+    if ft != "application/x-gzip" {
+        emu.lock().violation(format!("upload-url: file_type {ft} is not application/x-gzip"));
+    }
+    let form = vec![("key".to_string(), format!("uploads/{name}")), ("policy".to_string(), "emu-policy".to_string())];
+    let id = emu.lock().new_artifact(name, form.clone());
+    let seq = id.rsplit('/').next().unwrap_or("0").to_string();
+    let form_map: serde_json::Map<String, Value> = form.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+    Json(json!({"upload_url": format!("{}/upload/{seq}", emu.base), "artifact_id": id, "form_data": form_map})).into_response()
+}
+
+async fn upload(State(emu): S, Path(seq): Path<String>, headers: HeaderMap, mut mp: Multipart) -> Response {
+    if let Some(r) = emu.fault("upload") {
+        return r;
+    }
+    if headers.get("authorization").is_some() {
+        emu.lock().violation("upload: the pre-signed URL must get no Authorization header".into());
+    }
+    let id = format!("don:core:dvrv-us-1:devo/emu:artifact/{seq}");
+    let mut fields = Vec::new();
+    let mut file: Option<Vec<u8>> = None;
+    loop {
+        match mp.next_field().await {
+            Ok(Some(f)) => {
+                let name = f.name().unwrap_or("").to_string();
+                let data = f.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+                if file.is_some() {
+                    emu.lock().violation("upload: the file part must be the last part".into());
+                }
+                if name == "file" {
+                    file = Some(data);
+                } else {
+                    fields.push((name, String::from_utf8_lossy(&data).to_string()));
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                emu.lock().violation(format!("upload: bad multipart body ({e})"));
+                return StatusCode::BAD_REQUEST.into_response();
+            }
+        }
+    }
+    let mut st = emu.lock();
+    let expected = st.artifacts.get(&id).map(|a| a.form.clone()).unwrap_or_default();
+    if fields != expected {
+        st.violation(format!("upload: form fields {fields:?} differ from those issued {expected:?}"));
+    }
+    match file {
+        Some(bytes) => st.store_file(&id, &bytes),
+        None => st.violation("upload: no `file` part".into()),
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn confirm(State(emu): S, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(r) = emu.fault("confirm") {
+        return r;
+    }
+    emu.check_auth(&headers, "confirm-upload", true);
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let id = v["artifact_id"].as_str().unwrap_or("").to_string();
+    let mut st = emu.lock();
+    if v["request_id"].as_str().is_none() {
+        st.violation("confirm-upload: request_id missing".into());
+    }
+    match st.artifacts.get_mut(&id) {
+        Some(a) if a.uploaded => a.confirmed = true,
+        _ => st.violation(format!("confirm-upload: artifact {id} was not uploaded")),
+    }
+    Json(json!({})).into_response()
+}
+
+async fn snap_in(State(emu): S, headers: HeaderMap) -> Response {
+    emu.check_auth(&headers, "snap-ins.get", false);
+    Json(json!({"snap_in": {"imports": [{"name": "airdrop-okta-snap-in"}], "snap_in_version": {"slug": "airdrop-okta-snap-in"}}})).into_response()
+}
+
+async fn idm(State(emu): S, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(r) = emu.fault("idm") {
+        return r;
+    }
+    emu.check_auth(&headers, "initial-domain-mappings.install", false);
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let mut st = emu.lock();
+    if v["external_system_type"] != "ADaaS" || v["import_slug"].as_str().is_none() || v["record_type_mappings"].as_object().is_none() {
+        st.violation("initial-domain-mappings.install: body lacks external_system_type, import_slug or record_type_mappings".into());
+    }
+    st.idm_installs += 1;
+    Json(json!({})).into_response()
+}
+
+async fn add_fault(State(emu): S, Json(f): Json<Fault>) -> Response {
+    emu.lock().faults.push(f);
+    Json(json!({"ok": true})).into_response()
+}
+
+async fn events(State(emu): S) -> Response {
+    let st = emu.lock();
+    Json(json!({"received": st.received, "violations": st.violations, "artifacts": st.artifact_counts()})).into_response()
+}
+
+/// The emulator's router.
+pub fn router(emu: Arc<Emu>) -> Router {
+    Router::new()
+        .route("/callback", post(callback))
+        .route("/worker_data.get", get(state_get))
+        .route("/worker_data.update", post(state_update))
+        .route("/internal/airdrop.artifacts.upload-url", get(upload_url))
+        .route("/upload/{seq}", post(upload))
+        .route("/internal/airdrop.artifacts.confirm-upload", post(confirm))
+        .route("/internal/snap-ins.get", get(snap_in))
+        .route("/internal/airdrop.recipe.initial-domain-mappings.install", post(idm))
+        .route("/__emu/faults", post(add_fault))
+        .route("/__emu/events", get(events))
+        .layer(axum::extract::DefaultBodyLimit::max(512 * 1024 * 1024))
+        .with_state(emu)
+}
+
+/// A running emulator.
+pub struct EmuHandle {
+    /// Its base URL.
+    pub base_url: String,
+    /// Its state.
+    pub emu: Arc<Emu>,
+    /// The server task.
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+/// Serves the emulator on `listener`, keeping artifacts under `out`.
+pub async fn serve(listener: tokio::net::TcpListener, out: PathBuf, token: &str, echo: bool) -> std::io::Result<EmuHandle> {
+    let addr = listener.local_addr()?;
+    std::fs::create_dir_all(&out)?;
+    let base = format!("http://{addr}");
+    let emu = Arc::new(Emu { token: token.into(), base: base.clone(), store: Mutex::new(Store { out, ..Default::default() }), echo });
+    let app = router(emu.clone());
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "devrev emulator stopped");
+        }
+    });
+    Ok(EmuHandle { base_url: base, emu, task })
+}

@@ -1,0 +1,199 @@
+//! What the emulator remembers: artifacts (original and decompressed, on disk), states,
+//! replies, and every protocol violation it saw.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::path::PathBuf;
+
+use flate2::read::GzDecoder;
+use serde::Serialize;
+use serde_json::Value;
+
+/// One artifact as the emulator saw it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ArtifactInfo {
+    /// The file name asked for.
+    pub file_name: String,
+    /// The item type (file name without `.jsonl.gz`).
+    pub item_type: String,
+    /// The form fields issued with the upload URL.
+    pub form: Vec<(String, String)>,
+    /// Whether the file arrived.
+    pub uploaded: bool,
+    /// Whether confirm-upload was called.
+    pub confirmed: bool,
+    /// How many callbacks reported it.
+    pub reported: u32,
+    /// Lines in the file.
+    pub lines: usize,
+    /// Where the decompressed file is.
+    pub path: Option<PathBuf>,
+}
+
+/// One received reply.
+#[derive(Debug, Clone, Serialize)]
+pub struct Received {
+    /// The incoming event type it answered (when known).
+    pub incoming: String,
+    /// The reply type.
+    pub event_type: String,
+    /// The whole body.
+    pub body: Value,
+}
+
+/// An injected failure.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Fault {
+    /// `callback`, `state.get`, `state.update`, `upload-url`, `upload`, `confirm`, `idm`.
+    pub endpoint: String,
+    /// Status to answer.
+    pub status: u16,
+    /// Body to answer.
+    #[serde(default)]
+    pub body: String,
+    /// How many times (then normal service resumes).
+    pub times: u32,
+}
+
+/// The emulator's memory.
+#[derive(Debug, Default)]
+pub struct Store {
+    /// Folder for artifacts.
+    pub out: PathBuf,
+    /// Artifacts by id.
+    pub artifacts: BTreeMap<String, ArtifactInfo>,
+    /// States by sync unit.
+    pub states: BTreeMap<String, String>,
+    /// Replies in arrival order.
+    pub received: Vec<Received>,
+    /// Incoming event type per request id (registered by the driver).
+    pub pending: BTreeMap<String, String>,
+    /// Replies counted per request id.
+    pub replies: BTreeMap<String, u32>,
+    /// Violations.
+    pub violations: Vec<String>,
+    /// Initial domain mapping installs.
+    pub idm_installs: u32,
+    /// State updates received.
+    pub state_updates: u32,
+    /// Largest state seen (bytes).
+    pub max_state_bytes: usize,
+    /// Injected failures.
+    pub faults: Vec<Fault>,
+    /// The last artifact sequence number issued.
+    pub next_id: u64,
+}
+
+/// Item types whose lines are not normalized records.
+pub fn is_special(item_type: &str) -> bool {
+    matches!(item_type, "external_domain_metadata" | "external_sync_units" | "ssor_attachment")
+}
+
+impl Store {
+    /// Records a violation (and logs it).
+    pub fn violation(&mut self, v: String) {
+        tracing::warn!(violation = %v, "protocol violation");
+        self.violations.push(v);
+    }
+
+    /// Takes one injected failure for `endpoint`, if any is left.
+    pub fn take_fault(&mut self, endpoint: &str) -> Option<Fault> {
+        let f = self.faults.iter_mut().find(|f| f.endpoint == endpoint && f.times > 0)?;
+        f.times -= 1;
+        Some(f.clone())
+    }
+
+    /// A fresh artifact id.
+    pub fn new_artifact(&mut self, file_name: &str, form: Vec<(String, String)>) -> String {
+        self.next_id += 1;
+        let id = format!("don:core:dvrv-us-1:devo/emu:artifact/{}", self.next_id);
+        let item_type = file_name.strip_suffix(".jsonl.gz").unwrap_or(file_name).to_string();
+        self.artifacts.insert(id.clone(), ArtifactInfo { file_name: file_name.into(), item_type, form, ..Default::default() });
+        id
+    }
+
+    /// Stores an uploaded file and checks its contents.
+    pub fn store_file(&mut self, id: &str, bytes: &[u8]) {
+        let Some(info) = self.artifacts.get(id).cloned() else {
+            return self.violation(format!("upload to unknown artifact {id}"));
+        };
+        let seq = id.rsplit('/').next().unwrap_or("x").to_string();
+        let _ = std::fs::create_dir_all(self.out.join("artifacts"));
+        let _ = std::fs::write(self.out.join("artifacts").join(format!("{seq}.{}.jsonl.gz", info.item_type)), bytes);
+        let mut text = String::new();
+        if GzDecoder::new(bytes).read_to_string(&mut text).is_err() {
+            return self.violation(format!("artifact {seq} ({}) is not valid gzip", info.item_type));
+        }
+        let path = self.out.join("artifacts").join(format!("{seq}.{}.jsonl", info.item_type));
+        let _ = std::fs::write(&path, &text);
+        let mut lines = 0;
+        let mut bad = Vec::new();
+        for line in text.split('\n').filter(|l| !l.trim().is_empty()) {
+            lines += 1;
+            match serde_json::from_str::<Value>(line) {
+                Ok(v) if is_special(&info.item_type) => {
+                    let _ = v;
+                }
+                Ok(v) => {
+                    let ok = ["id", "created_date", "modified_date"].iter().all(|k| v.get(k).and_then(Value::as_str).is_some_and(|s| !s.is_empty()))
+                        && v.get("data").is_some_and(Value::is_object);
+                    if !ok && bad.len() < 3 {
+                        bad.push(format!("artifact {seq} ({}): a record lacks id/created_date/modified_date/data: {}", info.item_type, &line[..line.len().min(200)]));
+                    }
+                }
+                Err(_) => bad.push(format!("artifact {seq} ({}): a line is not JSON", info.item_type)),
+            }
+        }
+        if text.ends_with('\n') {
+            bad.push(format!("artifact {seq} ({}): trailing newline (the SDK writes none)", info.item_type));
+        }
+        for b in bad {
+            self.violation(b);
+        }
+        if let Some(a) = self.artifacts.get_mut(id) {
+            a.uploaded = true;
+            a.lines = lines;
+            a.path = Some(path);
+        }
+    }
+
+    /// End-of-run checks: every confirmed artifact was reported.
+    pub fn finish_checks(&mut self) {
+        let missing: Vec<String> = self
+            .artifacts
+            .iter()
+            .filter(|(_, a)| (a.confirmed || (a.uploaded && a.item_type == "external_sync_units")) && a.reported == 0)
+            .map(|(id, a)| format!("artifact {id} ({}) was uploaded but never reported", a.item_type))
+            .collect();
+        for m in missing {
+            self.violation(m);
+        }
+    }
+
+    /// Every record stored for `item_type` (duplicates included), read from disk.
+    pub fn records(&self, item_type: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        for a in self.artifacts.values().filter(|a| a.item_type == item_type && a.reported > 0) {
+            if let Some(p) = &a.path {
+                if let Ok(text) = std::fs::read_to_string(p) {
+                    out.extend(text.split('\n').filter_map(|l| serde_json::from_str::<Value>(l).ok()));
+                }
+            }
+        }
+        out
+    }
+
+    /// Distinct record ids per item type, over reported artifacts.
+    pub fn ids(&self, item_type: &str) -> BTreeSet<String> {
+        self.records(item_type).iter().filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_string)).collect()
+    }
+
+    /// Reported artifacts per item type.
+    pub fn artifact_counts(&self) -> BTreeMap<String, usize> {
+        let mut m = BTreeMap::new();
+        for a in self.artifacts.values().filter(|a| a.reported > 0) {
+            *m.entry(a.item_type.clone()).or_default() += 1;
+        }
+        m
+    }
+}

@@ -1,0 +1,88 @@
+//! Shared set-up: an Okta simulator and a DevRev emulator on loopback, and a platform driver
+//! running the connector in-process.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use okta_airsync::airsync::devrev::RetryPolicy;
+use okta_airsync::airsync::runtime::RuntimeConfig;
+use okta_airsync::connector::{OktaConnector, Settings};
+use okta_airsync::sim::devrev::{self, platform, EmuHandle, Platform};
+use okta_airsync::sim::okta::{self as sim, SimConfig, SimHandle, Sizes};
+use serde_json::Value;
+
+/// Quiet unless TEST_LOG is set.
+pub fn init_logs() {
+    if std::env::var("TEST_LOG").is_ok() {
+        let _ = tracing_subscriber::fmt().with_env_filter("info").with_test_writer().try_init();
+    }
+}
+
+/// A small org.
+pub fn small(seed: u64) -> SimConfig {
+    SimConfig { seed, sizes: Sizes { users: 60, groups: 12, apps: 6, devices: 20, log_events: 300 }, ..SimConfig::default() }
+}
+
+/// Everything an end-to-end test needs.
+pub struct World {
+    pub sim: SimHandle,
+    pub emu: EmuHandle,
+    pub platform: Platform,
+    pub _dir: tempfile::TempDir,
+}
+
+/// Fast DevRev retries for tests.
+pub fn fast_runtime(soft_deadline: Duration) -> RuntimeConfig {
+    RuntimeConfig {
+        soft_deadline,
+        devrev_retry: RetryPolicy { max_retries: 2, base_delay: Duration::from_millis(10), timeout: Duration::from_secs(10) },
+        ..RuntimeConfig::default()
+    }
+}
+
+/// Starts the simulator and the emulator and wires a platform to the in-process connector.
+pub async fn world(cfg: SimConfig, soft_deadline: Duration) -> World {
+    init_logs();
+    let sim = sim::start(cfg).await.expect("simulator starts");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let emu = devrev::serve(listener, dir.path().to_path_buf(), "devrev-test-token", false).await.expect("emulator starts");
+    let settings = Settings {
+        base_url_override: Some(url::Url::parse(&sim.base_url).expect("sim url")),
+        retry_delays: vec![Duration::from_millis(10), Duration::from_millis(20)],
+        ..Settings::default()
+    };
+    let invoke = platform::in_process(OktaConnector { settings }, fast_runtime(soft_deadline));
+    let mut platform = Platform::new(emu.emu.clone(), invoke);
+    let s = sim.sim.clone();
+    platform.on_delay = Arc::new(move |secs| {
+        let s = s.clone();
+        Box::pin(async move { s.clock.advance(secs as i64 + 1) })
+    });
+    World { sim, emu, platform, _dir: dir }
+}
+
+impl World {
+    /// Ground truth ids of one item type.
+    pub fn truth_ids(&self, truth: &Value, item_type: &str) -> BTreeSet<String> {
+        truth["record_types"][item_type]["ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect()
+    }
+
+    /// Distinct ids the emulator stored for one item type.
+    pub fn stored_ids(&self, item_type: &str) -> BTreeSet<String> {
+        self.emu.emu.store.lock().unwrap().ids(item_type)
+    }
+
+    /// Violations recorded so far (after end-of-run checks).
+    pub fn violations(&self) -> Vec<String> {
+        let mut st = self.emu.emu.store.lock().unwrap();
+        st.finish_checks();
+        st.violations.clone()
+    }
+
+    /// Total API calls the simulator served.
+    pub fn sim_calls(&self) -> u64 {
+        self.sim.sim.stats()["total_calls"].as_u64().unwrap()
+    }
+}

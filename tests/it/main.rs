@@ -1,0 +1,4 @@
+//! One integration-test binary (see helpers.rs for the shared set-up).
+
+mod e2e;
+mod helpers;
