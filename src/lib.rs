@@ -16,3 +16,7 @@ pub mod extract;
 pub mod metadata;
 pub mod connector;
 pub mod sim;
+pub mod check;
+pub mod demo;
+pub mod serve;
+pub mod telemetry;

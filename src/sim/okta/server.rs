@@ -75,6 +75,8 @@ pub struct RouteStat {
     pub rate_limited: u64,
     /// Body bytes sent.
     pub bytes: u64,
+    /// 5xx answers sent (each met by a client retry).
+    pub server_errors: u64,
 }
 
 /// Shared simulator state.
@@ -200,6 +202,9 @@ async fn api_handler(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, head
             s.bytes += bytes.len() as u64;
             if status == 429 {
                 s.rate_limited += 1;
+            }
+            if status >= 500 {
+                s.server_errors += 1;
             }
         });
         out.insert("content-type", HeaderValue::from_static("application/json"));
