@@ -138,3 +138,64 @@ pub fn parse_testing_base_url(input: &str) -> Result<Url, OrgUrlError> {
         _ => Err(err(input, "the testing base URL must be https, or http on a loopback address")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepted_forms_become_https_org_urls() {
+        for (input, want) in [
+            ("acme", "https://acme.okta.com/"),
+            ("acme.okta.com", "https://acme.okta.com/"),
+            ("ACME.okta.com", "https://acme.okta.com/"),
+            ("https://acme.okta.com", "https://acme.okta.com/"),
+            ("https://acme.okta.com/", "https://acme.okta.com/"),
+            ("dev-123456.oktapreview.com", "https://dev-123456.oktapreview.com/"),
+            ("acme.okta-emea.com", "https://acme.okta-emea.com/"),
+            ("https://login.example.com", "https://login.example.com/"),
+        ] {
+            assert_eq!(parse_org_url(input).map(|u| u.to_string()), Ok(want.to_string()), "{input}");
+        }
+    }
+
+    #[test]
+    fn every_rejected_form_gets_a_clear_error() {
+        for (input, why) in [
+            ("", "empty"),
+            ("acme .okta.com", "whitespace"),
+            ("http://acme.okta.com", "https"),
+            ("https://acme.okta.com/api/v1", "path"),
+            ("https://acme.okta.com?x=1", "query"),
+            ("https://user:pw@acme.okta.com", "credentials"),
+            ("https://acme.okta.com:8443", "port"),
+            ("acme.okta.com/path", "bare host"),
+            ("acme_corp", "DNS label"),
+            ("-acme", "DNS label"),
+            ("acme-admin", "admin"),
+            ("acme-admin.okta.com", "admin"),
+            ("okta.com.evil.com", "looks like"),
+            ("https://acme.okta.com.evil.com", "looks like"),
+            ("evil.com", "full https"),
+            ("https://127.0.0.1", "IP"),
+            ("https://[::1]", "IP"),
+            ("10.0.0.1", "IP"),
+            ("localhost", "localhost"),
+            ("https://localhost", "localhost"),
+            ("a.b.okta.com", "exactly one label"),
+            ("acme.com.com", ".com.com"),
+        ] {
+            let e = parse_org_url(input).expect_err(input);
+            let text = e.to_string();
+            assert!(text.contains(why), "{input}: {text}");
+            assert!(text.contains("https://acme.okta.com"), "{input}: the error shows the expected form");
+        }
+    }
+
+    #[test]
+    fn the_testing_override_allows_http_only_on_loopback() {
+        assert!(parse_testing_base_url("http://127.0.0.1:8001").is_ok());
+        assert!(parse_testing_base_url("http://localhost:8001").is_ok());
+        assert!(parse_testing_base_url("http://example.com").is_err());
+    }
+}

@@ -2,3 +2,6 @@
 
 mod e2e;
 mod helpers;
+mod okta_client;
+mod runtime;
+mod synthetic;

@@ -1,0 +1,145 @@
+//! The AirSync runtime through the strict emulator, with the synthetic connector.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use okta_airsync::airsync::runtime::run_invocation;
+use okta_airsync::sim::devrev::{self, platform::Invoke, EmuHandle, Platform};
+use okta_airsync::sim::devrev::store::Fault;
+use serde_json::Value;
+
+use crate::helpers::fast_runtime;
+use crate::synthetic::{ids, Synthetic};
+
+async fn emulator() -> (EmuHandle, tempfile::TempDir) {
+    crate::helpers::init_logs();
+    let dir = tempfile::tempdir().unwrap();
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    (devrev::serve(l, dir.path().to_path_buf(), "devrev-test-token", false).await.unwrap(), dir)
+}
+
+fn invoker(c: Synthetic, deadline: Duration) -> Invoke {
+    let cfg = fast_runtime(deadline);
+    let c = Arc::new(c);
+    Arc::new(move |body: Vec<u8>| {
+        let (c, cfg) = (c.clone(), cfg.clone());
+        Box::pin(async move {
+            let _ = run_invocation(&body, c.as_ref(), &cfg).await;
+        })
+    })
+}
+
+fn records_by_id(emu: &EmuHandle, t: &str) -> BTreeMap<String, Value> {
+    emu.emu.store.lock().unwrap().records(t).into_iter().map(|r| (r["id"].as_str().unwrap().to_string(), r)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_phase_passes_the_emulator_without_a_violation() {
+    let (emu, _d) = emulator().await;
+    let p = Platform::new(emu.emu.clone(), invoker(Synthetic { per_type: 4500, page: 500, pause: Duration::ZERO }, Duration::from_secs(60)));
+    let rep = p.run_sync("INITIAL").await;
+    assert_eq!(rep.outcome, "DONE", "{rep:?}");
+    assert_eq!(rep.replies, ["EXTERNAL_SYNC_UNIT_EXTRACTION_DONE", "METADATA_EXTRACTION_DONE", "DATA_EXTRACTION_DONE", "ATTACHMENT_EXTRACTION_DONE"]);
+    for (event, reply) in [("START_DELETING_EXTRACTOR_STATE", "EXTRACTOR_STATE_DELETION_DONE"), ("EXTRACTION_ATTACHMENTS_DELETE", "EXTRACTOR_ATTACHMENTS_STATE_DELETION_DONE"), ("SOMETHING_NEW", "UNKNOWN_EVENT_TYPE"), ("START_LOADING_DATA", "DATA_LOADING_ERROR")] {
+        let r = p.invoke_one(event, "INITIAL").await.expect("a reply");
+        assert_eq!(r.event_type, reply);
+    }
+    let mut st = emu.emu.store.lock().unwrap();
+    st.finish_checks();
+    assert_eq!(st.violations, Vec::<String>::new());
+    assert_eq!(st.idm_installs, 1, "the mapping is installed once per snap-in version");
+    for t in ["widgets", "gadgets"] {
+        let got: Vec<String> = st.ids(t).into_iter().collect();
+        assert_eq!(got, ids(t, 4500));
+        // 4500 records in batches of 2000: three artifacts each.
+        assert_eq!(st.artifacts.values().filter(|a| a.item_type == t).count(), 3);
+    }
+    assert!(st.max_state_bytes < 256 * 1024, "state grew to {} bytes", st.max_state_bytes);
+    let state: Value = serde_json::from_str(&st.states["su1"]).unwrap();
+    assert_eq!(state["synthetic"], serde_json::json!({}), "the delete event cleared the connector state");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn legacy_event_names_are_accepted_and_answered_with_new_names() {
+    let (emu, _d) = emulator().await;
+    let p = Platform::new(emu.emu.clone(), invoker(Synthetic { per_type: 10, page: 10, pause: Duration::ZERO }, Duration::from_secs(60)));
+    assert_eq!(p.invoke_one("EXTRACTION_METADATA_START", "INITIAL").await.unwrap().event_type, "METADATA_EXTRACTION_DONE");
+    assert_eq!(p.invoke_one("EXTRACTION_DATA_START", "INITIAL").await.unwrap().event_type, "DATA_EXTRACTION_DONE");
+    assert!(emu.emu.store.lock().unwrap().violations.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_phase_cut_by_the_deadline_loses_no_record() {
+    let (emu, _d) = emulator().await;
+    let c = Synthetic { per_type: 3000, page: 150, pause: Duration::from_millis(8) };
+    let p = Platform::new(emu.emu.clone(), invoker(c, Duration::from_millis(60)));
+    let rep = p.run_sync("INITIAL").await;
+    assert_eq!(rep.outcome, "DONE", "{rep:?}");
+    let progress = rep.replies.iter().filter(|r| *r == "DATA_EXTRACTION_PROGRESS").count();
+    assert!(progress >= 4, "the deadline cut the phase only {progress} times");
+    for t in ["widgets", "gadgets"] {
+        let got = records_by_id(&emu, t);
+        assert_eq!(got.keys().cloned().collect::<Vec<_>>(), ids(t, 3000), "{t}");
+        for (id, r) in got {
+            assert_eq!(r["data"]["n"].as_u64().unwrap(), id[t.len() + 1..].parse::<u64>().unwrap());
+        }
+    }
+    let mut st = emu.emu.store.lock().unwrap();
+    st.finish_checks();
+    assert_eq!(st.violations, Vec::<String>::new());
+}
+
+async fn fails_with(fault: Fault, event: &str, expect_in_message: &str) {
+    let (emu, _d) = emulator().await;
+    let p = Platform::new(emu.emu.clone(), invoker(Synthetic { per_type: 2500, page: 500, pause: Duration::ZERO }, Duration::from_secs(60)));
+    emu.emu.store.lock().unwrap().faults.push(fault);
+    let r = p.invoke_one(event, "INITIAL").await.expect("an ERROR reply still goes out");
+    assert!(r.event_type.ends_with("_ERROR"), "{}", r.event_type);
+    let msg = r.body["event_data"]["error"]["message"].as_str().unwrap().to_string();
+    assert!(msg.contains(expect_in_message), "{msg}");
+    assert!(!msg.contains("devrev-test-token"));
+}
+
+fn fault(endpoint: &str, status: u16, body: &str) -> Fault {
+    Fault { endpoint: endpoint.into(), status, body: body.into(), times: 100 }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_state_endpoint_gives_an_error_that_names_it() {
+    fails_with(fault("state.get", 500, "boom"), "START_EXTRACTING_DATA", "state get answered HTTP 500").await;
+    fails_with(fault("state.get", 200, "<html>garbage"), "START_EXTRACTING_DATA", "state get answered with an unusable body").await;
+    fails_with(fault("state.get", 200, "{\"state\": \"not json at all\"}"), "START_EXTRACTING_METADATA", "not JSON").await;
+    fails_with(fault("state.update", 500, ""), "START_EXTRACTING_DATA", "state update").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_uploads_give_an_error_never_a_done() {
+    fails_with(fault("upload-url", 500, ""), "START_EXTRACTING_DATA", "artifacts.upload-url answered HTTP 500").await;
+    fails_with(fault("upload", 403, "denied"), "START_EXTRACTING_DATA", "artifact upload answered HTTP 403").await;
+    fails_with(fault("confirm", 400, "no"), "START_EXTRACTING_DATA", "confirm-upload answered HTTP 400").await;
+    fails_with(fault("idm", 500, ""), "START_EXTRACTING_METADATA", "Error while installing initial domain mapping").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_events_get_an_error_naming_the_field_when_a_reply_is_possible() {
+    let (emu, _d) = emulator().await;
+    let p = Platform::new(emu.emu.clone(), invoker(Synthetic { per_type: 1, page: 1, pause: Duration::ZERO }, Duration::from_secs(60)));
+    let cfg = fast_runtime(Duration::from_secs(5));
+    let c = Synthetic { per_type: 1, page: 1, pause: Duration::ZERO };
+    let (mut ev, _) = p.event("START_EXTRACTING_DATA", "INITIAL");
+    ev[0]["payload"]["event_context"].as_object_mut().unwrap().remove("worker_data_url");
+    let r = run_invocation(&serde_json::to_vec(&ev).unwrap(), &c, &cfg).await.unwrap();
+    assert_eq!(r[0].reply.as_deref(), Some("DATA_EXTRACTION_ERROR"));
+    assert!(r[0].error.as_ref().unwrap().contains("worker_data_url"));
+    let (mut ev, _) = p.event("START_EXTRACTING_DATA", "INITIAL");
+    ev[0]["payload"]["event_context"]["callback_url"] = "not a url".into();
+    let r = run_invocation(&serde_json::to_vec(&ev).unwrap(), &c, &cfg).await.unwrap();
+    assert!(r[0].reply.is_none() && r[0].error.as_ref().unwrap().contains("callback_url"));
+    let (mut ev, _) = p.event("START_EXTRACTING_DATA", "INITIAL");
+    ev[0]["context"]["secrets"].as_object_mut().unwrap().remove("service_account_token");
+    let r = run_invocation(&serde_json::to_vec(&ev).unwrap(), &c, &cfg).await.unwrap();
+    assert!(r[0].reply.is_none() && r[0].error.as_ref().unwrap().contains("service_account_token"));
+    assert!(run_invocation(b"[]", &c, &cfg).await.unwrap_err().to_string().contains("no event"));
+    assert!(run_invocation(b"{not json", &c, &cfg).await.unwrap_err().to_string().contains("not valid JSON"));
+}
