@@ -15,10 +15,16 @@ pub struct CheckResult {
 /// One line per failure kind, matching README's troubleshooting table.
 pub fn explain(e: &okta::Error) -> String {
     match e {
-        okta::Error::InvalidToken { .. } => "401: the API token is invalid, revoked or expired; create a new token under Security > API > Tokens".into(),
-        okta::Error::PermissionDenied { .. } => "403: the token works but its admin lacks permission; use a token of a Read-only Administrator or higher".into(),
+        okta::Error::InvalidToken { .. } => {
+            "401: the API token is invalid, revoked or expired; create a new token under Security > API > Tokens".into()
+        }
+        okta::Error::PermissionDenied { .. } => {
+            "403: the token works but its admin lacks permission; use a token of a Read-only Administrator or higher".into()
+        }
         okta::Error::NotFound { .. } => "404: no Okta org answers at this address; check the subdomain".into(),
-        okta::Error::Unreachable { detail, .. } => format!("cannot reach the org (DNS, TLS or network): {detail}; check the domain and your network"),
+        okta::Error::Unreachable { detail, .. } => {
+            format!("cannot reach the org (DNS, TLS or network): {detail}; check the domain and your network")
+        }
         other => other.to_string(),
     }
 }

@@ -11,12 +11,12 @@
 #![warn(missing_docs)]
 
 pub mod airsync;
-pub mod okta;
+pub mod check;
+pub mod connector;
+pub mod demo;
 pub mod extract;
 pub mod metadata;
-pub mod connector;
-pub mod sim;
-pub mod check;
-pub mod demo;
+pub mod okta;
 pub mod serve;
+pub mod sim;
 pub mod telemetry;

@@ -175,7 +175,12 @@ impl WorkerArgs {
             None => None,
         };
         Ok(OktaConnector {
-            settings: Settings { base_url_override: base, max_in_flight: self.max_in_flight.clamp(1, 75), rate_share: self.rate_share.clamp(0.01, 1.0), ..Settings::default() },
+            settings: Settings {
+                base_url_override: base,
+                max_in_flight: self.max_in_flight.clamp(1, 75),
+                rate_share: self.rate_share.clamp(0.01, 1.0),
+                ..Settings::default()
+            },
         })
     }
     fn runtime(&self, shutdown: CancellationToken) -> RuntimeConfig {
@@ -214,7 +219,11 @@ async fn run_cmd(event: &str, worker: &WorkerArgs) -> anyhow::Result<()> {
     };
     let connector = worker.connector()?;
     let reports = run_invocation(&body, &connector, &worker.runtime(on_sigterm())).await.context("the invocation could not be handled")?;
-    let failed: Vec<String> = reports.iter().filter(|r| r.reply.is_none()).map(|r| format!("{}: {}", r.event_type, r.error.clone().unwrap_or_default())).collect();
+    let failed: Vec<String> = reports
+        .iter()
+        .filter(|r| r.reply.is_none())
+        .map(|r| format!("{}: {}", r.event_type, r.error.clone().unwrap_or_default()))
+        .collect();
     if !failed.is_empty() {
         bail!("no reply could be sent: {}", failed.join("; "));
     }

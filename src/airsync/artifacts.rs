@@ -24,9 +24,7 @@ pub struct DateRange {
 }
 
 fn parse_date(v: Option<&Value>) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(v?.as_str()?)
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(v?.as_str()?).ok().map(|d| d.with_timezone(&Utc))
 }
 
 /// Formats a timestamp as `YYYY-MM-DDTHH:mm:ss.sssZ`.

@@ -59,11 +59,7 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy {
-            max_retries: 5,
-            base_delay: Duration::from_secs(2),
-            timeout: Duration::from_secs(30),
-        }
+        RetryPolicy { max_retries: 5, base_delay: Duration::from_secs(2), timeout: Duration::from_secs(30) }
     }
 }
 
@@ -112,11 +108,7 @@ pub fn axios_query(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
         .map(|(k, v)| {
-            format!(
-                "{}={}",
-                utf8_percent_encode(k, AXIOS_QUERY),
-                utf8_percent_encode(v, AXIOS_QUERY).to_string().replace("%20", "+")
-            )
+            format!("{}={}", utf8_percent_encode(k, AXIOS_QUERY), utf8_percent_encode(v, AXIOS_QUERY).to_string().replace("%20", "+"))
         })
         .collect::<Vec<_>>()
         .join("&")
@@ -136,25 +128,15 @@ impl DevRevClient {
             .connect_timeout(Duration::from_secs(10))
             .user_agent(concat!("okta-airsync/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| DevRevError::Transport {
-                endpoint: "client",
-                detail: e.without_url().to_string(),
-            })?;
-        Ok(DevRevClient {
-            http,
-            token,
-            endpoint,
-            retry,
-            client_platform,
-            client_id,
-        })
+            .map_err(|e| DevRevError::Transport { endpoint: "client", detail: e.without_url().to_string() })?;
+        Ok(DevRevClient { http, token, endpoint, retry, client_platform, client_id })
     }
 
     fn endpoint_url(&self, name: &'static str, path: &str, query: &str) -> Result<String, DevRevError> {
-        let base = self.endpoint.as_ref().ok_or(DevRevError::BadBody {
-            endpoint: name,
-            detail: "the event has no execution_metadata.devrev_endpoint".into(),
-        })?;
+        let base = self
+            .endpoint
+            .as_ref()
+            .ok_or(DevRevError::BadBody { endpoint: name, detail: "the event has no execution_metadata.devrev_endpoint".into() })?;
         let mut s = base.as_str().trim_end_matches('/').to_string();
         s.push_str(path);
         if !query.is_empty() {
@@ -164,11 +146,7 @@ impl DevRevClient {
         Ok(s)
     }
 
-    async fn send(
-        &self,
-        endpoint: &'static str,
-        build: impl Fn() -> RequestBuilder,
-    ) -> Result<reqwest::Response, DevRevError> {
+    async fn send(&self, endpoint: &'static str, build: impl Fn() -> RequestBuilder) -> Result<reqwest::Response, DevRevError> {
         let mut attempt = 0;
         loop {
             let res = build().timeout(self.retry.timeout).send().await;
@@ -182,16 +160,9 @@ impl DevRevClient {
                     Ok(r) => {
                         let status = r.status().as_u16();
                         let body = r.text().await.unwrap_or_default();
-                        Err(DevRevError::Status {
-                            endpoint,
-                            status,
-                            body: body.chars().take(300).collect(),
-                        })
+                        Err(DevRevError::Status { endpoint, status, body: body.chars().take(300).collect() })
                     }
-                    Err(e) => Err(DevRevError::Transport {
-                        endpoint,
-                        detail: e.without_url().to_string(),
-                    }),
+                    Err(e) => Err(DevRevError::Transport { endpoint, detail: e.without_url().to_string() }),
                 };
             }
             let delay = self.retry.base_delay * 2u32.saturating_pow(attempt);
@@ -203,10 +174,7 @@ impl DevRevClient {
 
     /// POSTs the reply to `callback_url` with the SDK's headers.
     pub async fn emit(&self, callback_url: &Url, body: &Value) -> Result<(), DevRevError> {
-        let bytes = serde_json::to_vec(body).map_err(|e| DevRevError::BadBody {
-            endpoint: "callback",
-            detail: e.to_string(),
-        })?;
+        let bytes = serde_json::to_vec(body).map_err(|e| DevRevError::BadBody { endpoint: "callback", detail: e.to_string() })?;
         self.send("callback", || {
             self.http
                 .post(callback_url.clone())
@@ -223,16 +191,8 @@ impl DevRevClient {
     }
 
     /// Reads the state; `Ok(None)` when DevRev has none yet (404).
-    pub async fn state_get(
-        &self,
-        worker_data_url: &str,
-        sync_unit: &str,
-        request_id: &str,
-    ) -> Result<Option<String>, DevRevError> {
-        let url = format!(
-            "{worker_data_url}.get?{}",
-            axios_query(&[("sync_unit", sync_unit), ("request_id", request_id)])
-        );
+    pub async fn state_get(&self, worker_data_url: &str, sync_unit: &str, request_id: &str) -> Result<Option<String>, DevRevError> {
+        let url = format!("{worker_data_url}.get?{}", axios_query(&[("sync_unit", sync_unit), ("request_id", request_id)]));
         let res = self
             .send("state get", || {
                 self.http
@@ -245,16 +205,13 @@ impl DevRevClient {
             Err(DevRevError::Status { status: 404, .. }) => return Ok(None),
             other => other?,
         };
-        let body: Value = resp.json().await.map_err(|e| DevRevError::BadBody {
-            endpoint: "state get",
-            detail: format!("not JSON ({})", e.without_url()),
-        })?;
+        let body: Value = resp
+            .json()
+            .await
+            .map_err(|e| DevRevError::BadBody { endpoint: "state get", detail: format!("not JSON ({})", e.without_url()) })?;
         match body.get("state").and_then(Value::as_str) {
             Some(s) if !s.is_empty() => Ok(Some(s.to_string())),
-            _ => Err(DevRevError::BadBody {
-                endpoint: "state get",
-                detail: "no `state` string in the response".into(),
-            }),
+            _ => Err(DevRevError::BadBody { endpoint: "state get", detail: "no `state` string in the response".into() }),
         }
     }
 
@@ -266,10 +223,7 @@ impl DevRevClient {
         request_id: &str,
         state_json: &str,
     ) -> Result<(), DevRevError> {
-        let url = format!(
-            "{worker_data_url}.update?{}",
-            axios_query(&[("sync_unit", sync_unit), ("request_id", request_id)])
-        );
+        let url = format!("{worker_data_url}.update?{}", axios_query(&[("sync_unit", sync_unit), ("request_id", request_id)]));
         let body = serde_json::json!({ "state": state_json });
         self.send("state update", || {
             self.http
@@ -283,48 +237,24 @@ impl DevRevClient {
     }
 
     /// Asks for an upload target for one artifact.
-    pub async fn upload_url(
-        &self,
-        request_id: &str,
-        file_name: &str,
-        file_type: &str,
-    ) -> Result<UploadTarget, DevRevError> {
+    pub async fn upload_url(&self, request_id: &str, file_name: &str, file_type: &str) -> Result<UploadTarget, DevRevError> {
         const EP: &str = "artifacts.upload-url";
         let url = self.endpoint_url(
             EP,
             "/internal/airdrop.artifacts.upload-url",
-            &axios_query(&[
-                ("request_id", request_id),
-                ("file_type", file_type),
-                ("file_name", file_name),
-            ]),
+            &axios_query(&[("request_id", request_id), ("file_type", file_type), ("file_name", file_name)]),
         )?;
         let resp = self
-            .send(EP, || {
-                self.http
-                    .get(&url)
-                    .header("Accept", "application/json, text/plain, */*")
-                    .bearer_auth(self.token.expose_secret())
-            })
+            .send(EP, || self.http.get(&url).header("Accept", "application/json, text/plain, */*").bearer_auth(self.token.expose_secret()))
             .await?;
-        let body: Value = resp.json().await.map_err(|e| DevRevError::BadBody {
-            endpoint: EP,
-            detail: e.without_url().to_string(),
-        })?;
+        let body: Value = resp.json().await.map_err(|e| DevRevError::BadBody { endpoint: EP, detail: e.without_url().to_string() })?;
         let get = |k: &str| {
             body.get(k)
                 .and_then(Value::as_str)
                 .map(str::to_string)
-                .ok_or_else(|| DevRevError::BadBody {
-                    endpoint: EP,
-                    detail: format!("missing `{k}`"),
-                })
+                .ok_or_else(|| DevRevError::BadBody { endpoint: EP, detail: format!("missing `{k}`") })
         };
-        Ok(UploadTarget {
-            upload_url: get("upload_url")?,
-            artifact_id: get("artifact_id")?,
-            form_data: form_pairs(body.get("form_data")),
-        })
+        Ok(UploadTarget { upload_url: get("upload_url")?, artifact_id: get("artifact_id")?, form_data: form_pairs(body.get("form_data")) })
     }
 
     /// Sends the file to the pre-signed URL as multipart, file part last.
@@ -334,9 +264,8 @@ impl DevRevClient {
             for (k, v) in &target.form_data {
                 form = form.text(k.clone(), v.clone());
             }
-            let part = reqwest::multipart::Part::bytes(bytes.clone())
-                .mime_str("application/octet-stream")
-                .expect("static mime type parses");
+            let part =
+                reqwest::multipart::Part::bytes(bytes.clone()).mime_str("application/octet-stream").expect("static mime type parses");
             form = form.part("file", part);
             self.http.request(Method::POST, &target.upload_url).multipart(form)
         })
@@ -350,11 +279,7 @@ impl DevRevClient {
         let url = self.endpoint_url(EP, "/internal/airdrop.artifacts.confirm-upload", "")?;
         let body = serde_json::json!({"request_id": request_id, "artifact_id": artifact_id});
         self.send(EP, || {
-            self.http
-                .post(&url)
-                .header("Accept", "application/json, text/plain, */*")
-                .bearer_auth(self.token.expose_secret())
-                .json(&body)
+            self.http.post(&url).header("Accept", "application/json, text/plain, */*").bearer_auth(self.token.expose_secret()).json(&body)
         })
         .await
         .map(|_| ())
@@ -372,10 +297,7 @@ impl DevRevClient {
                     .header("Authorization", self.token.expose_secret())
             })
             .await?;
-        let body: Value = resp.json().await.map_err(|e| DevRevError::BadBody {
-            endpoint: EP,
-            detail: e.without_url().to_string(),
-        })?;
+        let body: Value = resp.json().await.map_err(|e| DevRevError::BadBody { endpoint: EP, detail: e.without_url().to_string() })?;
         let import_slug = body.pointer("/snap_in/imports/0/name").and_then(Value::as_str);
         let snap_in_slug = body.pointer("/snap_in/snap_in_version/slug").and_then(Value::as_str);
         let (Some(import_slug), Some(snap_in_slug)) = (import_slug, snap_in_slug) else {
@@ -413,10 +335,9 @@ fn form_pairs(v: Option<&Value>) -> Vec<(String, String)> {
     let as_text = |v: &Value| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
     match v {
         Some(Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), as_text(v))).collect(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|i| Some((i.get("key")?.as_str()?.to_string(), as_text(i.get("value")?))))
-            .collect(),
+        Some(Value::Array(items)) => {
+            items.iter().filter_map(|i| Some((i.get("key")?.as_str()?.to_string(), as_text(i.get("value")?)))).collect()
+        }
         _ => Vec::new(),
     }
 }

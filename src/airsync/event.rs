@@ -75,26 +75,16 @@ impl EventType {
     pub fn parse(name: &str) -> EventType {
         use EventType::*;
         match name {
-            "START_EXTRACTING_EXTERNAL_SYNC_UNITS" | "EXTRACTION_EXTERNAL_SYNC_UNITS_START" => {
-                ExtractExternalSyncUnits
-            }
+            "START_EXTRACTING_EXTERNAL_SYNC_UNITS" | "EXTRACTION_EXTERNAL_SYNC_UNITS_START" => ExtractExternalSyncUnits,
             "START_EXTRACTING_METADATA" | "EXTRACTION_METADATA_START" => ExtractMetadata,
             "START_EXTRACTING_DATA" | "EXTRACTION_DATA_START" => StartExtractingData,
             "CONTINUE_EXTRACTING_DATA" | "EXTRACTION_DATA_CONTINUE" => ContinueExtractingData,
-            "START_EXTRACTING_ATTACHMENTS" | "EXTRACTION_ATTACHMENTS_START" => {
-                StartExtractingAttachments
-            }
-            "CONTINUE_EXTRACTING_ATTACHMENTS" | "EXTRACTION_ATTACHMENTS_CONTINUE" => {
-                ContinueExtractingAttachments
-            }
+            "START_EXTRACTING_ATTACHMENTS" | "EXTRACTION_ATTACHMENTS_START" => StartExtractingAttachments,
+            "CONTINUE_EXTRACTING_ATTACHMENTS" | "EXTRACTION_ATTACHMENTS_CONTINUE" => ContinueExtractingAttachments,
             "START_DELETING_EXTRACTOR_STATE" | "EXTRACTION_DATA_DELETE" => DeleteExtractorState,
-            "START_DELETING_EXTRACTOR_ATTACHMENTS_STATE" | "EXTRACTION_ATTACHMENTS_DELETE" => {
-                DeleteExtractorAttachmentsState
-            }
+            "START_DELETING_EXTRACTOR_ATTACHMENTS_STATE" | "EXTRACTION_ATTACHMENTS_DELETE" => DeleteExtractorAttachmentsState,
             "START_LOADING_DATA" | "CONTINUE_LOADING_DATA" => Loading(LoadingKind::Data),
-            "START_LOADING_ATTACHMENTS" | "CONTINUE_LOADING_ATTACHMENTS" => {
-                Loading(LoadingKind::Attachments)
-            }
+            "START_LOADING_ATTACHMENTS" | "CONTINUE_LOADING_ATTACHMENTS" => Loading(LoadingKind::Attachments),
             "START_DELETING_LOADER_STATE" => Loading(LoadingKind::DeleteState),
             "START_DELETING_LOADER_ATTACHMENT_STATE" => Loading(LoadingKind::DeleteAttachmentState),
             _ => Unknown,
@@ -106,11 +96,7 @@ impl EventType {
         use EventType::*;
         matches!(
             self,
-            ExtractMetadata
-                | StartExtractingData
-                | ContinueExtractingData
-                | StartExtractingAttachments
-                | ContinueExtractingAttachments
+            ExtractMetadata | StartExtractingData | ContinueExtractingData | StartExtractingAttachments | ContinueExtractingAttachments
         )
     }
 
@@ -121,17 +107,13 @@ impl EventType {
             ExtractExternalSyncUnits => ReplyType::ExternalSyncUnitError,
             ExtractMetadata => ReplyType::MetadataError,
             StartExtractingData | ContinueExtractingData => ReplyType::DataError,
-            StartExtractingAttachments | ContinueExtractingAttachments => {
-                ReplyType::AttachmentError
-            }
+            StartExtractingAttachments | ContinueExtractingAttachments => ReplyType::AttachmentError,
             DeleteExtractorState => ReplyType::StateDeletionError,
             DeleteExtractorAttachmentsState => ReplyType::AttachmentsStateDeletionError,
             Loading(LoadingKind::Data) => ReplyType::Other("DATA_LOADING_ERROR"),
             Loading(LoadingKind::Attachments) => ReplyType::Other("ATTACHMENT_LOADING_ERROR"),
             Loading(LoadingKind::DeleteState) => ReplyType::Other("LOADER_STATE_DELETION_ERROR"),
-            Loading(LoadingKind::DeleteAttachmentState) => {
-                ReplyType::Other("LOADER_ATTACHMENT_STATE_DELETION_ERROR")
-            }
+            Loading(LoadingKind::DeleteAttachmentState) => ReplyType::Other("LOADER_ATTACHMENT_STATE_DELETION_ERROR"),
             Unknown => ReplyType::UnknownEventType,
         }
     }
@@ -140,31 +122,21 @@ impl EventType {
     pub fn allowed_replies(self) -> Vec<&'static str> {
         use EventType::*;
         match self {
-            ExtractExternalSyncUnits => vec![
-                "EXTERNAL_SYNC_UNIT_EXTRACTION_DONE",
-                "EXTERNAL_SYNC_UNIT_EXTRACTION_ERROR",
-            ],
+            ExtractExternalSyncUnits => vec!["EXTERNAL_SYNC_UNIT_EXTRACTION_DONE", "EXTERNAL_SYNC_UNIT_EXTRACTION_ERROR"],
             ExtractMetadata => vec!["METADATA_EXTRACTION_DONE", "METADATA_EXTRACTION_ERROR"],
-            StartExtractingData | ContinueExtractingData => vec![
-                "DATA_EXTRACTION_DONE",
-                "DATA_EXTRACTION_PROGRESS",
-                "DATA_EXTRACTION_DELAYED",
-                "DATA_EXTRACTION_ERROR",
-            ],
+            StartExtractingData | ContinueExtractingData => {
+                vec!["DATA_EXTRACTION_DONE", "DATA_EXTRACTION_PROGRESS", "DATA_EXTRACTION_DELAYED", "DATA_EXTRACTION_ERROR"]
+            }
             StartExtractingAttachments | ContinueExtractingAttachments => vec![
                 "ATTACHMENT_EXTRACTION_DONE",
                 "ATTACHMENT_EXTRACTION_PROGRESS",
                 "ATTACHMENT_EXTRACTION_DELAYED",
                 "ATTACHMENT_EXTRACTION_ERROR",
             ],
-            DeleteExtractorState => vec![
-                "EXTRACTOR_STATE_DELETION_DONE",
-                "EXTRACTOR_STATE_DELETION_ERROR",
-            ],
-            DeleteExtractorAttachmentsState => vec![
-                "EXTRACTOR_ATTACHMENTS_STATE_DELETION_DONE",
-                "EXTRACTOR_ATTACHMENTS_STATE_DELETION_ERROR",
-            ],
+            DeleteExtractorState => vec!["EXTRACTOR_STATE_DELETION_DONE", "EXTRACTOR_STATE_DELETION_ERROR"],
+            DeleteExtractorAttachmentsState => {
+                vec!["EXTRACTOR_ATTACHMENTS_STATE_DELETION_DONE", "EXTRACTOR_ATTACHMENTS_STATE_DELETION_ERROR"]
+            }
             Loading(_) => vec![
                 "DATA_LOADING_ERROR",
                 "ATTACHMENT_LOADING_ERROR",
@@ -271,17 +243,13 @@ pub struct AirdropEvent {
 impl AirdropEvent {
     /// A string field of `event_context`, or "".
     pub fn ctx_str(&self, key: &str) -> &str {
-        self.event_context
-            .get(key)
-            .and_then(Value::as_str)
-            .unwrap_or("")
+        self.event_context.get(key).and_then(Value::as_str).unwrap_or("")
     }
 }
 
 /// Parses one invocation: a JSON array of events or a single event object.
 pub fn parse_invocation(input: &[u8]) -> Result<Vec<Value>, EventError> {
-    let value: Value =
-        serde_json::from_slice(input).map_err(|e| EventError::NotJson(e.to_string()))?;
+    let value: Value = serde_json::from_slice(input).map_err(|e| EventError::NotJson(e.to_string()))?;
     let items = match value {
         Value::Array(items) if items.is_empty() => return Err(EventError::Empty),
         Value::Array(items) => items,
@@ -320,73 +288,45 @@ pub fn parse_event(v: Value) -> Result<AirdropEvent, EventError> {
         .ok_or(EventError::Missing("payload.event_type"))?
         .to_string();
     let event_type = EventType::parse(&event_type_name);
-    let event_context = v
-        .pointer("/payload/event_context")
-        .and_then(Value::as_object)
-        .cloned()
-        .ok_or(EventError::Missing("payload.event_context"))?;
+    let event_context =
+        v.pointer("/payload/event_context").and_then(Value::as_object).cloned().ok_or(EventError::Missing("payload.event_context"))?;
     let callback_raw = event_context
         .get("callback_url")
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
         .ok_or(EventError::Missing("payload.event_context.callback_url"))?;
     let callback_url = parse_http_url("payload.event_context.callback_url", callback_raw)?;
-    let service_token = str_at(&v, &["context", "secrets", "service_account_token"])
-        .ok_or(EventError::Missing("context.secrets.service_account_token"))?;
-    let worker_data_url = event_context
-        .get("worker_data_url")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string);
+    let service_token =
+        str_at(&v, &["context", "secrets", "service_account_token"]).ok_or(EventError::Missing("context.secrets.service_account_token"))?;
+    let worker_data_url = event_context.get("worker_data_url").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
     if event_type.is_stateful() {
-        let raw = worker_data_url
-            .as_deref()
-            .ok_or(EventError::Missing("payload.event_context.worker_data_url"))?;
+        let raw = worker_data_url.as_deref().ok_or(EventError::Missing("payload.event_context.worker_data_url"))?;
         parse_http_url("payload.event_context.worker_data_url", raw)?;
     }
     let devrev_endpoint = match str_at(&v, &["execution_metadata", "devrev_endpoint"]) {
         Some(raw) => Some(parse_http_url("execution_metadata.devrev_endpoint", raw)?),
         None => None,
     };
-    let needs_endpoint = event_type.is_stateful()
-        || matches!(event_type, EventType::ExtractExternalSyncUnits);
+    let needs_endpoint = event_type.is_stateful() || matches!(event_type, EventType::ExtractExternalSyncUnits);
     if needs_endpoint && devrev_endpoint.is_none() {
         return Err(EventError::Missing("execution_metadata.devrev_endpoint"));
     }
     let cd = v.pointer("/payload/connection_data");
     let connection = ConnectionData {
         org_id: cd.and_then(|c| str_at(c, &["org_id"])).unwrap_or("").to_string(),
-        org_name: cd
-            .and_then(|c| str_at(c, &["org_name"]))
-            .unwrap_or("")
-            .to_string(),
-        key: cd
-            .and_then(|c| c.get("key"))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-            .into(),
+        org_name: cd.and_then(|c| str_at(c, &["org_name"])).unwrap_or("").to_string(),
+        key: cd.and_then(|c| c.get("key")).and_then(Value::as_str).unwrap_or("").to_string().into(),
     };
     Ok(AirdropEvent {
         event_type_name,
         event_type,
-        event_data: v
-            .pointer("/payload/event_data")
-            .cloned()
-            .filter(Value::is_object)
-            .unwrap_or_else(|| Value::Object(Map::new())),
+        event_data: v.pointer("/payload/event_data").cloned().filter(Value::is_object).unwrap_or_else(|| Value::Object(Map::new())),
         connection,
         service_token: service_token.to_string().into(),
-        snap_in_version_id: str_at(&v, &["context", "snap_in_version_id"])
-            .unwrap_or("")
-            .to_string(),
+        snap_in_version_id: str_at(&v, &["context", "snap_in_version_id"]).unwrap_or("").to_string(),
         snap_in_id: str_at(&v, &["context", "snap_in_id"]).unwrap_or("").to_string(),
         devrev_endpoint,
-        global_values: v
-            .pointer("/input_data/global_values")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default(),
+        global_values: v.pointer("/input_data/global_values").and_then(Value::as_object).cloned().unwrap_or_default(),
         callback_url,
         worker_data_url,
         event_context,
@@ -396,10 +336,7 @@ pub fn parse_event(v: Value) -> Result<AirdropEvent, EventError> {
 fn parse_http_url(field: &'static str, raw: &str) -> Result<Url, EventError> {
     match Url::parse(raw) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(u),
-        _ => Err(EventError::BadUrl {
-            field,
-            value: raw.chars().take(200).collect(),
-        }),
+        _ => Err(EventError::BadUrl { field, value: raw.chars().take(200).collect() }),
     }
 }
 
@@ -408,8 +345,6 @@ pub fn salvage_reply_target(v: &Value) -> Option<(Url, String, EventType)> {
     let cb = v.pointer("/payload/event_context/callback_url")?.as_str()?;
     let url = parse_http_url("callback_url", cb).ok()?;
     let token = str_at(v, &["context", "secrets", "service_account_token"])?.to_string();
-    let et = str_at(v, &["payload", "event_type"])
-        .map(EventType::parse)
-        .unwrap_or(EventType::Unknown);
+    let et = str_at(v, &["payload", "event_type"]).map(EventType::parse).unwrap_or(EventType::Unknown);
     Some((url, token, et))
 }

@@ -92,18 +92,12 @@ impl Sink {
         if records.is_empty() {
             return Ok(());
         }
-        self.tx
-            .send(SinkMsg::Records(item_type.to_string(), records))
-            .await
-            .map_err(|_| SinkClosed)
+        self.tx.send(SinkMsg::Records(item_type.to_string(), records)).await.map_err(|_| SinkClosed)
     }
 
     /// Records a checkpoint that becomes durable once the records before it are uploaded.
     pub async fn checkpoint(&self, key: &str, value: Value) -> Result<(), SinkClosed> {
-        self.tx
-            .send(SinkMsg::Checkpoint(key.to_string(), value))
-            .await
-            .map_err(|_| SinkClosed)
+        self.tx.send(SinkMsg::Checkpoint(key.to_string(), value)).await.map_err(|_| SinkClosed)
     }
 }
 
@@ -116,19 +110,11 @@ pub trait Extractor: Send + Sync + 'static {
     fn initial_domain_mapping(&self) -> Value;
 
     /// Lists the external sync units.
-    fn external_sync_units(
-        &self,
-        inv: &Invocation,
-    ) -> impl Future<Output = Result<Vec<Value>, PhaseError>> + Send;
+    fn external_sync_units(&self, inv: &Invocation) -> impl Future<Output = Result<Vec<Value>, PhaseError>> + Send;
 
     /// Builds the external domain metadata document.
     fn metadata(&self, inv: &Invocation) -> impl Future<Output = Result<Value, PhaseError>> + Send;
 
     /// Runs (or resumes) the data phase from `state`, the connector's committed section.
-    fn extract(
-        &self,
-        inv: &Invocation,
-        state: Value,
-        sink: Sink,
-    ) -> impl Future<Output = ExtractOutcome> + Send;
+    fn extract(&self, inv: &Invocation, state: Value, sink: Sink) -> impl Future<Output = ExtractOutcome> + Send;
 }

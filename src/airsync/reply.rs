@@ -56,10 +56,8 @@ impl Reply {
             data.insert("artifacts".into(), Value::Array(a.clone()));
         }
         let mut wm = Map::new();
-        let per_type = matches!(
-            self.kind,
-            ReplyType::DataDone | ReplyType::DataProgress | ReplyType::AttachmentDone | ReplyType::AttachmentProgress
-        );
+        let per_type =
+            matches!(self.kind, ReplyType::DataDone | ReplyType::DataProgress | ReplyType::AttachmentDone | ReplyType::AttachmentProgress);
         if let (true, Some((t, dates))) = (per_type, &self.last_upload) {
             wm.insert("item_type".into(), t.clone().into());
             dates.write_into(&mut wm);

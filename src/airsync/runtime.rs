@@ -60,11 +60,7 @@ pub struct EventReport {
 }
 
 /// Handles one invocation (array or single event). `Err` only when nothing could be parsed.
-pub async fn run_invocation<E: Extractor>(
-    input: &[u8],
-    ex: &E,
-    cfg: &RuntimeConfig,
-) -> Result<Vec<EventReport>, EventError> {
+pub async fn run_invocation<E: Extractor>(input: &[u8], ex: &E, cfg: &RuntimeConfig) -> Result<Vec<EventReport>, EventError> {
     let items = parse_invocation(input)?;
     let mut out = Vec::new();
     for raw in items {
@@ -130,9 +126,7 @@ pub async fn handle_event<E: Extractor>(ev: AirdropEvent, ex: &E, cfg: &RuntimeC
         ev.ctx_str("snap_in_version_id").to_string(),
     ) {
         Ok(c) => c,
-        Err(e) => {
-            return EventReport { event_type: ev.event_type_name, reply: None, error: Some(e.to_string()) }
-        }
+        Err(e) => return EventReport { event_type: ev.event_type_name, reply: None, error: Some(e.to_string()) },
     };
     let name = ev.event_type_name.clone();
     let mut ctx = Ctx { ev, ex, cfg, client, stop, deadline };
@@ -160,9 +154,7 @@ pub async fn handle_event<E: Extractor>(ev: AirdropEvent, ex: &E, cfg: &RuntimeC
 
 async fn save_state<E>(ctx: &Ctx<'_, E>, state: &WorkerState) -> Result<(), super::devrev::DevRevError> {
     let url = ctx.ev.worker_data_url.as_deref().unwrap_or("");
-    ctx.client
-        .state_update(url, ctx.ev.ctx_str("sync_unit_id"), ctx.ev.ctx_str("request_id_adaas"), &state.to_json())
-        .await
+    ctx.client.state_update(url, ctx.ev.ctx_str("sync_unit_id"), ctx.ev.ctx_str("request_id_adaas"), &state.to_json()).await
 }
 
 async fn dispatch<E: Extractor>(ctx: &mut Ctx<'_, E>) -> (Reply, Option<WorkerState>) {
@@ -172,11 +164,13 @@ async fn dispatch<E: Extractor>(ctx: &mut Ctx<'_, E>) -> (Reply, Option<WorkerSt
             tracing::warn!("unknown event type; answering UNKNOWN_EVENT_TYPE");
             (Reply::bare(ReplyType::UnknownEventType), None)
         }
-        EventType::DeleteExtractorState | EventType::DeleteExtractorAttachmentsState => {
-            (delete_state(ctx).await, None)
-        }
+        EventType::DeleteExtractorState | EventType::DeleteExtractorAttachmentsState => (delete_state(ctx).await, None),
         EventType::Loading(_) => (
-            Reply::error(et.error_reply(), "okta-airsync is a one-way connector: it never writes to Okta, so loading is not supported", None),
+            Reply::error(
+                et.error_reply(),
+                "okta-airsync is a one-way connector: it never writes to Okta, so loading is not supported",
+                None,
+            ),
             None,
         ),
         EventType::ExtractExternalSyncUnits => (sync_units(ctx).await, None),
@@ -321,7 +315,8 @@ async fn metadata<E: Extractor>(ctx: &Ctx<'_, E>, state: WorkerState) -> (Reply,
         Ok(d) => d,
         Err(e) => return (Reply::error(err, &e.0, Some(Vec::new())), None),
     };
-    let (tx, handle) = writer::spawn(ctx.client.clone(), writer_cfg(ctx, true, ctx.cfg.batch_size), state, ctx.ex.state_key(), None, ctx.stop.clone());
+    let (tx, handle) =
+        writer::spawn(ctx.client.clone(), writer_cfg(ctx, true, ctx.cfg.batch_size), state, ctx.ex.state_key(), None, ctx.stop.clone());
     let _ = Sink::new(tx).push("external_domain_metadata", vec![doc]).await;
     let res = match finish_writer(handle).await {
         Ok(r) => r,
@@ -408,4 +403,3 @@ async fn attachments<E: Extractor>(ctx: &Ctx<'_, E>, mut state: WorkerState) -> 
     state.set_unreported_artifacts(Vec::new());
     (Reply::with_artifacts(ReplyType::AttachmentDone, carried), Some(state))
 }
-

@@ -61,11 +61,7 @@ impl WorkerState {
 
     /// The connector's section (an object; empty when absent).
     pub fn connector(&self, key: &str) -> Value {
-        self.map
-            .get(key)
-            .filter(|v| v.is_object())
-            .cloned()
-            .unwrap_or_else(|| json!({}))
+        self.map.get(key).filter(|v| v.is_object()).cloned().unwrap_or_else(|| json!({}))
     }
 
     /// Replaces the connector's section.
@@ -75,18 +71,12 @@ impl WorkerState {
 
     /// Artifacts uploaded by an earlier invocation that never reached a callback.
     pub fn unreported_artifacts(&self) -> Vec<Value> {
-        self.map
-            .get(RUNTIME_KEY)
-            .and_then(|r| r.get("unreported_artifacts"))
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
+        self.map.get(RUNTIME_KEY).and_then(|r| r.get("unreported_artifacts")).and_then(Value::as_array).cloned().unwrap_or_default()
     }
 
     /// Records the artifacts uploaded but not yet reported.
     pub fn set_unreported_artifacts(&mut self, artifacts: Vec<Value>) {
-        self.map
-            .insert(RUNTIME_KEY.into(), json!({ "unreported_artifacts": artifacts }));
+        self.map.insert(RUNTIME_KEY.into(), json!({ "unreported_artifacts": artifacts }));
     }
 
     /// Serializes the whole state.

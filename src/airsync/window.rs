@@ -10,9 +10,7 @@ use super::state::WorkerState;
 const EPOCH: &str = "1970-01-01T00:00:00.000Z";
 
 fn normalize(s: &str) -> Option<String> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|d| iso_millis(&d.with_timezone(&Utc)))
+    DateTime::parse_from_rfc3339(s).ok().map(|d| iso_millis(&d.with_timezone(&Utc)))
 }
 
 /// Parses a window duration such as `5m`, `1.5h` or `300ms`.
@@ -21,9 +19,7 @@ pub fn parse_window(s: &str) -> Result<Duration, String> {
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .ok_or_else(|| format!("window `{s}` has no unit (use ns, us, ms, s, m or h)"))?;
     let (num, unit) = s.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("window `{s}` does not start with a number"))?;
+    let n: f64 = num.parse().map_err(|_| format!("window `{s}` does not start with a number"))?;
     let ms = match unit {
         "ns" => n / 1e6,
         "us" | "µs" => n / 1e3,
@@ -44,9 +40,7 @@ pub fn resolve(tv: Option<&Value>, state: &WorkerState, now: DateTime<Utc>) -> R
     let value = tv.get("value").and_then(Value::as_str).unwrap_or("");
     let shift = |base: &str, sign: i64| -> Result<String, String> {
         let d = parse_window(value)?;
-        let t = DateTime::parse_from_rfc3339(base)
-            .map_err(|_| format!("cannot apply a window to `{base}`"))?
-            .with_timezone(&Utc);
+        let t = DateTime::parse_from_rfc3339(base).map_err(|_| format!("cannot apply a window to `{base}`"))?.with_timezone(&Utc);
         Ok(iso_millis(&(t + d * sign as i32)))
     };
     let newest = || -> Result<String, String> {
@@ -70,7 +64,11 @@ pub fn resolve(tv: Option<&Value>, state: &WorkerState, now: DateTime<Utc>) -> R
         "workers_newest" => newest()?,
         "workers_newest_plus_window" => {
             let wn = state.get_str("workersNewest");
-            if wn.is_empty() { newest()? } else { shift(wn, 1)? }
+            if wn.is_empty() {
+                newest()?
+            } else {
+                shift(wn, 1)?
+            }
         }
         other => return Err(format!("unknown time value type `{other}`")),
     };

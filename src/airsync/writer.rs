@@ -91,11 +91,7 @@ pub fn spawn(
     stop: CancellationToken,
 ) -> (mpsc::Sender<SinkMsg>, tokio::task::JoinHandle<WriterResult>) {
     let (tx, rx) = mpsc::channel(32);
-    let connector = state
-        .connector(connector_key)
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
+    let connector = state.connector(connector_key).as_object().cloned().unwrap_or_default();
     let artifacts = state.unreported_artifacts();
     let artifact_bytes = artifacts.iter().map(|a| a.to_string().len() + 1).sum();
     let w = Writer {
@@ -155,15 +151,9 @@ impl Writer {
 
     async fn push(&mut self, item_type: &str, records: Vec<Value>) {
         for r in records {
-            let batch = self
-                .batches
-                .entry(item_type.to_string())
-                .or_insert_with(|| Batch::new(item_type));
+            let batch = self.batches.entry(item_type.to_string()).or_insert_with(|| Batch::new(item_type));
             if let Err(e) = batch.push(&r) {
-                self.fail(DevRevError::BadBody {
-                    endpoint: "artifact encoding",
-                    detail: e.to_string(),
-                });
+                self.fail(DevRevError::BadBody { endpoint: "artifact encoding", detail: e.to_string() });
                 return;
             }
             *self.pushed.entry(item_type.to_string()).or_default() += 1;
@@ -190,12 +180,7 @@ impl Writer {
         let file_name = batch.file_name();
         let (bytes, count, dates) = match batch.finish() {
             Ok(x) => x,
-            Err(e) => {
-                return self.fail(DevRevError::BadBody {
-                    endpoint: "artifact encoding",
-                    detail: e.to_string(),
-                })
-            }
+            Err(e) => return self.fail(DevRevError::BadBody { endpoint: "artifact encoding", detail: e.to_string() }),
         };
         let rid = self.cfg.artifact_request_id.clone();
         let result = async {
@@ -227,11 +212,7 @@ impl Writer {
         }
         if let Some(t) = self.state_target.clone() {
             let snapshot = self.snapshot();
-            if let Err(e) = self
-                .client
-                .state_update(&t.worker_data_url, &t.sync_unit, &t.request_id, &snapshot.to_json())
-                .await
-            {
+            if let Err(e) = self.client.state_update(&t.worker_data_url, &t.sync_unit, &t.request_id, &snapshot.to_json()).await {
                 self.fail(e);
             }
         }
@@ -239,10 +220,7 @@ impl Writer {
 
     fn commit_ready(&mut self) {
         while let Some(p) = self.pending.front() {
-            let ready = p
-                .needs
-                .iter()
-                .all(|(t, n)| self.uploaded.get(t).copied().unwrap_or(0) >= *n);
+            let ready = p.needs.iter().all(|(t, n)| self.uploaded.get(t).copied().unwrap_or(0) >= *n);
             if !ready {
                 break;
             }
@@ -262,16 +240,7 @@ impl Writer {
     fn finish(self) -> WriterResult {
         let mut state = self.snapshot();
         state.set_unreported_artifacts(Vec::new());
-        let last_upload = self
-            .last_type
-            .as_ref()
-            .map(|t| (t.clone(), self.dates.get(t).cloned().unwrap_or_default()));
-        WriterResult {
-            artifacts: self.artifacts,
-            state,
-            last_upload,
-            error: self.error,
-            size_limited: self.size_limited,
-        }
+        let last_upload = self.last_type.as_ref().map(|t| (t.clone(), self.dates.get(t).cloned().unwrap_or_default()));
+        WriterResult { artifacts: self.artifacts, state, last_upload, error: self.error, size_limited: self.size_limited }
     }
 }

@@ -25,10 +25,14 @@ pub enum ConnectionError {
     #[error("connection_data.key is empty: the Okta connection has no API token; edit the connection and paste a token")]
     NoToken,
     /// No domain anywhere.
-    #[error("no Okta domain: connection_data.key is a raw token and connection_data.org_id is empty; set the org's subdomain in the connection")]
+    #[error(
+        "no Okta domain: connection_data.key is a raw token and connection_data.org_id is empty; set the org's subdomain in the connection"
+    )]
     NoDomain,
     /// A JSON key without the fields.
-    #[error("connection_data.key is a JSON object but lacks a non-empty `{0}`; expected {{\"domain\": \"acme.okta.com\", \"token\": \"...\"}}")]
+    #[error(
+        "connection_data.key is a JSON object but lacks a non-empty `{0}`; expected {{\"domain\": \"acme.okta.com\", \"token\": \"...\"}}"
+    )]
     BadKey(&'static str),
     /// The domain is not an Okta org URL.
     #[error(transparent)]
@@ -44,7 +48,12 @@ pub fn resolve(key: &secrecy::SecretString, org_id: &str, base_override: Option<
     let (domain, token) = match serde_json::from_str::<Value>(raw) {
         Ok(Value::Object(m)) => {
             let get = |k: &'static str| {
-                m.get(k).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).ok_or(ConnectionError::BadKey(k))
+                m.get(k)
+                    .and_then(Value::as_str)
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .ok_or(ConnectionError::BadKey(k))
             };
             (Some(get("domain")).transpose().or_else(|e| if base_override.is_some() { Ok(None) } else { Err(e) })?, get("token")?)
         }

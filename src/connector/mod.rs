@@ -74,7 +74,8 @@ pub struct OktaConnector {
 impl OktaConnector {
     /// Builds the shared client for an invocation's connection.
     pub fn client(&self, inv: &Invocation) -> Result<OktaClient, String> {
-        let conn = connection::resolve(&inv.connection_key, &inv.org_id, self.settings.base_url_override.as_ref()).map_err(|e| e.to_string())?;
+        let conn =
+            connection::resolve(&inv.connection_key, &inv.org_id, self.settings.base_url_override.as_ref()).map_err(|e| e.to_string())?;
         let mut cfg = OktaConfig::new(conn.base_url, conn.token);
         cfg.rate_share = self.settings.rate_share;
         cfg.max_in_flight = self.settings.max_in_flight;
@@ -161,7 +162,10 @@ impl OktaConnector {
                 logs_since = end.with_timezone(&Utc) - overlap;
             }
         }
-        Ok((RunState { sync_started: iso_millis(&started), since, logs_since: iso_millis(&logs_since), logs_until: iso_millis(&started) }, warning))
+        Ok((
+            RunState { sync_started: iso_millis(&started), since, logs_since: iso_millis(&logs_since), logs_until: iso_millis(&started) },
+            warning,
+        ))
     }
 
     async fn run_extract(&self, inv: &Invocation, state: Value, sink: Sink) -> Result<ExtractOutcome, String> {
@@ -190,8 +194,13 @@ impl OktaConnector {
         }
         let states: BTreeMap<&str, JobState> =
             JOBS.iter().map(|(n, _)| (*n, if fresh { JobState::default() } else { job_state(&state, n) })).collect();
-        let shadow: HashSet<String> =
-            state.get(keys::SHADOW).and_then(Value::as_array).into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect();
+        let shadow: HashSet<String> = state
+            .get(keys::SHADOW)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
         let users_over = states["users"].status != Status::Pending;
         let (ready_tx, ready_rx) = watch::channel(users_over);
         let base = JobCtx {
@@ -214,10 +223,19 @@ impl OktaConnector {
             let ready_tx = ready_tx.clone();
             async move {
                 let r = run_job(&ctx, st, &previous_logs, overlap).await;
-                if name == "users" && !matches!(r, Err(JobFail::Stop) | Err(JobFail::Delayed(_)) | Err(JobFail::Token(_)) | Err(JobFail::Fatal(_))) {
+                if name == "users"
+                    && !matches!(r, Err(JobFail::Stop) | Err(JobFail::Delayed(_)) | Err(JobFail::Token(_)) | Err(JobFail::Fatal(_)))
+                {
                     let _ = ready_tx.send(true);
                 }
-                if matches!(r, Err(JobFail::Delayed(_)) | Err(JobFail::Token(_)) | Err(JobFail::Fatal(_)) | Err(JobFail::NotFound(_)) | Err(JobFail::FilterRejected(_))) {
+                if matches!(
+                    r,
+                    Err(JobFail::Delayed(_))
+                        | Err(JobFail::Token(_))
+                        | Err(JobFail::Fatal(_))
+                        | Err(JobFail::NotFound(_))
+                        | Err(JobFail::FilterRejected(_))
+                ) {
                     ctx.stop.cancel();
                 }
                 (name, r)
@@ -234,16 +252,20 @@ fn iso_or_same(s: &str) -> String {
 
 async fn run_job(ctx: &JobCtx, mut st: JobState, previous_logs: &LogsWindow, overlap: chrono::Duration) -> Result<(), JobFail> {
     let span = tracing::info_span!("job", entity = ctx.name);
-    let r = async { match ctx.name {
-        "users" => jobs::users::run(ctx, &mut st).await,
-        "groups" => jobs::groups::run(ctx, &mut st).await,
-        "roles" => jobs::roles::run(ctx, &mut st).await,
-        "apps" => jobs::apps::run(ctx, &mut st).await,
-        "policies" => jobs::policies::run(ctx, &mut st).await,
-        "system_logs" => jobs::logs::run(ctx, &mut st, previous_logs, overlap).await,
-        "devices" => jobs::devices::run(ctx, &mut st).await,
-        _ => jobs::factors::run(ctx, &mut st).await,
-    } }.instrument(span).await;
+    let r = async {
+        match ctx.name {
+            "users" => jobs::users::run(ctx, &mut st).await,
+            "groups" => jobs::groups::run(ctx, &mut st).await,
+            "roles" => jobs::roles::run(ctx, &mut st).await,
+            "apps" => jobs::apps::run(ctx, &mut st).await,
+            "policies" => jobs::policies::run(ctx, &mut st).await,
+            "system_logs" => jobs::logs::run(ctx, &mut st, previous_logs, overlap).await,
+            "devices" => jobs::devices::run(ctx, &mut st).await,
+            _ => jobs::factors::run(ctx, &mut st).await,
+        }
+    }
+    .instrument(span)
+    .await;
     match r {
         Ok(()) => {
             st.status = Status::Done;

@@ -70,7 +70,11 @@ impl Run<'_> {
             if let Some(a) = st.artifacts.get(id) {
                 let text = a.path.as_ref().and_then(|p| std::fs::read_to_string(p).ok()).unwrap_or_default();
                 let set = records.entry(a.item_type.clone()).or_default();
-                set.extend(text.split('\n').filter_map(|l| serde_json::from_str::<Value>(l).ok()).filter_map(|r| r["id"].as_str().map(str::to_string)));
+                set.extend(
+                    text.split('\n')
+                        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+                        .filter_map(|r| r["id"].as_str().map(str::to_string)),
+                );
             }
         }
         let mut entities = BTreeMap::new();
@@ -78,13 +82,16 @@ impl Run<'_> {
             let (jmode, note, calls, skipped) = report::job_fields(&state, job);
             for (i, t) in types.iter().enumerate() {
                 let note = skipped.get(*t).cloned().unwrap_or_else(|| note.clone());
-                entities.insert(t.to_string(), EntityLine {
-                    records: records.get(*t).map_or(0, |s| s.len() as u64),
-                    expected: truth["record_types"][t]["count"].as_u64().unwrap_or(0),
-                    mode: if skipped.contains_key(*t) { "skipped".into() } else { jmode.clone() },
-                    api_calls: if i == 0 { calls } else { 0 },
-                    note: if i > 0 && note.is_empty() { format!("calls counted under {}", types[0]) } else { note },
-                });
+                entities.insert(
+                    t.to_string(),
+                    EntityLine {
+                        records: records.get(*t).map_or(0, |s| s.len() as u64),
+                        expected: truth["record_types"][t]["count"].as_u64().unwrap_or(0),
+                        mode: if skipped.contains_key(*t) { "skipped".into() } else { jmode.clone() },
+                        api_calls: if i == 0 { calls } else { 0 },
+                        note: if i > 0 && note.is_empty() { format!("calls counted under {}", types[0]) } else { note },
+                    },
+                );
             }
         }
         let routes = stats["routes"].as_object().cloned().unwrap_or_default();
@@ -104,7 +111,16 @@ impl Run<'_> {
     }
 
     fn reported(&self) -> BTreeSet<String> {
-        self.emu.emu.store.lock().expect("emulator lock").artifacts.iter().filter(|(_, a)| a.reported > 0).map(|(id, _)| id.clone()).collect()
+        self.emu
+            .emu
+            .store
+            .lock()
+            .expect("emulator lock")
+            .artifacts
+            .iter()
+            .filter(|(_, a)| a.reported > 0)
+            .map(|(id, _)| id.clone())
+            .collect()
     }
 }
 
@@ -116,7 +132,10 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<Report> {
     let sim = sim::start(cfg).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let emu = devrev::serve(listener, raw_dir, "devrev-test-token", false).await?;
-    println!("Okta simulator at {} ({} users, {} groups, {} apps, {} devices, {} log events)", sim.base_url, opts.sizes.users, opts.sizes.groups, opts.sizes.apps, opts.sizes.devices, opts.sizes.log_events);
+    println!(
+        "Okta simulator at {} ({} users, {} groups, {} apps, {} devices, {} log events)",
+        sim.base_url, opts.sizes.users, opts.sizes.groups, opts.sizes.apps, opts.sizes.devices, opts.sizes.log_events
+    );
     println!("DevRev emulator at {}", emu.base_url);
     let settings = Settings { base_url_override: Some(url::Url::parse(&sim.base_url)?), ..Settings::default() };
     let rt = RuntimeConfig { soft_deadline: opts.soft_deadline, ..RuntimeConfig::default() };
@@ -129,9 +148,14 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<Report> {
     progress.finish();
     report::print_run(&initial);
     let changed = sim.sim.mutate(&sim::mutate::Mutation::default());
-    println!("\nChanged the org: {} users, {} groups, {} new log events, {} devices updated, {} deleted",
-        changed["users"].as_array().map_or(0, Vec::len), changed["groups"].as_array().map_or(0, Vec::len),
-        changed["logs"].as_array().map_or(0, Vec::len), changed["devices"].as_array().map_or(0, Vec::len), changed["deleted_devices"].as_array().map_or(0, Vec::len));
+    println!(
+        "\nChanged the org: {} users, {} groups, {} new log events, {} devices updated, {} deleted",
+        changed["users"].as_array().map_or(0, Vec::len),
+        changed["groups"].as_array().map_or(0, Vec::len),
+        changed["logs"].as_array().map_or(0, Vec::len),
+        changed["devices"].as_array().map_or(0, Vec::len),
+        changed["deleted_devices"].as_array().map_or(0, Vec::len)
+    );
     let incremental = runner.run("INCREMENTAL").await;
     progress.finish();
     ticker.abort();
@@ -157,7 +181,11 @@ fn write_out(opts: &DemoOptions, emu: &EmuHandle, platform: &Platform, report: &
         let recs = st.records(t);
         let body: Vec<String> = recs.iter().map(Value::to_string).collect();
         let name = if *t == "external_domain_metadata" { "external_domain_metadata.json".to_string() } else { format!("{t}.jsonl") };
-        let text = if *t == "external_domain_metadata" { recs.first().map(|m| serde_json::to_string_pretty(m).unwrap_or_default()).unwrap_or_default() } else { body.join("\n") };
+        let text = if *t == "external_domain_metadata" {
+            recs.first().map(|m| serde_json::to_string_pretty(m).unwrap_or_default()).unwrap_or_default()
+        } else {
+            body.join("\n")
+        };
         std::fs::write(opts.out.join(name), text)?;
     }
     let events: Vec<String> = st.received.iter().map(|r| r.body.to_string()).collect();
@@ -207,7 +235,10 @@ mod progress {
                     .iter()
                     .map(|t| {
                         let b = multi.add(ProgressBar::new_spinner());
-                        b.set_style(ProgressStyle::with_template("{spinner} {prefix:<24} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+                        b.set_style(
+                            ProgressStyle::with_template("{spinner} {prefix:<24} {msg}")
+                                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                        );
                         b.set_prefix(t.to_string());
                         b
                     })
@@ -218,13 +249,14 @@ mod progress {
             Arc::new(Progress { live, emu, sim, bars, _multi: multi })
         }
 
-        pub fn on_reply(self: &Arc<Self>) -> Arc<dyn Fn(&Received) + Send + Sync> {
+        pub fn on_reply(self: &Arc<Self>) -> crate::sim::devrev::platform::OnReply {
             let me = self.clone();
             Arc::new(move |r: &Received| {
                 if !me.live {
                     let c = counts(&me.emu);
                     let calls = me.sim.stats()["total_calls"].as_u64().unwrap_or(0);
-                    let summary: Vec<String> = c.iter().filter(|(t, _)| ITEM_TYPES.contains(&t.as_str())).map(|(t, n)| format!("{t}={n}")).collect();
+                    let summary: Vec<String> =
+                        c.iter().filter(|(t, _)| ITEM_TYPES.contains(&t.as_str())).map(|(t, n)| format!("{t}={n}")).collect();
                     println!("  {} -> {} | API calls {calls} | records so far: {}", r.incoming, r.event_type, summary.join(" "));
                 }
             })
@@ -260,4 +292,3 @@ mod progress {
         }
     }
 }
-

@@ -65,13 +65,28 @@ pub fn print_run(r: &RunLine) {
     let ratio = if r.min_api_calls > 0 { r.api_calls as f64 / r.min_api_calls as f64 } else { 0.0 };
     println!(
         "  wall {:.1} s | invocations {} | API calls {} (minimum for a full sync {}, ratio {:.2}) | 429s {} | retries {} | artifacts {}",
-        r.wall_ms as f64 / 1000.0, r.invocations, r.api_calls, r.min_api_calls, ratio, r.rate_limited, r.retries, r.artifacts
+        r.wall_ms as f64 / 1000.0,
+        r.invocations,
+        r.api_calls,
+        r.min_api_calls,
+        ratio,
+        r.rate_limited,
+        r.retries,
+        r.artifacts
     );
 }
 
 /// Reads a job's line fields from the connector state.
 pub fn job_fields(state: &Value, job: &str) -> (String, String, u64, BTreeMap<String, String>) {
     let j = &state[format!("job.{job}")];
-    let skipped = j["skipped"].as_object().map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect()).unwrap_or_default();
-    (j["mode"].as_str().unwrap_or("").to_string(), j["note"].as_str().unwrap_or("").to_string(), j["api_calls"].as_u64().unwrap_or(0), skipped)
+    let skipped = j["skipped"]
+        .as_object()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
+        .unwrap_or_default();
+    (
+        j["mode"].as_str().unwrap_or("").to_string(),
+        j["note"].as_str().unwrap_or("").to_string(),
+        j["api_calls"].as_u64().unwrap_or(0),
+        skipped,
+    )
 }

@@ -93,8 +93,13 @@ pub fn device(dv: &Value, keep_user: impl Fn(&Value) -> bool, links: &AdminLinks
     let mut d = Map::new();
     put(&mut d, "status", s(dv, "/status"));
     for (okta, field) in [
-        ("displayName", "display_name"), ("platform", "platform"), ("manufacturer", "manufacturer"), ("model", "model"),
-        ("osVersion", "os_version"), ("serialNumber", "serial_number"), ("diskEncryptionType", "disk_encryption_type"),
+        ("displayName", "display_name"),
+        ("platform", "platform"),
+        ("manufacturer", "manufacturer"),
+        ("model", "model"),
+        ("osVersion", "os_version"),
+        ("serialNumber", "serial_number"),
+        ("diskEncryptionType", "disk_encryption_type"),
     ] {
         put(&mut d, field, s(&p, &format!("/{okta}")));
     }
@@ -104,14 +109,7 @@ pub fn device(dv: &Value, keep_user: impl Fn(&Value) -> bool, links: &AdminLinks
     let users: Vec<Value> = dv
         .pointer("/_embedded/users")
         .and_then(Value::as_array)
-        .map(|us| {
-            us.iter()
-                .filter_map(|u| u.get("user"))
-                .filter(|u| keep_user(u))
-                .filter_map(|u| s(u, "/id"))
-                .map(Value::from)
-                .collect()
-        })
+        .map(|us| us.iter().filter_map(|u| u.get("user")).filter(|u| keep_user(u)).filter_map(|u| s(u, "/id")).map(Value::from).collect())
         .unwrap_or_default();
     d.insert("user_ids".into(), Value::Array(users));
     d.insert("item_url_field".into(), links.link(&format!("/admin/devices/{id}")).into());

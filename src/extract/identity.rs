@@ -7,21 +7,40 @@ use super::{put, record, s, ts, AdminLinks};
 
 /// Okta's standard profile attributes and the field each becomes.
 const PROFILE_FIELDS: &[(&str, &str)] = &[
-    ("login", "login"), ("email", "email"), ("secondEmail", "second_email"), ("firstName", "first_name"),
-    ("lastName", "last_name"), ("middleName", "middle_name"), ("nickName", "nick_name"), ("title", "title"),
-    ("department", "department"), ("division", "division"), ("organization", "organization"),
-    ("costCenter", "cost_center"), ("employeeNumber", "employee_number"), ("userType", "user_type"),
-    ("manager", "manager"), ("mobilePhone", "mobile_phone"), ("primaryPhone", "primary_phone"), ("city", "city"),
-    ("state", "state"), ("countryCode", "country_code"), ("zipCode", "zip_code"), ("streetAddress", "street_address"),
-    ("postalAddress", "postal_address"), ("locale", "locale"), ("timezone", "timezone"),
-    ("preferredLanguage", "preferred_language"), ("profileUrl", "profile_url"), ("honorificPrefix", "honorific_prefix"),
+    ("login", "login"),
+    ("email", "email"),
+    ("secondEmail", "second_email"),
+    ("firstName", "first_name"),
+    ("lastName", "last_name"),
+    ("middleName", "middle_name"),
+    ("nickName", "nick_name"),
+    ("title", "title"),
+    ("department", "department"),
+    ("division", "division"),
+    ("organization", "organization"),
+    ("costCenter", "cost_center"),
+    ("employeeNumber", "employee_number"),
+    ("userType", "user_type"),
+    ("manager", "manager"),
+    ("mobilePhone", "mobile_phone"),
+    ("primaryPhone", "primary_phone"),
+    ("city", "city"),
+    ("state", "state"),
+    ("countryCode", "country_code"),
+    ("zipCode", "zip_code"),
+    ("streetAddress", "street_address"),
+    ("postalAddress", "postal_address"),
+    ("locale", "locale"),
+    ("timezone", "timezone"),
+    ("preferredLanguage", "preferred_language"),
+    ("profileUrl", "profile_url"),
+    ("honorificPrefix", "honorific_prefix"),
     ("honorificSuffix", "honorific_suffix"),
 ];
 
 /// The user statuses Okta documents.
-pub const USER_STATUSES: &[&str] = &[
-    "STAGED", "PROVISIONED", "ACTIVE", "RECOVERY", "PASSWORD_EXPIRED", "LOCKED_OUT", "SUSPENDED", "DEPROVISIONED",
-];
+pub const USER_STATUSES: &[&str] =
+    &["STAGED", "PROVISIONED", "ACTIVE", "RECOVERY", "PASSWORD_EXPIRED", "LOCKED_OUT", "SUSPENDED", "DEPROVISIONED"];
 
 /// Whether a user is a placeholder ("shadow") account that must not be extracted.
 pub fn is_shadow(user: &Value) -> bool {
@@ -87,7 +106,11 @@ pub fn group(g: &Value, links: &AdminLinks) -> Option<Value> {
     if g.pointer("/_embedded/stats").is_some() {
         d.insert("has_admin_privileges".into(), group_has_admin(g).into());
     }
-    put(&mut d, "source_app_id", g.pointer("/_links/source/href").and_then(Value::as_str).and_then(|h| h.rsplit('/').next()).map(str::to_string));
+    put(
+        &mut d,
+        "source_app_id",
+        g.pointer("/_links/source/href").and_then(Value::as_str).and_then(|h| h.rsplit('/').next()).map(str::to_string),
+    );
     d.insert("item_url_field".into(), links.link(&format!("/admin/group/{id}")).into());
     record(&id, ts(g.get("created")), ts(g.get("lastUpdated")), d)
 }
@@ -142,9 +165,7 @@ pub fn custom_role(r: &Value, links: &AdminLinks) -> Option<Value> {
 pub fn role_id_of(assignment: &Value) -> Option<String> {
     let kind = s(assignment, "/type")?;
     if kind == "CUSTOM" {
-        s(assignment, "/role").or_else(|| {
-            s(assignment, "/_links/role/href").and_then(|h| h.rsplit('/').next().map(str::to_string))
-        })
+        s(assignment, "/role").or_else(|| s(assignment, "/_links/role/href").and_then(|h| h.rsplit('/').next().map(str::to_string)))
     } else {
         Some(kind)
     }
@@ -177,7 +198,8 @@ pub fn role_member(assignment: &Value, assignee_id: &str, assignee_type: &str, l
     put(&mut d, "status", s(assignment, "/status"));
     put(&mut d, "label", s(assignment, "/label"));
     put(&mut d, "resource_set", s(assignment, "/resource-set"));
-    let path = if assignee_type == "GROUP" { format!("/admin/group/{assignee_id}") } else { format!("/admin/user/profile/view/{assignee_id}") };
+    let path =
+        if assignee_type == "GROUP" { format!("/admin/group/{assignee_id}") } else { format!("/admin/user/profile/view/{assignee_id}") };
     d.insert("item_url_field".into(), links.link(&path).into());
     record(&format!("{aid}:{assignee_id}"), ts(assignment.get("created")), ts(assignment.get("lastUpdated")), d)
 }
@@ -198,7 +220,8 @@ mod tests {
             "lastUpdated": "2024-02-01T00:00:00.000Z", "credentials": {"password": {"value": "pw"}},
             "profile": {"login": "a@x", "email": "a@x", "firstName": "Ada", "lastName": "L", "managerId": "00u2",
                         "badge": [1, 2], "secretThing": "S"}});
-        let custom = vec![CustomAttr { okta_name: "badge".into(), field: "badge".into(), kind: CustomKind::JsonText, title: "Badge".into() }];
+        let custom =
+            vec![CustomAttr { okta_name: "badge".into(), field: "badge".into(), kind: CustomKind::JsonText, title: "Badge".into() }];
         let r = user(&u, &custom, &links()).unwrap();
         assert_eq!(r["data"]["display_name"], "Ada L");
         assert_eq!(r["data"]["manager_id"], "00u2");
@@ -219,7 +242,8 @@ mod tests {
 
     #[test]
     fn standard_roles_get_a_generated_description() {
-        let a = json!({"id": "ra1", "type": "SUPER_ADMIN", "created": "2024-01-01T00:00:00.000Z", "lastUpdated": "2024-01-01T00:00:00.000Z"});
+        let a =
+            json!({"id": "ra1", "type": "SUPER_ADMIN", "created": "2024-01-01T00:00:00.000Z", "lastUpdated": "2024-01-01T00:00:00.000Z"});
         let r = standard_role(&a, &links()).unwrap();
         assert_eq!(r["id"], "SUPER_ADMIN");
         assert_eq!(r["data"]["description"], "SUPER_ADMIN IAM role: Super Administrator with administrative access");

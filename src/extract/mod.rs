@@ -57,17 +57,12 @@ impl AdminLinks {
 /// Normalizes an Okta timestamp to RFC 3339 with milliseconds; `None` when absent or unparsable.
 pub fn ts(v: Option<&Value>) -> Option<String> {
     let s = v?.as_str()?;
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|d| d.with_timezone(&Utc).to_rfc3339_opts(SecondsFormat::Millis, true))
+    DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc).to_rfc3339_opts(SecondsFormat::Millis, true))
 }
 
 /// A string field, `None` when absent, null or empty.
 pub fn s(v: &Value, path: &str) -> Option<String> {
-    v.pointer(path)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
+    v.pointer(path).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
 /// Puts `value` into `data` unless it is `None`.

@@ -4,10 +4,8 @@
 use serde_json::{Map, Value};
 
 /// Key fragments that mark a value as secret (compared on lowercase letters and digits only).
-const SECRET_WORDS: &[&str] = &[
-    "secret", "password", "passwd", "token", "privatekey", "sharedsecret", "apikey", "answer", "passphrase", "credential",
-    "pin",
-];
+const SECRET_WORDS: &[&str] =
+    &["secret", "password", "passwd", "token", "privatekey", "sharedsecret", "apikey", "answer", "passphrase", "credential", "pin"];
 
 /// Keys that contain a secret word but hold no secret.
 const SAFE_KEYS: &[&str] = &["token_endpoint_auth_method", "tokenendpointauthmethod", "pkce_required"];

@@ -50,17 +50,23 @@ pub fn generate(metadata: &Value) -> Value {
             if f == "item_url_field" {
                 continue;
             }
-            custom.insert(f.clone(), json!({"name": def["name"], "type": def["type"],
+            custom.insert(
+                f.clone(),
+                json!({"name": def["name"], "type": def["type"],
                 "forward": true, "reverse": false, "primary_external_field": f,
-                "transformation_method_for_set": {"transformation_method": "use_directly"}}));
+                "transformation_method_for_set": {"transformation_method": "use_directly"}}),
+            );
         }
-        mappings.insert(t.clone(), json!({
-            "default_mapping": leaf,
-            "possible_record_type_mappings": [],
-            "mapping_as_custom_object": {"forward": true, "reverse": false, "shard": {
-                "mode": "create_shard", "devrev_leaf_type": leaf,
-                "stock_field_mappings": stock_fields, "constructed_custom_fields": custom}}
-        }));
+        mappings.insert(
+            t.clone(),
+            json!({
+                "default_mapping": leaf,
+                "possible_record_type_mappings": [],
+                "mapping_as_custom_object": {"forward": true, "reverse": false, "shard": {
+                    "mode": "create_shard", "devrev_leaf_type": leaf,
+                    "stock_field_mappings": stock_fields, "constructed_custom_fields": custom}}
+            }),
+        );
     }
     json!({"additional_mappings": {"record_type_mappings": mappings}, "format_version": "v0.2.0"})
 }

@@ -63,23 +63,48 @@ const GROUP_TYPES: &[&str] = &["OKTA_GROUP", "APP_GROUP", "BUILT_IN"];
 pub fn document(custom: &[CustomAttr]) -> Value {
     use F::*;
     let mut users = vec![
-        ("login", "Username", Text, true), ("email", "Primary email", Text, false), ("second_email", "Secondary email", Text, false),
-        ("first_name", "First name", Text, false), ("last_name", "Last name", Text, false), ("middle_name", "Middle name", Text, false),
-        ("display_name", "Display name", Text, true), ("nick_name", "Nickname", Text, false), ("title", "Title", Text, false),
-        ("department", "Department", Text, false), ("division", "Division", Text, false), ("organization", "Organization", Text, false),
-        ("cost_center", "Cost center", Text, false), ("employee_number", "Employee number", Text, false), ("user_type", "User type", Text, false),
-        ("manager", "Manager name", Text, false), ("manager_id", "Manager", Ref("users"), false), ("mobile_phone", "Mobile phone", Text, false),
-        ("primary_phone", "Primary phone", Text, false), ("city", "City", Text, false), ("state", "State", Text, false),
-        ("country_code", "Country code", Text, false), ("zip_code", "ZIP code", Text, false), ("street_address", "Street address", Text, false),
-        ("postal_address", "Postal address", Text, false), ("locale", "Locale", Text, false), ("timezone", "Time zone", Text, false),
-        ("preferred_language", "Preferred language", Text, false), ("profile_url", "Profile URL", Text, false),
-        ("honorific_prefix", "Honorific prefix", Text, false), ("honorific_suffix", "Honorific suffix", Text, false),
-        ("status", "Status", Enum(USER_STATUSES), true), ("transitioning_to_status", "Transitioning to status", Text, false),
-        ("activated", "Activated", Ts, false), ("status_changed", "Status changed", Ts, false), ("last_login", "Last login", Ts, false),
-        ("password_changed", "Password changed", Ts, false), ("user_type_id", "User type id", Text, false),
+        ("login", "Username", Text, true),
+        ("email", "Primary email", Text, false),
+        ("second_email", "Secondary email", Text, false),
+        ("first_name", "First name", Text, false),
+        ("last_name", "Last name", Text, false),
+        ("middle_name", "Middle name", Text, false),
+        ("display_name", "Display name", Text, true),
+        ("nick_name", "Nickname", Text, false),
+        ("title", "Title", Text, false),
+        ("department", "Department", Text, false),
+        ("division", "Division", Text, false),
+        ("organization", "Organization", Text, false),
+        ("cost_center", "Cost center", Text, false),
+        ("employee_number", "Employee number", Text, false),
+        ("user_type", "User type", Text, false),
+        ("manager", "Manager name", Text, false),
+        ("manager_id", "Manager", Ref("users"), false),
+        ("mobile_phone", "Mobile phone", Text, false),
+        ("primary_phone", "Primary phone", Text, false),
+        ("city", "City", Text, false),
+        ("state", "State", Text, false),
+        ("country_code", "Country code", Text, false),
+        ("zip_code", "ZIP code", Text, false),
+        ("street_address", "Street address", Text, false),
+        ("postal_address", "Postal address", Text, false),
+        ("locale", "Locale", Text, false),
+        ("timezone", "Time zone", Text, false),
+        ("preferred_language", "Preferred language", Text, false),
+        ("profile_url", "Profile URL", Text, false),
+        ("honorific_prefix", "Honorific prefix", Text, false),
+        ("honorific_suffix", "Honorific suffix", Text, false),
+        ("status", "Status", Enum(USER_STATUSES), true),
+        ("transitioning_to_status", "Transitioning to status", Text, false),
+        ("activated", "Activated", Ts, false),
+        ("status_changed", "Status changed", Ts, false),
+        ("last_login", "Last login", Ts, false),
+        ("password_changed", "Password changed", Ts, false),
+        ("user_type_id", "User type id", Text, false),
     ];
     let custom_fields: Vec<(String, String, CustomKind)> = custom.iter().map(|c| (c.field.clone(), c.title.clone(), c.kind)).collect();
-    let mut users_doc = record_type("Users", "People in the Okta org, every status; custom profile attributes included", std::mem::take(&mut users));
+    let mut users_doc =
+        record_type("Users", "People in the Okta org, every status; custom profile attributes included", std::mem::take(&mut users));
     if let Some(fm) = users_doc.get_mut("fields").and_then(Value::as_object_mut) {
         for (key, title, kind) in custom_fields {
             let f = match kind {
@@ -90,7 +115,10 @@ pub fn document(custom: &[CustomAttr]) -> Value {
             };
             let mut v = field(&title, f, false);
             if let Some(o) = v.as_object_mut() {
-                o.insert("description".into(), format!("Okta custom attribute{}", if kind == CustomKind::JsonText { " (array as JSON)" } else { "" }).into());
+                o.insert(
+                    "description".into(),
+                    format!("Okta custom attribute{}", if kind == CustomKind::JsonText { " (array as JSON)" } else { "" }).into(),
+                );
             }
             fm.insert(key, v);
         }

@@ -37,9 +37,9 @@ fn type_ok(def: &Value, v: &Value) -> bool {
         "bool" => v.is_boolean(),
         "timestamp" => v.as_str().is_some_and(|s| chrono::DateTime::parse_from_rfc3339(s).is_ok()),
         "date" => v.as_str().is_some_and(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()),
-        "enum" => v.as_str().is_some_and(|s| {
-            def.pointer("/enum/values").and_then(Value::as_array).is_some_and(|vals| vals.iter().any(|x| x["key"] == s))
-        }),
+        "enum" => v
+            .as_str()
+            .is_some_and(|s| def.pointer("/enum/values").and_then(Value::as_array).is_some_and(|vals| vals.iter().any(|x| x["key"] == s))),
         _ => false,
     };
     if def.get("collection").is_some() {

@@ -34,6 +34,9 @@ pub struct OktaConfig {
     pub connect_timeout: Duration,
     /// Per-request timeout (None disables it, for paused-clock tests).
     pub request_timeout: Option<Duration>,
+    /// How long idle connections are kept (None: no idle timer, for paused-clock tests, where
+    /// the clock would otherwise jump to that timer while a request waits on its socket).
+    pub pool_idle_timeout: Option<Duration>,
     /// Waits before the retries of a transient failure (1 s then 2 s by default).
     pub retry_delays: Vec<Duration>,
     /// Consecutive 429s on one request before giving up.
@@ -52,6 +55,7 @@ impl OktaConfig {
             max_in_flight: 8,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Some(Duration::from_secs(60)),
+            pool_idle_timeout: Some(Duration::from_secs(90)),
             retry_delays: vec![Duration::from_secs(1), Duration::from_secs(2)],
             max_rate_limit_retries: 20,
             max_body_bytes: 64 * 1024 * 1024,
@@ -100,10 +104,7 @@ pub struct Response {
 
 /// A route template: ids replaced by `{id}` so counters group by endpoint.
 pub fn route_of(path: &str) -> String {
-    path.split('/')
-        .map(|s| if s.len() >= 10 && s.chars().any(|c| c.is_ascii_digit()) { "{id}" } else { s })
-        .collect::<Vec<_>>()
-        .join("/")
+    path.split('/').map(|s| if s.len() >= 10 && s.chars().any(|c| c.is_ascii_digit()) { "{id}" } else { s }).collect::<Vec<_>>().join("/")
 }
 
 impl OktaClient {
@@ -112,6 +113,7 @@ impl OktaClient {
         let mut b = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(cfg.connect_timeout)
+            .pool_idle_timeout(cfg.pool_idle_timeout)
             .user_agent(concat!("okta-airsync/", env!("CARGO_PKG_VERSION")));
         if let Some(t) = cfg.request_timeout {
             b = b.timeout(t);
@@ -172,10 +174,7 @@ impl OktaClient {
         if url.origin() == self.inner.cfg.base_url.origin() {
             Ok(())
         } else {
-            Err(Error::ForeignNextLink {
-                endpoint: endpoint.to_string(),
-                host: url.host_str().unwrap_or("?").to_string(),
-            })
+            Err(Error::ForeignNextLink { endpoint: endpoint.to_string(), host: url.host_str().unwrap_or("?").to_string() })
         }
     }
 
@@ -336,10 +335,7 @@ impl OktaClient {
             }
         }
         self.count(route, |s| s.bytes += buf.len() as u64);
-        serde_json::from_slice(&buf).map_err(|e| Error::BadBody {
-            endpoint: endpoint.to_string(),
-            detail: format!("not valid JSON ({e})"),
-        })
+        serde_json::from_slice(&buf).map_err(|e| Error::BadBody { endpoint: endpoint.to_string(), detail: format!("not valid JSON ({e})") })
     }
 
     async fn wait_for_slot(&self, _bucket: &'static str, endpoint: &str) -> Result<(), Error> {
@@ -357,10 +353,7 @@ impl OktaClient {
         if let Some(d) = self.deadline {
             if until > d {
                 let wait = until.saturating_duration_since(Instant::now());
-                return Err(Error::RateLimited {
-                    endpoint: endpoint.to_string(),
-                    wait_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
-                });
+                return Err(Error::RateLimited { endpoint: endpoint.to_string(), wait_secs: wait.as_secs_f64().ceil().max(1.0) as u64 });
             }
         }
         tokio::time::sleep_until(until).await;

@@ -8,17 +8,11 @@
 use url::{Host, Url};
 
 /// The Okta-hosted domain suffixes (okta-api.md §1).
-pub const OKTA_SUFFIXES: &[&str] = &[
-    "okta.com",
-    "oktapreview.com",
-    "okta-emea.com",
-    "okta-gov.com",
-    "okta.mil",
-    "okta-miltest.com",
-    "trex-gov.com",
-];
+pub const OKTA_SUFFIXES: &[&str] =
+    &["okta.com", "oktapreview.com", "okta-emea.com", "okta-gov.com", "okta.mil", "okta-miltest.com", "trex-gov.com"];
 
-const EXPECTED: &str = "expected an Okta subdomain such as `acme`, a host such as `acme.okta.com`, or a full URL such as `https://acme.okta.com`";
+const EXPECTED: &str =
+    "expected an Okta subdomain such as `acme`, a host such as `acme.okta.com`, or a full URL such as `https://acme.okta.com`";
 
 /// Why an org URL was refused.
 #[derive(Debug, thiserror::Error, PartialEq)]

@@ -10,11 +10,7 @@ impl ApiToken {
     /// Wraps a token, removing a pasted `SSWS ` prefix so it is never doubled.
     pub fn new(raw: &str) -> Self {
         let t = raw.trim();
-        let t = t
-            .strip_prefix("SSWS ")
-            .or_else(|| t.strip_prefix("ssws "))
-            .unwrap_or(t)
-            .trim();
+        let t = t.strip_prefix("SSWS ").or_else(|| t.strip_prefix("ssws ")).unwrap_or(t).trim();
         ApiToken(SecretString::from(t.to_string()))
     }
 

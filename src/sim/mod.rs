@@ -2,5 +2,5 @@
 //! an Okta simulator and a DevRev platform emulator. Used by tests, benchmarks and the demo;
 //! never by the production path.
 
-pub mod okta;
 pub mod devrev;
+pub mod okta;

@@ -15,7 +15,13 @@ fn assert_truth(w: &World) {
         let want = w.truth_ids(&truth, t);
         let got = w.stored_ids(t);
         assert!(!want.is_empty(), "{t}: the simulated org has none");
-        assert_eq!(got, want, "{t}: missing {:?} extra {:?}", want.difference(&got).take(5).collect::<Vec<_>>(), got.difference(&want).take(5).collect::<Vec<_>>());
+        assert_eq!(
+            got,
+            want,
+            "{t}: missing {:?} extra {:?}",
+            want.difference(&got).take(5).collect::<Vec<_>>(),
+            got.difference(&want).take(5).collect::<Vec<_>>()
+        );
     }
 }
 
@@ -37,7 +43,10 @@ fn job(w: &World, name: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_initial_sync_extracts_exactly_the_ground_truth_for_two_seeds_and_sizes() {
-    for cfg in [small(7), SimConfig { seed: 23, sizes: Sizes { users: 450, groups: 35, apps: 9, devices: 40, log_events: 2500 }, ..SimConfig::default() }] {
+    for cfg in [
+        small(7),
+        SimConfig { seed: 23, sizes: Sizes { users: 450, groups: 35, apps: 9, devices: 40, log_events: 2500 }, ..SimConfig::default() },
+    ] {
         let w = world(cfg, Duration::from_secs(600)).await;
         let report = w.platform.run_sync("INITIAL").await;
         assert_eq!(report.outcome, "DONE", "{report:?}");
@@ -71,8 +80,15 @@ async fn every_record_is_valid_against_the_metadata_and_no_secret_leaks() {
     }
     let ids_of = |t: &str| st.ids(t);
     let (users, groups, roles, apps) = (ids_of("users"), ids_of("groups"), ids_of("iam_roles"), ids_of("applications"));
-    for (t, field, target) in [("group_members", "user_id", &users), ("group_members", "group_id", &groups), ("iam_role_members", "role_id", &roles),
-        ("app_user_assignments", "user_id", &users), ("app_user_assignments", "app_id", &apps), ("factors", "user_id", &users), ("users", "manager_id", &users)] {
+    for (t, field, target) in [
+        ("group_members", "user_id", &users),
+        ("group_members", "group_id", &groups),
+        ("iam_role_members", "role_id", &roles),
+        ("app_user_assignments", "user_id", &users),
+        ("app_user_assignments", "app_id", &apps),
+        ("factors", "user_id", &users),
+        ("users", "manager_id", &users),
+    ] {
         for r in st.records(t) {
             if let Some(id) = r["data"][field].as_str() {
                 assert!(target.contains(id), "{t}.{field} = {id} dangles");
@@ -105,8 +121,16 @@ async fn an_incremental_sync_uploads_every_change_with_fewer_calls() {
     assert!(incremental_calls < initial_calls);
     let st = w.emu.emu.store.lock().unwrap();
     let new_ids = |t: &str| -> BTreeSet<String> {
-        st.artifacts.iter().filter(|(id, a)| !before.contains(*id) && a.item_type == t && a.reported > 0)
-            .flat_map(|(_, a)| std::fs::read_to_string(a.path.as_ref().unwrap()).unwrap().lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["id"].as_str().unwrap().to_string()).collect::<Vec<_>>())
+        st.artifacts
+            .iter()
+            .filter(|(id, a)| !before.contains(*id) && a.item_type == t && a.reported > 0)
+            .flat_map(|(_, a)| {
+                std::fs::read_to_string(a.path.as_ref().unwrap())
+                    .unwrap()
+                    .lines()
+                    .map(|l| serde_json::from_str::<Value>(l).unwrap()["id"].as_str().unwrap().to_string())
+                    .collect::<Vec<_>>()
+            })
             .collect()
     };
     let list = |k: &str| changed[k].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect::<BTreeSet<_>>();
@@ -118,7 +142,8 @@ async fn an_incremental_sync_uploads_every_change_with_fewer_calls() {
     // Re-listing only groups whose membership moved gives what a full listing of them gives.
     let truth = w.sim.sim.truth(None);
     let changed_groups = list("groups");
-    let want: BTreeSet<String> = w.truth_ids(&truth, "group_members").into_iter().filter(|m| changed_groups.contains(m.split(':').next().unwrap())).collect();
+    let want: BTreeSet<String> =
+        w.truth_ids(&truth, "group_members").into_iter().filter(|m| changed_groups.contains(m.split(':').next().unwrap())).collect();
     let got: BTreeSet<String> = new_ids("group_members");
     assert_eq!(got, want);
     drop(st);
@@ -173,7 +198,10 @@ async fn denied_logs_devices_and_factors_are_skipped_and_the_rest_completes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_sync_api_calls_are_within_ten_percent_of_the_minimum() {
-    for cfg in [small(12), SimConfig { seed: 13, sizes: Sizes { users: 800, groups: 50, apps: 10, devices: 300, log_events: 4000 }, ..SimConfig::default() }] {
+    for cfg in [
+        small(12),
+        SimConfig { seed: 13, sizes: Sizes { users: 800, groups: 50, apps: 10, devices: 300, log_events: 4000 }, ..SimConfig::default() },
+    ] {
         let w = world(cfg, Duration::from_secs(600)).await;
         assert_eq!(w.platform.run_sync("INITIAL").await.outcome, "DONE");
         let min = w.sim.sim.truth(None)["min_api_calls"].as_u64().unwrap();

@@ -1,4 +1,5 @@
 //! One integration-test binary (see helpers.rs for the shared set-up).
+#![allow(clippy::unwrap_used)] // an integration-test binary: unwraps are assertions
 
 mod devrev_wire;
 mod e2e;

@@ -12,7 +12,9 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 fn client(base: &str) -> OktaClient {
     let mut cfg = OktaConfig::new(url::Url::parse(base).unwrap(), ApiToken::new("SSWS tok-123"));
-    cfg.request_timeout = None; // paused-clock tests: no timer may race the socket
+    // Paused-clock tests: no timer may race the socket, or the clock jumps to it.
+    cfg.request_timeout = None;
+    cfg.pool_idle_timeout = None;
     OktaClient::new(cfg).unwrap()
 }
 
@@ -27,8 +29,13 @@ async fn loud_fallback(server: &MockServer) {
 #[tokio::test]
 async fn the_token_is_sent_as_ssws_once_and_redacted_everywhere() {
     let server = MockServer::start().await;
-    Mock::given(method("GET")).and(path("/api/v1/org")).and(header("authorization", "SSWS tok-123"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "00o1"}))).expect(1).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/org"))
+        .and(header("authorization", "SSWS tok-123"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "00o1"})))
+        .expect(1)
+        .mount(&server)
+        .await;
     loud_fallback(&server).await;
     let c = client(&server.uri());
     c.get(&c.url("/api/v1/org", &[])).await.unwrap();
@@ -40,13 +47,24 @@ async fn the_token_is_sent_as_ssws_once_and_redacted_everywhere() {
 async fn users_are_paged_until_no_next_link_following_links_verbatim() {
     let server = MockServer::start().await;
     let next = format!("{}/api/v1/users?after=opaque%2Bcursor&limit=2&filter=status%20eq%20%22X%22", server.uri());
-    Mock::given(path("/api/v1/users")).and(query_param("after", "opaque+cursor")).and(query_param("filter", "status eq \"X\""))
+    Mock::given(path("/api/v1/users"))
+        .and(query_param("after", "opaque+cursor"))
+        .and(query_param("filter", "status eq \"X\""))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"id": "3"}])))
-        .expect(1).mount(&server).await;
-    Mock::given(path("/api/v1/users")).and(query_param("limit", "2"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"id": "1"}, {"id": "2"}]))
-            .append_header("link", format!("<{}/api/v1/users?limit=2>; rel=\"self\", <{next}>; rel=\"next\"", server.uri()).as_str()))
-        .with_priority(10).expect(1).mount(&server).await;
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v1/users"))
+        .and(query_param("limit", "2"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([{"id": "1"}, {"id": "2"}]))
+                .append_header("link", format!("<{}/api/v1/users?limit=2>; rel=\"self\", <{next}>; rel=\"next\"", server.uri()).as_str()),
+        )
+        .with_priority(10)
+        .expect(1)
+        .mount(&server)
+        .await;
     loud_fallback(&server).await;
     let c = client(&server.uri());
     let mut p = Pager::new(c.clone(), c.url("/api/v1/users", &[("limit", "2")]), EndRule::NoNext);
@@ -62,8 +80,14 @@ async fn a_next_link_to_another_host_is_refused_and_that_host_gets_nothing() {
     let server = MockServer::start().await;
     let evil = MockServer::start().await;
     Mock::given(wiremock::matchers::any()).respond_with(ResponseTemplate::new(200)).expect(0).mount(&evil).await;
-    Mock::given(path("/api/v1/groups")).respond_with(ResponseTemplate::new(200).set_body_json(json!([{"id": "g"}]))
-        .append_header("link", format!("<{}/api/v1/groups?after=x>; rel=\"next\"", evil.uri()).as_str())).mount(&server).await;
+    Mock::given(path("/api/v1/groups"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([{"id": "g"}]))
+                .append_header("link", format!("<{}/api/v1/groups?after=x>; rel=\"next\"", evil.uri()).as_str()),
+        )
+        .mount(&server)
+        .await;
     let c = client(&server.uri());
     let mut p = Pager::new(c.clone(), c.url("/api/v1/groups", &[]), EndRule::NoNext);
     let err = p.next_page().await.unwrap_err();
@@ -75,8 +99,12 @@ async fn a_next_link_to_another_host_is_refused_and_that_host_gets_nothing() {
 async fn the_same_next_link_twice_is_a_cursor_loop() {
     let server = MockServer::start().await;
     let me = format!("{}/api/v1/apps?after=same", server.uri());
-    Mock::given(path("/api/v1/apps")).respond_with(ResponseTemplate::new(200).set_body_json(json!([{"id": "a"}]))
-        .append_header("link", format!("<{me}>; rel=\"next\"").as_str())).mount(&server).await;
+    Mock::given(path("/api/v1/apps"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([{"id": "a"}])).append_header("link", format!("<{me}>; rel=\"next\"").as_str()),
+        )
+        .mount(&server)
+        .await;
     let c = client(&server.uri());
     let mut p = Pager::new(c.clone(), c.url("/api/v1/apps", &[]), EndRule::NoNext);
     p.next_page().await.unwrap();
@@ -87,12 +115,20 @@ async fn the_same_next_link_twice_is_a_cursor_loop() {
 #[tokio::test]
 async fn iam_roles_page_through_the_body_link() {
     let server = MockServer::start().await;
-    Mock::given(path("/api/v1/iam/roles")).and(query_param("after", "cr2"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"roles": [{"id": "cr2"}], "_links": {}}))).mount(&server).await;
-    Mock::given(path("/api/v1/iam/roles")).respond_with(ResponseTemplate::new(200).set_body_json(json!({"roles": [{"id": "cr1"}],
-        "_links": {"next": {"href": format!("{}/api/v1/iam/roles?after=cr2", server.uri())}}}))).with_priority(10).mount(&server).await;
+    Mock::given(path("/api/v1/iam/roles"))
+        .and(query_param("after", "cr2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"roles": [{"id": "cr2"}], "_links": {}})))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v1/iam/roles"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"roles": [{"id": "cr1"}],
+        "_links": {"next": {"href": format!("{}/api/v1/iam/roles?after=cr2", server.uri())}}})))
+        .with_priority(10)
+        .mount(&server)
+        .await;
     let c = client(&server.uri());
-    let pages: Vec<_> = futures::StreamExt::collect::<Vec<_>>(Pager::new(c.clone(), c.url("/api/v1/iam/roles", &[]), EndRule::NoNext).into_stream()).await;
+    let pages: Vec<_> =
+        futures::StreamExt::collect::<Vec<_>>(Pager::new(c.clone(), c.url("/api/v1/iam/roles", &[]), EndRule::NoNext).into_stream()).await;
     assert_eq!(pages.len(), 2);
     assert_eq!(pages[1].as_ref().unwrap().0.items[0]["id"], "cr2");
 }
@@ -101,11 +137,22 @@ async fn iam_roles_page_through_the_body_link() {
 async fn log_polling_ends_a_pass_on_an_empty_page() {
     let server = MockServer::start().await;
     let next = format!("{}/api/v1/logs?after=p2", server.uri());
-    Mock::given(path("/api/v1/logs")).and(query_param("after", "p2"))
+    Mock::given(path("/api/v1/logs"))
+        .and(query_param("after", "p2"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([])).append_header("link", format!("<{next}>; rel=\"next\"").as_str()))
-        .expect(1).mount(&server).await;
-    Mock::given(path("/api/v1/logs")).respond_with(ResponseTemplate::new(200).set_body_json(json!([{"uuid": "u1"}]))
-        .append_header("link", format!("<{next}>; rel=\"next\"").as_str())).with_priority(10).expect(1).mount(&server).await;
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v1/logs"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([{"uuid": "u1"}]))
+                .append_header("link", format!("<{next}>; rel=\"next\"").as_str()),
+        )
+        .with_priority(10)
+        .expect(1)
+        .mount(&server)
+        .await;
     let c = client(&server.uri());
     let mut p = Pager::new(c.clone(), c.url("/api/v1/logs", &[]), EndRule::EmptyPage);
     assert_eq!(p.next_page().await.unwrap().unwrap().items.len(), 1);
@@ -138,7 +185,11 @@ async fn server_errors_are_retried_after_one_then_two_seconds() {
 #[tokio::test(start_paused = true)]
 async fn a_third_server_error_is_a_typed_transient_error() {
     let server = MockServer::start().await;
-    Mock::given(path("/api/v1/devices")).respond_with(ResponseTemplate::new(500).set_body_json(json!({"errorCode": "E0000009"}))).expect(3).mount(&server).await;
+    Mock::given(path("/api/v1/devices"))
+        .respond_with(ResponseTemplate::new(500).set_body_json(json!({"errorCode": "E0000009"})))
+        .expect(3)
+        .mount(&server)
+        .await;
     let c = client(&server.uri());
     let e = c.get(&c.url("/api/v1/devices", &[])).await.unwrap_err();
     assert!(matches!(e, Error::Transient { .. }), "{e}");
@@ -149,7 +200,13 @@ async fn a_third_server_error_is_a_typed_transient_error() {
 async fn statuses_become_typed_errors() {
     let server = MockServer::start().await;
     let body = |code: &str| json!({"errorCode": code, "errorSummary": "summary", "errorLink": code, "errorId": "x", "errorCauses": []});
-    for (p, status, code) in [("/api/v1/a", 401, "E0000011"), ("/api/v1/b", 403, "E0000006"), ("/api/v1/c", 404, "E0000007"), ("/api/v1/users", 400, "E0000031"), ("/api/v1/e", 405, "E0000022")] {
+    for (p, status, code) in [
+        ("/api/v1/a", 401, "E0000011"),
+        ("/api/v1/b", 403, "E0000006"),
+        ("/api/v1/c", 404, "E0000007"),
+        ("/api/v1/users", 400, "E0000031"),
+        ("/api/v1/e", 405, "E0000022"),
+    ] {
         Mock::given(path(p)).respond_with(ResponseTemplate::new(status).set_body_json(body(code))).mount(&server).await;
     }
     let c = client(&server.uri());
@@ -172,9 +229,18 @@ async fn a_429_waits_for_the_reset_measured_against_the_date_header() {
     // The server's clock is far in the past: only the Date/Reset difference may matter.
     let date = "Mon, 01 Jan 2024 00:00:00 GMT";
     let reset = chrono::DateTime::parse_from_rfc2822(date).unwrap().timestamp() + 30;
-    Mock::given(path("/api/v1/logs")).respond_with(ResponseTemplate::new(429).set_body_json(json!({"errorCode": "E0000047"}))
-        .append_header("date", date).append_header("x-rate-limit-limit", "60").append_header("x-rate-limit-remaining", "0")
-        .append_header("x-rate-limit-reset", reset.to_string().as_str())).up_to_n_times(1).mount(&server).await;
+    Mock::given(path("/api/v1/logs"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .set_body_json(json!({"errorCode": "E0000047"}))
+                .append_header("date", date)
+                .append_header("x-rate-limit-limit", "60")
+                .append_header("x-rate-limit-remaining", "0")
+                .append_header("x-rate-limit-reset", reset.to_string().as_str()),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
     Mock::given(path("/api/v1/logs")).respond_with(ResponseTemplate::new(200).set_body_json(json!([]))).mount(&server).await;
     let c = client(&server.uri());
     let t0 = Instant::now();
@@ -188,10 +254,17 @@ async fn a_429_waits_for_the_reset_measured_against_the_date_header() {
 async fn a_wait_past_the_deadline_is_a_typed_rate_limit() {
     let server = MockServer::start().await;
     let now = chrono::Utc::now();
-    Mock::given(path("/api/v1/logs")).respond_with(ResponseTemplate::new(429).set_body_json(json!({"errorCode": "E0000047"}))
-        .append_header("date", now.to_rfc2822().replace("+0000", "GMT").as_str()).append_header("x-rate-limit-limit", "60")
-        .append_header("x-rate-limit-remaining", "0").append_header("x-rate-limit-reset", (now.timestamp() + 45).to_string().as_str()))
-        .mount(&server).await;
+    Mock::given(path("/api/v1/logs"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .set_body_json(json!({"errorCode": "E0000047"}))
+                .append_header("date", now.to_rfc2822().replace("+0000", "GMT").as_str())
+                .append_header("x-rate-limit-limit", "60")
+                .append_header("x-rate-limit-remaining", "0")
+                .append_header("x-rate-limit-reset", (now.timestamp() + 45).to_string().as_str()),
+        )
+        .mount(&server)
+        .await;
     let c = client(&server.uri()).with_deadline(Instant::now() + Duration::from_secs(5));
     match c.get(&c.url("/api/v1/logs", &[])).await.unwrap_err() {
         Error::RateLimited { wait_secs, .. } => assert!((45..=47).contains(&wait_secs), "{wait_secs}"),
@@ -217,7 +290,10 @@ async fn redirects_are_not_followed() {
     let server = MockServer::start().await;
     let other = MockServer::start().await;
     Mock::given(wiremock::matchers::any()).respond_with(ResponseTemplate::new(200)).expect(0).mount(&other).await;
-    Mock::given(path("/api/v1/org")).respond_with(ResponseTemplate::new(302).append_header("location", format!("{}/steal", other.uri()).as_str())).mount(&server).await;
+    Mock::given(path("/api/v1/org"))
+        .respond_with(ResponseTemplate::new(302).append_header("location", format!("{}/steal", other.uri()).as_str()))
+        .mount(&server)
+        .await;
     let c = client(&server.uri());
     assert!(matches!(c.get(&c.url("/api/v1/org", &[])).await.unwrap_err(), Error::Api { status: 302, .. }));
 }
@@ -268,11 +344,13 @@ async fn a_thousand_requests_against_a_bucket_of_100_per_minute_meet_no_429() {
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let c = client(&format!("http://{addr}"));
     let url = c.url("/api/v1/users", &[]);
-    let tasks: Vec<_> = (0..1000).map(|_| {
-        let c = c.clone();
-        let u = url.clone();
-        tokio::spawn(async move { c.get(&u).await.map(|_| ()) })
-    }).collect();
+    let tasks: Vec<_> = (0..1000)
+        .map(|_| {
+            let c = c.clone();
+            let u = url.clone();
+            tokio::spawn(async move { c.get(&u).await.map(|_| ()) })
+        })
+        .collect();
     for t in tasks {
         t.await.unwrap().unwrap();
     }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use okta_airsync::airsync::runtime::run_invocation;
-use okta_airsync::sim::devrev::{self, platform::Invoke, EmuHandle, Platform};
 use okta_airsync::sim::devrev::store::Fault;
+use okta_airsync::sim::devrev::{self, platform::Invoke, EmuHandle, Platform};
 use serde_json::Value;
 
 use crate::helpers::fast_runtime;
@@ -37,11 +37,20 @@ fn records_by_id(emu: &EmuHandle, t: &str) -> BTreeMap<String, Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_phase_passes_the_emulator_without_a_violation() {
     let (emu, _d) = emulator().await;
-    let p = Platform::new(emu.emu.clone(), invoker(Synthetic { per_type: 4500, page: 500, pause: Duration::ZERO }, Duration::from_secs(60)));
+    let p =
+        Platform::new(emu.emu.clone(), invoker(Synthetic { per_type: 4500, page: 500, pause: Duration::ZERO }, Duration::from_secs(60)));
     let rep = p.run_sync("INITIAL").await;
     assert_eq!(rep.outcome, "DONE", "{rep:?}");
-    assert_eq!(rep.replies, ["EXTERNAL_SYNC_UNIT_EXTRACTION_DONE", "METADATA_EXTRACTION_DONE", "DATA_EXTRACTION_DONE", "ATTACHMENT_EXTRACTION_DONE"]);
-    for (event, reply) in [("START_DELETING_EXTRACTOR_STATE", "EXTRACTOR_STATE_DELETION_DONE"), ("EXTRACTION_ATTACHMENTS_DELETE", "EXTRACTOR_ATTACHMENTS_STATE_DELETION_DONE"), ("SOMETHING_NEW", "UNKNOWN_EVENT_TYPE"), ("START_LOADING_DATA", "DATA_LOADING_ERROR")] {
+    assert_eq!(
+        rep.replies,
+        ["EXTERNAL_SYNC_UNIT_EXTRACTION_DONE", "METADATA_EXTRACTION_DONE", "DATA_EXTRACTION_DONE", "ATTACHMENT_EXTRACTION_DONE"]
+    );
+    for (event, reply) in [
+        ("START_DELETING_EXTRACTOR_STATE", "EXTRACTOR_STATE_DELETION_DONE"),
+        ("EXTRACTION_ATTACHMENTS_DELETE", "EXTRACTOR_ATTACHMENTS_STATE_DELETION_DONE"),
+        ("SOMETHING_NEW", "UNKNOWN_EVENT_TYPE"),
+        ("START_LOADING_DATA", "DATA_LOADING_ERROR"),
+    ] {
         let r = p.invoke_one(event, "INITIAL").await.expect("a reply");
         assert_eq!(r.event_type, reply);
     }
@@ -92,7 +101,8 @@ async fn a_data_phase_cut_by_the_deadline_loses_no_record() {
 
 async fn fails_with(fault: Fault, event: &str, expect_in_message: &str) {
     let (emu, _d) = emulator().await;
-    let p = Platform::new(emu.emu.clone(), invoker(Synthetic { per_type: 2500, page: 500, pause: Duration::ZERO }, Duration::from_secs(60)));
+    let p =
+        Platform::new(emu.emu.clone(), invoker(Synthetic { per_type: 2500, page: 500, pause: Duration::ZERO }, Duration::from_secs(60)));
     emu.emu.store.lock().unwrap().faults.push(fault);
     let r = p.invoke_one(event, "INITIAL").await.expect("an ERROR reply still goes out");
     assert!(r.event_type.ends_with("_ERROR"), "{}", r.event_type);

@@ -33,7 +33,9 @@ impl Extractor for Synthetic {
     }
 
     async fn metadata(&self, _inv: &Invocation) -> Result<Value, PhaseError> {
-        Ok(json!({"schema_version": "v0.2.0", "record_types": {"widgets": {"fields": {"n": {"type": "int"}}}, "gadgets": {"fields": {"n": {"type": "int"}}}}}))
+        Ok(
+            json!({"schema_version": "v0.2.0", "record_types": {"widgets": {"fields": {"n": {"type": "int"}}}, "gadgets": {"fields": {"n": {"type": "int"}}}}}),
+        )
     }
 
     async fn extract(&self, inv: &Invocation, state: Value, sink: Sink) -> ExtractOutcome {

@@ -29,7 +29,11 @@ pub enum StartDateError {
 
 /// Resolves the window start from the input (or `extract_from`), clamped to the retention.
 /// Returns the start and, when clamped, a warning.
-pub fn window_start(input: Option<&str>, extract_from: Option<&str>, now: DateTime<Utc>) -> Result<(DateTime<Utc>, Option<String>), StartDateError> {
+pub fn window_start(
+    input: Option<&str>,
+    extract_from: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(DateTime<Utc>, Option<String>), StartDateError> {
     let oldest = now - Duration::days(RETENTION_DAYS);
     let start = match input.map(str::trim).filter(|s| !s.is_empty()) {
         Some(raw) => {
@@ -46,7 +50,11 @@ pub fn window_start(input: Option<&str>, extract_from: Option<&str>, now: DateTi
         },
     };
     if start < oldest {
-        let w = format!("System Log start {} is older than Okta's {RETENTION_DAYS}-day retention; starting at {}", start.to_rfc3339(), oldest.to_rfc3339());
+        let w = format!(
+            "System Log start {} is older than Okta's {RETENTION_DAYS}-day retention; starting at {}",
+            start.to_rfc3339(),
+            oldest.to_rfc3339()
+        );
         return Ok((oldest, Some(w)));
     }
     Ok((start, None))
@@ -60,7 +68,8 @@ pub async fn run(ctx: &JobCtx, st: &mut JobState, previous: &LogsWindow, overlap
     let start = ctx.url("/api/v1/logs", &[("since", since), ("until", until), ("sortOrder", "ASCENDING"), ("limit", "1000")]);
     let mut seen: HashSet<String> = previous.tail_uuids.iter().cloned().collect();
     let tail_from = DateTime::parse_from_rfc3339(until).map(|u| u.with_timezone(&Utc) - overlap).ok();
-    let mut tail: Vec<String> = st.extra.get("tail").and_then(Value::as_array).into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect();
+    let mut tail: Vec<String> =
+        st.extra.get("tail").and_then(Value::as_array).into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect();
     let links = ctx.links.clone();
     walk_list(ctx, st, start, |st, items| {
         let mut recs = Vec::new();

@@ -12,9 +12,18 @@ use crate::okta::{self, EndRule, Pager};
 
 /// The policy types asked for, in order.
 pub const POLICY_TYPES: &[&str] = &[
-    "OKTA_SIGN_ON", "PASSWORD", "MFA_ENROLL", "IDP_DISCOVERY", "ACCESS_POLICY", "PROFILE_ENROLLMENT",
-    "POST_AUTH_SESSION", "ENTITY_RISK", "DEVICE_SIGNAL_COLLECTION", "SESSION_VIOLATION_DETECTION",
-    "CLIENT_UPDATE", "IDENTITY_CLAIM_SOURCING",
+    "OKTA_SIGN_ON",
+    "PASSWORD",
+    "MFA_ENROLL",
+    "IDP_DISCOVERY",
+    "ACCESS_POLICY",
+    "PROFILE_ENROLLMENT",
+    "POST_AUTH_SESSION",
+    "ENTITY_RISK",
+    "DEVICE_SIGNAL_COLLECTION",
+    "SESSION_VIOLATION_DETECTION",
+    "CLIENT_UPDATE",
+    "IDENTITY_CLAIM_SOURCING",
 ];
 
 /// Most rules Okta embeds with `expand=rules`; a policy showing this many is asked for all.

@@ -141,4 +141,3 @@ pub async fn run(ctx: &JobCtx, st: &mut JobState) -> Result<(), JobFail> {
         }
     }
 }
-

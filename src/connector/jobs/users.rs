@@ -46,10 +46,7 @@ pub async fn run(ctx: &JobCtx, st: &mut JobState) -> Result<(), JobFail> {
                 let f = since_clause("lastUpdated", since);
                 (ctx.url("/api/v1/users", &[("filter", &f), ("limit", "200")]), None)
             }
-            ("deprovisioned", _) => (
-                ctx.url("/api/v1/users", &[("filter", "status eq \"DEPROVISIONED\""), ("limit", "200")]),
-                None,
-            ),
+            ("deprovisioned", _) => (ctx.url("/api/v1/users", &[("filter", "status eq \"DEPROVISIONED\""), ("limit", "200")]), None),
             _ => {
                 st.mode = "full".into();
                 (ctx.url("/api/v1/users", &[("limit", "200")]), Some("deprovisioned"))

@@ -20,6 +20,8 @@ pub const PLACEHOLDER: &str = "http://devrev.placeholder";
 
 /// Runs the worker on one invocation body.
 pub type Invoke = Arc<dyn Fn(Vec<u8>) -> BoxFuture<'static, ()> + Send + Sync>;
+/// Called after every reply (progress display).
+pub type OnReply = Arc<dyn Fn(&Received) + Send + Sync>;
 /// Waits out a DELAYED reply (sleeps, or moves a simulator's clock).
 pub type OnDelay = Arc<dyn Fn(u64) -> BoxFuture<'static, ()> + Send + Sync>;
 
@@ -57,7 +59,7 @@ pub struct Platform {
     /// Stop a run after this many invocations.
     pub max_invocations: usize,
     /// Called after every reply (progress display).
-    pub on_reply: Option<Arc<dyn Fn(&Received) + Send + Sync>>,
+    pub on_reply: Option<OnReply>,
 }
 
 /// An invoker running the connector in this process.
@@ -81,7 +83,13 @@ pub fn spawned(bin: std::path::PathBuf, args: Vec<String>) -> Invoke {
         let args = args.clone();
         Box::pin(async move {
             use tokio::io::AsyncWriteExt;
-            let child = tokio::process::Command::new(&bin).arg("run").arg("--event").arg("-").args(&args).stdin(std::process::Stdio::piped()).spawn();
+            let child = tokio::process::Command::new(&bin)
+                .arg("run")
+                .arg("--event")
+                .arg("-")
+                .args(&args)
+                .stdin(std::process::Stdio::piped())
+                .spawn();
             let Ok(mut child) = child else { return tracing::error!("cannot start {}", bin.display()) };
             if let Some(mut stdin) = child.stdin.take() {
                 let _ = stdin.write_all(&body).await;
@@ -101,7 +109,15 @@ impl Platform {
     pub fn new(emu: Arc<Emu>, invoke: Invoke) -> Self {
         let template: Value = serde_json::from_str(TEMPLATE).unwrap_or(Value::Null);
         let key = template.pointer("/0/payload/connection_data/key").and_then(Value::as_str).unwrap_or("").to_string();
-        Platform { emu, invoke, on_delay: sleep_delays(), global_values: Map::new(), connection_key: key, max_invocations: 1000, on_reply: None }
+        Platform {
+            emu,
+            invoke,
+            on_delay: sleep_delays(),
+            global_values: Map::new(),
+            connection_key: key,
+            max_invocations: 1000,
+            on_reply: None,
+        }
     }
 
     /// Builds one event of `event_type`.
@@ -132,7 +148,12 @@ impl Platform {
         self.emu.store.lock().expect("emulator lock").pending.insert(rid.clone(), event_type.into());
         (self.invoke)(serde_json::to_vec(&ev).unwrap_or_default()).await;
         let st = self.emu.store.lock().expect("emulator lock");
-        let r = st.received.iter().rev().find(|r| r.body.pointer("/event_context/request_id").and_then(Value::as_str) == Some(rid.as_str())).cloned();
+        let r = st
+            .received
+            .iter()
+            .rev()
+            .find(|r| r.body.pointer("/event_context/request_id").and_then(Value::as_str) == Some(rid.as_str()))
+            .cloned();
         drop(st);
         if let (Some(r), Some(f)) = (&r, &self.on_reply) {
             f(r);
@@ -143,7 +164,15 @@ impl Platform {
     /// Runs a whole sync: sync units (initial only), metadata, data until DONE, attachments.
     pub async fn run_sync(&self, mode: &str) -> RunReport {
         let started = Instant::now();
-        let mut rep = RunReport { mode: mode.into(), outcome: "ERROR".into(), invocations: 0, wall_ms: 0, replies: Vec::new(), error: None, delays: Vec::new() };
+        let mut rep = RunReport {
+            mode: mode.into(),
+            outcome: "ERROR".into(),
+            invocations: 0,
+            wall_ms: 0,
+            replies: Vec::new(),
+            error: None,
+            delays: Vec::new(),
+        };
         let mut steps: Vec<(&str, &str)> = Vec::new();
         if mode == "INITIAL" {
             steps.push(("START_EXTRACTING_EXTERNAL_SYNC_UNITS", "EXTERNAL_SYNC_UNIT_EXTRACTION_DONE"));
@@ -178,7 +207,12 @@ impl Platform {
                     (self.on_delay)(d).await;
                     event = event.replace("START_", "CONTINUE_");
                 } else {
-                    rep.error = reply.body.pointer("/event_data/error/message").and_then(Value::as_str).map(str::to_string).or(Some(et.to_string()));
+                    rep.error = reply
+                        .body
+                        .pointer("/event_data/error/message")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .or(Some(et.to_string()));
                     rep.wall_ms = started.elapsed().as_millis();
                     return rep;
                 }

@@ -254,7 +254,8 @@ async fn confirm(State(emu): S, headers: HeaderMap, body: Bytes) -> Response {
 
 async fn snap_in(State(emu): S, headers: HeaderMap) -> Response {
     emu.check_auth(&headers, "snap-ins.get", false);
-    Json(json!({"snap_in": {"imports": [{"name": "airdrop-okta-snap-in"}], "snap_in_version": {"slug": "airdrop-okta-snap-in"}}})).into_response()
+    Json(json!({"snap_in": {"imports": [{"name": "airdrop-okta-snap-in"}], "snap_in_version": {"slug": "airdrop-okta-snap-in"}}}))
+        .into_response()
 }
 
 async fn idm(State(emu): S, headers: HeaderMap, body: Bytes) -> Response {

@@ -135,10 +135,16 @@ impl Store {
                     let _ = v;
                 }
                 Ok(v) => {
-                    let ok = ["id", "created_date", "modified_date"].iter().all(|k| v.get(k).and_then(Value::as_str).is_some_and(|s| !s.is_empty()))
+                    let ok = ["id", "created_date", "modified_date"]
+                        .iter()
+                        .all(|k| v.get(k).and_then(Value::as_str).is_some_and(|s| !s.is_empty()))
                         && v.get("data").is_some_and(Value::is_object);
                     if !ok && bad.len() < 3 {
-                        bad.push(format!("artifact {seq} ({}): a record lacks id/created_date/modified_date/data: {}", info.item_type, &line[..line.len().min(200)]));
+                        bad.push(format!(
+                            "artifact {seq} ({}): a record lacks id/created_date/modified_date/data: {}",
+                            info.item_type,
+                            &line[..line.len().min(200)]
+                        ));
                     }
                 }
                 Err(_) => bad.push(format!("artifact {seq} ({}): a line is not JSON", info.item_type)),

@@ -4,10 +4,10 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
 use super::filter::{self, Lit, Rules};
+use super::gen::SUPPORTED_POLICY_TYPES;
 use super::model::{okta_ts, Org};
 use super::paging::{decode, encode, slice};
 use super::render;
-use super::gen::SUPPORTED_POLICY_TYPES;
 
 /// An Okta error to send back.
 #[derive(Debug)]
@@ -54,7 +54,10 @@ impl Req<'_> {
     fn limit(&self, default: usize, max: usize) -> Result<usize, ApiErr> {
         match self.q("limit") {
             None => Ok(default),
-            Some(l) => l.parse::<i64>().map(|n| if n <= 0 { default } else { (n as usize).min(max) }).map_err(|_| err(400, "E0000001", "Api validation failed: limit")),
+            Some(l) => l
+                .parse::<i64>()
+                .map(|n| if n <= 0 { default } else { (n as usize).min(max) })
+                .map_err(|_| err(400, "E0000001", "Api validation failed: limit")),
         }
     }
     fn after(&self) -> Result<Option<String>, ApiErr> {
@@ -132,28 +135,38 @@ fn users(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
         None => org.users[*i].status != "DEPROVISIONED",
     });
     let (page, next) = slice(it.map(|i| (org.users[i].id.clone(), i)), after.as_deref(), limit);
-    Ok(Answer { body: Value::Array(page.into_iter().map(|i| render::user(org, i as u32, base)).collect()), next_after: next.map(|k| encode(&k)) })
+    Ok(Answer {
+        body: Value::Array(page.into_iter().map(|i| render::user(org, i as u32, base)).collect()),
+        next_after: next.map(|k| encode(&k)),
+    })
 }
 
 fn find_user(org: &Org, id: &str) -> Result<usize, ApiErr> {
     if id == "me" {
         return Ok(org.admin_user as usize);
     }
-    org.users.binary_search_by(|u| u.id.as_str().cmp(id)).map_err(|_| err(404, "E0000007", format!("Not found: Resource not found: {id} (User)")))
+    org.users
+        .binary_search_by(|u| u.id.as_str().cmp(id))
+        .map_err(|_| err(404, "E0000007", format!("Not found: Resource not found: {id} (User)")))
 }
 
 fn find_group(org: &Org, id: &str) -> Result<usize, ApiErr> {
-    org.groups.binary_search_by(|g| g.id.as_str().cmp(id)).map_err(|_| err(404, "E0000007", format!("Not found: Resource not found: {id} (UserGroup)")))
+    org.groups
+        .binary_search_by(|g| g.id.as_str().cmp(id))
+        .map_err(|_| err(404, "E0000007", format!("Not found: Resource not found: {id} (UserGroup)")))
 }
 
 fn find_app(org: &Org, id: &str) -> Result<usize, ApiErr> {
-    org.apps.binary_search_by(|a| a.id.as_str().cmp(id)).map_err(|_| err(404, "E0000007", format!("Not found: Resource not found: {id} (AppInstance)")))
+    org.apps
+        .binary_search_by(|a| a.id.as_str().cmp(id))
+        .map_err(|_| err(404, "E0000007", format!("Not found: Resource not found: {id} (AppInstance)")))
 }
 
 fn user_roles(org: &Org, ui: usize, base: &str) -> Value {
     let u = &org.users[ui];
     let href = format!("{base}/api/v1/users/{}", u.id);
-    let mut out: Vec<Value> = org.user_roles.get(&(ui as u32)).into_iter().flatten().map(|r| render::role(r, "USER", &href, base)).collect();
+    let mut out: Vec<Value> =
+        org.user_roles.get(&(ui as u32)).into_iter().flatten().map(|r| render::role(r, "USER", &href, base)).collect();
     for (gi, roles) in &org.group_roles {
         let g = &org.groups[*gi as usize];
         if g.members.binary_search(&(ui as u32)).is_ok() {
@@ -184,7 +197,11 @@ fn groups(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
     if let Some(q) = r.q("q") {
         let q = q.to_lowercase();
         let limit = r.limit(300, 10000)?;
-        let items = (0..org.groups.len()).filter(|i| org.groups[*i].name.to_lowercase().starts_with(&q)).take(limit).map(|i| render::group(org, i as u32, r.base, stats)).collect();
+        let items = (0..org.groups.len())
+            .filter(|i| org.groups[*i].name.to_lowercase().starts_with(&q))
+            .take(limit)
+            .map(|i| render::group(org, i as u32, r.base, stats))
+            .collect();
         return Ok(Answer { body: Value::Array(items), next_after: None });
     }
     let filt = r.expr("groups", "filter", &filter::GROUPS_FILTER, "E0000031")?;
@@ -194,7 +211,10 @@ fn groups(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
     let after = r.after()?;
     let it = (0..org.groups.len()).filter(|i| expr.as_ref().is_none_or(|e| filter::eval(e, &|a| group_attr(org, *i, a))));
     let (page, next) = slice(it.map(|i| (org.groups[i].id.clone(), i)), after.as_deref(), limit);
-    Ok(Answer { body: Value::Array(page.into_iter().map(|i| render::group(org, i as u32, r.base, stats)).collect()), next_after: next.map(|k| encode(&k)) })
+    Ok(Answer {
+        body: Value::Array(page.into_iter().map(|i| render::group(org, i as u32, r.base, stats)).collect()),
+        next_after: next.map(|k| encode(&k)),
+    })
 }
 
 fn list_of(items: Vec<(String, Value)>, r: &Req, default: usize, max: usize) -> Result<Answer, ApiErr> {
@@ -250,7 +270,9 @@ fn logs(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
     let parse_t = |k: &str| -> Result<Option<DateTime<Utc>>, ApiErr> {
         match r.q(k) {
             None => Ok(None),
-            Some(v) => DateTime::parse_from_rfc3339(v).map(|d| Some(d.with_timezone(&Utc))).map_err(|_| err(400, "E0000001", format!("Api validation failed: {k}"))),
+            Some(v) => DateTime::parse_from_rfc3339(v)
+                .map(|d| Some(d.with_timezone(&Utc)))
+                .map_err(|_| err(400, "E0000001", format!("Api validation failed: {k}"))),
         }
     };
     let (since, until) = (parse_t("since")?, parse_t("until")?);
@@ -347,9 +369,17 @@ pub fn dispatch(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
         ["groups", id, "roles"] => {
             let gi = find_group(org, id)?;
             let href = format!("{base}/api/v1/groups/{}", org.groups[gi].id);
-            one(Value::Array(org.group_roles.get(&(gi as u32)).into_iter().flatten().map(|x| render::role(x, "GROUP", &href, base)).collect()))
+            one(Value::Array(
+                org.group_roles.get(&(gi as u32)).into_iter().flatten().map(|x| render::role(x, "GROUP", &href, base)).collect(),
+            ))
         }
-        ["iam", "roles"] => body_paged("roles", org.custom_roles.iter().map(|c| (c.id.clone(), render::custom_role(c, base))).collect(), r, "/api/v1/iam/roles", 20),
+        ["iam", "roles"] => body_paged(
+            "roles",
+            org.custom_roles.iter().map(|c| (c.id.clone(), render::custom_role(c, base))).collect(),
+            r,
+            "/api/v1/iam/roles",
+            20,
+        ),
         ["iam", "assignees", "users"] => {
             let limit = r.limit(100, 100)?;
             let mut ids: Vec<(String, Value)> = org
@@ -371,13 +401,15 @@ pub fn dispatch(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
             if r.q("filter").is_some() {
                 return Err(err(400, "E0000031", "Invalid search criteria."));
             }
-            let mut items: Vec<(String, Value)> = a.users.iter().map(|au| (org.users[au.user as usize].id.clone(), render::app_user(org, a, au, base))).collect();
+            let mut items: Vec<(String, Value)> =
+                a.users.iter().map(|au| (org.users[au.user as usize].id.clone(), render::app_user(org, a, au, base))).collect();
             items.sort_by(|x, y| x.0.cmp(&y.0));
             list_of(items, r, 50, 500)
         }
         ["apps", id, "groups"] => {
             let a = &org.apps[find_app(org, id)?];
-            let mut items: Vec<(String, Value)> = a.groups.iter().map(|ag| (org.groups[ag.group as usize].id.clone(), render::app_group(org, a, ag, base))).collect();
+            let mut items: Vec<(String, Value)> =
+                a.groups.iter().map(|ag| (org.groups[ag.group as usize].id.clone(), render::app_group(org, a, ag, base))).collect();
             items.sort_by(|x, y| x.0.cmp(&y.0));
             let limit = r.limit(20, 200)?.max(20);
             let after = r.after()?;
@@ -386,7 +418,11 @@ pub fn dispatch(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
         }
         ["policies"] => policies(org, r),
         ["policies", id, "rules"] => {
-            let p = org.policies.iter().find(|p| p.id == *id).ok_or_else(|| err(404, "E0000007", format!("Not found: Resource not found: {id} (Policy)")))?;
+            let p = org
+                .policies
+                .iter()
+                .find(|p| p.id == *id)
+                .ok_or_else(|| err(404, "E0000007", format!("Not found: Resource not found: {id} (Policy)")))?;
             one(Value::Array(p.rules.iter().map(|x| render::rule(p, x)).collect()))
         }
         ["logs"] => logs(org, r),

@@ -186,14 +186,21 @@ pub fn check(e: &Expr, r: &Rules) -> Result<(), String> {
                 return Err(format!("{a} {op} is not supported here"));
             }
             if let Lit::Str(s) = lit {
-                let is_date = matches!(a.as_str(), "lastUpdated" | "created" | "lastMembershipUpdated" | "activated" | "statusChanged" | "published");
+                let is_date =
+                    matches!(a.as_str(), "lastUpdated" | "created" | "lastMembershipUpdated" | "activated" | "statusChanged" | "published");
                 if is_date && DateTime::parse_from_rfc3339(s).is_err() {
                     return Err(format!("invalid date {s}"));
                 }
             }
             Ok(())
         }
-        Expr::Present(a) => if (r.allow)(a, "pr") { Ok(()) } else { Err(format!("{a} pr is not supported here")) },
+        Expr::Present(a) => {
+            if (r.allow)(a, "pr") {
+                Ok(())
+            } else {
+                Err(format!("{a} pr is not supported here"))
+            }
+        }
         Expr::And(a, b) | Expr::Or(a, b) => {
             if !r.logic {
                 return Err("logical operators are not supported here".into());
@@ -201,7 +208,13 @@ pub fn check(e: &Expr, r: &Rules) -> Result<(), String> {
             check(a, r)?;
             check(b, r)
         }
-        Expr::Not(a) => if r.not { check(a, r) } else { Err("not is not supported here".into()) },
+        Expr::Not(a) => {
+            if r.not {
+                check(a, r)
+            } else {
+                Err("not is not supported here".into())
+            }
+        }
     }
 }
 
@@ -269,7 +282,8 @@ pub const USERS_FILTER: Rules = Rules {
 /// `GET /users?search=`.
 pub const USERS_SEARCH: Rules = Rules {
     allow: |a, op| {
-        let known = a.starts_with("profile.") || matches!(a, "id" | "status" | "created" | "activated" | "statusChanged" | "lastUpdated" | "type.id");
+        let known = a.starts_with("profile.")
+            || matches!(a, "id" | "status" | "created" | "activated" | "statusChanged" | "lastUpdated" | "type.id");
         let op_ok = match op {
             "co" => matches!(a, "profile.firstName" | "profile.lastName" | "profile.email" | "profile.login"),
             "ne" | "ew" => false,
@@ -295,7 +309,8 @@ pub const GROUPS_FILTER: Rules = Rules {
 /// `GET /groups?search=`.
 pub const GROUPS_SEARCH: Rules = Rules {
     allow: |a, op| {
-        let known = a.starts_with("profile.") || matches!(a, "id" | "created" | "lastUpdated" | "lastMembershipUpdated" | "type" | "source.id");
+        let known =
+            a.starts_with("profile.") || matches!(a, "id" | "created" | "lastUpdated" | "lastMembershipUpdated" | "type" | "source.id");
         known && (op != "co" || matches!(a, "profile.name" | "profile.description")) && op != "ne"
     },
     logic: true,
@@ -303,7 +318,8 @@ pub const GROUPS_SEARCH: Rules = Rules {
 };
 
 /// `GET /apps?filter=`: a single `eq`.
-pub const APPS_FILTER: Rules = Rules { allow: |a, op| op == "eq" && matches!(a, "status" | "name" | "id" | "user.id" | "group.id"), logic: false, not: false };
+pub const APPS_FILTER: Rules =
+    Rules { allow: |a, op| op == "eq" && matches!(a, "status" | "name" | "id" | "user.id" | "group.id"), logic: false, not: false };
 
 /// `GET /devices?search=`.
 pub const DEVICES_SEARCH: Rules = Rules {

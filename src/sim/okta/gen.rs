@@ -31,14 +31,67 @@ impl Default for Sizes {
     }
 }
 
-const FIRST: &[&str] = &["Ada", "Grace", "Alan", "Linus", "Margaret", "Dennis", "Barbara", "Ken", "Frances", "Edsger", "Radia", "Tim", "Hedy", "John", "Katherine", "Niklaus"];
-const LAST: &[&str] = &["Lovelace", "Hopper", "Turing", "Torvalds", "Hamilton", "Ritchie", "Liskov", "Thompson", "Allen", "Dijkstra", "Perlman", "Berners-Lee", "Lamarr", "Backus", "Johnson", "Wirth"];
+const FIRST: &[&str] = &[
+    "Ada",
+    "Grace",
+    "Alan",
+    "Linus",
+    "Margaret",
+    "Dennis",
+    "Barbara",
+    "Ken",
+    "Frances",
+    "Edsger",
+    "Radia",
+    "Tim",
+    "Hedy",
+    "John",
+    "Katherine",
+    "Niklaus",
+];
+const LAST: &[&str] = &[
+    "Lovelace",
+    "Hopper",
+    "Turing",
+    "Torvalds",
+    "Hamilton",
+    "Ritchie",
+    "Liskov",
+    "Thompson",
+    "Allen",
+    "Dijkstra",
+    "Perlman",
+    "Berners-Lee",
+    "Lamarr",
+    "Backus",
+    "Johnson",
+    "Wirth",
+];
 const DEPTS: &[&str] = &["Engineering", "Sales", "Support", "Finance", "Legal", "Marketing", "People", "IT"];
 /// Sign-on modes, one unknown to the spec among them.
-pub const SIGN_ON_MODES: &[&str] = &["SAML_2_0", "SAML_1_1", "OPENID_CONNECT", "WS_FEDERATION", "AUTO_LOGIN", "BROWSER_PLUGIN", "SECURE_PASSWORD_STORE", "BASIC_AUTH", "BOOKMARK", "FUTURE_SIGN_ON_MODE"];
+pub const SIGN_ON_MODES: &[&str] = &[
+    "SAML_2_0",
+    "SAML_1_1",
+    "OPENID_CONNECT",
+    "WS_FEDERATION",
+    "AUTO_LOGIN",
+    "BROWSER_PLUGIN",
+    "SECURE_PASSWORD_STORE",
+    "BASIC_AUTH",
+    "BOOKMARK",
+    "FUTURE_SIGN_ON_MODE",
+];
 /// Policy types this simulated (Identity Engine) org supports.
-pub const SUPPORTED_POLICY_TYPES: &[&str] = &["OKTA_SIGN_ON", "PASSWORD", "MFA_ENROLL", "IDP_DISCOVERY", "ACCESS_POLICY", "PROFILE_ENROLLMENT", "POST_AUTH_SESSION", "ENTITY_RISK"];
-const EVENT_TYPES: &[&str] = &["user.session.start", "user.lifecycle.create", "group.user_membership.add", "application.user_membership.add", "policy.lifecycle.update", "user.authentication.sso"];
+pub const SUPPORTED_POLICY_TYPES: &[&str] =
+    &["OKTA_SIGN_ON", "PASSWORD", "MFA_ENROLL", "IDP_DISCOVERY", "ACCESS_POLICY", "PROFILE_ENROLLMENT", "POST_AUTH_SESSION", "ENTITY_RISK"];
+const EVENT_TYPES: &[&str] = &[
+    "user.session.start",
+    "user.lifecycle.create",
+    "group.user_membership.add",
+    "application.user_membership.add",
+    "policy.lifecycle.update",
+    "user.authentication.sso",
+];
 
 struct Gen {
     rng: ChaCha8Rng,
@@ -118,7 +171,12 @@ pub fn generate(seed: u64, sizes: Sizes, anchor: DateTime<Utc>) -> Org {
         }
     }
     let custom_roles: Vec<CustomRole> = (0..3)
-        .map(|i| CustomRole { id: g.id("cr0"), label: ["HelpdeskLite", "AuditorPlus", "AppOwner"][i].into(), description: format!("Custom role {i}"), created: g.past(100, 400) })
+        .map(|i| CustomRole {
+            id: g.id("cr0"),
+            label: ["HelpdeskLite", "AuditorPlus", "AppOwner"][i].into(),
+            description: format!("Custom role {i}"),
+            created: g.past(100, 400),
+        })
         .collect();
     let (user_roles, group_roles) = gen_roles(&mut g, &users, &mut groups, &custom_roles, admin_user, &active);
     let mut policies = gen_policies(&mut g);
@@ -185,7 +243,7 @@ fn gen_users(g: &mut Gen, n: usize) -> Vec<User> {
                 employee_number: format!("E{i:06}"),
                 activated: (status != "STAGED").then_some(created),
                 status_changed: last_updated,
-                last_login: (status == "ACTIVE").then(|| last_updated),
+                last_login: (status == "ACTIVE").then_some(last_updated),
                 password_changed: Some(created),
                 created,
                 last_updated,
@@ -252,7 +310,11 @@ fn gen_apps(g: &mut Gen, users: &[User], n_groups: usize, n: usize) -> Vec<App> 
             let k = g.rng.gen_range(0..=3.min(n_groups));
             let mut gs: Vec<u32> = (0..n_groups as u32).collect::<Vec<_>>().choose_multiple(&mut g.rng, k).copied().collect();
             gs.sort_unstable();
-            let ag = gs.into_iter().enumerate().map(|(p, grp)| AppGroup { group: grp, priority: p as i64, last_updated: g.past(1, 90) }).collect();
+            let ag = gs
+                .into_iter()
+                .enumerate()
+                .map(|(p, grp)| AppGroup { group: grp, priority: p as i64, last_updated: g.past(1, 90) })
+                .collect();
             App {
                 id: g.id("0oa"),
                 name: format!("app_{i}"),
@@ -308,7 +370,8 @@ fn gen_policies(g: &mut Gen) -> Vec<Policy> {
         for j in 0..g.rng.gen_range(1..=2) {
             let n_rules = if *kind == "ACCESS_POLICY" && j == 0 { 25 } else { g.rng.gen_range(1..=3) };
             let created = g.past(100, 900);
-            let rules = (0..n_rules).map(|r| Rule { id: g.id("0pr"), name: format!("Rule {r}"), priority: r as i64 + 1, created }).collect();
+            let rules =
+                (0..n_rules).map(|r| Rule { id: g.id("0pr"), name: format!("Rule {r}"), priority: r as i64 + 1, created }).collect();
             out.push(Policy {
                 id: g.id("00p"),
                 kind: kind.to_string(),
@@ -359,7 +422,9 @@ fn gen_factors(g: &mut Gen, users: &[User]) -> BTreeMap<u32, Vec<Factor>> {
         }
         let mut fs = Vec::new();
         for _ in 0..g.rng.gen_range(0..=2) {
-            let (t, p) = *[("sms", "OKTA"), ("push", "OKTA"), ("token:software:totp", "GOOGLE"), ("webauthn", "FIDO")].choose(&mut g.rng).unwrap_or(&("push", "OKTA"));
+            let (t, p) = *[("sms", "OKTA"), ("push", "OKTA"), ("token:software:totp", "GOOGLE"), ("webauthn", "FIDO")]
+                .choose(&mut g.rng)
+                .unwrap_or(&("push", "OKTA"));
             fs.push(Factor {
                 id: g.id(if t == "sms" { "sms" } else { "uft" }),
                 factor_type: t.into(),
@@ -371,7 +436,15 @@ fn gen_factors(g: &mut Gen, users: &[User]) -> BTreeMap<u32, Vec<Factor>> {
             });
         }
         if g.rng.gen_bool(0.1) {
-            fs.push(Factor { id: g.id("uft"), factor_type: "token:software:totp".into(), provider: "GOOGLE".into(), status: "PENDING_ACTIVATION".into(), created: g.past(0, 3), phone: None, shared_secret: Some(g.secret("totp")) });
+            fs.push(Factor {
+                id: g.id("uft"),
+                factor_type: "token:software:totp".into(),
+                provider: "GOOGLE".into(),
+                status: "PENDING_ACTIVATION".into(),
+                created: g.past(0, 3),
+                phone: None,
+                shared_secret: Some(g.secret("totp")),
+            });
         }
         if !fs.is_empty() {
             out.insert(i as u32, fs);

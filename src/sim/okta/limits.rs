@@ -75,11 +75,6 @@ impl Buckets {
         }
         win.count += 1;
         let reset_ms = (win.start + Duration::seconds(60)).timestamp_millis();
-        Verdict {
-            limit,
-            remaining: limit.saturating_sub(win.count),
-            reset: (reset_ms + 999) / 1000,
-            exceeded: win.count > limit,
-        }
+        Verdict { limit, remaining: limit.saturating_sub(win.count), reset: (reset_ms + 999) / 1000, exceeded: win.count > limit }
     }
 }

@@ -36,7 +36,9 @@ impl Default for Mutation {
 pub fn apply(org: &mut Org, m: &Mutation, now: DateTime<Utc>) -> Value {
     org.mutations += 1;
     let mut rng = ChaCha8Rng::seed_from_u64(org.mutations * 7919 + org.users.len() as u64);
-    let eligible: Vec<usize> = (0..org.users.len()).filter(|i| !matches!(org.users[*i].status.as_str(), "shadow" | "DEPROVISIONED") && *i != org.admin_user as usize).collect();
+    let eligible: Vec<usize> = (0..org.users.len())
+        .filter(|i| !matches!(org.users[*i].status.as_str(), "shadow" | "DEPROVISIONED") && *i != org.admin_user as usize)
+        .collect();
     let mut users = Vec::new();
     for k in 0..(m.users + m.deactivate).min(eligible.len()) {
         let i = eligible[rng.gen_range(0..eligible.len())];
@@ -73,7 +75,15 @@ pub fn apply(org: &mut Org, m: &Mutation, now: DateTime<Utc>) -> Value {
         let b: [u8; 16] = rng.gen();
         let uuid = uuid::Builder::from_random_bytes(b).into_uuid().to_string();
         logs.push(uuid.clone());
-        org.logs.push(LogEvent { uuid, published: now, event_type: "user.lifecycle.update".into(), severity: "INFO".into(), actor: org.admin_user, target: rng.gen_range(0..n_users), ip: "198.51.100.7".into() });
+        org.logs.push(LogEvent {
+            uuid,
+            published: now,
+            event_type: "user.lifecycle.update".into(),
+            severity: "INFO".into(),
+            actor: org.admin_user,
+            target: rng.gen_range(0..n_users),
+            ip: "198.51.100.7".into(),
+        });
     }
     let mut devices = Vec::new();
     let mut deleted = Vec::new();

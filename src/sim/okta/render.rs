@@ -40,7 +40,8 @@ pub fn group(org: &Org, i: u32, base: &str, stats: bool) -> Value {
         v["_links"]["source"] = json!({"href": format!("{base}/api/v1/apps/{src}")});
     }
     if stats {
-        v["_embedded"] = json!({"stats": {"usersCount": g.members.len(), "appsCount": 0, "groupPushMappingsCount": 0, "hasAdminPrivlege": g.admin}});
+        v["_embedded"] =
+            json!({"stats": {"usersCount": g.members.len(), "appsCount": 0, "groupPushMappingsCount": 0, "hasAdminPrivlege": g.admin}});
     }
     v
 }
@@ -49,7 +50,9 @@ pub fn group(org: &Org, i: u32, base: &str, stats: bool) -> Value {
 pub fn app(a: &App, base: &str) -> Value {
     let mut creds = json!({"userNameTemplate": {"template": "${source.login}", "type": "BUILT_IN"}, "signing": {"kid": "sim-kid-1"}});
     match a.sign_on_mode.as_str() {
-        "OPENID_CONNECT" => creds["oauthClient"] = json!({"client_id": a.id, "client_secret": a.secret, "token_endpoint_auth_method": "client_secret_basic", "autoKeyRotation": true}),
+        "OPENID_CONNECT" => {
+            creds["oauthClient"] = json!({"client_id": a.id, "client_secret": a.secret, "token_endpoint_auth_method": "client_secret_basic", "autoKeyRotation": true})
+        }
         "BROWSER_PLUGIN" | "AUTO_LOGIN" | "SECURE_PASSWORD_STORE" | "BASIC_AUTH" => {
             creds["scheme"] = json!("SHARED_USERNAME_AND_PASSWORD");
             creds["userName"] = json!("shared-account");
@@ -143,7 +146,11 @@ pub fn device(org: &Org, d: &Device, base: &str, expand_user: bool) -> Value {
         "_links": {"self": {"href": format!("{base}/api/v1/devices/{}", d.id)}}
     });
     if expand_user {
-        let us: Vec<Value> = d.users.iter().map(|i| json!({"managementStatus": "NOT_MANAGED", "created": okta_ts(&d.created), "user": user(org, *i, base)})).collect();
+        let us: Vec<Value> = d
+            .users
+            .iter()
+            .map(|i| json!({"managementStatus": "NOT_MANAGED", "created": okta_ts(&d.created), "user": user(org, *i, base)}))
+            .collect();
         v["_embedded"] = json!({"users": us});
     }
     v

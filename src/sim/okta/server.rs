@@ -262,8 +262,16 @@ async fn api_handler(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, head
             let self_url = link_url(&base, &path, &query, None);
             out.append("link", HeaderValue::from_str(&format!("<{self_url}>; rel=\"self\"")).unwrap_or(HeaderValue::from_static("")));
             if let Some(after) = a.next_after {
-                let link_base = if f.foreign_next.iter().any(|x| x == deny_family(&segs)) { "https://foreign.example.com".to_string() } else { base.clone() };
-                let next = if after.is_empty() { link_url(&link_base, &path, &query, None) } else { link_url(&link_base, &path, &query, Some(&after)) };
+                let link_base = if f.foreign_next.iter().any(|x| x == deny_family(&segs)) {
+                    "https://foreign.example.com".to_string()
+                } else {
+                    base.clone()
+                };
+                let next = if after.is_empty() {
+                    link_url(&link_base, &path, &query, None)
+                } else {
+                    link_url(&link_base, &path, &query, Some(&after))
+                };
                 out.append("link", HeaderValue::from_str(&format!("<{next}>; rel=\"next\"")).unwrap_or(HeaderValue::from_static("")));
             }
             respond(200, a.body, out)
@@ -286,7 +294,11 @@ fn link_url(base: &str, path: &str, query: &[(String, String)], after: Option<&s
         ser.append_pair("after", a);
     }
     let q = ser.finish().replace('+', "%20");
-    if q.is_empty() { format!("{base}{path}") } else { format!("{base}{path}?{q}") }
+    if q.is_empty() {
+        format!("{base}{path}")
+    } else {
+        format!("{base}{path}?{q}")
+    }
 }
 
 async fn truth_handler(State(sim): State<Arc<Sim>>, Query(q): Query<BTreeMap<String, String>>) -> Response {
@@ -295,7 +307,9 @@ async fn truth_handler(State(sim): State<Arc<Sim>>, Query(q): Query<BTreeMap<Str
 }
 
 async fn mutate_handler(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
-    let m: mutate::Mutation = if body.is_empty() { mutate::Mutation::default() } else {
+    let m: mutate::Mutation = if body.is_empty() {
+        mutate::Mutation::default()
+    } else {
         match serde_json::from_slice(&body) {
             Ok(m) => m,
             Err(e) => return (StatusCode::BAD_REQUEST, format!("bad mutation: {e}")).into_response(),
@@ -314,7 +328,13 @@ async fn advance_handler(State(sim): State<Arc<Sim>>, Query(q): Query<BTreeMap<S
 pub fn router(sim: Arc<Sim>) -> Router {
     Router::new()
         .route("/__sim/stats", get(|State(s): State<Arc<Sim>>| async move { Json(s.stats()) }))
-        .route("/__sim/reset-stats", post(|State(s): State<Arc<Sim>>| async move { s.reset_stats(); Json(json!({"ok": true})) }))
+        .route(
+            "/__sim/reset-stats",
+            post(|State(s): State<Arc<Sim>>| async move {
+                s.reset_stats();
+                Json(json!({"ok": true}))
+            }),
+        )
         .route("/__sim/truth", get(truth_handler))
         .route("/__sim/mutate", post(mutate_handler))
         .route("/__sim/advance", post(advance_handler))

@@ -33,7 +33,11 @@ pub fn truth(org: &Org, now: DateTime<Utc>, log_start: Option<NaiveDate>) -> Val
     let uid = |i: &u32| org.users[*i as usize].id.clone();
     let users: Vec<String> = (0..org.users.len() as u32).filter(|i| !shadow.contains(i)).map(|i| uid(&i)).collect();
     let groups: Vec<String> = org.groups.iter().map(|g| g.id.clone()).collect();
-    let members: Vec<String> = org.groups.iter().flat_map(|g| g.members.iter().filter(|m| !shadow.contains(m)).map(move |m| format!("{}:{}", g.id, uid(m)))).collect();
+    let members: Vec<String> = org
+        .groups
+        .iter()
+        .flat_map(|g| g.members.iter().filter(|m| !shadow.contains(m)).map(move |m| format!("{}:{}", g.id, uid(m))))
+        .collect();
     let mut roles: BTreeSet<String> = org.custom_roles.iter().map(|r| r.id.clone()).collect();
     let mut role_members = Vec::new();
     for (ui, rs) in &org.user_roles {
@@ -52,10 +56,19 @@ pub fn truth(org: &Org, now: DateTime<Utc>, log_start: Option<NaiveDate>) -> Val
         }
     }
     let apps: Vec<String> = org.apps.iter().map(|a| a.id.clone()).collect();
-    let app_users: Vec<String> = org.apps.iter().flat_map(|a| a.users.iter().filter(|u| !shadow.contains(&u.user)).map(move |u| format!("{}:{}", a.id, uid(&u.user)))).collect();
-    let app_groups: Vec<String> = org.apps.iter().flat_map(|a| a.groups.iter().map(move |g| format!("{}:{}", a.id, org.groups[g.group as usize].id))).collect();
+    let app_users: Vec<String> = org
+        .apps
+        .iter()
+        .flat_map(|a| a.users.iter().filter(|u| !shadow.contains(&u.user)).map(move |u| format!("{}:{}", a.id, uid(&u.user))))
+        .collect();
+    let app_groups: Vec<String> =
+        org.apps.iter().flat_map(|a| a.groups.iter().map(move |g| format!("{}:{}", a.id, org.groups[g.group as usize].id))).collect();
     let policies: Vec<String> = org.policies.iter().map(|p| p.id.clone()).collect();
-    let start = log_start.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|d| d.and_utc()).unwrap_or_else(|| default_log_start(now)).max(now - Duration::days(90));
+    let start = log_start
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc())
+        .unwrap_or_else(|| default_log_start(now))
+        .max(now - Duration::days(90));
     let logs: Vec<String> = org.logs.iter().filter(|e| e.published >= start && e.published < now).map(|e| e.uuid.clone()).collect();
     let devices: Vec<String> = org.devices.iter().filter(|d| d.status != "DELETED").map(|d| d.id.clone()).collect();
     let factors: Vec<String> = org
@@ -69,10 +82,15 @@ pub fn truth(org: &Org, now: DateTime<Utc>, log_start: Option<NaiveDate>) -> Val
     let visible = org.users.len() - deprov;
     let factor_users = org.users.iter().enumerate().filter(|(i, u)| u.status != "DEPROVISIONED" && !shadow.contains(&(*i as u32))).count();
     let mut min = 1 + pages(visible, 200) + pages(deprov, 200);
-    min += pages(org.groups.len(), 200) + org.groups.iter().filter(|g| !g.members.is_empty()).map(|g| pages(g.members.len(), 1000)).sum::<u64>();
-    min += pages(org.custom_roles.len(), 20) + pages(org.user_roles.len(), 100) + org.user_roles.keys().filter(|u| !shadow.contains(u)).count() as u64 + org.group_roles.len() as u64;
+    min += pages(org.groups.len(), 200)
+        + org.groups.iter().filter(|g| !g.members.is_empty()).map(|g| pages(g.members.len(), 1000)).sum::<u64>();
+    min += pages(org.custom_roles.len(), 20)
+        + pages(org.user_roles.len(), 100)
+        + org.user_roles.keys().filter(|u| !shadow.contains(u)).count() as u64
+        + org.group_roles.len() as u64;
     min += pages(org.apps.len(), 200) + org.apps.iter().map(|a| pages(a.users.len(), 500) + pages(a.groups.len(), 200)).sum::<u64>();
-    min += POLICY_TYPES_ASKED as u64 + org.policies.iter().filter(|p| p.rules.len() >= 20 && SUPPORTED_POLICY_TYPES.contains(&p.kind.as_str())).count() as u64;
+    min += POLICY_TYPES_ASKED as u64
+        + org.policies.iter().filter(|p| p.rules.len() >= 20 && SUPPORTED_POLICY_TYPES.contains(&p.kind.as_str())).count() as u64;
     min += pages(logs.len(), 1000) + pages(devices.len(), 200) + factor_users as u64;
 
     let mut secrets: Vec<String> = Vec::new();
