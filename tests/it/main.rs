@@ -6,4 +6,5 @@ mod e2e;
 mod helpers;
 mod okta_client;
 mod runtime;
+mod sim;
 mod synthetic;

@@ -32,10 +32,13 @@ pub fn group(org: &Org, i: u32, base: &str, stats: bool) -> Value {
     let mut v = json!({
         "id": g.id, "type": g.kind, "created": okta_ts(&g.created), "lastUpdated": okta_ts(&g.last_updated),
         "lastMembershipUpdated": okta_ts(&g.last_membership_updated), "objectClass": ["okta:user_group"],
-        "profile": {"name": g.name, "description": g.description},
+        "profile": {"name": g.name},
         "_links": {"users": {"href": format!("{base}/api/v1/groups/{}/users", g.id)},
                    "apps": {"href": format!("{base}/api/v1/groups/{}/apps", g.id)}}
     });
+    if let Some(d) = &g.description {
+        v["profile"]["description"] = json!(d);
+    }
     if let Some(src) = &g.source_app {
         v["_links"]["source"] = json!({"href": format!("{base}/api/v1/apps/{src}")});
     }

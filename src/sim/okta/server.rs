@@ -219,14 +219,6 @@ async fn api_handler(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, head
             return fail(err(429, "E0000047", "API call exceeded rate limit due to too many requests."), out);
         }
     }
-    match headers.get("authorization").and_then(|h| h.to_str().ok()) {
-        Some(h) if h.starts_with("SSWS ") => {
-            if h[5..] != sim.cfg.token {
-                return fail(err(401, "E0000011", "Invalid token provided"), out);
-            }
-        }
-        _ => return fail(err(403, "E0000005", "Invalid session"), out),
-    }
     let limit = f.rate_limit_per_min.unwrap_or(default_limit);
     let v = sim.buckets.hit(fam, limit, now);
     out.insert("x-rate-limit-limit", HeaderValue::from(v.limit));
@@ -235,6 +227,15 @@ async fn api_handler(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, head
     if v.exceeded {
         return fail(err(429, "E0000047", "API call exceeded rate limit due to too many requests."), out);
     }
+    match headers.get("authorization").and_then(|h| h.to_str().ok()) {
+        Some(h) if h.starts_with("SSWS ") => {
+            if h[5..] != sim.cfg.token {
+                return fail(err(401, "E0000011", "Invalid token provided"), out);
+            }
+        }
+        _ => return fail(err(403, "E0000005", "Invalid session"), out),
+    }
+
     if method != Method::GET {
         return fail(err(405, "E0000022", "The endpoint does not support the provided HTTP method"), out);
     }
