@@ -184,7 +184,17 @@ impl WorkerArgs {
         })
     }
     fn runtime(&self, shutdown: CancellationToken) -> RuntimeConfig {
-        RuntimeConfig { soft_deadline: Duration::from_secs(self.soft_deadline_secs), shutdown, ..RuntimeConfig::default() }
+        RuntimeConfig {
+            soft_deadline: Duration::from_secs(self.soft_deadline_secs),
+            shutdown,
+            on_reply: Some(std::sync::Arc::new(|reply: &str| {
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{}", serde_json::json!({ "reply_sent": reply }));
+                let _ = out.flush();
+            })),
+            ..RuntimeConfig::default()
+        }
     }
 }
 

@@ -68,6 +68,10 @@ pub enum SinkMsg {
     Records(String, Vec<Value>),
     /// A checkpoint: set `key` in the connector state once everything sent before is uploaded.
     Checkpoint(String, Value),
+    /// Sent by the runtime only, once the extractor returned: flush and finish. A writer whose
+    /// channel closes without it was abandoned (the invocation was cancelled) and uploads
+    /// nothing more; what it uploaded before is already in the saved state.
+    Finish,
 }
 
 /// Where the extractor sends records and checkpoints (cheap to clone).

@@ -15,7 +15,7 @@ use tracing::Instrument;
 use super::artifacts::iso_millis;
 use super::devrev::{DevRevClient, RetryPolicy};
 use super::event::{parse_event, parse_invocation, salvage_reply_target, AirdropEvent, EventError, EventType, ReplyType};
-use super::extractor::{ExtractOutcome, Extractor, Invocation, Sink};
+use super::extractor::{ExtractOutcome, Extractor, Invocation, Sink, SinkMsg};
 use super::reply::Reply;
 use super::state::WorkerState;
 use super::window;
@@ -23,6 +23,7 @@ use super::writer::{self, StateTarget, WriterConfig, WriterResult};
 
 /// How the runtime behaves.
 #[derive(Clone)]
+#[allow(clippy::type_complexity)]
 pub struct RuntimeConfig {
     /// Time after which the data phase stops at the next page boundary.
     pub soft_deadline: Duration,
@@ -34,6 +35,9 @@ pub struct RuntimeConfig {
     pub artifact_list_soft_limit: usize,
     /// Cancelled on SIGTERM.
     pub shutdown: CancellationToken,
+    /// Called with the reply type as soon as DevRev accepted a reply (the binary prints a marker
+    /// the snap-in shim watches, so it never sends a second reply).
+    pub on_reply: Option<std::sync::Arc<dyn Fn(&str) + Send + Sync>>,
 }
 
 impl Default for RuntimeConfig {
@@ -44,6 +48,7 @@ impl Default for RuntimeConfig {
             batch_size: 2000,
             artifact_list_soft_limit: 150_000,
             shutdown: CancellationToken::new(),
+            on_reply: None,
         }
     }
 }
@@ -136,6 +141,9 @@ pub async fn handle_event<E: Extractor>(ev: AirdropEvent, ex: &E, cfg: &RuntimeC
     let body = reply.body(&ctx.ev.event_context);
     match ctx.client.emit(&ctx.ev.callback_url, &body).await {
         Ok(()) => {
+            if let Some(f) = &cfg.on_reply {
+                f(reply.kind.as_str());
+            }
             tracing::info!(reply = reply.kind.as_str(), artifacts = reply.artifacts.as_ref().map_or(0, Vec::len), "reply sent");
             if let Some(state) = state_to_clear {
                 // The artifacts are reported now: drop them from the carried-over list.
@@ -226,7 +234,9 @@ async fn sync_units<E: Extractor>(ctx: &Ctx<'_, E>) -> Reply {
         Err(e) => return Reply::error(err, &e.0, Some(Vec::new())),
     };
     let (tx, handle) = writer::spawn(ctx.client.clone(), writer_cfg(ctx, false, 25_000), state, ctx.ex.state_key(), None, ctx.stop.clone());
-    let sent = Sink::new(tx).push("external_sync_units", units).await;
+    let sent = Sink::new(tx.clone()).push("external_sync_units", units).await;
+    let _ = tx.send(SinkMsg::Finish).await;
+    drop(tx);
     let res = match handle.await {
         Ok(r) => r,
         Err(e) => return Reply::error(err, &format!("artifact writer crashed: {e}"), Some(Vec::new())),
@@ -305,7 +315,13 @@ fn apply_window<E>(ctx: &mut Ctx<'_, E>, state: &mut WorkerState) -> Result<(), 
     Ok(())
 }
 
-async fn finish_writer(handle: tokio::task::JoinHandle<WriterResult>) -> Result<WriterResult, String> {
+/// Tells the writer the extractor is done, then waits for its flush.
+async fn finish_writer(
+    tx: tokio::sync::mpsc::Sender<SinkMsg>,
+    handle: tokio::task::JoinHandle<WriterResult>,
+) -> Result<WriterResult, String> {
+    let _ = tx.send(SinkMsg::Finish).await;
+    drop(tx);
     handle.await.map_err(|e| format!("artifact writer crashed: {e}"))
 }
 
@@ -317,8 +333,8 @@ async fn metadata<E: Extractor>(ctx: &Ctx<'_, E>, state: WorkerState) -> (Reply,
     };
     let (tx, handle) =
         writer::spawn(ctx.client.clone(), writer_cfg(ctx, true, ctx.cfg.batch_size), state, ctx.ex.state_key(), None, ctx.stop.clone());
-    let _ = Sink::new(tx).push("external_domain_metadata", vec![doc]).await;
-    let res = match finish_writer(handle).await {
+    let _ = Sink::new(tx.clone()).push("external_domain_metadata", vec![doc]).await;
+    let res = match finish_writer(tx, handle).await {
         Ok(r) => r,
         Err(e) => return (Reply::error(err, &e, Some(Vec::new())), None),
     };
@@ -365,8 +381,8 @@ async fn data<E: Extractor>(ctx: &Ctx<'_, E>, mut state: WorkerState) -> (Reply,
         Some(target),
         ctx.stop.clone(),
     );
-    let outcome = ctx.ex.extract(&inv, connector_state, Sink::new(tx)).await;
-    let res = match finish_writer(handle).await {
+    let outcome = ctx.ex.extract(&inv, connector_state, Sink::new(tx.clone())).await;
+    let res = match finish_writer(tx, handle).await {
         Ok(r) => r,
         Err(e) => return (Reply::error(ReplyType::DataError, &e, Some(Vec::new())), None),
     };

@@ -118,11 +118,17 @@ pub fn spawn(
 
 impl Writer {
     async fn run(mut self, mut rx: mpsc::Receiver<SinkMsg>) -> WriterResult {
+        let mut finished = false;
         while let Some(msg) = rx.recv().await {
+            if matches!(msg, SinkMsg::Finish) {
+                finished = true;
+                break;
+            }
             if self.error.is_some() {
                 continue; // drain; nothing more is uploaded or committed after a failure
             }
             match msg {
+                SinkMsg::Finish => {}
                 SinkMsg::Records(item_type, records) => self.push(&item_type, records).await,
                 SinkMsg::Checkpoint(key, value) => {
                     let needs = self
@@ -135,6 +141,10 @@ impl Writer {
                     self.commit_ready();
                 }
             }
+        }
+        if !finished {
+            tracing::warn!("the invocation was abandoned; buffered records are left for the next one");
+            return self.finish();
         }
         if self.error.is_none() {
             let types: Vec<String> = self.batches.keys().cloned().collect();

@@ -43,6 +43,11 @@ pub fn fast_runtime(soft_deadline: Duration) -> RuntimeConfig {
 
 /// Starts the simulator and the emulator and wires a platform to the in-process connector.
 pub async fn world(cfg: SimConfig, soft_deadline: Duration) -> World {
+    world_rt(cfg, fast_runtime(soft_deadline)).await
+}
+
+/// As [`world`], with a runtime configuration of the test's own.
+pub async fn world_rt(cfg: SimConfig, runtime: RuntimeConfig) -> World {
     init_logs();
     let sim = sim::start(cfg).await.expect("simulator starts");
     let dir = tempfile::tempdir().expect("temp dir");
@@ -53,7 +58,7 @@ pub async fn world(cfg: SimConfig, soft_deadline: Duration) -> World {
         retry_delays: vec![Duration::from_millis(10), Duration::from_millis(20)],
         ..Settings::default()
     };
-    let invoke = platform::in_process(OktaConnector { settings }, fast_runtime(soft_deadline));
+    let invoke = platform::in_process(OktaConnector { settings }, runtime);
     let mut platform = Platform::new(emu.emu.clone(), invoke);
     let s = sim.sim.clone();
     platform.on_delay = Arc::new(move |secs| {

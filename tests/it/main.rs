@@ -1,10 +1,14 @@
 //! One integration-test binary (see helpers.rs for the shared set-up).
 #![allow(clippy::unwrap_used)] // an integration-test binary: unwraps are assertions
 
+mod cli;
+mod deploy;
 mod devrev_wire;
 mod e2e;
 mod helpers;
 mod okta_client;
+mod resume;
 mod runtime;
+mod secrets;
 mod sim;
 mod synthetic;

@@ -203,12 +203,13 @@ async fn lists_page_with_opaque_cursors_and_reject_forged_ones() {
             None => break,
         }
     }
-    let org = h.sim.org.read().unwrap();
-    let visible: BTreeSet<String> = org.users.iter().filter(|u| u.status != "DEPROVISIONED").map(|u| u.id.clone()).collect();
+    let (visible, forged) = {
+        let org = h.sim.org.read().unwrap();
+        let visible: BTreeSet<String> = org.users.iter().filter(|u| u.status != "DEPROVISIONED").map(|u| u.id.clone()).collect();
+        (visible, format!("/api/v1/users?after={}", org.users[3].id))
+    };
     assert_eq!(ids, visible, "a plain list hides DEPROVISIONED users and nothing else");
     assert_eq!(pages, visible.len().div_ceil(7));
-    let forged = format!("/api/v1/users?after={}", org.users[3].id);
-    drop(org);
     let (s, _, body) = get(&h.base_url, &forged).await;
     assert_eq!((s, body["errorCode"].as_str()), (400, Some("E0000054")));
 }

@@ -272,6 +272,14 @@ async fn idm(State(emu): S, headers: HeaderMap, body: Bytes) -> Response {
     Json(json!({})).into_response()
 }
 
+async fn state(State(emu): S, Query(q): Query<BTreeMap<String, String>>) -> Response {
+    let unit = q.get("sync_unit").cloned().unwrap_or_default();
+    match emu.lock().states.get(&unit) {
+        Some(s) => Json(serde_json::from_str::<Value>(s).unwrap_or(Value::Null)).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
 async fn add_fault(State(emu): S, Json(f): Json<Fault>) -> Response {
     emu.lock().faults.push(f);
     Json(json!({"ok": true})).into_response()
@@ -295,6 +303,7 @@ pub fn router(emu: Arc<Emu>) -> Router {
         .route("/internal/airdrop.recipe.initial-domain-mappings.install", post(idm))
         .route("/__emu/faults", post(add_fault))
         .route("/__emu/events", get(events))
+        .route("/__emu/state", get(state))
         .layer(axum::extract::DefaultBodyLimit::max(512 * 1024 * 1024))
         .with_state(emu)
 }

@@ -1,0 +1,121 @@
+//! The binary: exit codes, one clear stderr line, `--help` everywhere.
+
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_okta-airsync"))
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for sub in ["run", "serve", "devrev", "sim", "check", "demo"] {
+        let out = bin().args([sub, "--help"]).output().unwrap();
+        assert!(out.status.success(), "{sub} --help");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage:"), "{sub}");
+    }
+}
+
+#[test]
+fn an_event_that_is_not_json_exits_non_zero_with_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("ev.json");
+    std::fs::write(&f, "this is not json").unwrap();
+    let out = bin().args(["run", "--event", f.to_str().unwrap()]).env("RUST_LOG", "off").output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("not valid JSON"), "{err}");
+    let out = bin().args(["run", "--event", "/no/such/file"]).env("RUST_LOG", "off").output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/file"));
+}
+
+#[test]
+fn an_event_whose_callback_is_missing_cannot_be_answered_and_exits_non_zero() {
+    let text = okta_airsync::sim::devrev::platform::TEMPLATE;
+    let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
+    v[0]["payload"]["event_context"].as_object_mut().unwrap().remove("callback_url");
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("ev.json");
+    std::fs::write(&f, v.to_string()).unwrap();
+    let out = bin().args(["run", "--event", f.to_str().unwrap()]).env("RUST_LOG", "off").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("callback_url") && err.contains("no reply could be sent"), "{err}");
+}
+
+#[test]
+fn check_explains_a_bad_domain_without_calling_anything() {
+    let out = bin()
+        .args(["check", "--domain", "okta.com.evil.com"])
+        .env("OKTA_API_TOKEN", "t")
+        .env_remove("OKTA_AIRSYNC_BASE_URL")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only looks like an Okta domain"));
+}
+
+#[test]
+fn the_demo_runs_and_writes_a_report_with_the_fixed_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args(["demo", "--no-live", "--users", "80", "--groups", "10", "--apps", "5", "--devices", "15", "--log-events", "300", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["violations"], serde_json::json!([]));
+    let runs = report["runs"].as_array().unwrap();
+    assert_eq!(runs[0]["mode"], "INITIAL");
+    assert_eq!(runs[1]["mode"], "INCREMENTAL");
+    for r in runs {
+        assert_eq!(r["outcome"], "DONE");
+        for k in ["invocations", "wall_ms", "api_calls", "min_api_calls", "rate_limited", "retries", "artifacts"] {
+            assert!(r[k].is_u64(), "{k}");
+        }
+    }
+    let entities = runs[0]["entities"].as_object().unwrap();
+    assert_eq!(entities.len(), okta_airsync::extract::ITEM_TYPES.len());
+    for (t, e) in entities {
+        assert_eq!(e["records"], e["expected"], "{t}");
+        assert!(e["expected"].as_u64().unwrap() > 0, "{t}");
+        assert!(["full", "incremental", "skipped"].contains(&e["mode"].as_str().unwrap()));
+    }
+    assert!(runs[1]["api_calls"].as_u64() < runs[0]["api_calls"].as_u64(), "the incremental run makes fewer calls");
+    for f in ["users.jsonl", "external_domain_metadata.json", "state.json", "events.jsonl"] {
+        assert!(dir.path().join(f).exists(), "{f}");
+    }
+}
+
+#[test]
+fn the_demo_with_a_denied_entity_reports_it_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args([
+            "demo",
+            "--no-live",
+            "--users",
+            "40",
+            "--groups",
+            "6",
+            "--apps",
+            "3",
+            "--devices",
+            "5",
+            "--log-events",
+            "50",
+            "--deny",
+            "system_logs",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).unwrap()).unwrap();
+    let e = &report["runs"][0]["entities"]["system_logs"];
+    assert_eq!(e["mode"], "skipped");
+    assert!(e["note"].as_str().unwrap().contains("403"));
+}

@@ -1,0 +1,65 @@
+//! The snap-in manifest: every function, import and keyring reference resolves.
+
+use std::collections::BTreeSet;
+
+use serde_yaml::Value;
+
+#[test]
+fn every_reference_in_the_manifest_resolves() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/manifest.yaml")).unwrap();
+    let m: Value = serde_yaml::from_str(&text).unwrap();
+    assert_eq!(m["version"].as_str(), Some("2"));
+    let names = |seq: &Value, key: &str| -> BTreeSet<String> {
+        seq.as_sequence().unwrap().iter().map(|f| f[key].as_str().unwrap().to_string()).collect()
+    };
+    let functions = names(&m["functions"], "name");
+    let keyrings = names(&m["keyring_types"], "id");
+    let imports = m["imports"].as_sequence().unwrap();
+    assert!(!imports.is_empty());
+    for imp in imports {
+        let slug = imp["slug"].as_str().unwrap();
+        assert!(slug.starts_with("airdrop-") && slug.len() < 32, "{slug}");
+        for key in ["extractor_function", "loader_function"] {
+            if let Some(f) = imp[key].as_str() {
+                assert!(functions.contains(f), "import {slug}: {key} {f} is not a declared function");
+            }
+        }
+        for c in imp["allowed_connection_types"].as_sequence().unwrap() {
+            assert!(keyrings.contains(c.as_str().unwrap()), "import {slug}: connection type {c:?} is not a keyring type");
+        }
+    }
+    let scopes: BTreeSet<&str> =
+        m["service_account"]["scopes"]["self"].as_sequence().unwrap().iter().map(|s| s["scope"].as_str().unwrap()).collect();
+    for s in ["sync_mapper_record:write", "sync_mapper_record:read", "sync_unit:read", "sync_snap_in:all"] {
+        assert!(scopes.contains(s), "scope {s} missing");
+    }
+    for k in m["keyring_types"].as_sequence().unwrap() {
+        let cfg = &k["secret_config"];
+        let fields: BTreeSet<String> = names(&cfg["fields"], "id").into_iter().map(|f| f.to_uppercase()).collect();
+        let verification =
+            serde_yaml::to_string(&cfg["token_verification"]).unwrap() + &serde_yaml::to_string(&k["organization_data"]).unwrap();
+        for placeholder in regex_lite_placeholders(&verification) {
+            assert!(
+                placeholder == "API_KEY" || placeholder == "SUBDOMAIN" || fields.contains(&placeholder),
+                "unknown placeholder [{placeholder}]"
+            );
+        }
+        assert!(cfg["token_verification"]["url"].as_str().unwrap().ends_with("/api/v1/users/me"));
+    }
+    let inputs = &m["inputs"]["organization"];
+    assert!(inputs.as_sequence().unwrap().iter().any(|i| i["name"].as_str() == Some("system_log_start_date")));
+    // The shim's factory must export each function (the node test checks the keys themselves).
+    let shim = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/snap-in/src/index.js")).unwrap();
+    for f in &functions {
+        assert!(shim.contains(&format!("const functionFactory = {{ {f} }}")), "the shim does not export {f}");
+    }
+}
+
+/// `[NAME]` placeholders in a text.
+fn regex_lite_placeholders(s: &str) -> Vec<String> {
+    s.split('[')
+        .skip(1)
+        .filter_map(|p| p.split_once(']').map(|(n, _)| n.to_string()))
+        .filter(|n| n.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+        .collect()
+}
