@@ -78,7 +78,9 @@ impl DateRange {
 pub struct Batch {
     /// The item type.
     pub item_type: String,
-    encoder: GzEncoder<Vec<u8>>,
+    // Buffered: serde_json writes token by token, and each small write into the gzip encoder
+    // would zero-fill its 32 KiB output buffer (flate2's write path).
+    encoder: std::io::BufWriter<GzEncoder<Vec<u8>>>,
     /// Records written so far.
     pub count: usize,
     /// Dates seen so far.
@@ -90,7 +92,7 @@ impl Batch {
     pub fn new(item_type: &str) -> Self {
         Batch {
             item_type: item_type.to_string(),
-            encoder: GzEncoder::new(Vec::new(), Compression::default()),
+            encoder: std::io::BufWriter::with_capacity(256 * 1024, GzEncoder::new(Vec::new(), Compression::default())),
             count: 0,
             dates: DateRange::default(),
         }
@@ -109,7 +111,8 @@ impl Batch {
 
     /// Finishes the gzip stream.
     pub fn finish(self) -> std::io::Result<(Vec<u8>, usize, DateRange)> {
-        Ok((self.encoder.finish()?, self.count, self.dates))
+        let gz = self.encoder.into_inner().map_err(|e| e.into_error())?;
+        Ok((gz.finish()?, self.count, self.dates))
     }
 
     /// The file name DevRev gets.

@@ -209,8 +209,35 @@ impl OktaClient {
         Ok(Page { items, next })
     }
 
-    /// GETs one URL with pacing, retries and typed errors.
+    /// GETs one URL with pacing, retries and typed errors; the body parsed as JSON.
     pub async fn get(&self, url: &Url) -> Result<Response, Error> {
+        let (bytes, headers) = self.get_bytes(url).await?;
+        let body = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::BadBody { endpoint: format!("GET {}", url.path()), detail: format!("not valid JSON ({e})") })?;
+        Ok(Response { body, headers })
+    }
+
+    /// Fetches one page of a JSON-array list straight into `T` (fields `T` does not name are
+    /// skipped without being allocated), with its same-origin next link.
+    pub async fn get_list_as<T: serde::de::DeserializeOwned>(&self, url: &Url) -> Result<(Vec<T>, Option<Url>), Error> {
+        let endpoint = format!("GET {}", url.path());
+        let (bytes, headers) = self.get_bytes(url).await?;
+        let items: Vec<T> = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::BadBody { endpoint: endpoint.clone(), detail: format!("unexpected JSON ({e})") })?;
+        let next = match next_link(&headers) {
+            Some(n) => {
+                let u =
+                    Url::parse(&n).map_err(|_| Error::BadBody { endpoint: endpoint.clone(), detail: "unparseable next link".into() })?;
+                self.check_origin(&u, &endpoint)?;
+                Some(u)
+            }
+            None => None,
+        };
+        Ok((items, next))
+    }
+
+    /// GETs one URL with pacing, retries and typed errors; the raw body on success.
+    pub async fn get_bytes(&self, url: &Url) -> Result<(Vec<u8>, reqwest::header::HeaderMap), Error> {
         let path = url.path().to_string();
         let endpoint = format!("GET {path}");
         self.check_origin(url, &endpoint)?;
@@ -276,6 +303,7 @@ impl OktaClient {
                 let headers = resp.headers().clone();
                 let body = self.read_body(resp, &endpoint, &route).await;
                 drop(permit);
+                let err_body = || body.as_ref().ok().and_then(|b| serde_json::from_slice::<Value>(b).ok());
                 if status == StatusCode::TOO_MANY_REQUESTS {
                     self.count(&route, |s| s.rate_limited += 1);
                     limited += 1;
@@ -301,20 +329,20 @@ impl OktaClient {
                         self.sleep_for(d, &endpoint).await?;
                         continue;
                     }
-                    let (code, summary) = error_fields(body.as_ref().ok());
+                    let (code, summary) = error_fields(err_body().as_ref());
                     return Err(Error::Transient { endpoint, detail: format!("HTTP {} {code} {summary}", status.as_u16()) });
                 }
                 if status.is_success() {
-                    return body.map(|body| Response { body, headers });
+                    return body.map(|bytes| (bytes, headers));
                 }
-                return Err(classify(status, url, endpoint, body.as_ref().ok()));
+                return Err(classify(status, url, endpoint, err_body().as_ref()));
             }
         }
         .instrument(span)
         .await
     }
 
-    async fn read_body(&self, mut resp: reqwest::Response, endpoint: &str, route: &str) -> Result<Value, Error> {
+    async fn read_body(&self, mut resp: reqwest::Response, endpoint: &str, route: &str) -> Result<Vec<u8>, Error> {
         let cap = self.inner.cfg.max_body_bytes;
         let mut buf = Vec::new();
         loop {
@@ -335,7 +363,7 @@ impl OktaClient {
             }
         }
         self.count(route, |s| s.bytes += buf.len() as u64);
-        serde_json::from_slice(&buf).map_err(|e| Error::BadBody { endpoint: endpoint.to_string(), detail: format!("not valid JSON ({e})") })
+        Ok(buf)
     }
 
     async fn wait_for_slot(&self, _bucket: &'static str, endpoint: &str) -> Result<(), Error> {

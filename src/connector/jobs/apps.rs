@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use futures::FutureExt;
 use serde_json::{json, Value};
 
-use super::{fan_out, fetch_all, ChildFuture, FanOut, JobCtx, JobFail};
+use super::{fan_out, fetch_map, ChildFuture, FanOut, JobCtx, JobFail};
 use crate::connector::state::JobState;
 use crate::extract::access;
 use crate::okta;
@@ -36,13 +36,27 @@ impl FanOut for Apps<'_> {
         let users_url = self.ctx.url(&format!("/api/v1/apps/{id}/users"), &[("limit", "500")]);
         let groups_url = self.ctx.url(&format!("/api/v1/apps/{id}/groups"), &[("limit", "200")]);
         let fb = self.forbidden.clone();
+        let (links, shadow) = (self.ctx.links.clone(), self.ctx.shadow.clone());
         async move {
             let mut out = json!({});
             for (kind, url) in [("app_user_assignments", users_url), ("app_group_assignments", groups_url)] {
                 if forbidden(&fb, kind) {
                     continue;
                 }
-                match fetch_all(&client, url).await {
+                // Normalized as each page arrives: a large app never sits in memory as raw JSON.
+                let keep = |v: Value| match kind {
+                    "app_user_assignments" => {
+                        let uid = v.get("id").and_then(Value::as_str).unwrap_or("");
+                        let is_shadow = shadow.read().map(|s| s.contains(uid)).unwrap_or(false);
+                        if is_shadow {
+                            None
+                        } else {
+                            access::app_user(&id, &v, &links)
+                        }
+                    }
+                    _ => access::app_group(&id, &v, &links),
+                };
+                match fetch_map(&client, url, keep).await {
                     Ok(items) => out[kind] = Value::Array(items),
                     Err(e @ okta::Error::PermissionDenied { .. }) => {
                         tracing::warn!(entity = kind, error = %e, "missing permission; skipping this item type");
@@ -58,27 +72,14 @@ impl FanOut for Apps<'_> {
         .boxed()
     }
 
-    fn children(&self, st: &mut JobState, app: &Value, raw: Value) -> Vec<(&'static str, Vec<Value>)> {
+    fn children(&self, st: &mut JobState, _app: &Value, raw: Value) -> Vec<(&'static str, Vec<Value>)> {
         if let Ok(m) = self.forbidden.lock() {
             for (k, v) in m.iter() {
                 st.skipped.insert(k.to_string(), v.clone());
             }
         }
-        let app_id = app.get("id").and_then(Value::as_str).unwrap_or("");
-        let users = raw["app_user_assignments"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|u| !self.ctx.is_shadow_id(u.get("id").and_then(Value::as_str).unwrap_or("")))
-            .filter_map(|u| access::app_user(app_id, u, &self.ctx.links))
-            .collect();
-        let groups = raw["app_group_assignments"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|g| access::app_group(app_id, g, &self.ctx.links))
-            .collect();
-        vec![("app_user_assignments", users), ("app_group_assignments", groups)]
+        let take = |k: &str| raw.get(k).and_then(Value::as_array).cloned().unwrap_or_default();
+        vec![("app_user_assignments", take("app_user_assignments")), ("app_group_assignments", take("app_group_assignments"))]
     }
 }
 

@@ -5,9 +5,17 @@
 use futures::FutureExt;
 use serde_json::{json, Value};
 
-use super::{fan_out, fetch_all, since_clause, ChildFuture, FanOut, JobCtx, JobFail};
+use super::{fan_out, since_clause, ChildFuture, FanOut, JobCtx, JobFail};
 use crate::connector::state::JobState;
 use crate::extract::{identity, ts};
+
+/// The part of a group member this job reads.
+#[derive(serde::Deserialize)]
+struct Member {
+    id: String,
+    #[serde(default)]
+    status: String,
+}
 
 struct Groups<'a> {
     ctx: &'a JobCtx,
@@ -33,7 +41,22 @@ impl FanOut for Groups<'_> {
         let id = g.get("id").and_then(Value::as_str).unwrap_or("");
         let url = self.ctx.url(&format!("/api/v1/groups/{id}/users"), &[("limit", "1000")]);
         let client = self.ctx.client.clone();
-        async move { fetch_all(&client, url).await.map(Value::Array) }.boxed()
+        // Members are read as just (id, status): a big group's users are never held as JSON.
+        async move {
+            let mut ids = Vec::new();
+            let mut next = Some(url);
+            let mut seen = std::collections::HashSet::new();
+            while let Some(u) = next.take() {
+                if !seen.insert(u.to_string()) {
+                    return Err(crate::okta::Error::CursorLoop { endpoint: format!("GET {}", u.path()) });
+                }
+                let (page, n): (Vec<Member>, _) = client.get_list_as(&u).await?;
+                ids.extend(page.into_iter().filter(|m| !m.status.eq_ignore_ascii_case("shadow")).map(|m| Value::String(m.id)));
+                next = n;
+            }
+            Ok(Value::Array(ids))
+        }
+        .boxed()
     }
 
     fn children(&self, _st: &mut JobState, g: &Value, raw: Value) -> Vec<(&'static str, Vec<Value>)> {
@@ -41,9 +64,8 @@ impl FanOut for Groups<'_> {
             .as_array()
             .into_iter()
             .flatten()
-            .filter(|u| !identity::is_shadow(u))
-            .filter(|u| !self.ctx.is_shadow_id(u.get("id").and_then(Value::as_str).unwrap_or("")))
-            .filter_map(|u| identity::group_member(g, u, &self.ctx.links))
+            .filter(|id| !self.ctx.is_shadow_id(id.as_str().unwrap_or("")))
+            .filter_map(|id| identity::group_member(g, &serde_json::json!({ "id": id }), &self.ctx.links))
             .collect();
         vec![("group_members", recs)]
     }

@@ -140,12 +140,13 @@ impl JobCtx {
     }
 }
 
-/// Fetches every page of a (child) list.
-pub async fn fetch_all(client: &OktaClient, url: Url) -> Result<Vec<Value>, okta::Error> {
+/// Fetches every page of a (child) list, keeping only what `keep` makes of each element, so a
+/// 100 000-member group never sits in memory as raw JSON.
+pub async fn fetch_map<T>(client: &OktaClient, url: Url, keep: impl Fn(Value) -> Option<T>) -> Result<Vec<T>, okta::Error> {
     let mut pager = Pager::new(client.clone(), url, EndRule::NoNext);
     let mut out = Vec::new();
     while let Some(page) = pager.next_page().await? {
-        out.extend(page.items);
+        out.extend(page.items.into_iter().filter_map(&keep));
     }
     Ok(out)
 }

@@ -217,11 +217,18 @@ fn groups(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
     })
 }
 
-fn list_of(items: Vec<(String, Value)>, r: &Req, default: usize, max: usize) -> Result<Answer, ApiErr> {
+/// Slices `items` (key-sorted) at the cursor and renders only the page.
+fn list_of<T>(
+    items: impl Iterator<Item = (String, T)>,
+    render: impl Fn(T) -> Value,
+    r: &Req,
+    default: usize,
+    max: usize,
+) -> Result<Answer, ApiErr> {
     let limit = r.limit(default, max)?;
     let after = r.after()?;
-    let (page, next) = slice(items.into_iter(), after.as_deref(), limit);
-    Ok(Answer { body: Value::Array(page), next_after: next.map(|k| encode(&k)) })
+    let (page, next) = slice(items, after.as_deref(), limit);
+    Ok(Answer { body: Value::Array(page.into_iter().map(render).collect()), next_after: next.map(|k| encode(&k)) })
 }
 
 fn body_paged(key: &str, items: Vec<(String, Value)>, r: &Req, path: &str, limit: usize) -> Result<Answer, ApiErr> {
@@ -251,9 +258,8 @@ fn apps(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
                 })
             })
         })
-        .map(|a| (a.id.clone(), render::app(a, r.base)))
-        .collect();
-    list_of(items, r, 20, 200)
+        .map(|a| (a.id.clone(), a));
+    list_of(items, |a| render::app(a, r.base), r, 20, 200)
 }
 
 fn policies(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
@@ -292,7 +298,12 @@ fn logs(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
     let limit = r.limit(100, 1000)?;
     let after = r.after()?;
     let polling = until.is_none();
-    let lower = since.unwrap_or_else(|| until.unwrap_or(r.now) - Duration::days(7)).max(retention);
+    // With a cursor the position comes from it: the next links carry no `since`.
+    let lower = match (&after, since) {
+        (Some(_), _) => retention,
+        (None, Some(s)) => s.max(retention),
+        (None, None) => (until.unwrap_or(r.now) - Duration::days(7)).max(retention),
+    };
     let upper = until.unwrap_or(r.now);
     let start = org.logs.partition_point(|e| e.published < lower);
     let key = |e: &super::model::LogEvent| format!("{:015}|{}", e.published.timestamp_millis(), e.uuid);
@@ -341,9 +352,8 @@ fn devices(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
                 })
             })
         })
-        .map(|d| (d.id.clone(), render::device(org, d, r.base, expand)))
-        .collect();
-    list_of(items, r, 200, 200)
+        .map(|d| (d.id.clone(), d));
+    list_of(items, |d| render::device(org, d, r.base, expand), r, 200, 200)
 }
 
 /// Dispatches one GET.
@@ -363,8 +373,11 @@ pub fn dispatch(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
         ["groups", id] => one(render::group(org, find_group(org, id)? as u32, base, false)),
         ["groups", id, "users"] => {
             let g = &org.groups[find_group(org, id)?];
-            let items = g.members.iter().map(|i| (org.users[*i as usize].id.clone(), render::user(org, *i, base))).collect();
-            list_of(items, r, 1000, 1000)
+            // Members are kept in user order, which is id order: the cursor can seek.
+            let after = r.after()?;
+            let start = after.as_deref().map_or(0, |a| g.members.partition_point(|i| org.users[*i as usize].id.as_str() <= a));
+            let items = g.members[start..].iter().map(|i| (org.users[*i as usize].id.clone(), *i));
+            list_of(items, |i| render::user(org, i, base), r, 1000, 1000)
         }
         ["groups", id, "roles"] => {
             let gi = find_group(org, id)?;
@@ -401,20 +414,20 @@ pub fn dispatch(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
             if r.q("filter").is_some() {
                 return Err(err(400, "E0000031", "Invalid search criteria."));
             }
-            let mut items: Vec<(String, Value)> =
-                a.users.iter().map(|au| (org.users[au.user as usize].id.clone(), render::app_user(org, a, au, base))).collect();
-            items.sort_by(|x, y| x.0.cmp(&y.0));
-            list_of(items, r, 50, 500)
+            // Assignments are kept in user order, which is id order.
+            let items = a.users.iter().map(|au| (org.users[au.user as usize].id.clone(), au));
+            list_of(items, |au| render::app_user(org, a, au, base), r, 50, 500)
         }
         ["apps", id, "groups"] => {
             let a = &org.apps[find_app(org, id)?];
-            let mut items: Vec<(String, Value)> =
-                a.groups.iter().map(|ag| (org.groups[ag.group as usize].id.clone(), render::app_group(org, a, ag, base))).collect();
-            items.sort_by(|x, y| x.0.cmp(&y.0));
+            let items = a.groups.iter().map(|ag| (org.groups[ag.group as usize].id.clone(), ag));
             let limit = r.limit(20, 200)?.max(20);
             let after = r.after()?;
-            let (page, next) = slice(items.into_iter(), after.as_deref(), limit);
-            Ok(Answer { body: Value::Array(page), next_after: next.map(|k| encode(&k)) })
+            let (page, next) = slice(items, after.as_deref(), limit);
+            Ok(Answer {
+                body: Value::Array(page.into_iter().map(|ag| render::app_group(org, a, ag, base)).collect()),
+                next_after: next.map(|k| encode(&k)),
+            })
         }
         ["policies"] => policies(org, r),
         ["policies", id, "rules"] => {

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Benchmarks that print figures (not timed tests: these machines are noisy).
+#   1. `okta-airsync demo` at default sizes, three times: wall time.
+#   2. A full sync of a 100 000-user simulated org with the worker as its own process
+#      (`okta-airsync run` per invocation, as the snap-in runs it), the simulator and the
+#      emulator as two more: wall time, API calls against the minimum, the worker's peak RSS,
+#      and whether every item type's distinct ids equal the simulator's ground truth.
+#   3. `okta-airsync demo --users 100000`: wall time and report correctness.
+# Usage: scripts/bench.sh [--quick]   (--quick: 20 000 users instead of 100 000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --locked --quiet
+BIN=target/release/okta-airsync
+USERS=100000
+[ "${1:-}" = "--quick" ] && USERS=20000
+WORK=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+echo "== 1. demo at default sizes"
+for i in 1 2 3; do
+  s=$(date +%s.%N); "$BIN" demo --no-live --out "$WORK/demo$i" >/dev/null; e=$(date +%s.%N)
+  printf '  run %d: %.2f s\n' "$i" "$(echo "$e - $s" | bc)"
+done
+
+echo "== 2. full sync of a ${USERS}-user org, worker as its own process"
+SIZE=(--users "$USERS" --groups 300 --apps 20 --devices $((USERS / 5)) --log-events 50000 --rate-limit-per-min 100000000)
+"$BIN" sim --listen 127.0.0.1:18101 "${SIZE[@]}" >"$WORK/sim.out" 2>&1 &
+"$BIN" devrev --listen 127.0.0.1:18102 --out "$WORK/dr" >/dev/null 2>"$WORK/devrev.log" &
+until curl -sf http://127.0.0.1:18101/__sim/stats >/dev/null && curl -sf http://127.0.0.1:18102/__emu/events >/dev/null; do sleep 0.2; done
+start=$(date +%s.%N)
+invoke() {
+  local phase=$1 n=$2
+  sed "s#http://devrev.placeholder#http://127.0.0.1:18102#g; s#00000000-0000-4000-8000-0000000000[0-9][0-9]#bench-$phase-$n#g" "fixtures/events/$phase.json" >"$WORK/ev.json"
+  /usr/bin/time -f '%M' -o "$WORK/rss" "$BIN" run --event "$WORK/ev.json" --okta-base-url http://127.0.0.1:18101 >"$WORK/out" 2>>"$WORK/worker.log"
+  tail -1 "$WORK/rss" >>"$WORK/rss.all"
+  sed -n 's/.*"reply_sent":"\([A-Z_]*\)".*/\1/p' "$WORK/out"
+}
+invoke metadata 0 >/dev/null
+reply=$(invoke data_start 0); n=0
+while [ "$reply" = DATA_EXTRACTION_PROGRESS ] || [ "$reply" = DATA_EXTRACTION_DELAYED ]; do
+  n=$((n + 1)); reply=$(invoke data_continue "$n")
+done
+end=$(date +%s.%N)
+invocations=$(wc -l <"$WORK/rss.all"); peak=$(sort -n "$WORK/rss.all" | tail -1)
+echo "  outcome: $reply after $invocations invocations (metadata included)"
+printf '  wall time (metadata + data phases): %.1f s\n' "$(echo "$end - $start" | bc)"
+echo "  worker peak RSS: $((peak / 1024)) MB"
+curl -s http://127.0.0.1:18101/__sim/stats >"$WORK/stats.json"
+curl -s http://127.0.0.1:18101/__sim/truth >"$WORK/truth.json"
+python3 - "$WORK" <<'PY'
+import glob, json, os, sys
+w = sys.argv[1]
+stats = json.load(open(f"{w}/stats.json")); truth = json.load(open(f"{w}/truth.json"))
+calls, minimum = stats["total_calls"], truth["min_api_calls"]
+print(f"  API calls: {calls} (minimum {minimum}, ratio {calls / minimum:.3f}), 429s: {stats['rate_limited']}")
+ids = {}
+for f in glob.glob(f"{w}/dr/artifacts/*.jsonl"):
+    t = os.path.basename(f).split(".", 1)[1].rsplit(".", 1)[0]
+    ids.setdefault(t, set()).update(json.loads(l)["id"] for l in open(f) if l.strip() and t not in ("external_domain_metadata", "external_sync_units"))
+ok = True
+for t, rt in sorted(truth["record_types"].items()):
+    got = ids.get(t, set()); want = set(rt["ids"])
+    good = got == want; ok &= good
+    print(f"    {t:<24} {len(got):>8} records  {'= ground truth' if good else f'MISMATCH (want {len(want)})'}")
+print("  every item type equals the ground truth" if ok else "  MISMATCHES")
+PY
+kill %1 %2 2>/dev/null || true
+
+echo "== 3. demo --users $USERS"
+s=$(date +%s.%N)
+"$BIN" demo --no-live --out "$WORK/bigdemo" "${SIZE[@]}" >"$WORK/bigdemo.out" 2>&1 || true
+e=$(date +%s.%N)
+printf '  wall time: %.1f s\n' "$(echo "$e - $s" | bc)"
+python3 - "$WORK/bigdemo/report.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for run in r["runs"]:
+    bad = [t for t, e in run["entities"].items() if run["mode"] == "INITIAL" and e["records"] != e["expected"]]
+    print(f"  {run['mode']}: {run['outcome']}, {run['invocations']} invocations, {run['wall_ms'] / 1000:.1f} s, "
+          f"API calls {run['api_calls']} (minimum {run['min_api_calls']}), records == expected: {'yes' if not bad else bad}")
+print(f"  violations: {len(r['violations'])}")
+PY
