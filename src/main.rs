@@ -65,6 +65,12 @@ enum Cmd {
         /// The API token the simulator accepts.
         #[arg(long, default_value = "sim-token")]
         token: String,
+        /// Serve https with this PEM certificate (chain).
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of --tls-cert.
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
         #[command(flatten)]
         org: OrgArgs,
     },
@@ -259,10 +265,19 @@ async fn check_cmd(domain: &str, token_file: Option<PathBuf>, base: Option<Strin
     }
 }
 
-async fn sim_cmd(listen: &str, public_url: Option<String>, token: String, org: &OrgArgs) -> anyhow::Result<()> {
+async fn sim_cmd(
+    listen: &str,
+    public_url: Option<String>,
+    token: String,
+    tls: Option<(PathBuf, PathBuf)>,
+    org: &OrgArgs,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
     let cfg = SimConfig { seed: org.seed, sizes: org.sizes(), token: token.clone(), faults: org.faults(), anchor: None };
-    let h = okta_airsync::sim::okta::serve(cfg, listener, public_url).await?;
+    let h = match tls {
+        Some((cert, key)) => okta_airsync::sim::okta::serve_tls(cfg, listener, public_url, &cert, &key).await?,
+        None => okta_airsync::sim::okta::serve(cfg, listener, public_url).await?,
+    };
     println!("Okta simulator ready at {} (token: {token})", h.base_url);
     h.task.await?;
     Ok(())
@@ -292,7 +307,9 @@ async fn main() {
         Cmd::Run { event, worker } => run_cmd(&event, &worker).await,
         Cmd::Serve { listen, worker } => serve_cmd(&listen, &worker).await,
         Cmd::Devrev { listen, out, token } => devrev_cmd(&listen, out, &token).await,
-        Cmd::Sim { listen, public_url, token, org } => sim_cmd(&listen, public_url, token, &org).await,
+        Cmd::Sim { listen, public_url, token, tls_cert, tls_key, org } => {
+            sim_cmd(&listen, public_url, token, tls_cert.zip(tls_key), &org).await
+        }
         Cmd::Check { domain, token_file, okta_base_url } => check_cmd(&domain, token_file, okta_base_url).await,
         Cmd::Demo { org, soft_deadline_secs, out, report, no_live } => okta_airsync::demo::run(okta_airsync::demo::DemoOptions {
             sizes: org.sizes(),

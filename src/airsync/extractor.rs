@@ -64,20 +64,27 @@ pub struct PhaseError(pub String);
 /// Messages the sink carries to the runtime's writer.
 #[derive(Debug)]
 pub enum SinkMsg {
-    /// Records of one item type, already normalized.
-    Records(String, Vec<Value>),
-    /// A checkpoint: set `key` in the connector state once everything sent before is uploaded.
-    Checkpoint(String, Value),
+    /// Records of one item type, already normalized, from a scope (one per extraction job).
+    Records(std::sync::Arc<str>, String, Vec<Value>),
+    /// A checkpoint: set `key` in the connector state once every record the same scope sent
+    /// before it is uploaded.
+    Checkpoint(std::sync::Arc<str>, String, Value),
     /// Sent by the runtime only, once the extractor returned: flush and finish. A writer whose
     /// channel closes without it was abandoned (the invocation was cancelled) and uploads
     /// nothing more; what it uploaded before is already in the saved state.
     Finish,
 }
 
+/// Records that may be on their way to the writer at once: memory stays bounded however big
+/// an entity is.
+pub const RECORDS_IN_FLIGHT: usize = 8192;
+
 /// Where the extractor sends records and checkpoints (cheap to clone).
 #[derive(Clone)]
 pub struct Sink {
     tx: mpsc::Sender<SinkMsg>,
+    room: std::sync::Arc<tokio::sync::Semaphore>,
+    scope: std::sync::Arc<str>,
 }
 
 /// The runtime's writer is gone (it failed); the extractor should stop.
@@ -86,22 +93,32 @@ pub struct Sink {
 pub struct SinkClosed;
 
 impl Sink {
-    /// Wraps a channel (the runtime creates it).
-    pub fn new(tx: mpsc::Sender<SinkMsg>) -> Self {
-        Sink { tx }
+    /// Wraps a channel and the writer's room for records (the runtime creates both).
+    pub fn new(tx: mpsc::Sender<SinkMsg>, room: std::sync::Arc<tokio::sync::Semaphore>) -> Self {
+        Sink { tx, room, scope: std::sync::Arc::from("") }
     }
 
-    /// Sends normalized records of one item type.
-    pub async fn push(&self, item_type: &str, records: Vec<Value>) -> Result<(), SinkClosed> {
-        if records.is_empty() {
-            return Ok(());
+    /// The same sink for one independent producer (an extraction job): its checkpoints wait
+    /// only for its own records, not for other producers' partial batches.
+    pub fn scoped(&self, scope: &str) -> Self {
+        Sink { tx: self.tx.clone(), room: self.room.clone(), scope: std::sync::Arc::from(scope) }
+    }
+
+    /// Sends normalized records of one item type, waiting while the writer is full.
+    pub async fn push(&self, item_type: &str, mut records: Vec<Value>) -> Result<(), SinkClosed> {
+        while !records.is_empty() {
+            let rest = if records.len() > RECORDS_IN_FLIGHT { records.split_off(RECORDS_IN_FLIGHT) } else { Vec::new() };
+            let permits = self.room.acquire_many(records.len() as u32).await.map_err(|_| SinkClosed)?;
+            permits.forget(); // the writer gives them back once the records are encoded
+            self.tx.send(SinkMsg::Records(self.scope.clone(), item_type.to_string(), records)).await.map_err(|_| SinkClosed)?;
+            records = rest;
         }
-        self.tx.send(SinkMsg::Records(item_type.to_string(), records)).await.map_err(|_| SinkClosed)
+        Ok(())
     }
 
     /// Records a checkpoint that becomes durable once the records before it are uploaded.
     pub async fn checkpoint(&self, key: &str, value: Value) -> Result<(), SinkClosed> {
-        self.tx.send(SinkMsg::Checkpoint(key.to_string(), value)).await.map_err(|_| SinkClosed)
+        self.tx.send(SinkMsg::Checkpoint(self.scope.clone(), key.to_string(), value)).await.map_err(|_| SinkClosed)
     }
 }
 

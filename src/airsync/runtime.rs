@@ -233,8 +233,9 @@ async fn sync_units<E: Extractor>(ctx: &Ctx<'_, E>) -> Reply {
         Ok(u) => u,
         Err(e) => return Reply::error(err, &e.0, Some(Vec::new())),
     };
-    let (tx, handle) = writer::spawn(ctx.client.clone(), writer_cfg(ctx, false, 25_000), state, ctx.ex.state_key(), None, ctx.stop.clone());
-    let sent = Sink::new(tx.clone()).push("external_sync_units", units).await;
+    let (tx, room, handle) =
+        writer::spawn(ctx.client.clone(), writer_cfg(ctx, false, 25_000), state, ctx.ex.state_key(), None, ctx.stop.clone());
+    let sent = Sink::new(tx.clone(), room).push("external_sync_units", units).await;
     let _ = tx.send(SinkMsg::Finish).await;
     drop(tx);
     let res = match handle.await {
@@ -331,9 +332,9 @@ async fn metadata<E: Extractor>(ctx: &Ctx<'_, E>, state: WorkerState) -> (Reply,
         Ok(d) => d,
         Err(e) => return (Reply::error(err, &e.0, Some(Vec::new())), None),
     };
-    let (tx, handle) =
+    let (tx, room, handle) =
         writer::spawn(ctx.client.clone(), writer_cfg(ctx, true, ctx.cfg.batch_size), state, ctx.ex.state_key(), None, ctx.stop.clone());
-    let _ = Sink::new(tx.clone()).push("external_domain_metadata", vec![doc]).await;
+    let _ = Sink::new(tx.clone(), room).push("external_domain_metadata", vec![doc]).await;
     let res = match finish_writer(tx, handle).await {
         Ok(r) => r,
         Err(e) => return (Reply::error(err, &e, Some(Vec::new())), None),
@@ -373,7 +374,7 @@ async fn data<E: Extractor>(ctx: &Ctx<'_, E>, mut state: WorkerState) -> (Reply,
         sync_unit: ctx.ev.ctx_str("sync_unit_id").to_string(),
         request_id: ctx.ev.ctx_str("request_id_adaas").to_string(),
     };
-    let (tx, handle) = writer::spawn(
+    let (tx, room, handle) = writer::spawn(
         ctx.client.clone(),
         writer_cfg(ctx, true, ctx.cfg.batch_size),
         state,
@@ -381,7 +382,7 @@ async fn data<E: Extractor>(ctx: &Ctx<'_, E>, mut state: WorkerState) -> (Reply,
         Some(target),
         ctx.stop.clone(),
     );
-    let outcome = ctx.ex.extract(&inv, connector_state, Sink::new(tx.clone())).await;
+    let outcome = ctx.ex.extract(&inv, connector_state, Sink::new(tx.clone(), room)).await;
     let res = match finish_writer(tx, handle).await {
         Ok(r) => r,
         Err(e) => return (Reply::error(ReplyType::DataError, &e, Some(Vec::new())), None),

@@ -5,15 +5,17 @@
 //! artifacts uploaded but not yet reported, so a crash or a kill loses no data: the next
 //! invocation reports those artifacts and resumes from the committed checkpoints.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
-use tokio::sync::mpsc;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use super::artifacts::{descriptor, Batch, DateRange};
 use super::devrev::{DevRevClient, DevRevError};
-use super::extractor::SinkMsg;
+use super::extractor::{SinkMsg, RECORDS_IN_FLIGHT};
 use super::state::WorkerState;
 
 /// Where the state lives, for mid-invocation saves.
@@ -70,7 +72,9 @@ struct Writer {
     batches: BTreeMap<String, Batch>,
     pushed: HashMap<String, u64>,
     uploaded: HashMap<String, u64>,
-    pending: VecDeque<Pending>,
+    /// Per (scope, item type): the item type's pushed count after that scope's last push.
+    last_seq: HashMap<(Arc<str>, String), u64>,
+    pending: Vec<Pending>,
     artifacts: Vec<Value>,
     artifact_bytes: usize,
     dates: HashMap<String, DateRange>,
@@ -78,6 +82,7 @@ struct Writer {
     error: Option<DevRevError>,
     stop: CancellationToken,
     size_limited: bool,
+    room: Arc<Semaphore>,
 }
 
 /// Spawns the writer; returns its sender and a handle that yields the result after the sender
@@ -89,8 +94,9 @@ pub fn spawn(
     connector_key: &str,
     state_target: Option<StateTarget>,
     stop: CancellationToken,
-) -> (mpsc::Sender<SinkMsg>, tokio::task::JoinHandle<WriterResult>) {
-    let (tx, rx) = mpsc::channel(32);
+) -> (mpsc::Sender<SinkMsg>, Arc<Semaphore>, tokio::task::JoinHandle<WriterResult>) {
+    let (tx, rx) = mpsc::channel(64);
+    let room = Arc::new(Semaphore::new(RECORDS_IN_FLIGHT));
     let connector = state.connector(connector_key).as_object().cloned().unwrap_or_default();
     let artifacts = state.unreported_artifacts();
     let artifact_bytes = artifacts.iter().map(|a| a.to_string().len() + 1).sum();
@@ -104,7 +110,8 @@ pub fn spawn(
         batches: BTreeMap::new(),
         pushed: HashMap::new(),
         uploaded: HashMap::new(),
-        pending: VecDeque::new(),
+        last_seq: HashMap::new(),
+        pending: Vec::new(),
         artifacts,
         artifact_bytes,
         dates: HashMap::new(),
@@ -112,8 +119,9 @@ pub fn spawn(
         error: None,
         stop,
         size_limited: false,
+        room: room.clone(),
     };
-    (tx, tokio::spawn(w.run(rx)))
+    (tx, room, tokio::spawn(w.run(rx)))
 }
 
 impl Writer {
@@ -125,23 +133,36 @@ impl Writer {
                 break;
             }
             if self.error.is_some() {
-                continue; // drain; nothing more is uploaded or committed after a failure
+                // Drain: nothing more is uploaded or committed after a failure, but the room
+                // taken by the records is given back so no sender waits forever.
+                if let SinkMsg::Records(_, _, records) = msg {
+                    self.room.add_permits(records.len());
+                }
+                continue;
             }
             match msg {
                 SinkMsg::Finish => {}
-                SinkMsg::Records(item_type, records) => self.push(&item_type, records).await,
-                SinkMsg::Checkpoint(key, value) => {
+                SinkMsg::Records(scope, item_type, records) => {
+                    let n = records.len();
+                    self.push(&item_type, records).await;
+                    let seq = self.pushed.get(&item_type).copied().unwrap_or(0);
+                    self.last_seq.insert((scope, item_type), seq);
+                    self.room.add_permits(n);
+                }
+                SinkMsg::Checkpoint(scope, key, value) => {
                     let needs = self
-                        .pushed
+                        .last_seq
                         .iter()
-                        .filter(|(t, n)| self.uploaded.get(*t).copied().unwrap_or(0) < **n)
-                        .map(|(t, n)| (t.clone(), *n))
+                        .filter(|((s, t), seq)| *s == scope && self.uploaded.get(t).copied().unwrap_or(0) < **seq)
+                        .map(|((_, t), seq)| (t.clone(), *seq))
                         .collect();
-                    self.pending.push_back(Pending { needs, key, value });
+                    self.queue(Pending { needs, key, value });
                     self.commit_ready();
                 }
             }
         }
+        // Whatever happens next, senders waiting for room must not wait forever.
+        self.room.close();
         if !finished {
             tracing::warn!("the invocation was abandoned; buffered records are left for the next one");
             return self.finish();
@@ -228,15 +249,35 @@ impl Writer {
         }
     }
 
+    /// Queues a checkpoint. A key keeps at most `MAX_PENDING_PER_KEY` waiting checkpoints:
+    /// beyond that every other one is dropped (a later one still commits, so this only
+    /// coarsens where a crash resumes, and memory stays bounded).
+    fn queue(&mut self, p: Pending) {
+        const MAX_PENDING_PER_KEY: usize = 64;
+        let same = self.pending.iter().filter(|x| x.key == p.key).count();
+        if same >= MAX_PENDING_PER_KEY {
+            let mut nth = 0;
+            let key = p.key.clone();
+            self.pending.retain(|x| {
+                if x.key != key {
+                    return true;
+                }
+                nth += 1;
+                nth % 2 == 0
+            });
+        }
+        self.pending.push(p);
+    }
+
+    /// Applies, in order, every waiting checkpoint whose records are all uploaded. Needs grow
+    /// monotonically per key, so a key's checkpoints become ready in order.
     fn commit_ready(&mut self) {
-        while let Some(p) = self.pending.front() {
-            let ready = p.needs.iter().all(|(t, n)| self.uploaded.get(t).copied().unwrap_or(0) >= *n);
-            if !ready {
-                break;
-            }
-            if let Some(p) = self.pending.pop_front() {
-                self.connector.insert(p.key, p.value);
-            }
+        let uploaded = &self.uploaded;
+        let ready = |p: &Pending| p.needs.iter().all(|(t, n)| uploaded.get(t).copied().unwrap_or(0) >= *n);
+        let (done, waiting): (Vec<Pending>, Vec<Pending>) = std::mem::take(&mut self.pending).into_iter().partition(|p| ready(p));
+        self.pending = waiting;
+        for p in done {
+            self.connector.insert(p.key, p.value);
         }
     }
 

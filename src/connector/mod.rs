@@ -218,7 +218,7 @@ impl OktaConnector {
         let overlap = chrono::Duration::from_std(self.settings.overlap).unwrap_or_default();
         let ready_tx = Arc::new(ready_tx);
         let tasks = states.into_iter().filter(|(_, st)| st.status == Status::Pending).map(|(name, st)| {
-            let ctx = JobCtx { name, client: client.labeled(name), calls_before: st.api_calls, ..base.clone() };
+            let ctx = JobCtx { name, client: client.labeled(name), sink: sink.scoped(name), calls_before: st.api_calls, ..base.clone() };
             let previous_logs = previous_logs.clone();
             let ready_tx = ready_tx.clone();
             async move {

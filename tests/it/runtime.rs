@@ -153,3 +153,64 @@ async fn invalid_events_get_an_error_naming_the_field_when_a_reply_is_possible()
     assert!(run_invocation(b"[]", &c, &cfg).await.unwrap_err().to_string().contains("no event"));
     assert!(run_invocation(b"{not json", &c, &cfg).await.unwrap_err().to_string().contains("not valid JSON"));
 }
+
+/// Two producers: `a` fills a batch and checkpoints; `b` leaves a partial batch open.
+struct TwoScopes;
+
+impl okta_airsync::airsync::extractor::Extractor for TwoScopes {
+    fn state_key(&self) -> &'static str {
+        "two"
+    }
+    fn initial_domain_mapping(&self) -> Value {
+        serde_json::json!({"additional_mappings": {"record_type_mappings": {}}})
+    }
+    async fn external_sync_units(
+        &self,
+        _: &okta_airsync::airsync::extractor::Invocation,
+    ) -> Result<Vec<Value>, okta_airsync::airsync::extractor::PhaseError> {
+        Ok(Vec::new())
+    }
+    async fn metadata(
+        &self,
+        _: &okta_airsync::airsync::extractor::Invocation,
+    ) -> Result<Value, okta_airsync::airsync::extractor::PhaseError> {
+        Ok(serde_json::json!({}))
+    }
+    async fn extract(
+        &self,
+        _: &okta_airsync::airsync::extractor::Invocation,
+        _: Value,
+        sink: okta_airsync::airsync::extractor::Sink,
+    ) -> okta_airsync::airsync::extractor::ExtractOutcome {
+        let rec = |t: &str, i: usize| serde_json::json!({"id": format!("{t}-{i}"), "created_date": "2024-01-01T00:00:00Z", "modified_date": "2024-01-01T00:00:00Z", "data": {}});
+        let (a, b) = (sink.scoped("a"), sink.scoped("b"));
+        b.push("gadgets", (0..10).map(|i| rec("g", i)).collect()).await.unwrap();
+        a.push("widgets", (0..2000).map(|i| rec("w", i)).collect()).await.unwrap();
+        a.checkpoint("a", serde_json::json!(1)).await.unwrap();
+        a.push("widgets", (2000..4000).map(|i| rec("w", i)).collect()).await.unwrap();
+        // The second widgets upload saves the state; then the worker "crashes" (never returns).
+        futures::future::pending::<()>().await;
+        okta_airsync::airsync::extractor::ExtractOutcome::Done
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkpoint_commits_without_waiting_for_another_producers_partial_batch() {
+    let (emu, _d) = emulator().await;
+    let cfg = fast_runtime(Duration::from_secs(60));
+    let invoke: Invoke = Arc::new(move |body: Vec<u8>| {
+        let cfg = cfg.clone();
+        Box::pin(async move {
+            let _ = tokio::time::timeout(Duration::from_secs(2), run_invocation(&body, &TwoScopes, &cfg)).await;
+        })
+    });
+    let p = Platform::new(emu.emu.clone(), invoke);
+    assert!(p.invoke_one("START_EXTRACTING_DATA", "INITIAL").await.is_none(), "the worker crashed before replying");
+    let state: Value = serde_json::from_str(&emu.emu.store.lock().unwrap().states["su1"]).unwrap();
+    assert_eq!(state["two"]["a"], 1, "a's checkpoint was saved with its uploaded records: {}", state["two"]);
+    assert_eq!(
+        state["airsync_runtime"]["unreported_artifacts"].as_array().unwrap().len(),
+        2,
+        "both widget artifacts are kept for the next reply"
+    );
+}

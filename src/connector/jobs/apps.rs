@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use futures::FutureExt;
 use serde_json::{json, Value};
 
-use super::{fan_out, fetch_map, ChildFuture, FanOut, JobCtx, JobFail};
+use super::{fan_out, send_pages, ChildFuture, FanOut, JobCtx, JobFail};
 use crate::connector::state::JobState;
 use crate::extract::access;
 use crate::okta;
@@ -36,14 +36,14 @@ impl FanOut for Apps<'_> {
         let users_url = self.ctx.url(&format!("/api/v1/apps/{id}/users"), &[("limit", "500")]);
         let groups_url = self.ctx.url(&format!("/api/v1/apps/{id}/groups"), &[("limit", "200")]);
         let fb = self.forbidden.clone();
-        let (links, shadow) = (self.ctx.links.clone(), self.ctx.shadow.clone());
+        let (links, shadow, sink) = (self.ctx.links.clone(), self.ctx.shadow.clone(), self.ctx.sink.clone());
         async move {
             let mut out = json!({});
             for (kind, url) in [("app_user_assignments", users_url), ("app_group_assignments", groups_url)] {
                 if forbidden(&fb, kind) {
                     continue;
                 }
-                // Normalized as each page arrives: a large app never sits in memory as raw JSON.
+                // Normalized and sent page by page: a large app is never held whole.
                 let keep = |v: Value| match kind {
                     "app_user_assignments" => {
                         let uid = v.get("id").and_then(Value::as_str).unwrap_or("");
@@ -56,8 +56,9 @@ impl FanOut for Apps<'_> {
                     }
                     _ => access::app_group(&id, &v, &links),
                 };
-                match fetch_map(&client, url, keep).await {
-                    Ok(items) => out[kind] = Value::Array(items),
+                match send_pages(&client, url, &sink, kind, keep).await {
+                    Ok(Some(n)) => out[kind] = json!(n),
+                    Ok(None) => return Err(okta::Error::DeadlineReached { endpoint: "the artifact writer stopped".into() }),
                     Err(e @ okta::Error::PermissionDenied { .. }) => {
                         tracing::warn!(entity = kind, error = %e, "missing permission; skipping this item type");
                         if let Ok(mut m) = fb.lock() {
@@ -78,8 +79,11 @@ impl FanOut for Apps<'_> {
                 st.skipped.insert(k.to_string(), v.clone());
             }
         }
-        let take = |k: &str| raw.get(k).and_then(Value::as_array).cloned().unwrap_or_default();
-        vec![("app_user_assignments", take("app_user_assignments")), ("app_group_assignments", take("app_group_assignments"))]
+        // The records were sent as their pages arrived; only the counts come back.
+        for k in ["app_user_assignments", "app_group_assignments"] {
+            *st.records.entry(k.to_string()).or_default() += raw.get(k).and_then(Value::as_u64).unwrap_or(0);
+        }
+        Vec::new()
     }
 }
 

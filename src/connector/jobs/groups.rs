@@ -59,15 +59,26 @@ impl FanOut for Groups<'_> {
         .boxed()
     }
 
-    fn children(&self, _st: &mut JobState, g: &Value, raw: Value) -> Vec<(&'static str, Vec<Value>)> {
-        let recs = raw
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|id| !self.ctx.is_shadow_id(id.as_str().unwrap_or("")))
-            .filter_map(|id| identity::group_member(g, &serde_json::json!({ "id": id }), &self.ctx.links))
-            .collect();
-        vec![("group_members", recs)]
+    fn children(&self, st: &mut JobState, g: &Value, raw: Value) -> Vec<(&'static str, Vec<Value>)> {
+        self.child_chunks(st, g, raw).collect()
+    }
+
+    fn child_chunks<'a>(
+        &'a self,
+        _st: &mut JobState,
+        g: &'a Value,
+        raw: Value,
+    ) -> Box<dyn Iterator<Item = (&'static str, Vec<Value>)> + Send + 'a> {
+        let Value::Array(ids) = raw else { return Box::new(std::iter::empty()) };
+        let ids: Vec<Value> = ids.into_iter().filter(|id| !self.ctx.is_shadow_id(id.as_str().unwrap_or(""))).collect();
+        // Records are built 1000 at a time: a 100 000-member group never sits in memory whole.
+        let links = self.ctx.links.clone();
+        let mut it = ids.into_iter();
+        Box::new(std::iter::from_fn(move || {
+            let chunk: Vec<Value> =
+                it.by_ref().take(1000).filter_map(|id| identity::group_member(g, &serde_json::json!({ "id": id }), &links)).collect();
+            (!chunk.is_empty()).then_some(("group_members", chunk))
+        }))
     }
 }
 

@@ -140,15 +140,28 @@ impl JobCtx {
     }
 }
 
-/// Fetches every page of a (child) list, keeping only what `keep` makes of each element, so a
-/// 100 000-member group never sits in memory as raw JSON.
-pub async fn fetch_map<T>(client: &OktaClient, url: Url, keep: impl Fn(Value) -> Option<T>) -> Result<Vec<T>, okta::Error> {
+/// Fetches every page of a (child) list and sends the records `to_record` makes of each page
+/// as it arrives, so a large child list is never held whole. Returns how many were sent.
+///
+/// Used from fan-out fetches: a parent's records are all sent before its checkpoint (the
+/// fan-out completes children in order), so a resume repeats only the children in flight.
+pub async fn send_pages(
+    client: &OktaClient,
+    url: Url,
+    sink: &Sink,
+    item_type: &str,
+    to_record: impl Fn(Value) -> Option<Value>,
+) -> Result<Option<u64>, okta::Error> {
     let mut pager = Pager::new(client.clone(), url, EndRule::NoNext);
-    let mut out = Vec::new();
+    let mut sent = 0u64;
     while let Some(page) = pager.next_page().await? {
-        out.extend(page.items.into_iter().filter_map(&keep));
+        let recs: Vec<Value> = page.items.into_iter().filter_map(&to_record).collect();
+        sent += recs.len() as u64;
+        if sink.push(item_type, recs).await.is_err() {
+            return Ok(None);
+        }
     }
-    Ok(out)
+    Ok(Some(sent))
 }
 
 /// Where a fan-out over parent pages stands.
@@ -175,6 +188,17 @@ pub trait FanOut: Send + Sync {
     fn fetch(&self, parent: &Value) -> ChildFuture;
     /// Turns one parent's children into records (called in parent order).
     fn children(&self, st: &mut JobState, parent: &Value, raw: Value) -> Vec<(&'static str, Vec<Value>)>;
+
+    /// As [`FanOut::children`], a chunk at a time, so a huge parent's records are never all
+    /// in memory at once. The default yields `children` in one go.
+    fn child_chunks<'a>(
+        &'a self,
+        st: &mut JobState,
+        parent: &'a Value,
+        raw: Value,
+    ) -> Box<dyn Iterator<Item = (&'static str, Vec<Value>)> + Send + 'a> {
+        Box::new(self.children(st, parent, raw).into_iter())
+    }
 }
 
 /// Walks parent pages from `st.pos` and fetches children with bounded parallelism, in order,
@@ -207,7 +231,7 @@ pub async fn fan_out(ctx: &JobCtx, st: &mut JobState, start: Url, f: &dyn FanOut
             ctx.check_stop()?;
             if let Some(raw) = raw {
                 let raw = raw.map_err(|e| fail_of(ctx.name, e))?;
-                for (t, recs) in f.children(st, &parent, raw) {
+                for (t, recs) in f.child_chunks(st, &parent, raw) {
                     ctx.push(st, t, recs).await?;
                 }
             }

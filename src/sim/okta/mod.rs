@@ -14,4 +14,4 @@ pub mod server;
 pub mod truth;
 
 pub use gen::Sizes;
-pub use server::{serve, start, Faults, Sim, SimConfig, SimHandle};
+pub use server::{serve, serve_tls, start, Faults, Sim, SimConfig, SimHandle};

@@ -375,3 +375,48 @@ pub async fn start(cfg: SimConfig) -> std::io::Result<SimHandle> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     serve(cfg, listener, None).await
 }
+
+/// Serves the simulator over TLS (for third-party Okta clients that insist on https).
+pub async fn serve_tls(
+    cfg: SimConfig,
+    listener: tokio::net::TcpListener,
+    public_url: Option<String>,
+    cert_pem: &std::path::Path,
+    key_pem: &std::path::Path,
+) -> std::io::Result<SimHandle> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    use tokio_rustls::rustls;
+    let bad = |what: &str, e: &dyn std::fmt::Display| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{what}: {e}"));
+    let certs = CertificateDer::pem_file_iter(cert_pem)
+        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| bad(&format!("reading the certificate {}", cert_pem.display()), &e))?;
+    let key = PrivateKeyDer::from_pem_file(key_pem).map_err(|e| bad(&format!("reading the key {}", key_pem.display()), &e))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| bad("TLS set-up", &e))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| bad("TLS certificate", &e))?;
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+    let sim = Sim::new(cfg);
+    let addr = listener.local_addr()?;
+    let base = public_url.unwrap_or_else(|| format!("https://{addr}")).trim_end_matches('/').to_string();
+    if let Ok(mut b) = sim.base.write() {
+        *b = base.clone();
+    }
+    let app = router(sim.clone());
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else { continue };
+            let (acceptor, app) = (acceptor.clone(), app.clone());
+            tokio::spawn(async move {
+                let Ok(stream) = acceptor.accept(tcp).await else { return };
+                let svc = hyper_util::service::TowerToHyperService::new(app);
+                let _ = hyper::server::conn::http1::Builder::new().serve_connection(hyper_util::rt::TokioIo::new(stream), svc).await;
+            });
+        }
+    });
+    Ok(SimHandle { base_url: base, sim, task })
+}
