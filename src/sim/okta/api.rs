@@ -29,6 +29,8 @@ pub fn err(status: u16, code: &'static str, summary: impl Into<String>) -> ApiEr
 pub struct Answer {
     /// The body.
     pub body: Value,
+    /// The body as JSON text, when it was assembled from cached texts (then `body` is null).
+    pub raw: Option<String>,
     /// The next cursor (encoded), if any; `Some("")` repeats the request (polling).
     pub next_after: Option<String>,
 }
@@ -122,7 +124,7 @@ fn users(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
             .take(limit)
             .map(|i| render::user(org, i as u32, base))
             .collect();
-        return Ok(Answer { body: Value::Array(items), next_after: None });
+        return Ok(Answer { raw: None, body: Value::Array(items), next_after: None });
     }
     let filt = r.expr("users", "filter", &filter::USERS_FILTER, "E0000031")?;
     let search = r.expr("users", "search", &filter::USERS_SEARCH, "E0000031")?;
@@ -135,10 +137,8 @@ fn users(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
         None => org.users[*i].status != "DEPROVISIONED",
     });
     let (page, next) = slice(it.map(|i| (org.users[i].id.clone(), i)), after.as_deref(), limit);
-    Ok(Answer {
-        body: Value::Array(page.into_iter().map(|i| render::user(org, i as u32, base)).collect()),
-        next_after: next.map(|k| encode(&k)),
-    })
+    let raw = render::users_array(org, page.into_iter().map(|i| i as u32), base);
+    Ok(Answer { raw: Some(raw), body: Value::Null, next_after: next.map(|k| encode(&k)) })
 }
 
 fn find_user(org: &Org, id: &str) -> Result<usize, ApiErr> {
@@ -202,7 +202,7 @@ fn groups(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
             .take(limit)
             .map(|i| render::group(org, i as u32, r.base, stats))
             .collect();
-        return Ok(Answer { body: Value::Array(items), next_after: None });
+        return Ok(Answer { raw: None, body: Value::Array(items), next_after: None });
     }
     let filt = r.expr("groups", "filter", &filter::GROUPS_FILTER, "E0000031")?;
     let search = r.expr("groups", "search", &filter::GROUPS_SEARCH, "E0000031")?;
@@ -212,6 +212,7 @@ fn groups(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
     let it = (0..org.groups.len()).filter(|i| expr.as_ref().is_none_or(|e| filter::eval(e, &|a| group_attr(org, *i, a))));
     let (page, next) = slice(it.map(|i| (org.groups[i].id.clone(), i)), after.as_deref(), limit);
     Ok(Answer {
+        raw: None,
         body: Value::Array(page.into_iter().map(|i| render::group(org, i as u32, r.base, stats)).collect()),
         next_after: next.map(|k| encode(&k)),
     })
@@ -228,7 +229,7 @@ fn list_of<T>(
     let limit = r.limit(default, max)?;
     let after = r.after()?;
     let (page, next) = slice(items, after.as_deref(), limit);
-    Ok(Answer { body: Value::Array(page.into_iter().map(render).collect()), next_after: next.map(|k| encode(&k)) })
+    Ok(Answer { raw: None, body: Value::Array(page.into_iter().map(render).collect()), next_after: next.map(|k| encode(&k)) })
 }
 
 fn body_paged(key: &str, items: Vec<(String, Value)>, r: &Req, path: &str, limit: usize) -> Result<Answer, ApiErr> {
@@ -238,7 +239,7 @@ fn body_paged(key: &str, items: Vec<(String, Value)>, r: &Req, path: &str, limit
     if let Some(n) = next {
         body["_links"]["next"] = json!({"href": format!("{}{path}?after={}&limit={limit}", r.base, encode(&n))});
     }
-    Ok(Answer { body, next_after: None })
+    Ok(Answer { raw: None, body, next_after: None })
 }
 
 fn apps(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
@@ -269,7 +270,7 @@ fn policies(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
     }
     let rules = r.q("expand").is_some_and(|e| e.contains("rules"));
     let items: Vec<Value> = org.policies.iter().filter(|p| p.kind == kind).map(|p| render::policy(p, r.base, rules)).collect();
-    Ok(Answer { body: Value::Array(items), next_after: None })
+    Ok(Answer { raw: None, body: Value::Array(items), next_after: None })
 }
 
 fn logs(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
@@ -329,7 +330,7 @@ fn logs(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
         (true, None, None) => Some(String::new()),
         (false, None, _) => None,
     };
-    Ok(Answer { body: Value::Array(page.into_iter().map(|e| render::log_event(org, e)).collect()), next_after })
+    Ok(Answer { raw: None, body: Value::Array(page.into_iter().map(|e| render::log_event(org, e)).collect()), next_after })
 }
 
 fn devices(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
@@ -359,7 +360,7 @@ fn devices(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
 /// Dispatches one GET.
 pub fn dispatch(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
     let base = r.base;
-    let one = |body: Value| Ok(Answer { body, next_after: None });
+    let one = |body: Value| Ok(Answer { raw: None, body, next_after: None });
     match r.segs.as_slice() {
         ["users"] => users(org, r),
         ["users", id] => one(render::user(org, find_user(org, id)? as u32, base)),
@@ -377,7 +378,13 @@ pub fn dispatch(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
             let after = r.after()?;
             let start = after.as_deref().map_or(0, |a| g.members.partition_point(|i| org.users[*i as usize].id.as_str() <= a));
             let items = g.members[start..].iter().map(|i| (org.users[*i as usize].id.clone(), *i));
-            list_of(items, |i| render::user(org, i, base), r, 1000, 1000)
+            let limit = r.limit(1000, 1000)?;
+            let (page, next) = slice(items, after.as_deref(), limit);
+            Ok(Answer {
+                raw: Some(render::users_array(org, page.into_iter(), base)),
+                body: Value::Null,
+                next_after: next.map(|k| encode(&k)),
+            })
         }
         ["groups", id, "roles"] => {
             let gi = find_group(org, id)?;
@@ -425,6 +432,7 @@ pub fn dispatch(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
             let after = r.after()?;
             let (page, next) = slice(items, after.as_deref(), limit);
             Ok(Answer {
+                raw: None,
                 body: Value::Array(page.into_iter().map(|ag| render::app_group(org, a, ag, base)).collect()),
                 next_after: next.map(|k| encode(&k)),
             })

@@ -196,6 +196,7 @@ pub fn generate(seed: u64, sizes: Sizes, anchor: DateTime<Utc>) -> Org {
         })
         .collect();
     logs.sort_by(|a, b| (a.published, &a.uuid).cmp(&(b.published, &b.uuid)));
+    let n_users = users.len();
     Org {
         anchor,
         org_id: g.id("00o"),
@@ -212,6 +213,7 @@ pub fn generate(seed: u64, sizes: Sizes, anchor: DateTime<Utc>) -> Org {
         logs,
         admin_user,
         mutations: 0,
+        user_json: (0..n_users).map(|_| std::sync::OnceLock::new()).collect(),
     }
 }
 

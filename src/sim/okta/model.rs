@@ -206,4 +206,7 @@ pub struct Org {
     pub admin_user: u32,
     /// How many mutations were applied.
     pub mutations: u64,
+    /// Each user's rendered JSON, filled on first use and reset when the user changes.
+    #[serde(skip)]
+    pub user_json: Vec<std::sync::OnceLock<String>>,
 }

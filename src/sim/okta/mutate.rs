@@ -51,6 +51,9 @@ pub fn apply(org: &mut Org, m: &Mutation, now: DateTime<Utc>) -> Value {
         }
         u.last_updated = now;
         users.push(u.id.clone());
+        if let Some(c) = org.user_json.get_mut(i) {
+            *c = std::sync::OnceLock::new();
+        }
     }
     let mut groups = Vec::new();
     let n_users = org.users.len() as u32;

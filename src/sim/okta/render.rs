@@ -4,6 +4,27 @@ use serde_json::{json, Value};
 
 use super::model::*;
 
+/// A user's JSON text, rendered once and cached until the user changes.
+pub fn user_text<'a>(org: &'a Org, i: u32, base: &str) -> &'a str {
+    match org.user_json.get(i as usize) {
+        Some(cell) => cell.get_or_init(|| user(org, i, base).to_string()),
+        None => "null",
+    }
+}
+
+/// A JSON array of users from their cached texts.
+pub fn users_array(org: &Org, ids: impl Iterator<Item = u32>, base: &str) -> String {
+    let mut out = String::from("[");
+    for (n, i) in ids.enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        out.push_str(user_text(org, i, base));
+    }
+    out.push(']');
+    out
+}
+
 /// Renders a user (collection form: only the `self` link).
 pub fn user(org: &Org, i: u32, base: &str) -> Value {
     let u = &org.users[i as usize];

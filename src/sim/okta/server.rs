@@ -196,8 +196,8 @@ async fn api_handler(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, head
     out.insert("date", HeaderValue::from_str(&now.to_rfc2822().replace("+0000", "GMT")).unwrap_or(HeaderValue::from_static("")));
     let n = sim.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     let _guard = InFlight(&sim.in_flight);
-    let respond = |status: u16, body: Value, mut out: HeaderMap| {
-        let bytes = body.to_string();
+    let respond = |status: u16, body: Value, raw: Option<String>, mut out: HeaderMap| {
+        let bytes = raw.unwrap_or_else(|| body.to_string());
         sim.record(&route, |s| {
             s.bytes += bytes.len() as u64;
             if status == 429 {
@@ -210,7 +210,7 @@ async fn api_handler(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, head
         out.insert("content-type", HeaderValue::from_static("application/json"));
         (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), out, bytes).into_response()
     };
-    let fail = |e: ApiErr, out: HeaderMap| respond(e.status, error_body(&e, seq), out);
+    let fail = |e: ApiErr, out: HeaderMap| respond(e.status, error_body(&e, seq), None, out);
     if let Some(cap) = f.concurrency_cap {
         if n > cap {
             out.insert("x-rate-limit-limit", HeaderValue::from_static("0"));
@@ -275,7 +275,7 @@ async fn api_handler(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, head
                 };
                 out.append("link", HeaderValue::from_str(&format!("<{next}>; rel=\"next\"")).unwrap_or(HeaderValue::from_static("")));
             }
-            respond(200, a.body, out)
+            respond(200, a.body, a.raw, out)
         }
     }
 }
