@@ -18,8 +18,11 @@ fn main() {
     for users in [10_000usize, 100_000] {
         let before = rss_mb();
         let t = Instant::now();
-        let org =
-            gen::generate(1, Sizes { users, groups: users / 50, apps: 50, devices: users / 5, log_events: users / 2 }, chrono::Utc::now());
+        let org = gen::generate(
+            1,
+            Sizes { users, groups: users / 50, apps: 50, devices: users / 5, log_events: users / 2, ..Sizes::default() },
+            chrono::Utc::now(),
+        );
         let took = t.elapsed();
         println!("generate {users:>6} users: {:>6.2} s, {:>6.0} MB resident for the org", took.as_secs_f64(), rss_mb() - before);
         drop(org);
@@ -27,7 +30,7 @@ fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     rt.block_on(async {
         let cfg = SimConfig {
-            sizes: Sizes { users: 10_000, groups: 200, apps: 20, devices: 2000, log_events: 5000 },
+            sizes: Sizes { users: 10_000, groups: 200, apps: 20, devices: 2000, log_events: 5000, ..Sizes::default() },
             faults: Faults { rate_limit_per_min: Some(u64::MAX / 2), ..Faults::default() },
             ..SimConfig::default()
         };

@@ -156,11 +156,21 @@ struct OrgArgs {
     /// Reject filters and searches on an endpoint family (users, groups, devices, logs): repeatable.
     #[arg(long)]
     reject_filter: Vec<String>,
+    /// Generate no placeholder ("shadow") users (for third-party clients that validate statuses).
+    #[arg(long)]
+    no_placeholders: bool,
 }
 
 impl OrgArgs {
     fn sizes(&self) -> Sizes {
-        Sizes { users: self.users, groups: self.groups, apps: self.apps, devices: self.devices, log_events: self.log_events }
+        Sizes {
+            users: self.users,
+            groups: self.groups,
+            apps: self.apps,
+            devices: self.devices,
+            log_events: self.log_events,
+            placeholders: !self.no_placeholders,
+        }
     }
     fn faults(&self) -> Faults {
         Faults {

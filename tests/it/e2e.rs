@@ -45,7 +45,11 @@ fn job(w: &World, name: &str) -> Value {
 async fn an_initial_sync_extracts_exactly_the_ground_truth_for_two_seeds_and_sizes() {
     for cfg in [
         small(7),
-        SimConfig { seed: 23, sizes: Sizes { users: 450, groups: 35, apps: 9, devices: 40, log_events: 2500 }, ..SimConfig::default() },
+        SimConfig {
+            seed: 23,
+            sizes: Sizes { users: 450, groups: 35, apps: 9, devices: 40, log_events: 2500, ..Sizes::default() },
+            ..SimConfig::default()
+        },
     ] {
         let w = world(cfg, Duration::from_secs(600)).await;
         let report = w.platform.run_sync("INITIAL").await;
@@ -200,7 +204,11 @@ async fn denied_logs_devices_and_factors_are_skipped_and_the_rest_completes() {
 async fn full_sync_api_calls_are_within_ten_percent_of_the_minimum() {
     for cfg in [
         small(12),
-        SimConfig { seed: 13, sizes: Sizes { users: 800, groups: 50, apps: 10, devices: 300, log_events: 4000 }, ..SimConfig::default() },
+        SimConfig {
+            seed: 13,
+            sizes: Sizes { users: 800, groups: 50, apps: 10, devices: 300, log_events: 4000, ..Sizes::default() },
+            ..SimConfig::default()
+        },
     ] {
         let w = world(cfg, Duration::from_secs(600)).await;
         assert_eq!(w.platform.run_sync("INITIAL").await.outcome, "DONE");

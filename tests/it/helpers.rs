@@ -21,7 +21,11 @@ pub fn init_logs() {
 
 /// A small org.
 pub fn small(seed: u64) -> SimConfig {
-    SimConfig { seed, sizes: Sizes { users: 60, groups: 12, apps: 6, devices: 20, log_events: 300 }, ..SimConfig::default() }
+    SimConfig {
+        seed,
+        sizes: Sizes { users: 60, groups: 12, apps: 6, devices: 20, log_events: 300, ..Sizes::default() },
+        ..SimConfig::default()
+    }
 }
 
 /// Everything an end-to-end test needs.

@@ -302,7 +302,7 @@ async fn log_polling_returns_a_next_link_on_an_empty_page_and_new_events_later()
 #[test]
 fn the_same_seed_gives_a_byte_identical_org() {
     let anchor = chrono::DateTime::parse_from_rfc3339("2026-01-02T03:04:05.678Z").unwrap().with_timezone(&chrono::Utc);
-    let sizes = Sizes { users: 500, groups: 40, apps: 10, devices: 50, log_events: 800 };
+    let sizes = Sizes { users: 500, groups: 40, apps: 10, devices: 50, log_events: 800, ..Sizes::default() };
     let a = serde_json::to_string(&gen::generate(42, sizes, anchor)).unwrap();
     let b = serde_json::to_string(&gen::generate(42, sizes, anchor)).unwrap();
     let c = serde_json::to_string(&gen::generate(43, sizes, anchor)).unwrap();

@@ -23,11 +23,14 @@ pub struct Sizes {
     pub devices: usize,
     /// System Log events over the last 90 days.
     pub log_events: usize,
+    /// Whether some users are placeholders with status "shadow" (not an Okta status: the
+    /// connector must drop them). Off for third-party clients that validate statuses.
+    pub placeholders: bool,
 }
 
 impl Default for Sizes {
     fn default() -> Self {
-        Sizes { users: 200, groups: 30, apps: 12, devices: 60, log_events: 1500 }
+        Sizes { users: 200, groups: 30, apps: 12, devices: 60, log_events: 1500, placeholders: true }
     }
 }
 
@@ -145,7 +148,7 @@ fn status_for(r: u32) -> &'static str {
 /// Generates an org.
 pub fn generate(seed: u64, sizes: Sizes, anchor: DateTime<Utc>) -> Org {
     let mut g = Gen { rng: ChaCha8Rng::seed_from_u64(seed), anchor };
-    let mut users = gen_users(&mut g, sizes.users.max(1));
+    let mut users = gen_users(&mut g, sizes.users.max(1), sizes.placeholders);
     users.sort_by(|a, b| a.id.cmp(&b.id));
     // The token owner: the first ACTIVE user.
     let admin_user = users.iter().position(|u| u.status == "ACTIVE").unwrap_or(0) as u32;
@@ -217,10 +220,14 @@ pub fn generate(seed: u64, sizes: Sizes, anchor: DateTime<Utc>) -> Org {
     }
 }
 
-fn gen_users(g: &mut Gen, n: usize) -> Vec<User> {
+fn gen_users(g: &mut Gen, n: usize, placeholders: bool) -> Vec<User> {
     (0..n)
         .map(|i| {
-            let status = status_for(g.rng.gen_range(0..100)).to_string();
+            let status = match status_for(g.rng.gen_range(0..100)) {
+                "shadow" if !placeholders => "ACTIVE",
+                s => s,
+            }
+            .to_string();
             let (first, last) = (g.pick(FIRST).to_string(), g.pick(LAST).to_string());
             let created = g.past(200, 1500);
             let last_updated = created.max(g.past(2, 199));
