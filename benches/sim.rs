@@ -14,6 +14,16 @@ fn rss_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+/// The `rel="next"` target of a response's Link headers.
+fn next_of(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get_all("link")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.contains("rel=\"next\""))
+        .map(|v| v[1..v.find('>').unwrap_or(1)].to_string())
+}
+
 fn main() {
     for users in [10_000usize, 100_000] {
         let before = rss_mb();
@@ -42,13 +52,7 @@ fn main() {
         let mut cold = 0;
         loop {
             let r = client.get(&url).header("authorization", "SSWS sim-token").send().await.expect("page");
-            let next = r
-                .headers()
-                .get_all("link")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .find(|v| v.contains("rel=\"next\""))
-                .map(|v| v[1..v.find('>').unwrap_or(1)].to_string());
+            let next = next_of(&r);
             let _ = r.bytes().await;
             cold += 1;
             match next {
@@ -72,13 +76,7 @@ fn main() {
                     let mut url = first.clone();
                     while Instant::now() < deadline {
                         let Ok(r) = client.get(&url).header("authorization", "SSWS sim-token").send().await else { continue };
-                        let next = r
-                            .headers()
-                            .get_all("link")
-                            .iter()
-                            .filter_map(|v| v.to_str().ok())
-                            .find(|v| v.contains("rel=\"next\""))
-                            .map(|v| v[1..v.find('>').unwrap_or(1)].to_string());
+                        let next = next_of(&r);
                         let _ = r.bytes().await;
                         pages.fetch_add(1, Ordering::Relaxed);
                         url = next.unwrap_or_else(|| first.clone());

@@ -224,13 +224,17 @@ impl DevRevClient {
         state_json: &str,
     ) -> Result<(), DevRevError> {
         let url = format!("{worker_data_url}.update?{}", axios_query(&[("sync_unit", sync_unit), ("request_id", request_id)]));
-        let body = serde_json::json!({ "state": state_json });
-        self.send("state update", || {
+        self.post_raw_auth("state update", &url, &serde_json::json!({ "state": state_json })).await
+    }
+
+    /// POSTs JSON with the raw token (state update, IDM install).
+    async fn post_raw_auth(&self, endpoint: &'static str, url: &str, body: &Value) -> Result<(), DevRevError> {
+        self.send(endpoint, || {
             self.http
-                .post(&url)
+                .post(url)
                 .header("Accept", "application/json, text/plain, */*")
                 .header("Authorization", self.token.expose_secret())
-                .json(&body)
+                .json(body)
         })
         .await
         .map(|_| ())
@@ -317,16 +321,7 @@ impl DevRevClient {
         }
         const INSTALL: &str = "initial-domain-mappings.install";
         let url = self.endpoint_url(INSTALL, "/internal/airdrop.recipe.initial-domain-mappings.install", "")?;
-        let body = Value::Object(install);
-        self.send(INSTALL, || {
-            self.http
-                .post(&url)
-                .header("Accept", "application/json, text/plain, */*")
-                .header("Authorization", self.token.expose_secret())
-                .json(&body)
-        })
-        .await
-        .map(|_| ())
+        self.post_raw_auth(INSTALL, &url, &Value::Object(install)).await
     }
 }
 

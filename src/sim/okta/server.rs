@@ -353,15 +353,26 @@ pub struct SimHandle {
     pub task: tokio::task::JoinHandle<()>,
 }
 
-/// Serves the simulator on `listener`; links use `public_url` or the listener's address.
-pub async fn serve(cfg: SimConfig, listener: tokio::net::TcpListener, public_url: Option<String>) -> std::io::Result<SimHandle> {
+/// Generates the org and fixes the base URL its links use.
+fn prepare(
+    cfg: SimConfig,
+    listener: &tokio::net::TcpListener,
+    public_url: Option<String>,
+    scheme: &str,
+) -> std::io::Result<(Arc<Sim>, String, Router)> {
     let sim = Sim::new(cfg);
     let addr = listener.local_addr()?;
-    let base = public_url.unwrap_or_else(|| format!("http://{addr}")).trim_end_matches('/').to_string();
+    let base = public_url.unwrap_or_else(|| format!("{scheme}://{addr}")).trim_end_matches('/').to_string();
     if let Ok(mut b) = sim.base.write() {
         *b = base.clone();
     }
     let app = router(sim.clone());
+    Ok((sim, base, app))
+}
+
+/// Serves the simulator on `listener`; links use `public_url` or the listener's address.
+pub async fn serve(cfg: SimConfig, listener: tokio::net::TcpListener, public_url: Option<String>) -> std::io::Result<SimHandle> {
+    let (sim, base, app) = prepare(cfg, &listener, public_url, "http")?;
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "okta simulator stopped");
@@ -400,13 +411,7 @@ pub async fn serve_tls(
         .with_single_cert(certs, key)
         .map_err(|e| bad("TLS certificate", &e))?;
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
-    let sim = Sim::new(cfg);
-    let addr = listener.local_addr()?;
-    let base = public_url.unwrap_or_else(|| format!("https://{addr}")).trim_end_matches('/').to_string();
-    if let Ok(mut b) = sim.base.write() {
-        *b = base.clone();
-    }
-    let app = router(sim.clone());
+    let (sim, base, app) = prepare(cfg, &listener, public_url, "https")?;
     let task = tokio::spawn(async move {
         loop {
             let Ok((tcp, _)) = listener.accept().await else { continue };
