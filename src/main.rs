@@ -159,6 +159,15 @@ struct OrgArgs {
     /// Generate no placeholder ("shadow") users (for third-party clients that validate statuses).
     #[arg(long)]
     no_placeholders: bool,
+    /// Requests in flight at most before 429s with X-Rate-Limit-Limit 0.
+    #[arg(long)]
+    concurrency_cap: Option<usize>,
+    /// Probability of a spurious 429.
+    #[arg(long, default_value_t = 0.0)]
+    rate_429: f64,
+    /// Point next links of an endpoint family at a foreign host (the client must refuse): repeatable.
+    #[arg(long)]
+    foreign_next: Vec<String>,
 }
 
 impl OrgArgs {
@@ -179,7 +188,9 @@ impl OrgArgs {
             fault_rate: self.fault_rate,
             deny: self.deny.iter().map(|d| okta_airsync::demo::deny_family(d)).collect(),
             reject_filter: self.reject_filter.clone(),
-            ..Faults::default()
+            concurrency_cap: self.concurrency_cap,
+            rate_429: self.rate_429,
+            foreign_next: self.foreign_next.iter().map(|d| okta_airsync::demo::deny_family(d)).collect(),
         }
     }
 }

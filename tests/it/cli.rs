@@ -119,3 +119,51 @@ fn the_demo_with_a_denied_entity_reports_it_skipped() {
     assert_eq!(e["mode"], "skipped");
     assert!(e["note"].as_str().unwrap().contains("403"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_prints_the_org_and_the_token_owner() {
+    let h = okta_airsync::sim::okta::start(crate::helpers::small(3)).await.unwrap();
+    let base = h.base_url.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        bin().args(["check", "--domain", "sim-acme", "--okta-base-url", &base]).env("OKTA_API_TOKEN", "sim-token").output().unwrap()
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("OK: connected to org sim-acme (Sim Acme Corp)") && text.contains("@sim-acme.example"), "{text}");
+    let base = h.base_url.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        bin().args(["check", "--domain", "x", "--okta-base-url", &base]).env("OKTA_API_TOKEN", "nope").output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("401: the API token is invalid"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_answers_handle_sync_with_the_reply_it_sent() {
+    use okta_airsync::connector::{OktaConnector, Settings};
+    let w = crate::helpers::world(crate::helpers::small(4), std::time::Duration::from_secs(60)).await;
+    let settings = Settings { base_url_override: Some(url::Url::parse(&w.sim.base_url).unwrap()), ..Settings::default() };
+    let app = okta_airsync::serve::router(OktaConnector { settings }, crate::helpers::fast_runtime(std::time::Duration::from_secs(60)));
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    let (ev, _) = w.platform.event("START_EXTRACTING_METADATA", "INITIAL");
+    let r: serde_json::Value =
+        reqwest::Client::new().post(format!("http://{addr}/handle/sync")).json(&ev[0]).send().await.unwrap().json().await.unwrap();
+    assert_eq!(r["events"][0]["reply"], "METADATA_EXTRACTION_DONE", "{r}");
+    let (ev, rid) = w.platform.event("START_EXTRACTING_DATA", "INITIAL");
+    let resp = reqwest::Client::new().post(format!("http://{addr}/handle/async")).json(&ev).send().await.unwrap();
+    assert_eq!(resp.status(), 200, "async answers at once");
+    for _ in 0..100 {
+        if w.emu.emu.store.lock().unwrap().replies.contains_key(&rid) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let st = w.emu.emu.store.lock().unwrap();
+    assert_eq!(st.received.last().unwrap().event_type, "DATA_EXTRACTION_DONE");
+}

@@ -289,3 +289,27 @@ async fn a_host_that_is_no_okta_org_gives_an_error_to_check_the_subdomain() {
     assert_eq!(r.event_type, "EXTERNAL_SYNC_UNIT_EXTRACTION_ERROR");
     assert!(r.body["event_data"]["error"]["message"].as_str().unwrap().contains("check the Okta subdomain"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_system_log_start_date_is_an_error_before_anything_is_uploaded() {
+    for (date, words) in [("2099-01-01", "in the future"), ("last tuesday", "YYYY-MM-DD")] {
+        let mut w = world(small(1), Duration::from_secs(60)).await;
+        w.platform.global_values.insert("system_log_start_date".into(), date.into());
+        let r = w.platform.invoke_one("START_EXTRACTING_DATA", "INITIAL").await.unwrap();
+        assert_eq!(r.event_type, "DATA_EXTRACTION_ERROR");
+        let msg = r.body["event_data"]["error"]["message"].as_str().unwrap();
+        assert!(msg.contains("system_log_start_date") && msg.contains(words), "{msg}");
+        assert_eq!(r.body["event_data"]["artifacts"], serde_json::json!([]), "nothing was uploaded");
+        assert_eq!(w.sim_calls(), 0, "no Okta call was made");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_old_start_date_is_clamped_to_the_retention_and_an_empty_window_is_fine() {
+    let mut w = world(SimConfig { sizes: Sizes { log_events: 0, ..small(2).sizes }, ..small(2) }, Duration::from_secs(60)).await;
+    w.platform.global_values.insert("system_log_start_date".into(), "2001-01-01".into());
+    let rep = w.platform.run_sync("INITIAL").await;
+    assert_eq!(rep.outcome, "DONE", "{rep:?}");
+    assert!(w.stored_ids("system_logs").is_empty());
+    assert_eq!(job(&w, "system_logs")["status"], "done");
+}
