@@ -9,6 +9,5 @@ mod helpers;
 mod okta_client;
 mod resume;
 mod runtime;
-mod secrets;
 mod sim;
 mod synthetic;

@@ -1,10 +1,19 @@
 //! No secret in the logs: a whole sync with TRACE logging captured, then searched.
+//!
+//! Its own test binary (not part of `tests/it`): it installs a global TRACE subscriber, and
+//! tracing's callsite cache is process-wide, so sharing a process with other tests made the
+//! capture incomplete.
+#![allow(clippy::unwrap_used)] // a test binary: unwraps are assertions
+
+#[path = "it/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::helpers::*;
+use helpers::*;
 
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);
@@ -19,14 +28,12 @@ impl Write for Capture {
     }
 }
 
-// A current-thread runtime, so the thread-local subscriber sees every task: the worker, the
-// simulator and the emulator.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_token_or_seeded_secret_appears_in_trace_logs_or_errors() {
     let cap = Capture::default();
     let writer = cap.clone();
     let sub = tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).finish();
-    let _guard = tracing::subscriber::set_default(sub);
+    tracing::subscriber::set_global_default(sub).unwrap();
     let w = world(small(41), Duration::from_secs(600)).await;
     assert_eq!(w.platform.run_sync("INITIAL").await.outcome, "DONE");
     // And an error path: a wrong token.
