@@ -84,7 +84,7 @@ test('a normal run ends DONE', async () => {
 });
 
 test('a run that outlives the soft limit ends in PROGRESS with state saved', async () => {
-  const w = await world(['--latency-ms', '150']);
+  const w = await world(['--latency-ms', '300']);
   try {
     const shim = shimWith({ OKTA_AIRSYNC_BIN: BIN, OKTA_AIRSYNC_BASE_URL: w.sim.url, OKTA_AIRSYNC_SHIM_SOFT_MS: '1200', OKTA_AIRSYNC_SHIM_HARD_MS: '60000' });
     await shim.functionFactory.extraction([w.event('data_start', 2)]);
@@ -99,7 +99,7 @@ test('a run that outlives the soft limit ends in PROGRESS with state saved', asy
 });
 
 test('a binary killed mid-run leads the shim to emit ERROR', async () => {
-  const w = await world(['--latency-ms', '150']);
+  const w = await world(['--latency-ms', '300']);
   try {
     const shim = shimWith({ OKTA_AIRSYNC_BIN: BIN, OKTA_AIRSYNC_BASE_URL: w.sim.url, OKTA_AIRSYNC_SHIM_SOFT_MS: '60000', OKTA_AIRSYNC_SHIM_HARD_MS: '800' });
     await shim.functionFactory.extraction([w.event('data_start', 3)]);

@@ -268,7 +268,7 @@ async fn a_forbidden_schema_gives_users_without_custom_fields() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limits_and_server_errors_lose_nothing() {
     let mut cfg = small(8);
-    cfg.faults = Faults { rate_limit_per_min: Some(40), fault_rate: 0.03, ..Faults::default() };
+    cfg.faults = Faults { rate_limit_per_min: Some(40), fault_rate: 0.01, ..Faults::default() };
     let w = world(cfg, Duration::from_secs(2)).await;
     let rep = w.platform.run_sync("INITIAL").await;
     assert_eq!(rep.outcome, "DONE", "{rep:?}");
