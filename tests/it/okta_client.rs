@@ -364,3 +364,29 @@ async fn a_thousand_requests_against_a_bucket_of_100_per_minute_meet_no_429() {
     let windows_used = per_window.iter().filter(|n| **n > 0).count();
     assert!((20..=21).contains(&windows_used), "{per_window:?}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_concurrency_429_with_limit_zero_backs_off_instead_of_trusting_the_reset() {
+    let server = MockServer::start().await;
+    let now = chrono::Utc::now();
+    // Limit 0: the reset is only an estimate (okta-api.md §3); the client backs off 2 s, then 4 s.
+    Mock::given(path("/api/v1/groups"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .set_body_json(json!({"errorCode": "E0000047"}))
+                .append_header("date", now.to_rfc2822().replace("+0000", "GMT").as_str())
+                .append_header("x-rate-limit-limit", "0")
+                .append_header("x-rate-limit-remaining", "0")
+                .append_header("x-rate-limit-reset", (now.timestamp() + 600).to_string().as_str()),
+        )
+        .up_to_n_times(2)
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v1/groups")).respond_with(ResponseTemplate::new(200).set_body_json(json!([]))).mount(&server).await;
+    let c = client(&server.uri());
+    let t0 = Instant::now();
+    c.get(&c.url("/api/v1/groups", &[])).await.unwrap();
+    let took = t0.elapsed();
+    assert!(took >= Duration::from_secs(6) && took < Duration::from_millis(6600), "{took:?}");
+    assert_eq!(c.stats()["/api/v1/groups"].rate_limited, 2);
+}
