@@ -165,6 +165,9 @@ struct OrgArgs {
     /// Probability of a spurious 429.
     #[arg(long, default_value_t = 0.0)]
     rate_429: f64,
+    /// Probability that a connection is reset as soon as it is accepted.
+    #[arg(long, default_value_t = 0.0)]
+    reset_rate: f64,
     /// Point next links of an endpoint family at a foreign host (the client must refuse): repeatable.
     #[arg(long)]
     foreign_next: Vec<String>,
@@ -190,6 +193,7 @@ impl OrgArgs {
             reject_filter: self.reject_filter.clone(),
             concurrency_cap: self.concurrency_cap,
             rate_429: self.rate_429,
+            reset_rate: self.reset_rate,
             foreign_next: self.foreign_next.iter().map(|d| okta_airsync::demo::deny_family(d)).collect(),
         }
     }

@@ -36,6 +36,9 @@ pub struct Faults {
     pub fault_rate: f64,
     /// Probability of a spurious 429.
     pub rate_429: f64,
+    /// Probability that a connection is reset (RST) as soon as it is accepted. With it set,
+    /// keep-alive is off, so every request comes on a new connection and can meet a reset.
+    pub reset_rate: f64,
     /// Endpoint families answered with 403 E0000006 (users, groups, roles, apps, policies,
     /// logs, devices, factors, schema, org).
     pub deny: Vec<String>,
@@ -94,6 +97,7 @@ pub struct Sim {
     in_flight: AtomicUsize,
     rng: Mutex<ChaCha8Rng>,
     seq: AtomicUsize,
+    resets: AtomicUsize,
 }
 
 impl Sim {
@@ -111,6 +115,7 @@ impl Sim {
             stats: Mutex::new(BTreeMap::new()),
             in_flight: AtomicUsize::new(0),
             seq: AtomicUsize::new(0),
+            resets: AtomicUsize::new(0),
         })
     }
 
@@ -126,7 +131,7 @@ impl Sim {
         let total: u64 = s.values().map(|r| r.calls).sum();
         let limited: u64 = s.values().map(|r| r.rate_limited).sum();
         let bytes: u64 = s.values().map(|r| r.bytes).sum();
-        json!({"routes": &*s, "total_calls": total, "rate_limited": limited, "bytes": bytes})
+        json!({"routes": &*s, "total_calls": total, "rate_limited": limited, "bytes": bytes, "connection_resets": self.resets.load(Ordering::Relaxed)})
     }
 
     /// Clears the stats.
@@ -370,9 +375,38 @@ fn prepare(
     Ok((sim, base, app))
 }
 
+/// Whether the next accepted connection is reset (a seeded draw, so tests are repeatable).
+fn reset_now(sim: &Sim) -> bool {
+    let p = sim.cfg.faults.reset_rate;
+    p > 0.0 && sim.rng.lock().map(|mut r| r.gen::<f64>() < p).unwrap_or(false)
+}
+
+/// Accepts connections and serves them one request each, resetting some (the reset fault).
+async fn serve_with_resets(sim: Arc<Sim>, listener: tokio::net::TcpListener, app: Router) {
+    loop {
+        let Ok((tcp, _)) = listener.accept().await else { continue };
+        if reset_now(&sim) {
+            sim.resets.fetch_add(1, Ordering::Relaxed);
+            let _ = tcp.set_zero_linger(); // close with RST, not FIN
+            drop(tcp);
+            continue;
+        }
+        let app = app.clone();
+        tokio::spawn(async move {
+            let svc = hyper_util::service::TowerToHyperService::new(app);
+            let _ =
+                hyper::server::conn::http1::Builder::new().keep_alive(false).serve_connection(hyper_util::rt::TokioIo::new(tcp), svc).await;
+        });
+    }
+}
+
 /// Serves the simulator on `listener`; links use `public_url` or the listener's address.
 pub async fn serve(cfg: SimConfig, listener: tokio::net::TcpListener, public_url: Option<String>) -> std::io::Result<SimHandle> {
     let (sim, base, app) = prepare(cfg, &listener, public_url, "http")?;
+    if sim.cfg.faults.reset_rate > 0.0 {
+        let task = tokio::spawn(serve_with_resets(sim.clone(), listener, app));
+        return Ok(SimHandle { base_url: base, sim, task });
+    }
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "okta simulator stopped");
