@@ -3,9 +3,9 @@
 //! `lastMembershipUpdated` moved past the watermark.
 
 use futures::FutureExt;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::{fan_out, since_clause, ChildFuture, FanOut, JobCtx, JobFail};
+use super::{fall_back, fan_out, pass_since, since_clause, ChildFuture, FanOut, JobCtx, JobFail};
 use crate::connector::state::JobState;
 use crate::extract::{identity, ts};
 
@@ -85,28 +85,20 @@ impl FanOut for Groups<'_> {
 /// Runs (or resumes) the groups job.
 pub async fn run(ctx: &JobCtx, st: &mut JobState) -> Result<(), JobFail> {
     loop {
-        let incremental = ctx.run.since.is_some() && st.mode != "full";
-        let start = match (&ctx.run.since, incremental) {
-            (Some(since), true) => {
-                st.mode = "incremental".into();
+        let since = pass_since(ctx, st);
+        let start = match &since {
+            Some(since) => {
                 let f = format!("{} or {}", since_clause("lastUpdated", since), since_clause("lastMembershipUpdated", since));
                 ctx.url("/api/v1/groups", &[("filter", &f), ("limit", "200"), ("expand", "stats")])
             }
-            _ => {
-                st.mode = "full".into();
-                ctx.url("/api/v1/groups", &[("limit", "200"), ("expand", "stats")])
-            }
+            None => ctx.url("/api/v1/groups", &[("limit", "200"), ("expand", "stats")]),
         };
-        // Members are re-listed for groups whose membership moved, even on a full fallback.
-        let f = Groups { ctx, since: ctx.run.since.clone().filter(|_| incremental) };
-        match fan_out(ctx, st, start, &f).await {
-            Err(JobFail::FilterRejected(m)) if incremental => {
-                tracing::warn!(entity = "groups", reason = %m, "incremental filter rejected; falling back to full sync");
-                st.note = "incremental filter rejected: falling back to full sync".into();
-                st.mode = "full".into();
-                st.pos = json!({});
-            }
-            other => return other,
+        // On a full listing every non-empty group's members are listed; incrementally, only
+        // those of groups whose membership moved.
+        let f = Groups { ctx, since: since.clone() };
+        let r = fan_out(ctx, st, start, &f).await;
+        if let Some(r) = fall_back("groups", st, since.is_some(), r) {
+            return r;
         }
     }
 }

@@ -285,3 +285,26 @@ pub fn set_cursor(st: &mut JobState, cursor: Option<&str>) {
 pub fn since_clause(field: &str, since: &str) -> String {
     format!("{field} gt \"{since}\"")
 }
+
+/// Starts a pass of an entity with incremental support: returns the lower bound of an
+/// incremental listing, or `None` for a full one, and records the mode.
+pub fn pass_since(ctx: &JobCtx, st: &mut JobState) -> Option<String> {
+    let since = ctx.run.since.clone().filter(|_| st.mode != "full");
+    st.mode = if since.is_some() { "incremental" } else { "full" }.into();
+    since
+}
+
+/// Ends a pass: a rejected incremental filter switches the entity to a full listing for this
+/// run (`None`: run the pass again); anything else is the pass's result.
+pub fn fall_back(entity: &str, st: &mut JobState, incremental: bool, r: Result<(), JobFail>) -> Option<Result<(), JobFail>> {
+    match r {
+        Err(JobFail::FilterRejected(m)) if incremental => {
+            tracing::warn!(entity, reason = %m, "incremental filter rejected; falling back to full sync");
+            st.note = "incremental filter rejected: falling back to full sync".into();
+            st.mode = "full".into();
+            st.pos = serde_json::json!({});
+            None
+        }
+        other => Some(other),
+    }
+}
