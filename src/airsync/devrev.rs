@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use reqwest::{Method, RequestBuilder, StatusCode};
+use reqwest::{Method, RequestBuilder};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use url::Url;
@@ -335,9 +335,4 @@ fn form_pairs(v: Option<&Value>) -> Vec<(String, String)> {
         }
         _ => Vec::new(),
     }
-}
-
-/// Whether a status is worth a retry (exposed for tests of the policy).
-pub fn is_retryable(status: StatusCode) -> bool {
-    status.is_server_error()
 }

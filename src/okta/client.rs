@@ -196,16 +196,7 @@ impl OktaClient {
             },
             _ => return Err(Error::BadBody { endpoint, detail: "expected a JSON array".into() }),
         };
-        let next = match next {
-            Some(n) => {
-                let u = Url::parse(&n)
-                    .or_else(|_| url.join(&n))
-                    .map_err(|_| Error::BadBody { endpoint: endpoint.clone(), detail: "unparseable next link".into() })?;
-                self.check_origin(&u, &endpoint)?;
-                Some(u)
-            }
-            None => None,
-        };
+        let next = self.resolve_next(next, url, &endpoint)?;
         Ok(Page { items, next })
     }
 
@@ -224,16 +215,18 @@ impl OktaClient {
         let (bytes, headers) = self.get_bytes(url).await?;
         let items: Vec<T> = serde_json::from_slice(&bytes)
             .map_err(|e| Error::BadBody { endpoint: endpoint.clone(), detail: format!("unexpected JSON ({e})") })?;
-        let next = match next_link(&headers) {
-            Some(n) => {
-                let u =
-                    Url::parse(&n).map_err(|_| Error::BadBody { endpoint: endpoint.clone(), detail: "unparseable next link".into() })?;
-                self.check_origin(&u, &endpoint)?;
-                Some(u)
-            }
-            None => None,
-        };
+        let next = self.resolve_next(next_link(&headers), url, &endpoint)?;
         Ok((items, next))
+    }
+
+    /// Turns a next link into a URL on the org's origin (a foreign one is refused).
+    fn resolve_next(&self, raw: Option<String>, url: &Url, endpoint: &str) -> Result<Option<Url>, Error> {
+        let Some(n) = raw else { return Ok(None) };
+        let u = Url::parse(&n)
+            .or_else(|_| url.join(&n))
+            .map_err(|_| Error::BadBody { endpoint: endpoint.to_string(), detail: "unparseable next link".into() })?;
+        self.check_origin(&u, endpoint)?;
+        Ok(Some(u))
     }
 
     /// GETs one URL with pacing, retries and typed errors; the raw body on success.
@@ -248,7 +241,7 @@ impl OktaClient {
             let mut transient = 0usize;
             let mut limited = 0u32;
             loop {
-                self.wait_for_slot(bucket, &endpoint).await?;
+                self.check_deadline(&endpoint)?;
                 let permit = self.inner.in_flight.acquire().await.map_err(|_| Error::Transient {
                     endpoint: endpoint.clone(),
                     detail: "client shut down".into(),
@@ -366,7 +359,8 @@ impl OktaClient {
         Ok(buf)
     }
 
-    async fn wait_for_slot(&self, _bucket: &'static str, endpoint: &str) -> Result<(), Error> {
+    /// No new attempt starts after the invocation's deadline.
+    fn check_deadline(&self, endpoint: &str) -> Result<(), Error> {
         match self.deadline {
             Some(d) if Instant::now() >= d => Err(Error::DeadlineReached { endpoint: endpoint.to_string() }),
             _ => Ok(()),

@@ -77,18 +77,51 @@ pub enum EndRule {
     EmptyPage,
 }
 
+/// Refuses a next link seen before in the same walk (a cursor loop).
+#[derive(Default)]
+struct LoopGuard(HashSet<String>);
+
+impl LoopGuard {
+    fn check(&mut self, url: &Url) -> Result<(), Error> {
+        if self.0.insert(url.to_string()) {
+            Ok(())
+        } else {
+            Err(Error::CursorLoop { endpoint: format!("GET {}", url.path()) })
+        }
+    }
+}
+
+/// Walks a JSON-array list to its end, reading each page straight into `T` and keeping what
+/// `keep` makes of each element (so large lists are never held as raw JSON).
+pub async fn collect_as<T: serde::de::DeserializeOwned, U>(
+    client: &OktaClient,
+    url: Url,
+    mut keep: impl FnMut(T) -> Option<U>,
+) -> Result<Vec<U>, Error> {
+    let mut guard = LoopGuard::default();
+    let mut out = Vec::new();
+    let mut next = Some(url);
+    while let Some(u) = next.take() {
+        guard.check(&u)?;
+        let (items, n) = client.get_list_as::<T>(&u).await?;
+        out.extend(items.into_iter().filter_map(&mut keep));
+        next = n;
+    }
+    Ok(out)
+}
+
 /// Walks a list page by page.
 pub struct Pager {
     client: OktaClient,
     next: Option<Url>,
-    seen: HashSet<String>,
+    seen: LoopGuard,
     end: EndRule,
 }
 
 impl Pager {
     /// Starts at `url` (a first page, or a stored cursor).
     pub fn new(client: OktaClient, url: Url, end: EndRule) -> Self {
-        Pager { client, next: Some(url), seen: HashSet::new(), end }
+        Pager { client, next: Some(url), seen: LoopGuard::default(), end }
     }
 
     /// The URL of the page that will be fetched next: the resumable cursor.
@@ -99,9 +132,7 @@ impl Pager {
     /// Fetches the next page; `Ok(None)` once the list is over.
     pub async fn next_page(&mut self) -> Result<Option<Page>, Error> {
         let Some(url) = self.next.take() else { return Ok(None) };
-        if !self.seen.insert(url.to_string()) {
-            return Err(Error::CursorLoop { endpoint: format!("GET {}", url.path()) });
-        }
+        self.seen.check(&url)?;
         let page = self.client.get_page(&url).await?;
         self.next = match (&self.end, page.items.is_empty()) {
             (EndRule::EmptyPage, true) => None,

@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::{fall_back, fan_out, pass_since, since_clause, ChildFuture, FanOut, JobCtx, JobFail};
 use crate::connector::state::JobState;
 use crate::extract::{identity, ts};
+use crate::okta::paging::collect_as;
 
 /// The part of a group member this job reads.
 #[derive(serde::Deserialize)]
@@ -42,21 +43,8 @@ impl FanOut for Groups<'_> {
         let url = self.ctx.url(&format!("/api/v1/groups/{id}/users"), &[("limit", "1000")]);
         let client = self.ctx.client.clone();
         // Members are read as just (id, status): a big group's users are never held as JSON.
-        async move {
-            let mut ids = Vec::new();
-            let mut next = Some(url);
-            let mut seen = std::collections::HashSet::new();
-            while let Some(u) = next.take() {
-                if !seen.insert(u.to_string()) {
-                    return Err(crate::okta::Error::CursorLoop { endpoint: format!("GET {}", u.path()) });
-                }
-                let (page, n): (Vec<Member>, _) = client.get_list_as(&u).await?;
-                ids.extend(page.into_iter().filter(|m| !m.status.eq_ignore_ascii_case("shadow")).map(|m| Value::String(m.id)));
-                next = n;
-            }
-            Ok(Value::Array(ids))
-        }
-        .boxed()
+        let keep = |m: Member| (!m.status.eq_ignore_ascii_case("shadow")).then_some(Value::String(m.id));
+        async move { collect_as(&client, url, keep).await.map(Value::Array) }.boxed()
     }
 
     fn children(&self, st: &mut JobState, g: &Value, raw: Value) -> Vec<(&'static str, Vec<Value>)> {
