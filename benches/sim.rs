@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use okta_airsync::sim::okta::{self as sim, gen, Faults, SimConfig, Sizes};
+use okta_sim::{self as sim, gen, Faults, SimConfig, Sizes};
 
 fn rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")

@@ -6,17 +6,18 @@
 //! - [`extract`]: pure functions from Okta JSON to normalized records.
 //! - [`metadata`]: the external domain metadata, its validator and the initial domain mapping.
 //! - [`connector`]: the only place that sees both sides: jobs, checkpoints, the sync report.
-//! - [`sim`]: an Okta simulator and a DevRev emulator, for tests, benchmarks and the demo.
+//! - [`demo`]: the one-command demo over the `okta-sim` and `devrev-emu` crates (feature `playground`).
 //! - [`telemetry`]: the tracing subscriber.
 #![warn(missing_docs)]
 
 pub mod airsync;
 pub mod check;
+pub mod cli;
 pub mod connector;
+#[cfg(feature = "playground")]
 pub mod demo;
 pub mod extract;
 pub mod metadata;
 pub mod okta;
 pub mod serve;
-pub mod sim;
 pub mod telemetry;

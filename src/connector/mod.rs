@@ -72,6 +72,9 @@ pub struct OktaConnector {
 }
 
 impl OktaConnector {
+    /// The key of the connector's section in the AirSync state document.
+    pub const STATE_KEY: &'static str = "okta";
+
     /// Builds the shared client for an invocation's connection.
     pub fn client(&self, inv: &Invocation) -> Result<OktaClient, String> {
         let conn =
@@ -95,7 +98,7 @@ pub fn explain(e: &okta::Error) -> String {
 
 impl Extractor for OktaConnector {
     fn state_key(&self) -> &'static str {
-        "okta"
+        Self::STATE_KEY
     }
 
     fn initial_domain_mapping(&self) -> Value {

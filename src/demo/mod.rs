@@ -11,11 +11,12 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::airsync::extractor::Extractor;
 use crate::airsync::runtime::RuntimeConfig;
 use crate::connector::{OktaConnector, Settings, JOBS};
 use crate::extract::ITEM_TYPES;
-use crate::sim::devrev::{self, platform, EmuHandle, Platform};
-use crate::sim::okta::{self as sim, Faults, SimConfig, SimHandle, Sizes};
+use devrev_emu::{self as devrev, platform, EmuHandle, Platform};
+use okta_sim::{self as sim, Faults, SimConfig, SimHandle, Sizes};
 use report::{EntityLine, Report, RunLine};
 
 /// Demo options.
@@ -35,6 +36,20 @@ pub struct DemoOptions {
     pub report: Option<PathBuf>,
     /// Show a live display (only on a terminal).
     pub live: bool,
+}
+
+/// An invoker for the platform driver that runs `extractor` in this process.
+pub fn in_process<E: Extractor + Send + Sync + 'static>(extractor: E, cfg: RuntimeConfig) -> platform::Invoke {
+    let extractor = std::sync::Arc::new(extractor);
+    std::sync::Arc::new(move |body: Vec<u8>| {
+        let extractor = extractor.clone();
+        let cfg = cfg.clone();
+        Box::pin(async move {
+            if let Err(e) = crate::airsync::runtime::run_invocation(&body, extractor.as_ref(), &cfg).await {
+                tracing::error!(error = %e, "invocation rejected");
+            }
+        })
+    })
 }
 
 /// Maps an entity or item type name to the simulator's permission family.
@@ -63,7 +78,7 @@ impl Run<'_> {
         let stats = self.sim.sim.stats();
         let truth = self.sim.sim.truth(None);
         let new: Vec<String> = self.reported().difference(&before).cloned().collect();
-        let state = self.platform.connector_state("su1");
+        let state = self.platform.state_section("su1", OktaConnector::STATE_KEY);
         let st = self.emu.emu.store.lock().expect("emulator lock");
         let mut records: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for id in &new {
@@ -124,14 +139,45 @@ impl Run<'_> {
     }
 }
 
+/// Why the demo could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file or a loopback socket failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The simulator's address is not a URL.
+    #[error("the simulator's address is not a URL: {0}")]
+    SimUrl(#[from] url::ParseError),
+    /// A report could not be encoded.
+    #[error("encoding {what}: {source}")]
+    Encode {
+        /// What was being encoded.
+        what: &'static str,
+        /// The cause.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
+    let what = what.into();
+    move |source| Error::Io { what, source }
+}
+
 /// Runs the demo; returns the report.
-pub async fn run(opts: DemoOptions) -> anyhow::Result<Report> {
-    std::fs::create_dir_all(&opts.out)?;
+pub async fn run(opts: DemoOptions) -> Result<Report, Error> {
+    std::fs::create_dir_all(&opts.out).map_err(io(format!("creating {}", opts.out.display())))?;
     let raw_dir = opts.out.join("raw");
     let cfg = SimConfig { seed: opts.seed, sizes: opts.sizes, faults: opts.faults.clone(), ..SimConfig::default() };
-    let sim = sim::start(cfg).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let emu = devrev::serve(listener, raw_dir, "devrev-test-token", false).await?;
+    let sim = sim::start(cfg).await.map_err(io("starting the Okta simulator on 127.0.0.1"))?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(io("binding 127.0.0.1 for the DevRev emulator"))?;
+    let emu = devrev::serve(listener, raw_dir, "devrev-test-token", false).await.map_err(io("starting the DevRev emulator"))?;
     println!(
         "Okta simulator at {} ({} users, {} groups, {} apps, {} devices, {} log events)",
         sim.base_url, opts.sizes.users, opts.sizes.groups, opts.sizes.apps, opts.sizes.devices, opts.sizes.log_events
@@ -139,7 +185,7 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<Report> {
     println!("DevRev emulator at {}", emu.base_url);
     let settings = Settings { base_url_override: Some(url::Url::parse(&sim.base_url)?), ..Settings::default() };
     let rt = RuntimeConfig { soft_deadline: opts.soft_deadline, ..RuntimeConfig::default() };
-    let mut platform = Platform::new(emu.emu.clone(), platform::in_process(OktaConnector { settings }, rt));
+    let mut platform = Platform::new(emu.emu.clone(), in_process(OktaConnector { settings }, rt));
     let progress = progress::Progress::new(opts.live && std::io::stderr().is_terminal(), emu.emu.clone(), sim.sim.clone());
     platform.on_reply = Some(progress.on_reply());
     let ticker = progress.spawn_ticker();
@@ -175,7 +221,8 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<Report> {
     Ok(report)
 }
 
-fn write_out(opts: &DemoOptions, emu: &EmuHandle, platform: &Platform, report: &Report) -> anyhow::Result<()> {
+fn write_out(opts: &DemoOptions, emu: &EmuHandle, platform: &Platform, report: &Report) -> Result<(), Error> {
+    let write = |path: PathBuf, text: String| std::fs::write(&path, text).map_err(io(format!("writing {}", path.display())));
     let st = emu.emu.store.lock().expect("emulator lock");
     for t in ITEM_TYPES.iter().chain(["external_domain_metadata", "external_sync_units"].iter()) {
         let recs = st.records(t);
@@ -186,14 +233,16 @@ fn write_out(opts: &DemoOptions, emu: &EmuHandle, platform: &Platform, report: &
         } else {
             body.join("\n")
         };
-        std::fs::write(opts.out.join(name), text)?;
+        write(opts.out.join(name), text)?;
     }
     let events: Vec<String> = st.received.iter().map(|r| r.body.to_string()).collect();
-    std::fs::write(opts.out.join("events.jsonl"), events.join("\n"))?;
+    write(opts.out.join("events.jsonl"), events.join("\n"))?;
     drop(st);
-    std::fs::write(opts.out.join("state.json"), serde_json::to_string_pretty(&platform.connector_state("su1"))?)?;
+    let state = serde_json::to_string_pretty(&platform.state_section("su1", OktaConnector::STATE_KEY))
+        .map_err(|source| Error::Encode { what: "the state", source })?;
+    write(opts.out.join("state.json"), state)?;
     let path = opts.report.clone().unwrap_or_else(|| opts.out.join("report.json"));
-    std::fs::write(path, serde_json::to_string_pretty(report)?)?;
+    write(path, serde_json::to_string_pretty(report).map_err(|source| Error::Encode { what: "report.json", source })?)?;
     Ok(())
 }
 
@@ -206,9 +255,9 @@ mod progress {
     use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
     use crate::extract::ITEM_TYPES;
-    use crate::sim::devrev::store::Received;
-    use crate::sim::devrev::Emu;
-    use crate::sim::okta::Sim;
+    use devrev_emu::store::Received;
+    use devrev_emu::Emu;
+    use okta_sim::Sim;
 
     pub struct Progress {
         live: bool,
@@ -249,7 +298,7 @@ mod progress {
             Arc::new(Progress { live, emu, sim, bars, _multi: multi })
         }
 
-        pub fn on_reply(self: &Arc<Self>) -> crate::sim::devrev::platform::OnReply {
+        pub fn on_reply(self: &Arc<Self>) -> devrev_emu::platform::OnReply {
             let me = self.clone();
             Arc::new(move |r: &Received| {
                 if !me.live {

@@ -32,7 +32,7 @@ fn an_event_that_is_not_json_exits_non_zero_with_one_clear_line() {
 
 #[test]
 fn an_event_whose_callback_is_missing_cannot_be_answered_and_exits_non_zero() {
-    let text = okta_airsync::sim::devrev::platform::TEMPLATE;
+    let text = devrev_emu::platform::TEMPLATE;
     let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
     v[0]["payload"]["event_context"].as_object_mut().unwrap().remove("callback_url");
     let dir = tempfile::tempdir().unwrap();
@@ -122,7 +122,7 @@ fn the_demo_with_a_denied_entity_reports_it_skipped() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_prints_the_org_and_the_token_owner() {
-    let h = okta_airsync::sim::okta::start(crate::helpers::small(3)).await.unwrap();
+    let h = okta_sim::start(crate::helpers::small(3)).await.unwrap();
     let base = h.base_url.clone();
     let out = tokio::task::spawn_blocking(move || {
         bin().args(["check", "--domain", "sim-acme", "--okta-base-url", &base]).env("OKTA_API_TOKEN", "sim-token").output().unwrap()

@@ -58,7 +58,7 @@ impl Match for Multipart {
 }
 
 fn event(base: &str, event_type: &str) -> Value {
-    let text = okta_airsync::sim::devrev::platform::TEMPLATE.replace("http://devrev.placeholder", base);
+    let text = devrev_emu::platform::TEMPLATE.replace("http://devrev.placeholder", base);
     let mut v: Value = serde_json::from_str(&text).unwrap();
     v[0]["payload"]["event_type"] = json!(event_type);
     v[0]["payload"]["event_context"]["request_id"] = json!("req-artifacts");

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use okta_airsync::extract::ITEM_TYPES;
-use okta_airsync::sim::okta::{Faults, SimConfig, Sizes};
+use okta_sim::{Faults, SimConfig, Sizes};
 use serde_json::Value;
 
 use crate::helpers::*;
@@ -38,7 +38,7 @@ fn assert_nothing_missing(w: &World) {
 }
 
 fn job(w: &World, name: &str) -> Value {
-    w.platform.connector_state("su1")[format!("job.{name}")].clone()
+    w.platform.state_section("su1", okta_airsync::connector::OktaConnector::STATE_KEY)[format!("job.{name}")].clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -151,7 +151,7 @@ async fn an_incremental_sync_uploads_every_change_with_fewer_calls() {
     let got: BTreeSet<String> = new_ids("group_members");
     assert_eq!(got, want);
     drop(st);
-    let state = w.platform.connector_state("su1");
+    let state = w.platform.state_section("su1", okta_airsync::connector::OktaConnector::STATE_KEY);
     assert_eq!(state["job.users"]["mode"], "incremental");
     assert_eq!(state["job.devices"]["mode"], "incremental");
     assert_eq!(w.violations(), Vec::<String>::new());
@@ -283,8 +283,8 @@ async fn a_host_that_is_no_okta_org_gives_an_error_to_check_the_subdomain() {
     use okta_airsync::connector::{OktaConnector, Settings};
     let w = world(small(1), Duration::from_secs(600)).await;
     let settings = Settings { base_url_override: Some(url::Url::parse(&w.emu.base_url).unwrap()), ..Settings::default() };
-    let invoke = okta_airsync::sim::devrev::platform::in_process(OktaConnector { settings }, fast_runtime(Duration::from_secs(30)));
-    let p = okta_airsync::sim::devrev::Platform::new(w.emu.emu.clone(), invoke);
+    let invoke = okta_airsync::demo::in_process(OktaConnector { settings }, fast_runtime(Duration::from_secs(30)));
+    let p = devrev_emu::Platform::new(w.emu.emu.clone(), invoke);
     let r = p.invoke_one("START_EXTRACTING_EXTERNAL_SYNC_UNITS", "INITIAL").await.unwrap();
     assert_eq!(r.event_type, "EXTERNAL_SYNC_UNIT_EXTRACTION_ERROR");
     assert!(r.body["event_data"]["error"]["message"].as_str().unwrap().contains("check the Okta subdomain"));

@@ -5,11 +5,12 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use devrev_emu::{self as devrev, EmuHandle, Platform};
 use okta_airsync::airsync::devrev::RetryPolicy;
 use okta_airsync::airsync::runtime::RuntimeConfig;
 use okta_airsync::connector::{OktaConnector, Settings};
-use okta_airsync::sim::devrev::{self, platform, EmuHandle, Platform};
-use okta_airsync::sim::okta::{self as sim, SimConfig, SimHandle, Sizes};
+use okta_airsync::demo::in_process;
+use okta_sim::{self as sim, SimConfig, SimHandle, Sizes};
 use serde_json::Value;
 
 /// Quiet unless TEST_LOG is set.
@@ -62,7 +63,7 @@ pub async fn world_rt(cfg: SimConfig, runtime: RuntimeConfig) -> World {
         retry_delays: vec![Duration::from_millis(10), Duration::from_millis(20)],
         ..Settings::default()
     };
-    let invoke = platform::in_process(OktaConnector { settings }, runtime);
+    let invoke = in_process(OktaConnector { settings }, runtime);
     let mut platform = Platform::new(emu.emu.clone(), invoke);
     let s = sim.sim.clone();
     platform.on_delay = Arc::new(move |secs| {

@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use devrev_emu::store::Fault;
+use devrev_emu::{self as devrev, platform::Invoke, EmuHandle, Platform};
 use okta_airsync::airsync::runtime::run_invocation;
-use okta_airsync::sim::devrev::store::Fault;
-use okta_airsync::sim::devrev::{self, platform::Invoke, EmuHandle, Platform};
 use serde_json::Value;
 
 use crate::helpers::fast_runtime;

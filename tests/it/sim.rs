@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
-use okta_airsync::sim::okta::{self as sim, gen, Faults, SimConfig, Sizes};
+use okta_sim::{self as sim, gen, Faults, SimConfig, Sizes};
 use serde_json::Value;
 
 use crate::helpers::small;
@@ -285,14 +285,7 @@ async fn log_polling_returns_a_next_link_on_an_empty_page_and_new_events_later()
         }
         url = next;
     };
-    let added = h.sim.mutate(&okta_airsync::sim::okta::mutate::Mutation {
-        logs: 4,
-        users: 0,
-        deactivate: 0,
-        groups: 0,
-        devices: 0,
-        delete_devices: 0,
-    });
+    let added = h.sim.mutate(&okta_sim::mutate::Mutation { logs: 4, users: 0, deactivate: 0, groups: 0, devices: 0, delete_devices: 0 });
     let (_, _, body) = get("", &empty_next).await;
     let got: Vec<&str> = body.as_array().unwrap().iter().map(|e| e["uuid"].as_str().unwrap()).collect();
     let want: Vec<&str> = added["logs"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 use super::store::{Fault, Received, Store};
-use crate::airsync::event::EventType;
+use crate::protocol::allowed_replies;
 
 /// The most bytes of artifact descriptors one reply may carry.
 pub const MAX_ARTIFACT_LIST_BYTES: usize = 160_000;
@@ -71,7 +71,7 @@ async fn callback(State(emu): S, headers: HeaderMap, body: Bytes) -> Response {
     let mut st = emu.lock();
     let incoming = st.pending.get(&rid).cloned().unwrap_or_default();
     if !incoming.is_empty() {
-        let allowed = EventType::parse(&incoming).allowed_replies();
+        let allowed = allowed_replies(&incoming);
         if !allowed.contains(&et.as_str()) {
             st.violation(format!("reply {et} is not allowed for {incoming}"));
         }

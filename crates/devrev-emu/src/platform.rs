@@ -10,11 +10,9 @@ use serde_json::{json, Map, Value};
 
 use super::server::Emu;
 use super::store::Received;
-use crate::airsync::runtime::{run_invocation, RuntimeConfig};
-use crate::connector::OktaConnector;
 
 /// The event template every invocation is made from.
-pub const TEMPLATE: &str = include_str!("../../../fixtures/events/data_start.json");
+pub const TEMPLATE: &str = include_str!("event_template.json");
 /// The placeholder origin in fixtures.
 pub const PLACEHOLDER: &str = "http://devrev.placeholder";
 
@@ -60,20 +58,6 @@ pub struct Platform {
     pub max_invocations: usize,
     /// Called after every reply (progress display).
     pub on_reply: Option<OnReply>,
-}
-
-/// An invoker running the connector in this process.
-pub fn in_process(connector: OktaConnector, cfg: RuntimeConfig) -> Invoke {
-    let connector = Arc::new(connector);
-    Arc::new(move |body: Vec<u8>| {
-        let connector = connector.clone();
-        let cfg = cfg.clone();
-        Box::pin(async move {
-            if let Err(e) = run_invocation(&body, connector.as_ref(), &cfg).await {
-                tracing::error!(error = %e, "invocation rejected");
-            }
-        })
-    })
 }
 
 /// An invoker spawning the binary: `okta-airsync run --event -` plus `args`.
@@ -223,9 +207,9 @@ impl Platform {
         rep
     }
 
-    /// The connector's section of the stored state.
-    pub fn connector_state(&self, sync_unit: &str) -> Value {
+    /// The section `key` of the state stored for `sync_unit` (the worker's own part of it).
+    pub fn state_section(&self, sync_unit: &str, key: &str) -> Value {
         let st = self.emu.store.lock().expect("emulator lock");
-        st.states.get(sync_unit).and_then(|s| serde_json::from_str::<Value>(s).ok()).map(|v| v["okta"].clone()).unwrap_or(Value::Null)
+        st.states.get(sync_unit).and_then(|s| serde_json::from_str::<Value>(s).ok()).map(|v| v[key].clone()).unwrap_or(Value::Null)
     }
 }

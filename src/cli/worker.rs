@@ -1,0 +1,133 @@
+//! The production commands: `run` (one invocation), `serve` (local testing URL) and `check`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+use tokio_util::sync::CancellationToken;
+
+use super::{io, Error};
+use crate::airsync::runtime::{run_invocation, RuntimeConfig};
+use crate::connector::{OktaConnector, Settings};
+use crate::okta::{org_url, ApiToken, OktaClient, OktaConfig};
+
+/// How the worker talks to Okta and how long an invocation may run.
+#[derive(Args, Clone)]
+pub struct WorkerArgs {
+    /// Testing only: talk to this Okta base URL instead of the event's domain.
+    #[arg(long, env = "OKTA_AIRSYNC_BASE_URL")]
+    pub okta_base_url: Option<String>,
+    /// Soft deadline of an invocation, in seconds.
+    #[arg(long, env = "OKTA_AIRSYNC_SOFT_DEADLINE_SECS", default_value_t = 600)]
+    pub soft_deadline_secs: u64,
+    /// Requests to Okta in flight at most (1 to 75).
+    #[arg(long, env = "OKTA_AIRSYNC_MAX_IN_FLIGHT", default_value_t = 8)]
+    pub max_in_flight: usize,
+    /// Share of each Okta rate-limit bucket to use (0.01 to 1).
+    #[arg(long, env = "OKTA_AIRSYNC_RATE_SHARE", default_value_t = 0.5)]
+    pub rate_share: f64,
+}
+
+impl WorkerArgs {
+    /// The connector these flags describe.
+    pub fn connector(&self) -> Result<OktaConnector, Error> {
+        let base = match &self.okta_base_url {
+            Some(u) => Some(org_url::parse_testing_base_url(u).map_err(|source| Error::Address { flag: "--okta-base-url", source })?),
+            None => None,
+        };
+        Ok(OktaConnector {
+            settings: Settings {
+                base_url_override: base,
+                max_in_flight: self.max_in_flight.clamp(1, 75),
+                rate_share: self.rate_share.clamp(0.01, 1.0),
+                ..Settings::default()
+            },
+        })
+    }
+
+    /// The runtime configuration: the deadline, SIGTERM, and one stdout line per reply sent.
+    pub fn runtime(&self, shutdown: CancellationToken) -> RuntimeConfig {
+        RuntimeConfig {
+            soft_deadline: Duration::from_secs(self.soft_deadline_secs),
+            shutdown,
+            on_reply: Some(std::sync::Arc::new(|reply: &str| {
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{}", serde_json::json!({ "reply_sent": reply }));
+                let _ = out.flush();
+            })),
+            ..RuntimeConfig::default()
+        }
+    }
+}
+
+/// A token cancelled on SIGTERM (Ctrl-C elsewhere): the invocation saves and replies PROGRESS.
+fn on_sigterm() -> CancellationToken {
+    let token = CancellationToken::new();
+    let t = token.clone();
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                s.recv().await;
+                tracing::warn!("SIGTERM: saving state and replying PROGRESS at the next page boundary");
+                t.cancel();
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            t.cancel();
+        }
+    });
+    token
+}
+
+/// `run`: one invocation from a file or stdin.
+pub async fn run(event: &str, worker: &WorkerArgs) -> Result<ExitCode, Error> {
+    let body = if event == "-" {
+        let mut buf = Vec::new();
+        tokio::io::AsyncReadExt::read_to_end(&mut tokio::io::stdin(), &mut buf).await.map_err(io("reading the event from stdin"))?;
+        buf
+    } else {
+        std::fs::read(event).map_err(io(format!("reading the event file {event}")))?
+    };
+    let connector = worker.connector()?;
+    let reports = run_invocation(&body, &connector, &worker.runtime(on_sigterm())).await?;
+    let failed: Vec<String> = reports
+        .iter()
+        .filter(|r| r.reply.is_none())
+        .map(|r| format!("{}: {}", r.event_type, r.error.clone().unwrap_or_default()))
+        .collect();
+    if !failed.is_empty() {
+        return Err(Error::NoReply(failed.join("; ")));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `check`: Test Connection against an org.
+pub async fn check(domain: &str, token_file: Option<PathBuf>, base: Option<String>) -> Result<ExitCode, Error> {
+    let token = match token_file {
+        Some(f) => std::fs::read_to_string(&f).map_err(io(format!("reading the token file {}", f.display())))?,
+        None => std::env::var("OKTA_API_TOKEN").map_err(|_| Error::NoToken)?,
+    };
+    let url = match base {
+        Some(b) => org_url::parse_testing_base_url(&b).map_err(|source| Error::Address { flag: "--okta-base-url", source })?,
+        None => org_url::parse_org_url(domain).map_err(|source| Error::Address { flag: "--domain", source })?,
+    };
+    let client = OktaClient::new(OktaConfig::new(url.clone(), ApiToken::new(&token)))?;
+    let r = crate::check::run(&client).await.map_err(Error::Check)?;
+    println!("OK: connected to org {} at {} as {}", r.org, url, r.owner);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `serve`: the local-development server.
+pub async fn serve(listen: &str, worker: &WorkerArgs) -> Result<ExitCode, Error> {
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(io(format!("binding {listen}")))?;
+    let app = crate::serve::router(worker.connector()?, worker.runtime(on_sigterm()));
+    let addr = listener.local_addr().map_err(io("reading the bound address"))?;
+    eprintln!("serving /handle/async and /handle/sync on http://{addr}");
+    axum::serve(listener, app).await.map_err(io("serving"))?;
+    Ok(ExitCode::SUCCESS)
+}
