@@ -74,6 +74,16 @@ pub struct UploadTarget {
     pub form_data: Vec<(String, String)>,
 }
 
+/// What `worker_data_url.get` answered: the state text and, when the platform sends one, the
+/// user's choice of item types (`objects`, a JSON text as well).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredState {
+    /// The state document (a JSON text).
+    pub state: String,
+    /// The extraction scope (a JSON text), if any.
+    pub objects: Option<String>,
+}
+
 /// One handle on the DevRev endpoints of one invocation (cheap to clone).
 #[derive(Clone)]
 pub struct DevRevClient {
@@ -81,6 +91,7 @@ pub struct DevRevClient {
     token: SecretString,
     endpoint: Option<Url>,
     retry: RetryPolicy,
+    give_up_at: Option<tokio::time::Instant>,
     /// `event_context.snap_in_slug`.
     pub client_platform: String,
     /// `event_context.snap_in_version_id`.
@@ -129,7 +140,20 @@ impl DevRevClient {
             .user_agent(concat!("okta-airsync/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| DevRevError::Transport { endpoint: "client", detail: e.without_url().to_string() })?;
-        Ok(DevRevClient { http, token, endpoint, retry, client_platform, client_id })
+        Ok(DevRevClient { http, token, endpoint, retry, give_up_at: None, client_platform, client_id })
+    }
+
+    /// The same client, never waiting out a DevRev 429 past `at` (the invocation's last moment).
+    pub fn with_give_up_at(mut self, at: tokio::time::Instant) -> Self {
+        self.give_up_at = Some(at);
+        self
+    }
+
+    /// How long a 429 asks to wait, when it says so in whole seconds (as the SDK reads
+    /// `Retry-After`; an HTTP date is not retried, as in the SDK).
+    fn retry_after(r: &reqwest::Response) -> Option<Duration> {
+        let secs = r.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim().parse::<u64>().ok()?;
+        Some(Duration::from_secs(secs))
     }
 
     fn endpoint_url(&self, name: &'static str, path: &str, query: &str) -> Result<String, DevRevError> {
@@ -150,11 +174,15 @@ impl DevRevClient {
         let mut attempt = 0;
         loop {
             let res = build().timeout(self.retry.timeout).send().await;
-            let retryable = match &res {
-                Ok(r) => r.status().is_server_error(),
-                Err(_) => true,
+            let wait = match &res {
+                Ok(r) if r.status() == reqwest::StatusCode::TOO_MANY_REQUESTS => Self::retry_after(r),
+                Ok(r) if r.status().is_server_error() => Some(self.retry.base_delay * 2u32.saturating_pow(attempt)),
+                Ok(_) => None,
+                Err(_) => Some(self.retry.base_delay * 2u32.saturating_pow(attempt)),
             };
-            if !retryable || attempt >= self.retry.max_retries {
+            let in_time = |d: Duration| self.give_up_at.is_none_or(|at| tokio::time::Instant::now() + d < at);
+            let wait = wait.filter(|d| attempt < self.retry.max_retries && in_time(*d));
+            let Some(delay) = wait else {
                 return match res {
                     Ok(r) if r.status().is_success() => Ok(r),
                     Ok(r) => {
@@ -164,9 +192,9 @@ impl DevRevClient {
                     }
                     Err(e) => Err(DevRevError::Transport { endpoint, detail: e.without_url().to_string() }),
                 };
-            }
-            let delay = self.retry.base_delay * 2u32.saturating_pow(attempt);
-            tracing::warn!(endpoint, attempt = attempt + 1, delay_ms = delay.as_millis() as u64, "retrying DevRev call");
+            };
+            let status = res.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
+            tracing::warn!(endpoint, status, attempt = attempt + 1, delay_ms = delay.as_millis() as u64, "retrying DevRev call");
             tokio::time::sleep(delay).await;
             attempt += 1;
         }
@@ -190,8 +218,8 @@ impl DevRevClient {
         .map(|_| ())
     }
 
-    /// Reads the state; `Ok(None)` when DevRev has none yet (404).
-    pub async fn state_get(&self, worker_data_url: &str, sync_unit: &str, request_id: &str) -> Result<Option<String>, DevRevError> {
+    /// Reads the state and the extraction scope; `Ok(None)` when DevRev has no state yet (404).
+    pub async fn state_get(&self, worker_data_url: &str, sync_unit: &str, request_id: &str) -> Result<Option<StoredState>, DevRevError> {
         let url = format!("{worker_data_url}.get?{}", axios_query(&[("sync_unit", sync_unit), ("request_id", request_id)]));
         let res = self
             .send("state get", || {
@@ -209,8 +237,9 @@ impl DevRevClient {
             .json()
             .await
             .map_err(|e| DevRevError::BadBody { endpoint: "state get", detail: format!("not JSON ({})", e.without_url()) })?;
+        let objects = body.get("objects").and_then(Value::as_str).filter(|o| !o.trim().is_empty()).map(str::to_string);
         match body.get("state").and_then(Value::as_str) {
-            Some(s) if !s.is_empty() => Ok(Some(s.to_string())),
+            Some(s) if !s.is_empty() => Ok(Some(StoredState { state: s.to_string(), objects })),
             _ => Err(DevRevError::BadBody { endpoint: "state get", detail: "no `state` string in the response".into() }),
         }
     }
@@ -268,8 +297,10 @@ impl DevRevClient {
             for (k, v) in &target.form_data {
                 form = form.text(k.clone(), v.clone());
             }
-            let part =
-                reqwest::multipart::Part::bytes(bytes.clone()).mime_str("application/octet-stream").expect("static mime type parses");
+            // S3 and DevRev's mock server take the file as an octet stream; a static type always parses.
+            let part = reqwest::multipart::Part::bytes(bytes.clone())
+                .mime_str("application/octet-stream")
+                .unwrap_or_else(|_| reqwest::multipart::Part::bytes(bytes.clone()));
             form = form.part("file", part);
             self.http.request(Method::POST, &target.upload_url).multipart(form)
         })

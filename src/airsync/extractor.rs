@@ -26,6 +26,10 @@ pub struct Invocation {
     pub global_values: Map<String, Value>,
     /// `event_context.extract_from` when the platform or the window resolution set one.
     pub extract_from: Option<String>,
+    /// `event_context.extract_to` when the platform or the window resolution set one.
+    pub extract_to: Option<String>,
+    /// Which item types the user chose to extract.
+    pub scope: ExtractionScope,
     /// `lastSuccessfulSyncStarted` from the state ("" when none).
     pub last_successful_sync_started: String,
     /// `lastSyncStarted`: when this sync run started.
@@ -34,6 +38,61 @@ pub struct Invocation {
     pub stop: CancellationToken,
     /// The soft deadline itself.
     pub deadline: Instant,
+}
+
+/// The user's choice of item types: the platform sends it with the state (`objects`,
+/// `{"<item_type>": {"extract": true|false}}`, as ts-adaas's `extractionScope`), and a local run
+/// can narrow it (`--entities`). An item type it does not name is extracted, as in the SDK's
+/// `shouldExtract`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExtractionScope {
+    excluded: std::collections::BTreeSet<String>,
+    only: Option<std::collections::BTreeSet<String>>,
+}
+
+/// An `objects` document that is not `{"<item_type>": {"extract": bool}}`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the extraction scope (`objects`) is not {{\"<item_type>\": {{\"extract\": true|false}}}}: {0}")]
+pub struct ScopeError(pub String);
+
+impl ExtractionScope {
+    /// Everything.
+    pub fn all() -> Self {
+        Self::default()
+    }
+
+    /// Parses the platform's `objects` text.
+    pub fn from_objects(text: &str) -> Result<Self, ScopeError> {
+        let v: Value = serde_json::from_str(text).map_err(|e| ScopeError(format!("not JSON ({e})")))?;
+        let Value::Object(map) = v else { return Err(ScopeError("not an object".into())) };
+        let mut excluded = std::collections::BTreeSet::new();
+        for (item_type, choice) in map {
+            match choice.get("extract") {
+                Some(Value::Bool(false)) => {
+                    excluded.insert(item_type);
+                }
+                Some(Value::Bool(true)) | None => {}
+                Some(other) => return Err(ScopeError(format!("`{item_type}.extract` is {other}, not a boolean"))),
+            }
+        }
+        Ok(ExtractionScope { excluded, only: None })
+    }
+
+    /// Keeps only `item_types` (a local run's `--entities`), on top of what the platform excluded.
+    pub fn narrowed_to<I: IntoIterator<Item = String>>(mut self, item_types: I) -> Self {
+        self.only = Some(item_types.into_iter().collect());
+        self
+    }
+
+    /// Whether `item_type` is to be extracted.
+    pub fn wants(&self, item_type: &str) -> bool {
+        !self.excluded.contains(item_type) && self.only.as_ref().is_none_or(|o| o.contains(item_type))
+    }
+
+    /// Whether any of `item_types` is to be extracted (a job that makes none of them makes no call).
+    pub fn wants_any(&self, item_types: &[&str]) -> bool {
+        item_types.iter().any(|t| self.wants(t))
+    }
 }
 
 impl Invocation {
@@ -60,6 +119,35 @@ pub enum ExtractOutcome {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct PhaseError(pub String);
+
+/// The persistent conditions the platform understands (ts-adaas `ExtractionCommonError`): an
+/// error message that starts with one of these stops periodic syncs instead of retrying them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// The credentials no longer give access (invalid or revoked token).
+    ExternalSystemNoAccess,
+    /// The credentials work but lack every permission needed.
+    ExternalSystemNoPermission,
+    /// The sync unit (the Okta org) no longer exists.
+    ExternalSyncUnitDeleted,
+}
+
+impl ErrorCode {
+    /// The exact prefix, as ts-adaas 1.20 spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::ExternalSystemNoAccess => "ERROR_CODE=EXTERNAL_SYSTEM_NO_ACCESS",
+            ErrorCode::ExternalSystemNoPermission => "ERROR_CODE=EXTERNAL_SYSTEM_NO_PERMISSION",
+            ErrorCode::ExternalSyncUnitDeleted => "ERROR_CODE=EXTERNAL_SYNC_UNIT_DELETED",
+        }
+    }
+
+    /// An error message that starts with the code (so the platform matches it whether it compares
+    /// prefixes or splits at the first space) and goes on to say what happened and what to do.
+    pub fn message(self, detail: &str) -> String {
+        format!("{} {detail}", self.as_str())
+    }
+}
 
 /// Messages the sink carries to the runtime's writer.
 #[derive(Debug)]

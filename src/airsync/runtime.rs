@@ -15,10 +15,10 @@ use tracing::Instrument;
 use super::artifacts::iso_millis;
 use super::devrev::{DevRevClient, RetryPolicy};
 use super::event::{parse_event, parse_invocation, salvage_reply_target, AirdropEvent, EventError, EventType, ReplyType};
-use super::extractor::{ExtractOutcome, Extractor, Invocation, Sink, SinkMsg};
+use super::extractor::{ExtractOutcome, ExtractionScope, Extractor, Invocation, Sink, SinkMsg};
 use super::reply::Reply;
-use super::state::WorkerState;
-use super::window;
+use super::state::{ArtifactOwner, StateError, WorkerState};
+use super::window::{self, WindowError};
 use super::writer::{self, StateTarget, WriterConfig, WriterResult};
 
 /// How the runtime behaves.
@@ -38,6 +38,27 @@ pub struct RuntimeConfig {
     /// Called with the reply type as soon as DevRev accepted a reply (the binary prints a marker
     /// the snap-in shim watches, so it never sends a second reply).
     pub on_reply: Option<std::sync::Arc<dyn Fn(&str) + Send + Sync>>,
+    /// A local run's choice of item types (`--entities`), on top of the platform's `objects`.
+    pub entities: Option<Vec<String>>,
+}
+
+/// How long after the soft deadline the runtime may still wait on DevRev (a 429's Retry-After)
+/// to deliver the state and the reply, well inside the platform's hard limit.
+pub const REPLY_GRACE: Duration = Duration::from_secs(120);
+
+/// Why a phase could not run; each becomes the `*_ERROR` reply's message.
+#[derive(Debug, thiserror::Error)]
+enum PhaseFailure {
+    #[error("reading the worker state failed: {0}")]
+    StateRead(#[source] super::devrev::DevRevError),
+    #[error("initialising the worker state failed: {0}")]
+    StateInit(#[source] super::devrev::DevRevError),
+    #[error(transparent)]
+    StateUnusable(#[from] StateError),
+    #[error("extraction time window: {0}")]
+    Window(#[from] WindowError),
+    #[error("artifact writer crashed: {0}")]
+    WriterCrashed(#[from] tokio::task::JoinError),
 }
 
 impl Default for RuntimeConfig {
@@ -49,6 +70,7 @@ impl Default for RuntimeConfig {
             artifact_list_soft_limit: 150_000,
             shutdown: CancellationToken::new(),
             on_reply: None,
+            entities: None,
         }
     }
 }
@@ -109,6 +131,7 @@ struct Ctx<'a, E> {
     client: DevRevClient,
     stop: CancellationToken,
     deadline: Instant,
+    scope: ExtractionScope,
 }
 
 /// Handles one parsed event and sends its one reply.
@@ -130,11 +153,11 @@ pub async fn handle_event<E: Extractor>(ev: AirdropEvent, ex: &E, cfg: &RuntimeC
         ev.ctx_str("snap_in_slug").to_string(),
         ev.ctx_str("snap_in_version_id").to_string(),
     ) {
-        Ok(c) => c,
+        Ok(c) => c.with_give_up_at(deadline + REPLY_GRACE),
         Err(e) => return EventReport { event_type: ev.event_type_name, reply: None, error: Some(e.to_string()) },
     };
     let name = ev.event_type_name.clone();
-    let mut ctx = Ctx { ev, ex, cfg, client, stop, deadline };
+    let mut ctx = Ctx { ev, ex, cfg, client, stop, deadline, scope: ExtractionScope::all() };
     let (reply, state_to_clear) = dispatch(&mut ctx).await;
     timer.abort();
     let error = reply.data.get("error").and_then(|e| e.get("message")).and_then(Value::as_str).map(str::to_string);
@@ -172,7 +195,8 @@ async fn dispatch<E: Extractor>(ctx: &mut Ctx<'_, E>) -> (Reply, Option<WorkerSt
             tracing::warn!("unknown event type; answering UNKNOWN_EVENT_TYPE");
             (Reply::bare(ReplyType::UnknownEventType), None)
         }
-        EventType::DeleteExtractorState | EventType::DeleteExtractorAttachmentsState => (delete_state(ctx).await, None),
+        EventType::DeleteExtractorState => (Reply::bare(ReplyType::StateDeletionDone), None),
+        EventType::DeleteExtractorAttachmentsState => (Reply::bare(ReplyType::AttachmentsStateDeletionDone), None),
         EventType::Loading(_) => (
             Reply::error(
                 et.error_reply(),
@@ -186,20 +210,18 @@ async fn dispatch<E: Extractor>(ctx: &mut Ctx<'_, E>) -> (Reply, Option<WorkerSt
     }
 }
 
-async fn delete_state<E: Extractor>(ctx: &Ctx<'_, E>) -> Reply {
-    let done = if ctx.ev.event_type == EventType::DeleteExtractorState {
-        ReplyType::StateDeletionDone
-    } else {
-        ReplyType::AttachmentsStateDeletionDone
-    };
-    if ctx.ev.worker_data_url.is_some() {
-        let fresh = WorkerState::fresh(ctx.ex.state_key());
-        if let Err(e) = save_state(ctx, &fresh).await {
-            return Reply::error(ctx.ev.event_type.error_reply(), &format!("could not clear the connector state: {e}"), None);
-        }
-        tracing::info!("connector state cleared");
+/// The phase of a stateful event, which owns the artifacts it uploads until they are reported.
+fn phase_of(et: EventType) -> &'static str {
+    match et {
+        EventType::ExtractMetadata => "metadata",
+        EventType::StartExtractingData | EventType::ContinueExtractingData => "data",
+        _ => "attachments",
     }
-    Reply::bare(done)
+}
+
+/// The sync run: `run_id`, or the deprecated names older platforms send.
+fn run_id<E>(ctx: &Ctx<'_, E>) -> String {
+    ["run_id", "sync_run_id", "sync_run"].iter().map(|k| ctx.ev.ctx_str(k)).find(|v| !v.is_empty()).unwrap_or("").to_string()
 }
 
 fn invocation<E>(ctx: &Ctx<'_, E>, state: &WorkerState) -> Invocation {
@@ -210,6 +232,8 @@ fn invocation<E>(ctx: &Ctx<'_, E>, state: &WorkerState) -> Invocation {
         connection_key: ctx.ev.connection.key.clone(),
         global_values: ctx.ev.global_values.clone(),
         extract_from: Some(ctx.ev.ctx_str("extract_from").to_string()).filter(|s| !s.is_empty()),
+        extract_to: Some(ctx.ev.ctx_str("extract_to").to_string()).filter(|s| !s.is_empty()),
+        scope: ctx.scope.clone(),
         last_successful_sync_started: state.get_str("lastSuccessfulSyncStarted").to_string(),
         sync_started: state.get_str("lastSyncStarted").to_string(),
         stop: ctx.stop.clone(),
@@ -249,28 +273,39 @@ async fn sync_units<E: Extractor>(ctx: &Ctx<'_, E>) -> Reply {
     }
 }
 
-async fn load_state<E: Extractor>(ctx: &Ctx<'_, E>) -> Result<WorkerState, String> {
+async fn load_state<E: Extractor>(ctx: &mut Ctx<'_, E>) -> Result<WorkerState, PhaseFailure> {
     let url = ctx.ev.worker_data_url.as_deref().unwrap_or("");
-    let got = ctx
-        .client
-        .state_get(url, ctx.ev.ctx_str("sync_unit_id"), ctx.ev.ctx_str("request_id_adaas"))
-        .await
-        .map_err(|e| format!("reading the worker state failed: {e}"))?;
-    match got {
-        Some(text) => WorkerState::parse(&text).map_err(|e| e.to_string()),
+    let got =
+        ctx.client.state_get(url, ctx.ev.ctx_str("sync_unit_id"), ctx.ev.ctx_str("request_id_adaas")).await.map_err(PhaseFailure::StateRead)?;
+    let mut scope = match got.as_ref().and_then(|g| g.objects.as_deref()) {
+        // As the SDK: a scope that cannot be read is logged and everything is extracted.
+        Some(text) => ExtractionScope::from_objects(text).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "ignoring the extraction scope; extracting every item type");
+            ExtractionScope::all()
+        }),
+        None => ExtractionScope::all(),
+    };
+    if let Some(only) = &ctx.cfg.entities {
+        scope = scope.narrowed_to(only.iter().cloned());
+    }
+    ctx.scope = scope;
+    let mut state = match got {
+        Some(stored) => WorkerState::parse(&stored.state)?,
         None => {
             let fresh = WorkerState::fresh(ctx.ex.state_key());
-            save_state(ctx, &fresh).await.map_err(|e| format!("initialising the worker state failed: {e}"))?;
-            Ok(fresh)
+            save_state(ctx, &fresh).await.map_err(PhaseFailure::StateInit)?;
+            fresh
         }
-    }
+    };
+    state.claim_artifacts(&ArtifactOwner { phase: phase_of(ctx.ev.event_type), run_id: run_id(ctx) });
+    Ok(state)
 }
 
 async fn stateful<E: Extractor>(ctx: &mut Ctx<'_, E>) -> (Reply, Option<WorkerState>) {
     let err = ctx.ev.event_type.error_reply();
     let mut state = match load_state(ctx).await {
         Ok(s) => s,
-        Err(e) => return (Reply::error(err, &e, None), None),
+        Err(e) => return (Reply::error(err, &e.to_string(), None), None),
     };
     if state.get_str("snapInVersionId") != ctx.ev.snap_in_version_id {
         let idm = ctx.ex.initial_domain_mapping();
@@ -282,7 +317,7 @@ async fn stateful<E: Extractor>(ctx: &mut Ctx<'_, E>) -> (Reply, Option<WorkerSt
         state.set_str("snapInVersionId", &ctx.ev.snap_in_version_id.clone());
     }
     if let Err(e) = apply_window(ctx, &mut state) {
-        return (Reply::error(err, &format!("extraction time window: {e}"), None), None);
+        return (Reply::error(err, &PhaseFailure::from(e).to_string(), None), None);
     }
     match ctx.ev.event_type {
         EventType::ExtractMetadata => metadata(ctx, state).await,
@@ -291,7 +326,7 @@ async fn stateful<E: Extractor>(ctx: &mut Ctx<'_, E>) -> (Reply, Option<WorkerSt
     }
 }
 
-fn apply_window<E>(ctx: &mut Ctx<'_, E>, state: &mut WorkerState) -> Result<(), String> {
+fn apply_window<E>(ctx: &mut Ctx<'_, E>, state: &mut WorkerState) -> Result<(), WindowError> {
     let now = Utc::now();
     if ctx.ev.event_type == EventType::ExtractMetadata {
         let ec = &ctx.ev.event_context;
@@ -311,7 +346,7 @@ fn apply_window<E>(ctx: &mut Ctx<'_, E>, state: &mut WorkerState) -> Result<(), 
     let from = ctx.ev.ctx_str("extract_from").to_string();
     let to = ctx.ev.ctx_str("extract_to").to_string();
     if !from.is_empty() && !to.is_empty() && from >= to {
-        return Err(format!("extract_from ({from}) is not before extract_to ({to})"));
+        return Err(WindowError::Reversed { from, to });
     }
     Ok(())
 }
@@ -320,10 +355,10 @@ fn apply_window<E>(ctx: &mut Ctx<'_, E>, state: &mut WorkerState) -> Result<(), 
 async fn finish_writer(
     tx: tokio::sync::mpsc::Sender<SinkMsg>,
     handle: tokio::task::JoinHandle<WriterResult>,
-) -> Result<WriterResult, String> {
+) -> Result<WriterResult, PhaseFailure> {
     let _ = tx.send(SinkMsg::Finish).await;
     drop(tx);
-    handle.await.map_err(|e| format!("artifact writer crashed: {e}"))
+    Ok(handle.await?)
 }
 
 async fn metadata<E: Extractor>(ctx: &Ctx<'_, E>, state: WorkerState) -> (Reply, Option<WorkerState>) {
@@ -337,7 +372,7 @@ async fn metadata<E: Extractor>(ctx: &Ctx<'_, E>, state: WorkerState) -> (Reply,
     let _ = Sink::new(tx.clone(), room).push("external_domain_metadata", vec![doc]).await;
     let res = match finish_writer(tx, handle).await {
         Ok(r) => r,
-        Err(e) => return (Reply::error(err, &e, Some(Vec::new())), None),
+        Err(e) => return (Reply::error(err, &e.to_string(), Some(Vec::new())), None),
     };
     conclude(ctx, res, ReplyType::MetadataDone, |e| format!("uploading the metadata failed: {e}")).await
 }
@@ -385,7 +420,7 @@ async fn data<E: Extractor>(ctx: &Ctx<'_, E>, mut state: WorkerState) -> (Reply,
     let outcome = ctx.ex.extract(&inv, connector_state, Sink::new(tx.clone(), room)).await;
     let res = match finish_writer(tx, handle).await {
         Ok(r) => r,
-        Err(e) => return (Reply::error(ReplyType::DataError, &e, Some(Vec::new())), None),
+        Err(e) => return (Reply::error(ReplyType::DataError, &e.to_string(), Some(Vec::new())), None),
     };
     tracing::info!(outcome = ?outcome, artifacts = res.artifacts.len(), "data phase invocation ends");
     let (ok, extra) = match &outcome {

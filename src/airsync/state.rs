@@ -10,6 +10,15 @@ use serde_json::{json, Map, Value};
 /// The key holding this runtime's own bookkeeping.
 pub const RUNTIME_KEY: &str = "airsync_runtime";
 
+/// Who may report the carried-over artifacts: one phase of one sync run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArtifactOwner {
+    /// `metadata`, `data` or `attachments`.
+    pub phase: &'static str,
+    /// The sync run (`event_context.run_id`, or the deprecated `sync_run_id` / `sync_run`).
+    pub run_id: String,
+}
+
 /// A state document that is not a JSON object.
 #[derive(Debug, thiserror::Error)]
 #[error("the stored worker state is not a JSON object ({0}); delete the import's state or re-run the initial sync")]
@@ -69,14 +78,51 @@ impl WorkerState {
         self.map.insert(key.into(), value);
     }
 
-    /// Artifacts uploaded by an earlier invocation that never reached a callback.
+    /// Artifacts uploaded by an earlier invocation of this phase and run that never reached a
+    /// callback (see [`WorkerState::claim_artifacts`]).
     pub fn unreported_artifacts(&self) -> Vec<Value> {
-        self.map.get(RUNTIME_KEY).and_then(|r| r.get("unreported_artifacts")).and_then(Value::as_array).cloned().unwrap_or_default()
+        self.runtime_section().get("unreported_artifacts").and_then(Value::as_array).cloned().unwrap_or_default()
     }
 
-    /// Records the artifacts uploaded but not yet reported.
+    /// Records the artifacts uploaded but not yet reported, under the current owner.
     pub fn set_unreported_artifacts(&mut self, artifacts: Vec<Value>) {
-        self.map.insert(RUNTIME_KEY.into(), json!({ "unreported_artifacts": artifacts }));
+        let mut section = self.runtime_section();
+        section.insert("unreported_artifacts".into(), Value::Array(artifacts));
+        self.map.insert(RUNTIME_KEY.into(), Value::Object(section));
+    }
+
+    /// Makes `owner` (a phase of a sync run) the owner of the carried-over artifact list. An
+    /// artifact list left by another phase or another run is not this reply's to report: it is
+    /// dropped and logged, and its count returned. A list from a state without an owner (an older
+    /// version) is dropped too.
+    pub fn claim_artifacts(&mut self, owner: &ArtifactOwner) -> usize {
+        let section = self.runtime_section();
+        let carried = self.unreported_artifacts();
+        let same = section.get("phase").and_then(Value::as_str) == Some(owner.phase)
+            && section.get("run_id").and_then(Value::as_str) == Some(owner.run_id.as_str());
+        let dropped = if same { 0 } else { carried.len() };
+        if dropped > 0 {
+            let from_phase = section.get("phase").and_then(Value::as_str).unwrap_or("?");
+            let from_run = section.get("run_id").and_then(Value::as_str).unwrap_or("?");
+            tracing::warn!(
+                dropped,
+                from_phase,
+                from_run,
+                phase = owner.phase,
+                run_id = %owner.run_id,
+                "dropping artifacts uploaded by another phase or run: they are not this reply's to report"
+            );
+        }
+        let kept = if same { carried } else { Vec::new() };
+        self.map.insert(
+            RUNTIME_KEY.into(),
+            json!({ "phase": owner.phase, "run_id": owner.run_id, "unreported_artifacts": kept }),
+        );
+        dropped
+    }
+
+    fn runtime_section(&self) -> Map<String, Value> {
+        self.map.get(RUNTIME_KEY).and_then(Value::as_object).cloned().unwrap_or_default()
     }
 
     /// Serializes the whole state.
@@ -105,6 +151,23 @@ mod tests {
         assert_eq!(v["lastSyncStarted"], "");
         assert_eq!(v["toDevRev"]["attachmentsMetadata"]["lastProcessed"], 0);
         assert_eq!(v["okta"], json!({}));
+    }
+
+    #[test]
+    fn artifacts_of_another_phase_or_run_are_dropped_not_reported() {
+        let data = ArtifactOwner { phase: "data", run_id: "run-1".into() };
+        let mut s = WorkerState::fresh("okta");
+        assert_eq!(s.claim_artifacts(&data), 0);
+        s.set_unreported_artifacts(vec![json!({"id": "a1"})]);
+        let mut again = WorkerState::parse(&s.to_json()).unwrap();
+        assert_eq!(again.claim_artifacts(&data), 0, "the same phase and run keep their artifacts");
+        assert_eq!(again.unreported_artifacts(), vec![json!({"id": "a1"})]);
+        let mut next_run = WorkerState::parse(&s.to_json()).unwrap();
+        assert_eq!(next_run.claim_artifacts(&ArtifactOwner { phase: "data", run_id: "run-2".into() }), 1);
+        assert!(next_run.unreported_artifacts().is_empty());
+        let mut next_phase = WorkerState::parse(&s.to_json()).unwrap();
+        assert_eq!(next_phase.claim_artifacts(&ArtifactOwner { phase: "metadata", run_id: "run-1".into() }), 1);
+        assert!(next_phase.unreported_artifacts().is_empty());
     }
 
     #[test]

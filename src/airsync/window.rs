@@ -9,17 +9,49 @@ use super::state::WorkerState;
 
 const EPOCH: &str = "1970-01-01T00:00:00.000Z";
 
+/// A time value that cannot be resolved (the platform sent something this worker cannot use).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WindowError {
+    /// A duration without a unit, number or known unit.
+    #[error("window `{value}` {problem}")]
+    BadDuration {
+        /// The duration as sent.
+        value: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// A timestamp that is not RFC 3339.
+    #[error("`{0}` is not an RFC 3339 timestamp")]
+    BadTimestamp(String),
+    /// `workers_newest` with no earlier sync.
+    #[error("workers_newest has no previous sync to refer to")]
+    NoPreviousSync,
+    /// A `type` this worker does not know.
+    #[error("unknown time value type `{0}`")]
+    UnknownType(String),
+    /// The window is empty or reversed.
+    #[error("extract_from ({from}) is not before extract_to ({to})")]
+    Reversed {
+        /// The start.
+        from: String,
+        /// The end.
+        to: String,
+    },
+}
+
+fn bad_duration(value: &str, problem: impl Into<String>) -> WindowError {
+    WindowError::BadDuration { value: value.into(), problem: problem.into() }
+}
+
 fn normalize(s: &str) -> Option<String> {
     DateTime::parse_from_rfc3339(s).ok().map(|d| iso_millis(&d.with_timezone(&Utc)))
 }
 
 /// Parses a window duration such as `5m`, `1.5h` or `300ms`.
-pub fn parse_window(s: &str) -> Result<Duration, String> {
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .ok_or_else(|| format!("window `{s}` has no unit (use ns, us, ms, s, m or h)"))?;
+pub fn parse_window(s: &str) -> Result<Duration, WindowError> {
+    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(|| bad_duration(s, "has no unit (use ns, us, ms, s, m or h)"))?;
     let (num, unit) = s.split_at(split);
-    let n: f64 = num.parse().map_err(|_| format!("window `{s}` does not start with a number"))?;
+    let n: f64 = num.parse().map_err(|_| bad_duration(s, "does not start with a number"))?;
     let ms = match unit {
         "ns" => n / 1e6,
         "us" | "µs" => n / 1e3,
@@ -28,32 +60,32 @@ pub fn parse_window(s: &str) -> Result<Duration, String> {
         "s" => n.trunc() * 1e3,
         "m" => n.trunc() * 60e3,
         "h" => n.trunc() * 3600e3,
-        _ => return Err(format!("window `{s}` has an unknown unit `{unit}`")),
+        _ => return Err(bad_duration(s, format!("has an unknown unit `{unit}`"))),
     };
     Ok(Duration::milliseconds(ms.trunc() as i64))
 }
 
 /// Resolves one `TimeValue` against the state; `Ok(None)` when the value is absent.
-pub fn resolve(tv: Option<&Value>, state: &WorkerState, now: DateTime<Utc>) -> Result<Option<String>, String> {
+pub fn resolve(tv: Option<&Value>, state: &WorkerState, now: DateTime<Utc>) -> Result<Option<String>, WindowError> {
     let Some(tv) = tv.filter(|v| v.is_object()) else { return Ok(None) };
     let kind = tv.get("type").and_then(Value::as_str).unwrap_or("");
     let value = tv.get("value").and_then(Value::as_str).unwrap_or("");
-    let shift = |base: &str, sign: i64| -> Result<String, String> {
+    let shift = |base: &str, sign: i64| -> Result<String, WindowError> {
         let d = parse_window(value)?;
-        let t = DateTime::parse_from_rfc3339(base).map_err(|_| format!("cannot apply a window to `{base}`"))?.with_timezone(&Utc);
+        let t = DateTime::parse_from_rfc3339(base).map_err(|_| WindowError::BadTimestamp(base.into()))?.with_timezone(&Utc);
         Ok(iso_millis(&(t + d * sign as i32)))
     };
-    let newest = || -> Result<String, String> {
+    let newest = || -> Result<String, WindowError> {
         let n = state.get_str("workersNewest");
         let n = if n.is_empty() { state.get_str("lastSuccessfulSyncStarted") } else { n };
         if n.is_empty() {
-            Err("workers_newest has no previous sync to refer to".into())
+            Err(WindowError::NoPreviousSync)
         } else {
             Ok(n.to_string())
         }
     };
     let out = match kind {
-        "absolute_time" => normalize(value).ok_or_else(|| format!("absolute_time `{value}` is not RFC 3339"))?,
+        "absolute_time" => normalize(value).ok_or_else(|| WindowError::BadTimestamp(value.into()))?,
         "current_time" => iso_millis(&now),
         "unbounded" => EPOCH.to_string(),
         "workers_oldest" => Some(state.get_str("workersOldest")).filter(|s| !s.is_empty()).unwrap_or(EPOCH).to_string(),
@@ -70,7 +102,7 @@ pub fn resolve(tv: Option<&Value>, state: &WorkerState, now: DateTime<Utc>) -> R
                 shift(wn, 1)?
             }
         }
-        other => return Err(format!("unknown time value type `{other}`")),
+        other => return Err(WindowError::UnknownType(other.into())),
     };
     Ok(Some(out))
 }

@@ -29,7 +29,7 @@ impl Extractor for Synthetic {
     }
 
     async fn external_sync_units(&self, _inv: &Invocation) -> Result<Vec<Value>, PhaseError> {
-        Ok(vec![json!({"id": "unit-1", "name": "Unit", "description": "the only one", "item_count": -1})])
+        Ok(vec![json!({"id": "unit-1", "name": "Unit", "description": "the only one"})])
     }
 
     async fn metadata(&self, _inv: &Invocation) -> Result<Value, PhaseError> {
@@ -39,7 +39,12 @@ impl Extractor for Synthetic {
     }
 
     async fn extract(&self, inv: &Invocation, state: Value, sink: Sink) -> ExtractOutcome {
-        for t in ["widgets", "gadgets"] {
+        // What the runtime handed over, for tests of the time window.
+        let window = json!([inv.extract_from, inv.extract_to]);
+        if state.get("window") != Some(&window) && sink.checkpoint("window", window).await.is_err() {
+            return ExtractOutcome::Progress;
+        }
+        for t in ["widgets", "gadgets"].into_iter().filter(|t| inv.scope.wants(t)) {
             let mut next = state.get(t).and_then(Value::as_u64).unwrap_or(0) as usize;
             while next < self.per_type {
                 if inv.stop.is_cancelled() {

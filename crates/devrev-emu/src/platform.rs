@@ -58,6 +58,8 @@ pub struct Platform {
     pub max_invocations: usize,
     /// Called after every reply (progress display).
     pub on_reply: Option<OnReply>,
+    /// The sync run of the events being sent (a new one for every [`Platform::run_sync`]).
+    pub run_id: std::sync::Mutex<String>,
 }
 
 /// An invoker spawning the binary: `okta-airsync run --event -` plus `args`.
@@ -101,6 +103,7 @@ impl Platform {
             connection_key: key,
             max_invocations: 1000,
             on_reply: None,
+            run_id: std::sync::Mutex::new(uuid::Uuid::new_v4().to_string()),
         }
     }
 
@@ -119,6 +122,10 @@ impl Platform {
             ctx[k] = json!(rid);
         }
         ctx["mode"] = json!(mode);
+        let run = self.current_run();
+        for k in ["run_id", "sync_run", "sync_run_id"] {
+            ctx[k] = json!(run);
+        }
         if event_type == "START_EXTRACTING_METADATA" {
             ctx["extraction_end_time"] = json!({"type": "current_time"});
         }
@@ -126,10 +133,25 @@ impl Platform {
         (v, rid)
     }
 
+    fn current_run(&self) -> String {
+        self.run_id.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    /// Starts a new sync run: later events carry a fresh `run_id`.
+    pub fn new_run(&self) {
+        if let Ok(mut r) = self.run_id.lock() {
+            *r = uuid::Uuid::new_v4().to_string();
+        }
+    }
+
     /// Sends one event and returns the reply the emulator received for it.
     pub async fn invoke_one(&self, event_type: &str, mode: &str) -> Option<Received> {
         let (ev, rid) = self.event(event_type, mode);
-        self.emu.store.lock().expect("emulator lock").pending.insert(rid.clone(), event_type.into());
+        {
+            let mut st = self.emu.store.lock().expect("emulator lock");
+            st.pending.insert(rid.clone(), event_type.into());
+            st.runs.insert(rid.clone(), self.current_run());
+        }
         (self.invoke)(serde_json::to_vec(&ev).unwrap_or_default()).await;
         let st = self.emu.store.lock().expect("emulator lock");
         let r = st
@@ -147,6 +169,7 @@ impl Platform {
 
     /// Runs a whole sync: sync units (initial only), metadata, data until DONE, attachments.
     pub async fn run_sync(&self, mode: &str) -> RunReport {
+        self.new_run();
         let started = Instant::now();
         let mut rep = RunReport {
             mode: mode.into(),

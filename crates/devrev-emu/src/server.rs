@@ -46,7 +46,12 @@ impl Emu {
 
     fn fault(&self, endpoint: &str) -> Option<Response> {
         let f = self.lock().take_fault(endpoint)?;
-        Some((StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), f.body).into_response())
+        let status = StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut r = (status, f.body).into_response();
+        if let Some(secs) = f.retry_after {
+            r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+        }
+        Some(r)
     }
 }
 
@@ -99,8 +104,8 @@ async fn callback(State(emu): S, headers: HeaderMap, body: Bytes) -> Response {
             }
             for a in list {
                 let id = a["id"].as_str().unwrap_or("");
-                let (uploaded, confirmed, item_type, lines) = match st.artifacts.get(id) {
-                    Some(i) => (i.uploaded, i.confirmed, i.item_type.clone(), i.lines),
+                let (uploaded, confirmed, item_type, lines, origin) = match st.artifacts.get(id) {
+                    Some(i) => (i.uploaded, i.confirmed, i.item_type.clone(), i.lines, i.origin.clone()),
                     None => {
                         st.violation(format!("{et}: reported artifact {id} was never issued"));
                         continue;
@@ -108,6 +113,14 @@ async fn callback(State(emu): S, headers: HeaderMap, body: Bytes) -> Response {
                 };
                 if !uploaded || (!confirmed && item_type != "external_sync_units") {
                     st.violation(format!("{et}: artifact {id} reported but not uploaded and confirmed"));
+                }
+                let reply_origin = st.origin(&rid);
+                if let (Some((phase, run)), Some((reply_phase, reply_run))) = (&origin, &reply_origin) {
+                    if phase != reply_phase || run != reply_run {
+                        st.violation(format!(
+                            "{et}: artifact {id} was uploaded by the {phase} phase of run {run}, not by this reply's ({reply_phase}, run {reply_run})"
+                        ));
+                    }
                 }
                 if a["item_type"].as_str() != Some(item_type.as_str()) || a["item_count"].as_u64() != Some(lines as u64) {
                     st.violation(format!("{et}: artifact {id} descriptor does not match the file ({item_type}, {lines} lines)"));
@@ -142,8 +155,23 @@ async fn state_get(State(emu): S, headers: HeaderMap, Query(q): Query<BTreeMap<S
     if unit.is_empty() || !q.contains_key("request_id") {
         emu.lock().violation("state get: sync_unit and request_id are required".into());
     }
-    match emu.lock().states.get(&unit) {
-        Some(s) => Json(json!({"state": s})).into_response(),
+    let mut st = emu.lock();
+    if let Some(rid) = q.get("request_id") {
+        if st.origin(rid).is_some_and(|(phase, _)| phase == "delete" || phase == "external_sync_units") {
+            let incoming = st.pending.get(rid).cloned().unwrap_or_default();
+            st.violation(format!("state get on a stateless event ({incoming})"));
+        }
+    }
+    // As DevRev: the user's choice of item types travels with the state, as a JSON text.
+    let objects = st.objects.as_ref().map(|o| o.to_string());
+    match st.states.get(&unit) {
+        Some(s) => {
+            let mut body = json!({"state": s});
+            if let Some(o) = objects {
+                body["objects"] = json!(o);
+            }
+            Json(body).into_response()
+        }
         None => (StatusCode::NOT_FOUND, Json(json!({"message": "no state"}))).into_response(),
     }
 }
@@ -156,6 +184,12 @@ async fn state_update(State(emu): S, headers: HeaderMap, Query(q): Query<BTreeMa
     let unit = q.get("sync_unit").cloned().unwrap_or_default();
     let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let mut st = emu.lock();
+    if let Some(rid) = q.get("request_id") {
+        if st.origin(rid).is_some_and(|(phase, _)| phase == "delete" || phase == "external_sync_units") {
+            let incoming = st.pending.get(rid).cloned().unwrap_or_default();
+            st.violation(format!("state written on a stateless event ({incoming})"));
+        }
+    }
     let Some(text) = v.get("state").and_then(Value::as_str) else {
         st.violation("state update: body must be {\"state\": \"<JSON string>\"}".into());
         return StatusCode::BAD_REQUEST.into_response();
@@ -185,7 +219,8 @@ async fn upload_url(State(emu): S, headers: HeaderMap, Query(q): Query<BTreeMap<
         emu.lock().violation(format!("upload-url: file_type {ft} is not application/x-gzip"));
     }
     let form = vec![("key".to_string(), format!("uploads/{name}")), ("policy".to_string(), "emu-policy".to_string())];
-    let id = emu.lock().new_artifact(name, form.clone());
+    let rid = q.get("request_id").cloned().unwrap_or_default();
+    let id = emu.lock().new_artifact(name, form.clone(), &rid);
     let seq = id.rsplit('/').next().unwrap_or("0").to_string();
     let form_map: serde_json::Map<String, Value> = form.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
     Json(json!({"upload_url": format!("{}/upload/{seq}", emu.base), "artifact_id": id, "form_data": form_map})).into_response()

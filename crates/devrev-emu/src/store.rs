@@ -28,6 +28,9 @@ pub struct ArtifactInfo {
     pub lines: usize,
     /// Where the decompressed file is.
     pub path: Option<PathBuf>,
+    /// The phase (`metadata`, `data`, `attachments`, `external_sync_units`) and run whose request
+    /// asked for it, when the driver registered that request.
+    pub origin: Option<(String, String)>,
 }
 
 /// One received reply.
@@ -53,6 +56,9 @@ pub struct Fault {
     pub body: String,
     /// How many times (then normal service resumes).
     pub times: u32,
+    /// A `Retry-After` header (seconds) to send with it.
+    #[serde(default)]
+    pub retry_after: Option<u64>,
 }
 
 /// The emulator's memory.
@@ -68,6 +74,11 @@ pub struct Store {
     pub received: Vec<Received>,
     /// Incoming event type per request id (registered by the driver).
     pub pending: BTreeMap<String, String>,
+    /// The sync run of each request id (registered by the driver).
+    pub runs: BTreeMap<String, String>,
+    /// The user's choice of item types, served with the state as `objects`
+    /// (`{"<item_type>": {"extract": bool}}`); `None` sends no `objects`.
+    pub objects: Option<Value>,
     /// Replies counted per request id.
     pub replies: BTreeMap<String, u32>,
     /// Violations.
@@ -82,6 +93,24 @@ pub struct Store {
     pub faults: Vec<Fault>,
     /// The last artifact sequence number issued.
     pub next_id: u64,
+}
+
+/// The phase an incoming event type belongs to (artifacts belong to the phase that uploaded them).
+pub fn phase_of(incoming: &str) -> &'static str {
+    match incoming {
+        "START_EXTRACTING_EXTERNAL_SYNC_UNITS" | "EXTRACTION_EXTERNAL_SYNC_UNITS_START" => "external_sync_units",
+        "START_EXTRACTING_METADATA" | "EXTRACTION_METADATA_START" => "metadata",
+        "START_EXTRACTING_DATA" | "CONTINUE_EXTRACTING_DATA" | "EXTRACTION_DATA_START" | "EXTRACTION_DATA_CONTINUE" => "data",
+        "START_EXTRACTING_ATTACHMENTS"
+        | "CONTINUE_EXTRACTING_ATTACHMENTS"
+        | "EXTRACTION_ATTACHMENTS_START"
+        | "EXTRACTION_ATTACHMENTS_CONTINUE" => "attachments",
+        "START_DELETING_EXTRACTOR_STATE"
+        | "EXTRACTION_DATA_DELETE"
+        | "START_DELETING_EXTRACTOR_ATTACHMENTS_STATE"
+        | "EXTRACTION_ATTACHMENTS_DELETE" => "delete",
+        _ => "other",
+    }
 }
 
 /// Item types whose lines are not normalized records.
@@ -103,13 +132,28 @@ impl Store {
         Some(f.clone())
     }
 
-    /// A fresh artifact id.
-    pub fn new_artifact(&mut self, file_name: &str, form: Vec<(String, String)>) -> String {
+    /// A fresh artifact id, asked for by request `request_id`.
+    pub fn new_artifact(&mut self, file_name: &str, form: Vec<(String, String)>, request_id: &str) -> String {
         self.next_id += 1;
         let id = format!("don:core:dvrv-us-1:devo/emu:artifact/{}", self.next_id);
         let item_type = file_name.strip_suffix(".jsonl.gz").unwrap_or(file_name).to_string();
-        self.artifacts.insert(id.clone(), ArtifactInfo { file_name: file_name.into(), item_type, form, ..Default::default() });
+        if !is_special(&item_type) && !self.wants(&item_type) {
+            self.violation(format!("upload-url: {item_type} was extracted although the user excluded it (objects)"));
+        }
+        let origin = self.origin(request_id);
+        self.artifacts.insert(id.clone(), ArtifactInfo { file_name: file_name.into(), item_type, form, origin, ..Default::default() });
         id
+    }
+
+    /// The phase and run of a registered request.
+    pub fn origin(&self, request_id: &str) -> Option<(String, String)> {
+        let incoming = self.pending.get(request_id)?;
+        Some((phase_of(incoming).to_string(), self.runs.get(request_id).cloned().unwrap_or_default()))
+    }
+
+    /// Whether the user's choice (`objects`) includes `item_type` (unnamed types are included).
+    pub fn wants(&self, item_type: &str) -> bool {
+        self.objects.as_ref().and_then(|o| o.get(item_type)).and_then(|c| c.get("extract")).and_then(Value::as_bool).unwrap_or(true)
     }
 
     /// Stores an uploaded file and checks its contents.
