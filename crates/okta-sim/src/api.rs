@@ -3,15 +3,16 @@
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
-use super::filter::{self, Lit, Rules};
+use super::filter::{self, Literal, Rules};
 use super::gen::SUPPORTED_POLICY_TYPES;
-use super::model::{okta_ts, Org};
+use super::model::{okta_time, Org};
+use super::page_size::{self as pages, PageSize};
 use super::paging::{decode, encode, slice};
 use super::render;
 
 /// An Okta error to send back.
 #[derive(Debug)]
-pub struct ApiErr {
+pub struct ApiError {
     /// HTTP status.
     pub status: u16,
     /// errorCode.
@@ -21,8 +22,8 @@ pub struct ApiErr {
 }
 
 /// Shorthand for an error.
-pub fn err(status: u16, code: &'static str, summary: impl Into<String>) -> ApiErr {
-    ApiErr { status, code, summary: summary.into() }
+pub fn okta_error(status: u16, code: &'static str, summary: impl Into<String>) -> ApiError {
+    ApiError { status, code, summary: summary.into() }
 }
 
 /// A successful answer: body plus, for lists, the `after` of the next page.
@@ -36,7 +37,7 @@ pub struct Answer {
 }
 
 /// What a request carries.
-pub struct Req<'a> {
+pub struct ApiRequest<'a> {
     /// Path segments after `/api/v1/`.
     pub segs: Vec<&'a str>,
     /// Query pairs.
@@ -49,72 +50,75 @@ pub struct Req<'a> {
     pub now: DateTime<Utc>,
 }
 
-impl Req<'_> {
+impl ApiRequest<'_> {
     fn q(&self, k: &str) -> Option<&str> {
         self.query.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str())
     }
-    fn limit(&self, default: usize, max: usize) -> Result<usize, ApiErr> {
+    /// The page size asked for, per the endpoint's [`PageSize`]: absent, zero or negative gives
+    /// the default, above the maximum is clamped, anything that is not an integer is a 400.
+    fn limit(&self, size: PageSize) -> Result<usize, ApiError> {
         match self.q("limit") {
-            None => Ok(default),
+            None => Ok(size.default),
             Some(l) => l
+                .trim()
                 .parse::<i64>()
-                .map(|n| if n <= 0 { default } else { (n as usize).min(max) })
-                .map_err(|_| err(400, "E0000001", "Api validation failed: limit")),
+                .map(|n| if n <= 0 { size.default } else { usize::try_from(n).unwrap_or(usize::MAX).min(size.max) })
+                .map_err(|_| okta_error(400, "E0000001", "Api validation failed: limit")),
         }
     }
-    fn after(&self) -> Result<Option<String>, ApiErr> {
+    fn after(&self) -> Result<Option<String>, ApiError> {
         match self.q("after") {
             None => Ok(None),
-            Some(a) => decode(a).map(Some).ok_or_else(|| err(400, "E0000054", "Invalid pagination properties: after")),
+            Some(a) => decode(a).map(Some).ok_or_else(|| okta_error(400, "E0000054", "Invalid pagination properties: after")),
         }
     }
-    fn expr(&self, family: &str, key: &str, rules: &Rules, code: &'static str) -> Result<Option<filter::Expr>, ApiErr> {
+    fn expr(&self, family: &str, key: &str, rules: &Rules, code: &'static str) -> Result<Option<filter::Expr>, ApiError> {
         let Some(raw) = self.q(key) else { return Ok(None) };
         if self.reject_filter.iter().any(|f| f == family) {
-            return Err(err(400, code, "Invalid search criteria."));
+            return Err(okta_error(400, code, "Invalid search criteria."));
         }
-        let e = filter::parse(raw).map_err(|m| err(400, code, format!("Invalid search criteria. {m}")))?;
-        filter::check(&e, rules).map_err(|m| err(400, code, format!("Invalid search criteria. {m}")))?;
+        let e = filter::parse(raw).map_err(|m| okta_error(400, code, format!("Invalid search criteria. {m}")))?;
+        filter::check(&e, rules).map_err(|m| okta_error(400, code, format!("Invalid search criteria. {m}")))?;
         Ok(Some(e))
     }
 }
 
-fn s(v: &str) -> Option<Lit> {
-    Some(Lit::Str(v.to_string()))
+fn text(v: &str) -> Option<Literal> {
+    Some(Literal::Str(v.to_string()))
 }
 
-fn user_attr(org: &Org, i: usize, a: &str) -> Option<Lit> {
+fn user_attr(org: &Org, i: usize, a: &str) -> Option<Literal> {
     let u = &org.users[i];
     match a {
-        "id" => s(&u.id),
-        "status" => s(&u.status),
-        "created" => s(&okta_ts(&u.created)),
-        "lastUpdated" => s(&okta_ts(&u.last_updated)),
-        "statusChanged" => s(&okta_ts(&u.status_changed)),
-        "activated" => u.activated.as_ref().and_then(|t| s(&okta_ts(t))),
-        "type.id" => s("oty1simdefaulttype00"),
-        "profile.login" | "profile.email" => s(&u.login),
-        "profile.firstName" => s(&u.first_name),
-        "profile.lastName" => s(&u.last_name),
-        "profile.department" => u.department.as_deref().and_then(s),
-        "profile.title" => u.title.as_deref().and_then(s),
+        "id" => text(&u.id),
+        "status" => text(&u.status),
+        "created" => text(&okta_time(&u.created)),
+        "lastUpdated" => text(&okta_time(&u.last_updated)),
+        "statusChanged" => text(&okta_time(&u.status_changed)),
+        "activated" => u.activated.as_ref().and_then(|t| text(&okta_time(t))),
+        "type.id" => text("oty1simdefaulttype00"),
+        "profile.login" | "profile.email" => text(&u.login),
+        "profile.firstName" => text(&u.first_name),
+        "profile.lastName" => text(&u.last_name),
+        "profile.department" => u.department.as_deref().and_then(text),
+        "profile.title" => u.title.as_deref().and_then(text),
         other => {
             let v = u.custom.get(other.strip_prefix("profile.")?)?;
             Some(match v {
-                Value::String(x) => Lit::Str(x.clone()),
-                Value::Number(n) => Lit::Num(n.as_f64().unwrap_or(0.0)),
-                Value::Bool(b) => Lit::Bool(*b),
+                Value::String(x) => Literal::Str(x.clone()),
+                Value::Number(n) => Literal::Num(n.as_f64().unwrap_or(0.0)),
+                Value::Bool(b) => Literal::Bool(*b),
                 _ => return None,
             })
         }
     }
 }
 
-fn users(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
+fn users(org: &Org, r: &ApiRequest) -> Result<Answer, ApiError> {
     let base = r.base;
     if let Some(q) = r.q("q") {
         let q = q.to_lowercase();
-        let limit = r.limit(10, 200)?;
+        let limit = r.limit(pages::USERS_QUERY)?;
         let items: Vec<Value> = (0..org.users.len())
             .filter(|i| org.users[*i].status != "DEPROVISIONED")
             .filter(|i| {
@@ -128,7 +132,7 @@ fn users(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
     }
     let filt = r.expr("users", "filter", &filter::USERS_FILTER, "E0000031")?;
     let search = r.expr("users", "search", &filter::USERS_SEARCH, "E0000031")?;
-    let limit = r.limit(200, 200)?;
+    let limit = r.limit(pages::USERS)?;
     let after = r.after()?;
     let expr = filt.or(search);
     let start = after.as_deref().map_or(0, |a| org.users.partition_point(|u| u.id.as_str() <= a));
@@ -141,25 +145,25 @@ fn users(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
     Ok(Answer { raw: Some(raw), body: Value::Null, next_after: next.map(|k| encode(&k)) })
 }
 
-fn find_user(org: &Org, id: &str) -> Result<usize, ApiErr> {
+fn find_user(org: &Org, id: &str) -> Result<usize, ApiError> {
     if id == "me" {
         return Ok(org.admin_user as usize);
     }
     org.users
         .binary_search_by(|u| u.id.as_str().cmp(id))
-        .map_err(|_| err(404, "E0000007", format!("Not found: Resource not found: {id} (User)")))
+        .map_err(|_| okta_error(404, "E0000007", format!("Not found: Resource not found: {id} (User)")))
 }
 
-fn find_group(org: &Org, id: &str) -> Result<usize, ApiErr> {
+fn find_group(org: &Org, id: &str) -> Result<usize, ApiError> {
     org.groups
         .binary_search_by(|g| g.id.as_str().cmp(id))
-        .map_err(|_| err(404, "E0000007", format!("Not found: Resource not found: {id} (UserGroup)")))
+        .map_err(|_| okta_error(404, "E0000007", format!("Not found: Resource not found: {id} (UserGroup)")))
 }
 
-fn find_app(org: &Org, id: &str) -> Result<usize, ApiErr> {
+fn find_app(org: &Org, id: &str) -> Result<usize, ApiError> {
     org.apps
         .binary_search_by(|a| a.id.as_str().cmp(id))
-        .map_err(|_| err(404, "E0000007", format!("Not found: Resource not found: {id} (AppInstance)")))
+        .map_err(|_| okta_error(404, "E0000007", format!("Not found: Resource not found: {id} (AppInstance)")))
 }
 
 fn user_roles(org: &Org, ui: usize, base: &str) -> Value {
@@ -177,26 +181,26 @@ fn user_roles(org: &Org, ui: usize, base: &str) -> Value {
     Value::Array(out)
 }
 
-fn group_attr(org: &Org, i: usize, a: &str) -> Option<Lit> {
+fn group_attr(org: &Org, i: usize, a: &str) -> Option<Literal> {
     let g = &org.groups[i];
     match a {
-        "id" => s(&g.id),
-        "type" => s(&g.kind),
-        "created" => s(&okta_ts(&g.created)),
-        "lastUpdated" => s(&okta_ts(&g.last_updated)),
-        "lastMembershipUpdated" => s(&okta_ts(&g.last_membership_updated)),
-        "profile.name" => s(&g.name),
-        "profile.description" => g.description.as_deref().and_then(s),
-        "source.id" => g.source_app.as_deref().and_then(s),
+        "id" => text(&g.id),
+        "type" => text(&g.kind),
+        "created" => text(&okta_time(&g.created)),
+        "lastUpdated" => text(&okta_time(&g.last_updated)),
+        "lastMembershipUpdated" => text(&okta_time(&g.last_membership_updated)),
+        "profile.name" => text(&g.name),
+        "profile.description" => g.description.as_deref().and_then(text),
+        "source.id" => g.source_app.as_deref().and_then(text),
         _ => None,
     }
 }
 
-fn groups(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
+fn groups(org: &Org, r: &ApiRequest) -> Result<Answer, ApiError> {
     let stats = r.q("expand").is_some_and(|e| e.split(',').any(|x| x == "stats"));
     if let Some(q) = r.q("q") {
         let q = q.to_lowercase();
-        let limit = r.limit(300, 10000)?;
+        let limit = r.limit(pages::GROUPS_QUERY)?;
         let items = (0..org.groups.len())
             .filter(|i| org.groups[*i].name.to_lowercase().starts_with(&q))
             .take(limit)
@@ -207,7 +211,7 @@ fn groups(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
     let filt = r.expr("groups", "filter", &filter::GROUPS_FILTER, "E0000031")?;
     let search = r.expr("groups", "search", &filter::GROUPS_SEARCH, "E0000031")?;
     let expr = filt.or(search);
-    let limit = r.limit(200, 10000)?;
+    let limit = r.limit(pages::GROUPS)?;
     let after = r.after()?;
     let it = (0..org.groups.len()).filter(|i| expr.as_ref().is_none_or(|e| filter::eval(e, &|a| group_attr(org, *i, a))));
     let (page, next) = slice(it.map(|i| (org.groups[i].id.clone(), i)), after.as_deref(), limit);
@@ -222,17 +226,16 @@ fn groups(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
 fn list_of<T>(
     items: impl Iterator<Item = (String, T)>,
     render: impl Fn(T) -> Value,
-    r: &Req,
-    default: usize,
-    max: usize,
-) -> Result<Answer, ApiErr> {
-    let limit = r.limit(default, max)?;
+    r: &ApiRequest,
+    size: PageSize,
+) -> Result<Answer, ApiError> {
+    let limit = r.limit(size)?;
     let after = r.after()?;
     let (page, next) = slice(items, after.as_deref(), limit);
     Ok(Answer { raw: None, body: Value::Array(page.into_iter().map(render).collect()), next_after: next.map(|k| encode(&k)) })
 }
 
-fn body_paged(key: &str, items: Vec<(String, Value)>, r: &Req, path: &str, limit: usize) -> Result<Answer, ApiErr> {
+fn body_paged(key: &str, items: Vec<(String, Value)>, r: &ApiRequest, path: &str, limit: usize) -> Result<Answer, ApiError> {
     let after = r.after()?;
     let (page, next) = slice(items.into_iter(), after.as_deref(), limit);
     let mut body = json!({ key: page, "_links": {"self": {"href": format!("{}{path}", r.base)}} });
@@ -242,7 +245,7 @@ fn body_paged(key: &str, items: Vec<(String, Value)>, r: &Req, path: &str, limit
     Ok(Answer { raw: None, body, next_after: None })
 }
 
-fn apps(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
+fn apps(org: &Org, r: &ApiRequest) -> Result<Answer, ApiError> {
     let expr = r.expr("apps", "filter", &filter::APPS_FILTER, "E0000031")?;
     let q = r.q("q").map(str::to_lowercase);
     let items = org
@@ -252,51 +255,52 @@ fn apps(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
         .filter(|a| {
             expr.as_ref().is_none_or(|e| {
                 filter::eval(e, &|attr| match attr {
-                    "status" => s(&a.status),
-                    "name" => s(&a.name),
-                    "id" => s(&a.id),
+                    "status" => text(&a.status),
+                    "name" => text(&a.name),
+                    "id" => text(&a.id),
                     _ => None,
                 })
             })
         })
         .map(|a| (a.id.clone(), a));
-    list_of(items, |a| render::app(a, r.base), r, 20, 200)
+    list_of(items, |a| render::app(a, r.base), r, pages::APPS)
 }
 
-fn policies(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
-    let Some(kind) = r.q("type") else { return Err(err(400, "E0000001", "Api validation failed: type is required")) };
+fn policies(org: &Org, r: &ApiRequest) -> Result<Answer, ApiError> {
+    let Some(kind) = r.q("type") else { return Err(okta_error(400, "E0000001", "Api validation failed: type is required")) };
     if !SUPPORTED_POLICY_TYPES.contains(&kind) {
-        return Err(err(400, "E0000002", "The request was not valid: Invalid policy type specified"));
+        return Err(okta_error(400, "E0000002", "The request was not valid: Invalid policy type specified"));
     }
     let rules = r.q("expand").is_some_and(|e| e.contains("rules"));
-    let items: Vec<Value> = org.policies.iter().filter(|p| p.kind == kind).map(|p| render::policy(p, r.base, rules)).collect();
-    Ok(Answer { raw: None, body: Value::Array(items), next_after: None })
+    // Policies are kept in id order: the cursor is the last id.
+    let items = org.policies.iter().filter(|p| p.kind == kind).map(|p| (p.id.clone(), p));
+    list_of(items, |p| render::policy(p, r.base, rules), r, pages::POLICIES)
 }
 
-fn logs(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
-    let parse_t = |k: &str| -> Result<Option<DateTime<Utc>>, ApiErr> {
+fn logs(org: &Org, r: &ApiRequest) -> Result<Answer, ApiError> {
+    let parse_t = |k: &str| -> Result<Option<DateTime<Utc>>, ApiError> {
         match r.q(k) {
             None => Ok(None),
             Some(v) => DateTime::parse_from_rfc3339(v)
                 .map(|d| Some(d.with_timezone(&Utc)))
-                .map_err(|_| err(400, "E0000001", format!("Api validation failed: {k}"))),
+                .map_err(|_| okta_error(400, "E0000001", format!("Api validation failed: {k}"))),
         }
     };
     let (since, until) = (parse_t("since")?, parse_t("until")?);
     if since.is_some() && r.q("after").is_some() {
-        return Err(err(400, "E0000001", "Api validation failed: since and after are mutually exclusive"));
+        return Err(okta_error(400, "E0000001", "Api validation failed: since and after are mutually exclusive"));
     }
     if let Some(q) = r.q("q") {
         if q.split_whitespace().any(|w| w.chars().count() > 40) {
-            return Err(err(400, "E0000001", "Api validation failed: q keyword longer than 40 characters"));
+            return Err(okta_error(400, "E0000001", "Api validation failed: q keyword longer than 40 characters"));
         }
     }
     let expr = r.expr("logs", "filter", &filter::LOGS_FILTER, "E0000053")?;
     let retention = r.now - Duration::days(90);
     if since.is_some_and(|s| s < r.now - Duration::days(180)) {
-        return Err(err(400, "E0000053", "Invalid SCIM filter: since is older than 180 days"));
+        return Err(okta_error(400, "E0000053", "Invalid SCIM filter: since is older than 180 days"));
     }
-    let limit = r.limit(100, 1000)?;
+    let limit = r.limit(pages::LOGS)?;
     let after = r.after()?;
     let polling = until.is_none();
     // With a cursor the position comes from it: the next links carry no `since`.
@@ -314,10 +318,10 @@ fn logs(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
         .filter(|e| {
             expr.as_ref().is_none_or(|x| {
                 filter::eval(x, &|a| match a {
-                    "eventType" => s(&e.event_type),
-                    "severity" => s(&e.severity),
-                    "actor.id" => s(&org.users[e.actor as usize].id),
-                    "target.id" => s(&org.users[e.target as usize].id),
+                    "eventType" => text(&e.event_type),
+                    "severity" => text(&e.severity),
+                    "actor.id" => text(&org.users[e.actor as usize].id),
+                    "target.id" => text(&org.users[e.target as usize].id),
                     _ => None,
                 })
             })
@@ -333,7 +337,7 @@ fn logs(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
     Ok(Answer { raw: None, body: Value::Array(page.into_iter().map(|e| render::log_event(org, e)).collect()), next_after })
 }
 
-fn devices(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
+fn devices(org: &Org, r: &ApiRequest) -> Result<Answer, ApiError> {
     let expr = r.expr("devices", "search", &filter::DEVICES_SEARCH, "E0000031")?;
     let expand = r.q("expand").is_some_and(|e| e == "user" || e == "userSummary");
     let items = org
@@ -343,22 +347,22 @@ fn devices(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
         .filter(|d| {
             expr.as_ref().is_none_or(|e| {
                 filter::eval(e, &|a| match a {
-                    "id" => s(&d.id),
-                    "status" => s(&d.status),
-                    "lastUpdated" => s(&okta_ts(&d.last_updated)),
-                    "profile.displayName" => s(&d.name),
-                    "profile.platform" => s(&d.platform),
-                    "profile.serialNumber" => s(&d.serial),
+                    "id" => text(&d.id),
+                    "status" => text(&d.status),
+                    "lastUpdated" => text(&okta_time(&d.last_updated)),
+                    "profile.displayName" => text(&d.name),
+                    "profile.platform" => text(&d.platform),
+                    "profile.serialNumber" => text(&d.serial),
                     _ => None,
                 })
             })
         })
         .map(|d| (d.id.clone(), d));
-    list_of(items, |d| render::device(org, d, r.base, expand), r, 200, 200)
+    list_of(items, |d| render::device(org, d, r.base, expand), r, pages::DEVICES)
 }
 
 /// Dispatches one GET.
-pub fn dispatch(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
+pub fn dispatch(org: &Org, r: &ApiRequest) -> Result<Answer, ApiError> {
     let base = r.base;
     let one = |body: Value| Ok(Answer { raw: None, body, next_after: None });
     match r.segs.as_slice() {
@@ -378,7 +382,7 @@ pub fn dispatch(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
             let after = r.after()?;
             let start = after.as_deref().map_or(0, |a| g.members.partition_point(|i| org.users[*i as usize].id.as_str() <= a));
             let items = g.members[start..].iter().map(|i| (org.users[*i as usize].id.clone(), *i));
-            let limit = r.limit(1000, 1000)?;
+            let limit = r.limit(pages::GROUP_MEMBERS)?;
             let (page, next) = slice(items, after.as_deref(), limit);
             Ok(Answer {
                 raw: Some(render::users_array(org, page.into_iter(), base)),
@@ -398,10 +402,10 @@ pub fn dispatch(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
             org.custom_roles.iter().map(|c| (c.id.clone(), render::custom_role(c, base))).collect(),
             r,
             "/api/v1/iam/roles",
-            20,
+            pages::IAM_ROLES.default,
         ),
         ["iam", "assignees", "users"] => {
-            let limit = r.limit(100, 100)?;
+            let limit = r.limit(pages::IAM_ASSIGNEES)?;
             let mut ids: Vec<(String, Value)> = org
                 .user_roles
                 .keys()
@@ -419,16 +423,16 @@ pub fn dispatch(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
         ["apps", id, "users"] => {
             let a = &org.apps[find_app(org, id)?];
             if r.q("filter").is_some() {
-                return Err(err(400, "E0000031", "Invalid search criteria."));
+                return Err(okta_error(400, "E0000031", "Invalid search criteria."));
             }
             // Assignments are kept in user order, which is id order.
             let items = a.users.iter().map(|au| (org.users[au.user as usize].id.clone(), au));
-            list_of(items, |au| render::app_user(org, a, au, base), r, 50, 500)
+            list_of(items, |au| render::app_user(org, a, au, base), r, pages::APP_USERS)
         }
         ["apps", id, "groups"] => {
             let a = &org.apps[find_app(org, id)?];
             let items = a.groups.iter().map(|ag| (org.groups[ag.group as usize].id.clone(), ag));
-            let limit = r.limit(20, 200)?.max(20);
+            let limit = r.limit(pages::APP_GROUPS)?.max(pages::APP_GROUPS_MIN);
             let after = r.after()?;
             let (page, next) = slice(items, after.as_deref(), limit);
             Ok(Answer {
@@ -443,15 +447,17 @@ pub fn dispatch(org: &Org, r: &Req) -> Result<Answer, ApiErr> {
                 .policies
                 .iter()
                 .find(|p| p.id == *id)
-                .ok_or_else(|| err(404, "E0000007", format!("Not found: Resource not found: {id} (Policy)")))?;
-            one(Value::Array(p.rules.iter().map(|x| render::rule(p, x)).collect()))
+                .ok_or_else(|| okta_error(404, "E0000007", format!("Not found: Resource not found: {id} (Policy)")))?;
+            // Rules come in priority order; the cursor is the priority and id of the last one.
+            let items = p.rules.iter().map(|x| (format!("{:010}|{}", x.priority, x.id), x));
+            list_of(items, |x| render::rule(p, x), r, pages::POLICY_RULES)
         }
         ["logs"] => logs(org, r),
         ["devices"] => devices(org, r),
         ["org"] => one(json!({"id": org.org_id, "subdomain": org.subdomain, "companyName": "Sim Acme Corp", "status": "ACTIVE",
-            "website": "https://sim-acme.example", "created": okta_ts(&(org.anchor - Duration::days(1500))), "lastUpdated": okta_ts(&org.anchor),
+            "website": "https://sim-acme.example", "created": okta_time(&(org.anchor - Duration::days(1500))), "lastUpdated": okta_time(&org.anchor),
             "expiresAt": null, "country": "United States"})),
         ["meta", "schemas", "user", "default"] => one(render::user_schema(base)),
-        _ => Err(err(404, "E0000008", "The requested path was not found")),
+        _ => Err(okta_error(404, "E0000008", "The requested path was not found")),
     }
 }

@@ -8,7 +8,7 @@ use chrono::DateTime;
 
 /// A literal.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Lit {
+pub enum Literal {
     /// A string.
     Str(String),
     /// A number.
@@ -23,7 +23,7 @@ pub enum Lit {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
     /// `attr op value`.
-    Cmp(String, String, Lit),
+    Cmp(String, String, Literal),
     /// `attr pr`.
     Present(String),
     /// `a and b`.
@@ -90,12 +90,12 @@ fn lex(s: &str) -> Result<Vec<Tok>, String> {
 
 const OPS: &[&str] = &["eq", "ne", "gt", "ge", "lt", "le", "sw", "co", "ew"];
 
-struct P {
+struct Parser {
     toks: Vec<Tok>,
     i: usize,
 }
 
-impl P {
+impl Parser {
     fn peek_word(&self) -> Option<String> {
         match self.toks.get(self.i) {
             Some(Tok::Word(w)) => Some(w.to_ascii_lowercase()),
@@ -146,11 +146,11 @@ impl P {
             return Err(format!("unknown operator {op}"));
         }
         let lit = match self.toks.get(self.i) {
-            Some(Tok::Str(s)) => Lit::Str(s.clone()),
-            Some(Tok::Word(w)) if w == "true" => Lit::Bool(true),
-            Some(Tok::Word(w)) if w == "false" => Lit::Bool(false),
-            Some(Tok::Word(w)) if w == "null" => Lit::Null,
-            Some(Tok::Word(w)) => Lit::Num(w.parse().map_err(|_| format!("bad value {w}"))?),
+            Some(Tok::Str(s)) => Literal::Str(s.clone()),
+            Some(Tok::Word(w)) if w == "true" => Literal::Bool(true),
+            Some(Tok::Word(w)) if w == "false" => Literal::Bool(false),
+            Some(Tok::Word(w)) if w == "null" => Literal::Null,
+            Some(Tok::Word(w)) => Literal::Num(w.parse().map_err(|_| format!("bad value {w}"))?),
             _ => return Err("expected a value".into()),
         };
         self.i += 1;
@@ -160,7 +160,7 @@ impl P {
 
 /// Parses an expression.
 pub fn parse(s: &str) -> Result<Expr, String> {
-    let mut p = P { toks: lex(s)?, i: 0 };
+    let mut p = Parser { toks: lex(s)?, i: 0 };
     let e = p.or()?;
     if p.i != p.toks.len() {
         return Err("trailing input".into());
@@ -185,7 +185,7 @@ pub fn check(e: &Expr, r: &Rules) -> Result<(), String> {
             if !(r.allow)(a, op) {
                 return Err(format!("{a} {op} is not supported here"));
             }
-            if let Lit::Str(s) = lit {
+            if let Literal::Str(s) = lit {
                 let is_date =
                     matches!(a.as_str(), "lastUpdated" | "created" | "lastMembershipUpdated" | "activated" | "statusChanged" | "published");
                 if is_date && DateTime::parse_from_rfc3339(s).is_err() {
@@ -219,9 +219,9 @@ pub fn check(e: &Expr, r: &Rules) -> Result<(), String> {
 }
 
 /// Evaluates against an attribute getter.
-pub fn eval(e: &Expr, get: &dyn Fn(&str) -> Option<Lit>) -> bool {
+pub fn eval(e: &Expr, get: &dyn Fn(&str) -> Option<Literal>) -> bool {
     match e {
-        Expr::Present(a) => get(a).is_some_and(|v| v != Lit::Null),
+        Expr::Present(a) => get(a).is_some_and(|v| v != Literal::Null),
         Expr::And(a, b) => eval(a, get) && eval(b, get),
         Expr::Or(a, b) => eval(a, get) || eval(b, get),
         Expr::Not(a) => !eval(a, get),
@@ -232,22 +232,22 @@ pub fn eval(e: &Expr, get: &dyn Fn(&str) -> Option<Lit>) -> bool {
     }
 }
 
-fn cmp(v: &Lit, op: &str, lit: &Lit) -> bool {
+fn cmp(v: &Literal, op: &str, lit: &Literal) -> bool {
     use std::cmp::Ordering::*;
     let ord = match (v, lit) {
-        (Lit::Str(a), Lit::Str(b)) => {
+        (Literal::Str(a), Literal::Str(b)) => {
             let (da, db) = (DateTime::parse_from_rfc3339(a), DateTime::parse_from_rfc3339(b));
             match (da, db) {
                 (Ok(x), Ok(y)) => Some(x.cmp(&y)),
                 _ => Some(a.to_lowercase().cmp(&b.to_lowercase())),
             }
         }
-        (Lit::Num(a), Lit::Num(b)) => a.partial_cmp(b),
-        (Lit::Bool(a), Lit::Bool(b)) => Some(a.cmp(b)),
+        (Literal::Num(a), Literal::Num(b)) => a.partial_cmp(b),
+        (Literal::Bool(a), Literal::Bool(b)) => Some(a.cmp(b)),
         _ => None,
     };
     let s = |f: fn(&str, &str) -> bool| match (v, lit) {
-        (Lit::Str(a), Lit::Str(b)) => f(&a.to_lowercase(), &b.to_lowercase()),
+        (Literal::Str(a), Literal::Str(b)) => f(&a.to_lowercase(), &b.to_lowercase()),
         _ => false,
     };
     match op {
@@ -347,7 +347,7 @@ mod tests {
         assert!(check(&parse(r#"lastUpdated gt "yesterday""#).unwrap(), &USERS_FILTER).is_err());
         assert!(check(&parse(r#"status eq "A" and name eq "b""#).unwrap(), &APPS_FILTER).is_err());
         assert!(parse(r#"status eq"#).is_err());
-        let get = |a: &str| (a == "status").then(|| Lit::Str("ACTIVE".into()));
+        let get = |a: &str| (a == "status").then(|| Literal::Str("ACTIVE".into()));
         assert!(eval(&parse(r#"status eq "active""#).unwrap(), &get));
         assert!(!eval(&parse(r#"not (status pr)"#).unwrap(), &get));
     }

@@ -8,6 +8,7 @@ pub mod gen;
 pub mod limits;
 pub mod model;
 pub mod mutate;
+pub mod page_size;
 pub mod paging;
 pub mod render;
 pub mod server;

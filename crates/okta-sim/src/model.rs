@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 /// A timestamp in Okta's format (milliseconds, `Z`).
-pub fn okta_ts(t: &DateTime<Utc>) -> String {
+pub fn okta_time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 

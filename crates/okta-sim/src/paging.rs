@@ -9,13 +9,15 @@ pub fn encode(key: &str) -> String {
     s
 }
 
-/// Decodes a cursor; `None` when it was not made here.
+/// Decodes a cursor; `None` when it was not made here (any text, non-ASCII included, is safe:
+/// the hex digits are read as bytes, never by slicing the string).
 pub fn decode(c: &str) -> Option<String> {
-    let hex = c.strip_prefix("sc")?;
+    let hex = c.strip_prefix("sc")?.as_bytes();
     if hex.len() % 2 != 0 {
         return None;
     }
-    let bytes: Option<Vec<u8>> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok().map(|b| b ^ 0x3c)).collect();
+    let digit = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let bytes: Option<Vec<u8>> = hex.chunks_exact(2).map(|p| Some(((digit(p[0])? << 4) | digit(p[1])?) ^ 0x3c)).collect();
     String::from_utf8(bytes?).ok()
 }
 
@@ -47,6 +49,11 @@ mod tests {
     fn cursors_round_trip_and_reject_garbage() {
         assert_eq!(decode(&encode("00uABC")).unwrap(), "00uABC");
         assert!(decode("00uABC").is_none());
+        for garbage in ["sc", "scé1", "scéé", "sc0", "sczz", "sc\u{1F600}00", "ñ", "sc+0"] {
+            let _ = decode(garbage);
+        }
+        assert!(decode("scé1").is_none() && decode("sczz").is_none() && decode("sc0").is_none());
+        assert_eq!(decode("sc").as_deref(), Some(""));
         let items = (0..5).map(|i| (format!("k{i}"), i));
         let (p, next) = slice(items, Some("k1"), 2);
         assert_eq!(p, vec![2, 3]);

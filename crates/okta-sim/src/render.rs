@@ -37,10 +37,10 @@ pub fn user(org: &Org, i: u32, base: &str) -> Value {
         profile[k] = v.clone();
     }
     json!({
-        "id": u.id, "status": u.status, "created": okta_ts(&u.created),
-        "activated": u.activated.as_ref().map(okta_ts), "statusChanged": okta_ts(&u.status_changed),
-        "lastLogin": u.last_login.as_ref().map(okta_ts), "lastUpdated": okta_ts(&u.last_updated),
-        "passwordChanged": u.password_changed.as_ref().map(okta_ts), "type": {"id": "oty1simdefaulttype00"},
+        "id": u.id, "status": u.status, "created": okta_time(&u.created),
+        "activated": u.activated.as_ref().map(okta_time), "statusChanged": okta_time(&u.status_changed),
+        "lastLogin": u.last_login.as_ref().map(okta_time), "lastUpdated": okta_time(&u.last_updated),
+        "passwordChanged": u.password_changed.as_ref().map(okta_time), "type": {"id": "oty1simdefaulttype00"},
         "profile": profile,
         "credentials": {"password": {}, "provider": {"type": "OKTA", "name": "OKTA"}},
         "_links": {"self": {"href": format!("{base}/api/v1/users/{}", u.id)}}
@@ -51,8 +51,8 @@ pub fn user(org: &Org, i: u32, base: &str) -> Value {
 pub fn group(org: &Org, i: u32, base: &str, stats: bool) -> Value {
     let g = &org.groups[i as usize];
     let mut v = json!({
-        "id": g.id, "type": g.kind, "created": okta_ts(&g.created), "lastUpdated": okta_ts(&g.last_updated),
-        "lastMembershipUpdated": okta_ts(&g.last_membership_updated), "objectClass": ["okta:user_group"],
+        "id": g.id, "type": g.kind, "created": okta_time(&g.created), "lastUpdated": okta_time(&g.last_updated),
+        "lastMembershipUpdated": okta_time(&g.last_membership_updated), "objectClass": ["okta:user_group"],
         "profile": {"name": g.name},
         "_links": {"users": {"href": format!("{base}/api/v1/groups/{}/users", g.id)},
                    "apps": {"href": format!("{base}/api/v1/groups/{}/apps", g.id)}}
@@ -86,7 +86,7 @@ pub fn app(a: &App, base: &str) -> Value {
     }
     json!({
         "id": a.id, "name": a.name, "label": a.label, "status": a.status, "signOnMode": a.sign_on_mode,
-        "created": okta_ts(&a.created), "lastUpdated": okta_ts(&a.last_updated), "features": [],
+        "created": okta_time(&a.created), "lastUpdated": okta_time(&a.last_updated), "features": [],
         "visibility": {"autoSubmitToolbar": false, "hide": {"iOS": false, "web": false}},
         "credentials": creds,
         "settings": {"app": {"url": format!("https://{}.example", a.name), "apiToken": a.settings_token, "passwordField": "#pw"},
@@ -100,8 +100,8 @@ pub fn app_user(org: &Org, a: &App, au: &AppUser, base: &str) -> Value {
     let u = &org.users[au.user as usize];
     json!({
         "id": u.id, "externalId": null, "scope": au.scope, "status": au.status,
-        "created": okta_ts(&au.created), "lastUpdated": okta_ts(&au.last_updated), "statusChanged": okta_ts(&au.created),
-        "passwordChanged": null, "syncState": "SYNCHRONIZED", "lastSync": okta_ts(&au.last_updated),
+        "created": okta_time(&au.created), "lastUpdated": okta_time(&au.last_updated), "statusChanged": okta_time(&au.created),
+        "passwordChanged": null, "syncState": "SYNCHRONIZED", "lastSync": okta_time(&au.last_updated),
         "credentials": {"userName": u.login},
         "profile": {"email": u.login, "role": "Viewer", "securityAnswer": au.security_answer},
         "_links": {"app": {"href": format!("{base}/api/v1/apps/{}", a.id)}, "user": {"href": format!("{base}/api/v1/users/{}", u.id)}}
@@ -111,7 +111,7 @@ pub fn app_user(org: &Org, a: &App, au: &AppUser, base: &str) -> Value {
 /// Renders an app-group assignment.
 pub fn app_group(org: &Org, a: &App, ag: &AppGroup, base: &str) -> Value {
     let g = &org.groups[ag.group as usize];
-    json!({"id": g.id, "priority": ag.priority, "lastUpdated": okta_ts(&ag.last_updated), "profile": {},
+    json!({"id": g.id, "priority": ag.priority, "lastUpdated": okta_time(&ag.last_updated), "profile": {},
            "_links": {"app": {"href": format!("{base}/api/v1/apps/{}", a.id)}, "group": {"href": format!("{base}/api/v1/groups/{}", g.id)}}})
 }
 
@@ -119,7 +119,7 @@ pub fn app_group(org: &Org, a: &App, ag: &AppGroup, base: &str) -> Value {
 pub fn role(r: &RoleAssignment, assignment_type: &str, assignee_href: &str, base: &str) -> Value {
     let mut v = json!({
         "id": r.id, "type": r.kind, "label": r.label, "status": "ACTIVE", "assignmentType": assignment_type,
-        "created": okta_ts(&r.created), "lastUpdated": okta_ts(&r.created),
+        "created": okta_time(&r.created), "lastUpdated": okta_time(&r.created),
         "_links": {"assignee": {"href": assignee_href}}
     });
     if let Some(cr) = &r.role {
@@ -132,7 +132,7 @@ pub fn role(r: &RoleAssignment, assignment_type: &str, assignee_href: &str, base
 
 /// Renders a custom role definition.
 pub fn custom_role(r: &CustomRole, base: &str) -> Value {
-    json!({"id": r.id, "label": r.label, "description": r.description, "created": okta_ts(&r.created), "lastUpdated": okta_ts(&r.created),
+    json!({"id": r.id, "label": r.label, "description": r.description, "created": okta_time(&r.created), "lastUpdated": okta_time(&r.created),
            "_links": {"self": {"href": format!("{base}/api/v1/iam/roles/{}", r.id)}}})
 }
 
@@ -140,7 +140,7 @@ pub fn custom_role(r: &CustomRole, base: &str) -> Value {
 pub fn rule(p: &Policy, r: &Rule) -> Value {
     let rule_type = if p.kind == "OKTA_SIGN_ON" { "SIGN_ON".to_string() } else { p.kind.clone() };
     json!({"id": r.id, "type": rule_type, "name": r.name, "status": "ACTIVE", "priority": r.priority, "system": false,
-           "created": okta_ts(&r.created), "lastUpdated": okta_ts(&r.created),
+           "created": okta_time(&r.created), "lastUpdated": okta_time(&r.created),
            "conditions": {"people": {"users": {"exclude": []}}, "network": {"connection": "ANYWHERE"}},
            "actions": {"signon": {"access": "ALLOW", "requireFactor": false}}})
 }
@@ -149,12 +149,12 @@ pub fn rule(p: &Policy, r: &Rule) -> Value {
 pub fn policy(p: &Policy, base: &str, expand_rules: bool) -> Value {
     let mut v = json!({
         "id": p.id, "type": p.kind, "name": p.name, "description": p.description, "status": "ACTIVE",
-        "priority": p.priority, "system": p.system, "created": okta_ts(&p.created), "lastUpdated": okta_ts(&p.last_updated),
+        "priority": p.priority, "system": p.system, "created": okta_time(&p.created), "lastUpdated": okta_time(&p.last_updated),
         "conditions": {"people": {"groups": {"include": []}}}, "settings": {"type": "PASSWORD"},
         "_links": {"self": {"href": format!("{base}/api/v1/policies/{}", p.id)}, "rules": {"href": format!("{base}/api/v1/policies/{}/rules", p.id)}}
     });
     if expand_rules {
-        v["_embedded"] = json!({"rules": p.rules.iter().take(20).map(|r| rule(p, r)).collect::<Vec<_>>()});
+        v["_embedded"] = json!({"rules": p.rules.iter().take(super::page_size::EMBEDDED_RULES).map(|r| rule(p, r)).collect::<Vec<_>>()});
     }
     v
 }
@@ -162,7 +162,7 @@ pub fn policy(p: &Policy, base: &str, expand_rules: bool) -> Value {
 /// Renders a device with its users embedded.
 pub fn device(org: &Org, d: &Device, base: &str, expand_user: bool) -> Value {
     let mut v = json!({
-        "id": d.id, "status": d.status, "created": okta_ts(&d.created), "lastUpdated": okta_ts(&d.last_updated),
+        "id": d.id, "status": d.status, "created": okta_time(&d.created), "lastUpdated": okta_time(&d.last_updated),
         "profile": {"displayName": d.name, "platform": d.platform, "manufacturer": "SimCorp", "model": "Sim-1", "osVersion": "1.0",
                     "serialNumber": d.serial, "registered": true, "secureHardwarePresent": true, "diskEncryptionType": "ALL_INTERNAL_VOLUMES"},
         "resourceType": "UDDevice", "resourceId": d.id, "resourceAlternateId": null,
@@ -173,7 +173,7 @@ pub fn device(org: &Org, d: &Device, base: &str, expand_user: bool) -> Value {
         let us: Vec<Value> = d
             .users
             .iter()
-            .map(|i| json!({"managementStatus": "NOT_MANAGED", "created": okta_ts(&d.created), "user": user(org, *i, base)}))
+            .map(|i| json!({"managementStatus": "NOT_MANAGED", "created": okta_time(&d.created), "user": user(org, *i, base)}))
             .collect();
         v["_embedded"] = json!({"users": us});
     }
@@ -184,7 +184,7 @@ pub fn device(org: &Org, d: &Device, base: &str, expand_user: bool) -> Value {
 pub fn factor(u: &User, f: &Factor, base: &str) -> Value {
     let mut v = json!({
         "id": f.id, "factorType": f.factor_type, "provider": f.provider, "vendorName": f.provider, "status": f.status,
-        "created": okta_ts(&f.created), "lastUpdated": okta_ts(&f.created), "profile": {},
+        "created": okta_time(&f.created), "lastUpdated": okta_time(&f.created), "profile": {},
         "_links": {"self": {"href": format!("{base}/api/v1/users/{}/factors/{}", u.id, f.id)}, "user": {"href": format!("{base}/api/v1/users/{}", u.id)}}
     });
     if let Some(p) = &f.phone {
@@ -202,7 +202,7 @@ pub fn log_event(org: &Org, e: &LogEvent) -> Value {
     let actor = &org.users[e.actor as usize];
     let target = &org.users[e.target as usize];
     json!({
-        "uuid": e.uuid, "published": okta_ts(&e.published), "eventType": e.event_type, "legacyEventType": null, "version": "0",
+        "uuid": e.uuid, "published": okta_time(&e.published), "eventType": e.event_type, "legacyEventType": null, "version": "0",
         "severity": e.severity, "displayMessage": e.event_type.replace('.', " "),
         "actor": {"id": actor.id, "type": "User", "alternateId": actor.login, "displayName": format!("{} {}", actor.first_name, actor.last_name), "detailEntry": null},
         "target": [{"id": target.id, "type": "User", "alternateId": target.login, "displayName": target.first_name, "detailEntry": null}],

@@ -17,7 +17,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::api::{self, err, ApiErr, Req};
+use super::api::{self, okta_error, ApiError, ApiRequest};
 use super::gen::{self, Sizes};
 use super::limits::{family, Buckets, Clock};
 use super::model::Org;
@@ -181,7 +181,7 @@ impl Drop for InFlight<'_> {
     }
 }
 
-fn error_body(e: &ApiErr, seq: usize) -> Value {
+fn error_body(e: &ApiError, seq: usize) -> Value {
     json!({"errorCode": e.code, "errorSummary": e.summary, "errorLink": e.code, "errorId": format!("oaesim{seq:015}"), "errorCauses": []})
 }
 
@@ -215,13 +215,13 @@ async fn api_handler(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, head
         out.insert("content-type", HeaderValue::from_static("application/json"));
         (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), out, bytes).into_response()
     };
-    let fail = |e: ApiErr, out: HeaderMap| respond(e.status, error_body(&e, seq), None, out);
+    let fail = |e: ApiError, out: HeaderMap| respond(e.status, error_body(&e, seq), None, out);
     if let Some(cap) = f.concurrency_cap {
         if n > cap {
             out.insert("x-rate-limit-limit", HeaderValue::from_static("0"));
             out.insert("x-rate-limit-remaining", HeaderValue::from_static("0"));
             out.insert("x-rate-limit-reset", HeaderValue::from((now.timestamp() + 1).to_string().parse::<u64>().unwrap_or(0)));
-            return fail(err(429, "E0000047", "API call exceeded rate limit due to too many requests."), out);
+            return fail(okta_error(429, "E0000047", "API call exceeded rate limit due to too many requests."), out);
         }
     }
     let limit = f.rate_limit_per_min.unwrap_or(default_limit);
@@ -230,34 +230,34 @@ async fn api_handler(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, head
     out.insert("x-rate-limit-remaining", HeaderValue::from(v.remaining));
     out.insert("x-rate-limit-reset", HeaderValue::from(v.reset.max(0) as u64));
     if v.exceeded {
-        return fail(err(429, "E0000047", "API call exceeded rate limit due to too many requests."), out);
+        return fail(okta_error(429, "E0000047", "API call exceeded rate limit due to too many requests."), out);
     }
     match headers.get("authorization").and_then(|h| h.to_str().ok()) {
         Some(h) if h.starts_with("SSWS ") => {
             if h[5..] != sim.cfg.token {
-                return fail(err(401, "E0000011", "Invalid token provided"), out);
+                return fail(okta_error(401, "E0000011", "Invalid token provided"), out);
             }
         }
-        _ => return fail(err(403, "E0000005", "Invalid session"), out),
+        _ => return fail(okta_error(403, "E0000005", "Invalid session"), out),
     }
 
     if method != Method::GET {
-        return fail(err(405, "E0000022", "The endpoint does not support the provided HTTP method"), out);
+        return fail(okta_error(405, "E0000022", "The endpoint does not support the provided HTTP method"), out);
     }
     let roll: f64 = sim.rng.lock().map(|mut r| r.gen()).unwrap_or(1.0);
     if roll < f.rate_429 {
-        return fail(err(429, "E0000047", "API call exceeded rate limit due to too many requests."), out);
+        return fail(okta_error(429, "E0000047", "API call exceeded rate limit due to too many requests."), out);
     }
     if roll < f.rate_429 + f.fault_rate {
-        return fail(err(500, "E0000009", "Internal Server Error"), out);
+        return fail(okta_error(500, "E0000009", "Internal Server Error"), out);
     }
     let segs: Vec<&str> = path.trim_start_matches("/api/v1/").split('/').filter(|s| !s.is_empty()).collect();
     if f.deny.iter().any(|d| d == deny_family(&segs)) {
-        return fail(err(403, "E0000006", "You do not have permission to perform the requested action"), out);
+        return fail(okta_error(403, "E0000006", "You do not have permission to perform the requested action"), out);
     }
     let query: Vec<(String, String)> = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned().collect();
     let base = sim.base.read().map(|b| b.clone()).unwrap_or_default();
-    let req = Req { segs: segs.clone(), query: query.clone(), base: &base, reject_filter: &f.reject_filter, now };
+    let req = ApiRequest { segs: segs.clone(), query: query.clone(), base: &base, reject_filter: &f.reject_filter, now };
     let answer = {
         let org = sim.org.read().expect("org lock is never poisoned");
         api::dispatch(&org, &req)

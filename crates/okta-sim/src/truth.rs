@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 
 use super::gen::SUPPORTED_POLICY_TYPES;
 use super::model::Org;
+use super::page_size as P;
 
 fn pages(n: usize, size: usize) -> u64 {
     n.div_ceil(size).max(1) as u64
@@ -81,17 +82,19 @@ pub fn truth(org: &Org, now: DateTime<Utc>, log_start: Option<NaiveDate>) -> Val
     let deprov = org.users.iter().filter(|u| u.status == "DEPROVISIONED").count();
     let visible = org.users.len() - deprov;
     let factor_users = org.users.iter().enumerate().filter(|(i, u)| u.status != "DEPROVISIONED" && !shadow.contains(&(*i as u32))).count();
-    let mut min = 1 + pages(visible, 200) + pages(deprov, 200);
-    min += pages(org.groups.len(), 200)
-        + org.groups.iter().filter(|g| !g.members.is_empty()).map(|g| pages(g.members.len(), 1000)).sum::<u64>();
-    min += pages(org.custom_roles.len(), 20)
-        + pages(org.user_roles.len(), 100)
+    let mut min = 1 + pages(visible, P::USERS.max) + pages(deprov, P::USERS.max);
+    min += pages(org.groups.len(), P::GROUPS_RECOMMENDED)
+        + org.groups.iter().filter(|g| !g.members.is_empty()).map(|g| pages(g.members.len(), P::GROUP_MEMBERS.max)).sum::<u64>();
+    min += pages(org.custom_roles.len(), P::IAM_ROLES.max)
+        + pages(org.user_roles.len(), P::IAM_ASSIGNEES.max)
         + org.user_roles.keys().filter(|u| !shadow.contains(u)).count() as u64
         + org.group_roles.len() as u64;
-    min += pages(org.apps.len(), 200) + org.apps.iter().map(|a| pages(a.users.len(), 500) + pages(a.groups.len(), 200)).sum::<u64>();
+    min += pages(org.apps.len(), P::APPS.max)
+        + org.apps.iter().map(|a| pages(a.users.len(), P::APP_USERS.max) + pages(a.groups.len(), P::APP_GROUPS.max)).sum::<u64>();
     min += POLICY_TYPES_ASKED as u64
-        + org.policies.iter().filter(|p| p.rules.len() >= 20 && SUPPORTED_POLICY_TYPES.contains(&p.kind.as_str())).count() as u64;
-    min += pages(logs.len(), 1000) + pages(devices.len(), 200) + factor_users as u64;
+        + org.policies.iter().filter(|p| p.rules.len() >= P::EMBEDDED_RULES && SUPPORTED_POLICY_TYPES.contains(&p.kind.as_str())).count()
+            as u64;
+    min += pages(logs.len(), P::LOGS.max) + pages(devices.len(), P::DEVICES.max) + factor_users as u64;
 
     let mut secrets: Vec<String> = Vec::new();
     for a in &org.apps {

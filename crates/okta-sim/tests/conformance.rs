@@ -1,0 +1,168 @@
+//! The simulator's answers against Okta's official OpenAPI document (a vendored extract).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::sync::OnceLock;
+
+use common::{get, next_of, small};
+use okta_sim as sim;
+use serde_json::Value;
+
+/// Rewrites OpenAPI 3.0 `nullable` into JSON Schema types.
+fn json_schemaify(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            if m.remove("nullable") == Some(Value::Bool(true)) {
+                if let Some(Value::String(t)) = m.get("type").cloned() {
+                    m.insert("type".into(), serde_json::json!([t, "null"]));
+                }
+                if m.contains_key("$ref") || m.contains_key("allOf") {
+                    let inner = Value::Object(std::mem::take(m));
+                    m.insert("anyOf".into(), serde_json::json!([inner, {"type": "null"}]));
+                }
+                if let Some(Value::Array(e)) = m.get_mut("enum") {
+                    e.push(Value::Null);
+                }
+            }
+            for x in m.values_mut() {
+                json_schemaify(x);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(json_schemaify),
+        _ => {}
+    }
+}
+
+fn spec() -> &'static Value {
+    static SPEC: OnceLock<Value> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        // The vendored extract of Okta's OpenAPI document (see fixtures/NOTICE.md).
+        let text = include_str!("fixtures/okta-management-openapi-subset.json");
+        let mut v: Value = serde_json::from_str(text).unwrap();
+        json_schemaify(&mut v);
+        v
+    })
+}
+
+/// The response schema of GET `path` (a concrete path) for `status`.
+fn schema_for(path: &str, status: u16) -> Option<Value> {
+    let segs: Vec<&str> = path.split('/').collect();
+    let paths = spec()["paths"].as_object().unwrap();
+    let (_, item) = paths.iter().find(|(t, _)| {
+        let ts: Vec<&str> = t.split('/').collect();
+        ts.len() == segs.len() && ts.iter().zip(&segs).all(|(a, b)| a.starts_with('{') || a == b)
+    })?;
+    let responses = &item["get"]["responses"];
+    let Some(r) = responses.get(status.to_string()).or_else(|| responses.get("default")) else {
+        // Error statuses an operation does not declare still use Okta's error envelope.
+        return (status >= 400)
+            .then(|| serde_json::json!({"$ref": "#/components/schemas/Error", "components": spec()["components"].clone()}));
+    };
+    let r = match r.get("$ref").and_then(Value::as_str) {
+        Some(rf) => spec().pointer(&rf[1..]).unwrap(),
+        None => r,
+    };
+    let mut s = r.pointer("/content/application~1json/schema")?.clone();
+    s["components"] = spec()["components"].clone();
+    Some(s)
+}
+
+/// Known spec/reality gaps (okta-api.md §13), each deliberate.
+fn is_known_gap(path: &str, error: &str) -> bool {
+    // "shadow" is the simulator's placeholder status, not an Okta one: the connector must drop it.
+    error.contains("\"shadow\"")
+        // An attribute of a type outside the spec's enum (terraform accepts `object`): the
+        // connector must declare it as text with a warning.
+        || error.contains("legacyBlob/type")
+        // Schema attributes carry `unique` as a string in real payloads; the spec says boolean.
+        || (path.contains("/meta/schemas") && error.contains("NOT_UNIQUE"))
+        // Device status CREATED and new role types are real but missing from the enums.
+        || error.contains("\"CREATED\"")
+        // The spec's GroupStats misspells the admin flag; reality varies (okta-api.md §7).
+        || error.contains("hasAdminPriv")
+        // Sign-on modes Okta adds later are kept as strings by clients.
+        || error.contains("FUTURE_SIGN_ON_MODE")
+        // The minimal spec lacks `nullable` on fields real payloads send as null (okta-api.md's
+        // own examples: externalId, legacyEventType, detailEntry).
+        || error.starts_with("null is not of type") || error.contains("): null is not of type")
+        // Role assignments: the spec's oneOf relies on a discriminator JSON Schema cannot apply.
+        || error.contains("valid under more than one of the schemas listed in the 'oneOf'")
+        // `expand=rules` embeds the rules as an array; the spec types `_embedded` values as objects.
+        || error.ends_with("at /0/_embedded/rules") || error.contains("/_embedded/rules")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responses_conform_to_the_official_openapi_document() {
+    let h = sim::start(small(21)).await.unwrap();
+    let b = &h.base_url;
+    let truth = h.sim.truth(None);
+    let user = truth["record_types"]["users"]["ids"][0].as_str().unwrap().to_string();
+    let group = truth["record_types"]["groups"]["ids"][1].as_str().unwrap().to_string();
+    let app = truth["record_types"]["applications"]["ids"][0].as_str().unwrap().to_string();
+    let policy = truth["record_types"]["policies"]["ids"][0].as_str().unwrap().to_string();
+    let mut urls = vec![
+        "/api/v1/users?limit=5".to_string(),
+        format!("/api/v1/users/{user}"),
+        "/api/v1/users/me".into(),
+        format!("/api/v1/users/{user}/roles"),
+        format!("/api/v1/users/{user}/factors"),
+        "/api/v1/groups?limit=5&expand=stats".into(),
+        format!("/api/v1/groups/{group}/users"),
+        format!("/api/v1/groups/{group}/roles"),
+        "/api/v1/iam/roles".into(),
+        "/api/v1/iam/assignees/users".into(),
+        "/api/v1/apps?limit=5".into(),
+        format!("/api/v1/apps/{app}/users"),
+        format!("/api/v1/apps/{app}/groups"),
+        "/api/v1/policies?type=PASSWORD&expand=rules".into(),
+        format!("/api/v1/policies/{policy}/rules"),
+        "/api/v1/logs?limit=5".into(),
+        "/api/v1/devices?limit=5&expand=user".into(),
+        "/api/v1/org".into(),
+        "/api/v1/meta/schemas/user/default".into(),
+        // Errors.
+        "/api/v1/users/00uNOPE0000000000000".into(),
+        "/api/v1/users?filter=bogus".into(),
+        "/api/v1/policies?type=NOPE".into(),
+    ];
+    // A later page of each paged list.
+    for first in [
+        "/api/v1/users?limit=5",
+        "/api/v1/groups?limit=5&expand=stats",
+        "/api/v1/apps?limit=2",
+        "/api/v1/logs?limit=5",
+        "/api/v1/devices?limit=5",
+    ] {
+        let (_, hd, _) = get(b, first).await;
+        urls.push(next_of(&hd).unwrap().trim_start_matches(b.as_str()).to_string());
+    }
+    let mut responses = Vec::new();
+    for u in &urls {
+        let (status, _, body) = get(b, u).await;
+        responses.push((u.clone(), status, body));
+    }
+    // The spec is deep: parse and compile it on a thread with a large stack.
+    let (checked, failures) = std::thread::Builder::new()
+        .stack_size(256 * 1024 * 1024)
+        .spawn(move || {
+            let mut failures = Vec::new();
+            for (u, status, body) in &responses {
+                let path = u.split('?').next().unwrap();
+                let Some(schema) = schema_for(path, *status) else { panic!("no schema for GET {path} {status}") };
+                let validator = jsonschema::validator_for(&schema).unwrap();
+                for e in validator.iter_errors(body) {
+                    let msg = format!("GET {u} ({status}): {e} at {}", e.instance_path());
+                    if !is_known_gap(path, &msg) {
+                        failures.push(msg);
+                    }
+                }
+            }
+            (responses.len(), failures)
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    println!("{checked} responses checked against the OpenAPI document");
+    assert!(failures.is_empty(), "{}", failures.iter().take(15).cloned().collect::<Vec<_>>().join("\n"));
+}
