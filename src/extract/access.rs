@@ -3,12 +3,13 @@
 use serde_json::{Map, Value};
 
 use super::secrets::{app_credentials, mask_phone, strip};
-use super::{json_text, put, record, s, ts, AdminLinks};
+use super::{json_text, put, put_title, record, s, ts, AdminLinks};
 
 /// An application, its settings and credentials stripped of secrets.
 pub fn application(a: &Value, links: &AdminLinks) -> Option<Value> {
     let id = s(a, "/id")?;
     let mut d = Map::new();
+    put_title(&mut d, [s(a, "/label"), s(a, "/name"), Some(id.clone())]);
     put(&mut d, "name", s(a, "/name"));
     put(&mut d, "label", s(a, "/label"));
     put(&mut d, "status", s(a, "/status"));
@@ -29,10 +30,26 @@ pub fn application(a: &Value, links: &AdminLinks) -> Option<Value> {
     record(&id, ts(a.get("created")), ts(a.get("lastUpdated")), d)
 }
 
-/// A user's assignment to an app.
+/// How an app reads in a title: its label from the app JSON, else its id.
+fn app_ref(app: &Value) -> Option<(String, String)> {
+    let id = s(app, "/id")?;
+    let label = s(app, "/label").or_else(|| s(app, "/name")).unwrap_or_else(|| id.clone());
+    Some((id, label))
+}
+
+/// A user's assignment to an app, titled with the app's id. Prefer [`app_user_for`].
 pub fn app_user(app_id: &str, au: &Value, links: &AdminLinks) -> Option<Value> {
+    app_user_for(&serde_json::json!({ "id": app_id }), au, links)
+}
+
+/// A user's assignment to `app` (the app JSON from `/apps`), titled "Portal ← ada@acme.com":
+/// the app's label and the assignment's `credentials.userName` (the user id without one).
+pub fn app_user_for(app: &Value, au: &Value, links: &AdminLinks) -> Option<Value> {
+    let (app_id, app_label) = app_ref(app)?;
+    let app_id = app_id.as_str();
     let uid = s(au, "/id")?;
     let mut d = Map::new();
+    put_title(&mut d, [Some(format!("{app_label} ← {}", s(au, "/credentials/userName").unwrap_or_else(|| uid.clone())))]);
     d.insert("app_id".into(), app_id.into());
     d.insert("user_id".into(), uid.clone().into());
     put(&mut d, "scope", s(au, "/scope"));
@@ -48,10 +65,20 @@ pub fn app_user(app_id: &str, au: &Value, links: &AdminLinks) -> Option<Value> {
     record(&format!("{app_id}:{uid}"), ts(au.get("created")), ts(au.get("lastUpdated")), d)
 }
 
-/// A group's assignment to an app. Okta gives only `lastUpdated`: it serves as both dates.
+/// A group's assignment to an app, titled with the app's id. Prefer [`app_group_for`].
 pub fn app_group(app_id: &str, ag: &Value, links: &AdminLinks) -> Option<Value> {
+    app_group_for(&serde_json::json!({ "id": app_id }), ag, links)
+}
+
+/// A group's assignment to `app`, titled "Portal ← Engineering": the app's label and the group's
+/// name from `_embedded.group` (present with `expand=group`), else the group id. Okta gives only
+/// `lastUpdated`: it serves as both dates.
+pub fn app_group_for(app: &Value, ag: &Value, links: &AdminLinks) -> Option<Value> {
+    let (app_id, app_label) = app_ref(app)?;
+    let app_id = app_id.as_str();
     let gid = s(ag, "/id")?;
     let mut d = Map::new();
+    put_title(&mut d, [Some(format!("{app_label} ← {}", s(ag, "/_embedded/group/profile/name").unwrap_or_else(|| gid.clone())))]);
     d.insert("app_id".into(), app_id.into());
     d.insert("group_id".into(), gid.clone().into());
     put(&mut d, "priority", ag.get("priority").and_then(Value::as_i64));
@@ -67,6 +94,7 @@ pub fn app_group(app_id: &str, ag: &Value, links: &AdminLinks) -> Option<Value> 
 pub fn policy(p: &Value, rules: &[Value], links: &AdminLinks) -> Option<Value> {
     let id = s(p, "/id")?;
     let mut d = Map::new();
+    put_title(&mut d, [s(p, "/name"), Some(id.clone())]);
     put(&mut d, "name", s(p, "/name"));
     put(&mut d, "policy_type", s(p, "/type"));
     put(&mut d, "status", s(p, "/status"));
@@ -103,6 +131,8 @@ pub fn device(dv: &Value, keep_user: impl Fn(&Value) -> bool, links: &AdminLinks
     ] {
         put(&mut d, field, s(&p, &format!("/{okta}")));
     }
+    let model = [s(&p, "/manufacturer"), s(&p, "/model")].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    put_title(&mut d, [s(&p, "/displayName"), Some(model), s(&p, "/platform"), Some(id.clone())]);
     put(&mut d, "registered", p.get("registered").and_then(Value::as_bool));
     put(&mut d, "secure_hardware_present", p.get("secureHardwarePresent").and_then(Value::as_bool));
     put(&mut d, "resource_type", s(dv, "/resourceType"));
@@ -122,6 +152,8 @@ pub fn factor(user_id: &str, f: &Value, links: &AdminLinks) -> Option<Value> {
     let fid = s(f, "/id")?;
     let mut d = Map::new();
     d.insert("user_id".into(), user_id.into());
+    let kind = s(f, "/factorType").unwrap_or_else(|| fid.clone());
+    put_title(&mut d, [Some(s(f, "/provider").map_or_else(|| kind.clone(), |p| format!("{kind} ({p})")))]);
     put(&mut d, "factor_type", s(f, "/factorType"));
     put(&mut d, "provider", s(f, "/provider"));
     put(&mut d, "vendor_name", s(f, "/vendorName"));
@@ -164,5 +196,25 @@ mod tests {
         let r = application(&a, &links()).unwrap();
         assert!(!r.to_string().contains("TOPSECRET") && !r.to_string().contains("ALSOSECRET"));
         assert_eq!(r["data"]["sign_on_mode"], "OPENID_CONNECT");
+    }
+
+    #[test]
+    fn every_access_record_has_a_readable_title() {
+        let day = "2024-01-01T00:00:00.000Z";
+        let app = json!({"id": "0oa1", "name": "oidc_client", "label": "Portal", "created": day});
+        assert_eq!(application(&app, &links()).unwrap()["data"]["record_title"], "Portal");
+        let au = json!({"id": "00u1", "created": day, "credentials": {"userName": "ada@acme.com"}});
+        assert_eq!(app_user_for(&app, &au, &links()).unwrap()["data"]["record_title"], "Portal ← ada@acme.com");
+        assert_eq!(app_user("0oa1", &json!({"id": "00u1", "created": day}), &links()).unwrap()["data"]["record_title"], "0oa1 ← 00u1");
+        let ag = json!({"id": "00g1", "lastUpdated": day, "_embedded": {"group": {"profile": {"name": "Engineering"}}}});
+        assert_eq!(app_group_for(&app, &ag, &links()).unwrap()["data"]["record_title"], "Portal ← Engineering");
+        let p = json!({"id": "00p1", "name": "Default Policy", "type": "PASSWORD", "created": day});
+        assert_eq!(policy(&p, &[], &links()).unwrap()["data"]["record_title"], "Default Policy");
+        let dv = json!({"id": "guo1", "created": day, "profile": {"displayName": "Ada's MacBook", "platform": "MACOS"}});
+        assert_eq!(device(&dv, |_| true, &links()).unwrap()["data"]["record_title"], "Ada's MacBook");
+        let nameless = json!({"id": "guo2", "created": day, "profile": {"manufacturer": "Apple", "model": "iPhone 15"}});
+        assert_eq!(device(&nameless, |_| true, &links()).unwrap()["data"]["record_title"], "Apple iPhone 15");
+        let f = json!({"id": "uft1", "factorType": "token:software:totp", "provider": "GOOGLE", "created": day});
+        assert_eq!(factor("00u1", &f, &links()).unwrap()["data"]["record_title"], "token:software:totp (GOOGLE)");
     }
 }

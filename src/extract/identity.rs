@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::schema::{convert, CustomAttr};
-use super::{put, record, s, ts, AdminLinks};
+use super::{put, put_title, record, s, ts, AdminLinks};
 
 /// Okta's standard profile attributes and the field each becomes.
 const PROFILE_FIELDS: &[(&str, &str)] = &[
@@ -59,7 +59,10 @@ pub fn user(u: &Value, custom: &[CustomAttr], links: &AdminLinks) -> Option<Valu
         let name = format!("{} {}", s(&p, "/firstName").unwrap_or_default(), s(&p, "/lastName").unwrap_or_default());
         Some(name.trim().to_string()).filter(|n| !n.is_empty())
     });
-    put(&mut d, "display_name", display.or_else(|| s(&p, "/login")));
+    let login = s(&p, "/login");
+    let display = display.or_else(|| login.clone());
+    put_title(&mut d, [user_title(display.as_deref(), login.as_deref()), Some(id.clone())]);
+    put(&mut d, "display_name", display);
     put(&mut d, "manager_id", s(&p, "/managerId"));
     let status = s(u, "/status");
     put(&mut d, "status", status.filter(|st| USER_STATUSES.contains(&st.as_str())));
@@ -76,6 +79,19 @@ pub fn user(u: &Value, custom: &[CustomAttr], links: &AdminLinks) -> Option<Valu
     }
     d.insert("item_url_field".into(), links.link(&format!("/admin/user/profile/view/{id}")).into());
     record(&id, ts(u.get("created")), ts(u.get("lastUpdated")), d)
+}
+
+/// "Ada Lovelace (ada@acme.com)"; just the login when the name is the login.
+fn user_title(display: Option<&str>, login: Option<&str>) -> Option<String> {
+    match (display, login) {
+        (Some(d), Some(l)) if d != l => Some(format!("{d} ({l})")),
+        (d, l) => d.or(l).map(str::to_string),
+    }
+}
+
+/// How a user reads in a title: the login from the profile, else the id.
+fn user_ref(user: &Value, uid: &str) -> String {
+    s(user, "/profile/login").or_else(|| s(user, "/login")).unwrap_or_else(|| uid.to_string())
 }
 
 /// The group's `usersCount` from `expand=stats`, when present.
@@ -97,6 +113,7 @@ pub fn group(g: &Value, links: &AdminLinks) -> Option<Value> {
     let kind = s(g, "/type").unwrap_or_else(|| "OKTA_GROUP".into());
     let mut d = Map::new();
     let desc = s(g, "/profile/description").unwrap_or_else(|| format!("{name}: Okta group of type {kind}"));
+    put_title(&mut d, [Some(name.clone())]);
     d.insert("name".into(), name.into());
     d.insert("description".into(), desc.into());
     d.insert("group_type".into(), kind.into());
@@ -117,11 +134,15 @@ pub fn group(g: &Value, links: &AdminLinks) -> Option<Value> {
 
 /// One membership edge. Okta keeps no membership timestamp: both dates are the group's
 /// `lastMembershipUpdated` (else `lastUpdated`), the most specific time that covers the edge.
+/// The title reads "Engineering ← ada@acme.com": the group's name and the member's
+/// `profile.login` as `/groups/{id}/users` returns it (the id when the caller passes only the id).
 pub fn group_member(group: &Value, user: &Value, links: &AdminLinks) -> Option<Value> {
     let gid = s(group, "/id")?;
     let uid = s(user, "/id")?;
     let when = ts(group.get("lastMembershipUpdated")).or_else(|| ts(group.get("lastUpdated")));
     let mut d = Map::new();
+    let gname = s(group, "/profile/name").unwrap_or_else(|| gid.clone());
+    put_title(&mut d, [Some(format!("{gname} ← {}", user_ref(user, &uid)))]);
     d.insert("group_id".into(), gid.clone().into());
     d.insert("user_id".into(), uid.clone().into());
     d.insert("item_url_field".into(), links.link(&format!("/admin/group/{gid}")).into());
@@ -154,6 +175,7 @@ pub fn custom_role(r: &Value, links: &AdminLinks) -> Option<Value> {
     let id = s(r, "/id")?;
     let mut d = Map::new();
     let label = s(r, "/label").unwrap_or_else(|| id.clone());
+    put_title(&mut d, [Some(label.clone())]);
     d.insert("label".into(), label.clone().into());
     d.insert("description".into(), s(r, "/description").unwrap_or_else(|| format!("{label}: custom IAM role")).into());
     d.insert("role_kind".into(), "CUSTOM".into());
@@ -178,6 +200,7 @@ pub fn standard_role(assignment: &Value, links: &AdminLinks) -> Option<Value> {
     let kind = s(assignment, "/type")?;
     let label = standard_role_label(&kind);
     let mut d = Map::new();
+    put_title(&mut d, [Some(label.clone())]);
     d.insert("label".into(), label.clone().into());
     d.insert("description".into(), format!("{kind} IAM role: {label} with administrative access").into());
     d.insert("role_kind".into(), "STANDARD".into());
@@ -185,11 +208,31 @@ pub fn standard_role(assignment: &Value, links: &AdminLinks) -> Option<Value> {
     record(&kind, ts(assignment.get("created")), ts(assignment.get("lastUpdated")), d)
 }
 
-/// One role assignment to a user or a group.
+/// One role assignment to a user or a group, titled with the assignee's id. Prefer
+/// [`role_member_of`], which can name the assignee.
 pub fn role_member(assignment: &Value, assignee_id: &str, assignee_type: &str, links: &AdminLinks) -> Option<Value> {
+    role_member_of(assignment, &serde_json::json!({ "id": assignee_id }), assignee_type, links)
+}
+
+/// One role assignment to `assignee` (a user or a group as Okta lists them), titled
+/// "SUPER_ADMIN → ada@acme.com": the role type (a custom role's label) and the assignee's
+/// `profile.login` (a group's `profile.name`), else its id.
+pub fn role_member_of(assignment: &Value, assignee: &Value, assignee_type: &str, links: &AdminLinks) -> Option<Value> {
+    let assignee_id = s(assignee, "/id")?;
+    let assignee_id = assignee_id.as_str();
     let aid = s(assignment, "/id")?;
     let role_id = role_id_of(assignment)?;
     let mut d = Map::new();
+    let role = match s(assignment, "/type").as_deref() {
+        Some("CUSTOM") | None => s(assignment, "/label").unwrap_or_else(|| role_id.clone()),
+        Some(kind) => kind.to_string(),
+    };
+    let who = if assignee_type == "GROUP" {
+        s(assignee, "/profile/name").unwrap_or_else(|| assignee_id.to_string())
+    } else {
+        user_ref(assignee, assignee_id)
+    };
+    put_title(&mut d, [Some(format!("{role} → {who}"))]);
     d.insert("role_id".into(), role_id.into());
     d.insert("assignee_type".into(), assignee_type.into());
     let key = if assignee_type == "GROUP" { "group_id" } else { "user_id" };
@@ -250,5 +293,30 @@ mod tests {
         let m = role_member(&a, "00u1", "USER", &links()).unwrap();
         assert_eq!(m["id"], "ra1:00u1");
         assert_eq!(m["data"]["role_id"], "SUPER_ADMIN");
+    }
+
+    #[test]
+    fn every_identity_record_has_a_readable_title() {
+        let day = "2024-01-01T00:00:00.000Z";
+        let u = json!({"id": "00u1", "status": "ACTIVE", "created": day, "lastUpdated": day,
+            "profile": {"login": "ada@acme.com", "firstName": "Ada", "lastName": "Lovelace"}});
+        assert_eq!(user(&u, &[], &links()).unwrap()["data"]["record_title"], "Ada Lovelace (ada@acme.com)");
+        let bare = json!({"id": "00u2", "status": "ACTIVE", "created": day, "profile": {"login": "bob@acme.com"}});
+        assert_eq!(user(&bare, &[], &links()).unwrap()["data"]["record_title"], "bob@acme.com");
+        let g = json!({"id": "00g1", "type": "OKTA_GROUP", "created": day, "lastUpdated": day, "profile": {"name": "Engineering"}});
+        assert_eq!(group(&g, &links()).unwrap()["data"]["record_title"], "Engineering");
+        let member = json!({"id": "00u1", "profile": {"login": "ada@acme.com"}});
+        assert_eq!(group_member(&g, &member, &links()).unwrap()["data"]["record_title"], "Engineering ← ada@acme.com");
+        assert_eq!(group_member(&g, &json!({"id": "00u1"}), &links()).unwrap()["data"]["record_title"], "Engineering ← 00u1");
+        let a = json!({"id": "ra1", "type": "SUPER_ADMIN", "created": day, "lastUpdated": day});
+        assert_eq!(standard_role(&a, &links()).unwrap()["data"]["record_title"], "Super Administrator");
+        assert_eq!(role_member_of(&a, &member, "USER", &links()).unwrap()["data"]["record_title"], "SUPER_ADMIN → ada@acme.com");
+        assert_eq!(role_member(&a, "00u1", "USER", &links()).unwrap()["data"]["record_title"], "SUPER_ADMIN → 00u1");
+        let c = json!({"id": "ra2", "type": "CUSTOM", "role": "cr0", "label": "Auditor", "created": day});
+        assert_eq!(role_member_of(&c, &g, "GROUP", &links()).unwrap()["data"]["record_title"], "Auditor → Engineering");
+        assert_eq!(
+            custom_role(&json!({"id": "cr0", "label": "Auditor", "created": day}), &links()).unwrap()["data"]["record_title"],
+            "Auditor"
+        );
     }
 }

@@ -3,13 +3,20 @@
 
 use serde_json::{Map, Value};
 
-use super::{json_text, put, record, s, ts, AdminLinks};
+use super::{json_text, put, put_title, record, s, ts, AdminLinks};
 
 /// Normalizes one log event.
 pub fn log_event(e: &Value, links: &AdminLinks) -> Option<Value> {
     let id = s(e, "/uuid")?;
     let published = ts(e.get("published"));
     let mut d = Map::new();
+    // "User login to Okta — Ada Lovelace (ada@acme.com)": the message and who acted.
+    let what = s(e, "/displayMessage").or_else(|| s(e, "/eventType")).unwrap_or_else(|| id.clone());
+    let actor = match (s(e, "/actor/displayName"), s(e, "/actor/alternateId")) {
+        (Some(n), Some(a)) if n != a => Some(format!("{n} ({a})")),
+        (n, a) => n.or(a),
+    };
+    put_title(&mut d, [Some(actor.map_or_else(|| what.clone(), |a| format!("{what} — {a}")))]);
     put(&mut d, "event_type", s(e, "/eventType"));
     put(&mut d, "legacy_event_type", s(e, "/legacyEventType"));
     put(&mut d, "display_message", s(e, "/displayMessage"));
@@ -35,4 +42,20 @@ pub fn log_event(e: &Value, links: &AdminLinks) -> Option<Value> {
     }
     d.insert("item_url_field".into(), links.link(&format!("/report/system_log_2?search={id}")).into());
     record(&id, published.clone(), published, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_log_event_is_titled_with_its_message_and_actor() {
+        let links = AdminLinks::from_base(&url::Url::parse("https://acme.okta.com").unwrap());
+        let e = json!({"uuid": "e1", "published": "2024-01-01T00:00:00.000Z", "eventType": "user.session.start",
+            "displayMessage": "User login to Okta", "actor": {"displayName": "Ada Lovelace", "alternateId": "ada@acme.com"}});
+        assert_eq!(log_event(&e, &links).unwrap()["data"]["record_title"], "User login to Okta — Ada Lovelace (ada@acme.com)");
+        let bare = json!({"uuid": "e2", "published": "2024-01-01T00:00:00.000Z", "eventType": "system.import"});
+        assert_eq!(log_event(&bare, &links).unwrap()["data"]["record_title"], "system.import");
+    }
 }

@@ -113,6 +113,18 @@ pub fn record(id: &str, created: Option<String>, modified: Option<String>, data:
     Some(Value::Object(r))
 }
 
+/// The field every record carries as its human-readable title (the DevRev object's `title`
+/// comes from it through the initial domain mapping). Never empty: each normalizer falls back
+/// to ids when Okta gives no name.
+pub const TITLE_FIELD: &str = "record_title";
+
+/// Sets [`TITLE_FIELD`] to the first non-empty candidate.
+pub fn put_title(data: &mut Map<String, Value>, candidates: impl IntoIterator<Item = Option<String>>) {
+    if let Some(t) = candidates.into_iter().flatten().map(|t| t.trim().to_string()).find(|t| !t.is_empty()) {
+        data.insert(TITLE_FIELD.to_string(), t.into());
+    }
+}
+
 /// A JSON value as compact text, for fields declared as text holding JSON.
 pub fn json_text(v: &Value) -> String {
     v.to_string()

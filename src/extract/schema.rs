@@ -84,6 +84,7 @@ pub const USER_FIELDS: &[&str] = &[
     "last_updated",
     "user_type_id",
     "item_url_field",
+    super::TITLE_FIELD,
 ];
 
 /// Parses the custom attributes of a user schema. Returns the attributes and warnings.

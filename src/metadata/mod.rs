@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value};
 
 use crate::extract::identity::USER_STATUSES;
 use crate::extract::schema::{CustomAttr, CustomKind};
+use crate::extract::TITLE_FIELD;
 
 /// A field declaration shorthand.
 enum F {
@@ -53,6 +54,11 @@ fn record_type(name: &str, description: &str, fields: Vec<(&str, &str, F, bool)>
     for (key, label, f, req) in fields {
         fm.insert(key.into(), field(label, f, req));
     }
+    let mut title = field("Display title", F::Text, true);
+    if let Some(o) = title.as_object_mut() {
+        o.insert("description".into(), "A readable name for the record; the DevRev object's title".into());
+    }
+    fm.insert(TITLE_FIELD.into(), title);
     fm.insert("item_url_field".into(), field("Link in Okta", F::Text, false));
     json!({"name": name, "description": description, "fields": Value::Object(fm)})
 }
