@@ -53,13 +53,13 @@ pub struct RetryPolicy {
     pub max_retries: u32,
     /// The first backoff; doubled on every retry.
     pub base_delay: Duration,
-    /// Per-attempt timeout.
-    pub timeout: Duration,
+    /// Per-attempt timeout (None disables it, for paused-clock tests).
+    pub timeout: Option<Duration>,
 }
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_retries: 5, base_delay: Duration::from_secs(2), timeout: Duration::from_secs(30) }
+        RetryPolicy { max_retries: 5, base_delay: Duration::from_secs(2), timeout: Some(Duration::from_secs(30)) }
     }
 }
 
@@ -137,6 +137,7 @@ impl DevRevClient {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(10))
+            .pool_idle_timeout(None)
             .user_agent(concat!("okta-airsync/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| DevRevError::Transport { endpoint: "client", detail: e.without_url().to_string() })?;
@@ -173,7 +174,13 @@ impl DevRevClient {
     async fn send(&self, endpoint: &'static str, build: impl Fn() -> RequestBuilder) -> Result<reqwest::Response, DevRevError> {
         let mut attempt = 0;
         loop {
-            let res = build().timeout(self.retry.timeout).send().await;
+            let req = build();
+            let res = match self.retry.timeout {
+                Some(t) => req.timeout(t),
+                None => req,
+            }
+            .send()
+            .await;
             let wait = match &res {
                 Ok(r) if r.status() == reqwest::StatusCode::TOO_MANY_REQUESTS => Self::retry_after(r),
                 Ok(r) if r.status().is_server_error() => Some(self.retry.base_delay * 2u32.saturating_pow(attempt)),

@@ -41,7 +41,7 @@ pub struct World {
 pub fn fast_runtime(soft_deadline: Duration) -> RuntimeConfig {
     RuntimeConfig {
         soft_deadline,
-        devrev_retry: RetryPolicy { max_retries: 2, base_delay: Duration::from_millis(10), timeout: Duration::from_secs(10) },
+        devrev_retry: RetryPolicy { max_retries: 2, base_delay: Duration::from_millis(10), timeout: Some(Duration::from_secs(10)) },
         ..RuntimeConfig::default()
     }
 }
