@@ -117,6 +117,27 @@ pub struct OrgArgs {
     /// Point next links of an endpoint family at a foreign host (the client must refuse): repeatable.
     #[arg(long)]
     foreign_next: Vec<String>,
+    /// The org's subscription, which sets Okta's rate limits: developer, one-app, enterprise, workforce.
+    #[arg(long, default_value = "workforce")]
+    tier: okta_sim::Tier,
+    /// The API token's share of each rate-limit bucket, in percent (Okta's default for a new token is 50).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=100))]
+    token_share: Option<u8>,
+    /// Probability of a 503 E0000010 (read-only mode).
+    #[arg(long, default_value_t = 0.0)]
+    unavailable_rate: f64,
+    /// Probability of a 502/504 with an HTML body from a gateway.
+    #[arg(long, default_value_t = 0.0)]
+    gateway_error_rate: f64,
+    /// Features the org has not licensed, answered 401 E0000015 (roles, devices, ..., or policies:TYPE): comma-separated or repeatable.
+    #[arg(long, value_delimiter = ',')]
+    unlicensed: Vec<String>,
+    /// Users, groups, apps, devices and memberships deleted or deactivated per minute while serving.
+    #[arg(long, default_value_t = 0.0)]
+    churn_per_min: f64,
+    /// System Log events become visible up to this many seconds after their `published` time.
+    #[arg(long, default_value_t = 0)]
+    log_lag_secs: u64,
 }
 
 impl OrgArgs {
@@ -142,6 +163,13 @@ impl OrgArgs {
             rate_429: self.rate_429,
             reset_rate: self.reset_rate,
             foreign_next: self.foreign_next.iter().map(|d| crate::demo::deny_family(d)).collect(),
+            tier: self.tier,
+            token_share_pct: self.token_share,
+            unavailable_rate: self.unavailable_rate,
+            gateway_error_rate: self.gateway_error_rate,
+            unlicensed: self.unlicensed.iter().map(|d| if d.contains(':') { d.clone() } else { crate::demo::deny_family(d) }).collect(),
+            churn_per_min: self.churn_per_min,
+            log_lag_secs: self.log_lag_secs,
         }
     }
 }

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::filter::{self, Literal, Rules};
 use super::gen::SUPPORTED_POLICY_TYPES;
-use super::model::{okta_time, Org};
+use super::model::{okta_time, LogEvent, Org};
 use super::page_size::{self as pages, PageSize};
 use super::paging::{decode, encode, slice};
 use super::render;
@@ -48,6 +48,8 @@ pub struct ApiRequest<'a> {
     pub reject_filter: &'a [String],
     /// The simulator's now.
     pub now: DateTime<Utc>,
+    /// How late System Log events may be persisted after `published` (seconds).
+    pub log_lag_secs: u64,
 }
 
 impl ApiRequest<'_> {
@@ -120,7 +122,7 @@ fn users(org: &Org, r: &ApiRequest) -> Result<Answer, ApiError> {
         let q = q.to_lowercase();
         let limit = r.limit(pages::USERS_QUERY)?;
         let items: Vec<Value> = (0..org.users.len())
-            .filter(|i| org.users[*i].status != "DEPROVISIONED")
+            .filter(|i| org.users[*i].status != "DEPROVISIONED" && !org.users[*i].deleted)
             .filter(|i| {
                 let u = &org.users[*i];
                 [&u.login, &u.first_name, &u.last_name].iter().any(|f| f.to_lowercase().starts_with(&q))
@@ -136,7 +138,7 @@ fn users(org: &Org, r: &ApiRequest) -> Result<Answer, ApiError> {
     let after = r.after()?;
     let expr = filt.or(search);
     let start = after.as_deref().map_or(0, |a| org.users.partition_point(|u| u.id.as_str() <= a));
-    let it = (start..org.users.len()).filter(|i| match &expr {
+    let it = (start..org.users.len()).filter(|i| !org.users[*i].deleted).filter(|i| match &expr {
         Some(e) => filter::eval(e, &|a| user_attr(org, *i, a)),
         None => org.users[*i].status != "DEPROVISIONED",
     });
@@ -151,19 +153,25 @@ fn find_user(org: &Org, id: &str) -> Result<usize, ApiError> {
     }
     org.users
         .binary_search_by(|u| u.id.as_str().cmp(id))
-        .map_err(|_| okta_error(404, "E0000007", format!("Not found: Resource not found: {id} (User)")))
+        .ok()
+        .filter(|i| !org.users[*i].deleted)
+        .ok_or_else(|| okta_error(404, "E0000007", format!("Not found: Resource not found: {id} (User)")))
 }
 
 fn find_group(org: &Org, id: &str) -> Result<usize, ApiError> {
     org.groups
         .binary_search_by(|g| g.id.as_str().cmp(id))
-        .map_err(|_| okta_error(404, "E0000007", format!("Not found: Resource not found: {id} (UserGroup)")))
+        .ok()
+        .filter(|i| !org.groups[*i].deleted)
+        .ok_or_else(|| okta_error(404, "E0000007", format!("Not found: Resource not found: {id} (UserGroup)")))
 }
 
 fn find_app(org: &Org, id: &str) -> Result<usize, ApiError> {
     org.apps
         .binary_search_by(|a| a.id.as_str().cmp(id))
-        .map_err(|_| okta_error(404, "E0000007", format!("Not found: Resource not found: {id} (AppInstance)")))
+        .ok()
+        .filter(|i| !org.apps[*i].deleted)
+        .ok_or_else(|| okta_error(404, "E0000007", format!("Not found: Resource not found: {id} (AppInstance)")))
 }
 
 fn user_roles(org: &Org, ui: usize, base: &str) -> Value {
@@ -202,7 +210,7 @@ fn groups(org: &Org, r: &ApiRequest) -> Result<Answer, ApiError> {
         let q = q.to_lowercase();
         let limit = r.limit(pages::GROUPS_QUERY)?;
         let items = (0..org.groups.len())
-            .filter(|i| org.groups[*i].name.to_lowercase().starts_with(&q))
+            .filter(|i| !org.groups[*i].deleted && org.groups[*i].name.to_lowercase().starts_with(&q))
             .take(limit)
             .map(|i| render::group(org, i as u32, r.base, stats))
             .collect();
@@ -213,7 +221,9 @@ fn groups(org: &Org, r: &ApiRequest) -> Result<Answer, ApiError> {
     let expr = filt.or(search);
     let limit = r.limit(pages::GROUPS)?;
     let after = r.after()?;
-    let it = (0..org.groups.len()).filter(|i| expr.as_ref().is_none_or(|e| filter::eval(e, &|a| group_attr(org, *i, a))));
+    let it = (0..org.groups.len())
+        .filter(|i| !org.groups[*i].deleted)
+        .filter(|i| expr.as_ref().is_none_or(|e| filter::eval(e, &|a| group_attr(org, *i, a))));
     let (page, next) = slice(it.map(|i| (org.groups[i].id.clone(), i)), after.as_deref(), limit);
     Ok(Answer {
         raw: None,
@@ -251,6 +261,7 @@ fn apps(org: &Org, r: &ApiRequest) -> Result<Answer, ApiError> {
     let items = org
         .apps
         .iter()
+        .filter(|a| !a.deleted)
         .filter(|a| q.as_ref().is_none_or(|q| a.name.starts_with(q.as_str()) || a.label.to_lowercase().starts_with(q.as_str())))
         .filter(|a| {
             expr.as_ref().is_none_or(|e| {
@@ -310,18 +321,31 @@ fn logs(org: &Org, r: &ApiRequest) -> Result<Answer, ApiError> {
         (None, None) => (until.unwrap_or(r.now) - Duration::days(7)).max(retention),
     };
     let upper = until.unwrap_or(r.now);
-    let start = org.logs.partition_point(|e| e.published < lower);
-    let key = |e: &super::model::LogEvent| format!("{:015}|{}", e.published.timestamp_millis(), e.uuid);
-    let it = org.logs[start..]
+    // The log is kept in persistence order. Polling filters and pages on persistence time, as
+    // Okta's does, so an event persisted late is still returned by the next poll; a bounded
+    // query filters on `published` and misses an event that was not yet persisted.
+    let start = org.logs.partition_point(|e| e.persisted < lower);
+    let lag = Duration::seconds(r.log_lag_secs as i64);
+    let polling_key = |e: &LogEvent| format!("{:015}|{}", e.persisted.timestamp_millis(), e.uuid);
+    let bounded_key = |e: &LogEvent| format!("{:015}|{}", e.published.timestamp_millis(), e.uuid);
+    let key = |e: &LogEvent| if polling { polling_key(e) } else { bounded_key(e) };
+    let mut window: Vec<&LogEvent> = org.logs[start..]
         .iter()
-        .take_while(|e| e.published < upper || (polling && e.published <= upper))
+        .take_while(|e| if polling { e.persisted <= upper } else { e.persisted < upper + lag })
+        .filter(|e| e.persisted <= r.now && (polling || (e.published >= lower && e.published < upper)))
+        .collect();
+    if !polling && r.log_lag_secs > 0 {
+        window.sort_by_cached_key(|e| bounded_key(e));
+    }
+    let it = window
+        .into_iter()
         .filter(|e| {
             expr.as_ref().is_none_or(|x| {
                 filter::eval(x, &|a| match a {
                     "eventType" => text(&e.event_type),
                     "severity" => text(&e.severity),
                     "actor.id" => text(&org.users[e.actor as usize].id),
-                    "target.id" => text(&org.users[e.target as usize].id),
+                    "target.id" => e.targets.first().and_then(|t| text(render::log_target_id(org, *t))),
                     _ => None,
                 })
             })

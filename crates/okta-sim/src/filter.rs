@@ -178,6 +178,20 @@ pub struct Rules {
     pub not: bool,
 }
 
+/// Whether `s` is a date literal as Okta's filters take it: `yyyy-MM-dd'T'HH:mm:ss.SSS`
+/// followed by `Z` or `±HH:mm` (Okta's E0000030 wording), with milliseconds, and a real date.
+pub fn is_okta_date(s: &str) -> bool {
+    if !s.is_ascii() || s.len() < 24 {
+        return false;
+    }
+    let (main, zone) = s.split_at(23);
+    let shape = |text: &str, pattern: &str| {
+        text.len() == pattern.len() && text.bytes().zip(pattern.bytes()).all(|(c, p)| if p == b'9' { c.is_ascii_digit() } else { c == p })
+    };
+    let zone_ok = zone == "Z" || shape(zone, "+99:99") || shape(zone, "-99:99");
+    shape(main, "9999-99-99T99:99:99.999") && zone_ok && DateTime::parse_from_rfc3339(s).is_ok()
+}
+
 /// Checks an expression against an endpoint's rules.
 pub fn check(e: &Expr, r: &Rules) -> Result<(), String> {
     match e {
@@ -188,8 +202,8 @@ pub fn check(e: &Expr, r: &Rules) -> Result<(), String> {
             if let Literal::Str(s) = lit {
                 let is_date =
                     matches!(a.as_str(), "lastUpdated" | "created" | "lastMembershipUpdated" | "activated" | "statusChanged" | "published");
-                if is_date && DateTime::parse_from_rfc3339(s).is_err() {
-                    return Err(format!("invalid date {s}"));
+                if is_date && !is_okta_date(s) {
+                    return Err(format!("Invalid date {s:?}: dates must be of the form yyyy-MM-dd'T'HH:mm:ss.SSSZ"));
                 }
             }
             Ok(())
@@ -345,6 +359,22 @@ mod tests {
         assert!(check(&parse(r#"profile.title eq "x""#).unwrap(), &USERS_FILTER).is_err());
         assert!(check(&parse(r#"status ne "ACTIVE""#).unwrap(), &USERS_SEARCH).is_err());
         assert!(check(&parse(r#"lastUpdated gt "yesterday""#).unwrap(), &USERS_FILTER).is_err());
+        for bad in [
+            "2025-01-01T00:00:00Z",
+            "2025-01-01",
+            "2025-01-01T00:00:00.0Z",
+            "2025-13-01T00:00:00.000Z",
+            "2025-01-01 00:00:00.000Z",
+            "2025-01-01T00:00:00.000",
+            "２025-01-01T00:00:00.000Z",
+            "2025-02-30T00:00:00.000Z",
+        ] {
+            assert!(!is_okta_date(bad), "{bad}");
+            assert!(check(&parse(&format!(r#"lastUpdated gt "{bad}""#)).unwrap(), &USERS_FILTER).is_err(), "{bad}");
+        }
+        for good in ["2025-01-01T00:00:00.000Z", "2025-06-30T23:59:59.999-07:00", "2024-02-29T12:00:00.123+05:30"] {
+            assert!(is_okta_date(good), "{good}");
+        }
         assert!(check(&parse(r#"status eq "A" and name eq "b""#).unwrap(), &APPS_FILTER).is_err());
         assert!(parse(r#"status eq"#).is_err());
         let get = |a: &str| (a == "status").then(|| Literal::Str("ACTIVE".into()));

@@ -188,17 +188,22 @@ pub fn generate(seed: u64, sizes: Sizes, anchor: DateTime<Utc>) -> Org {
     devices.sort_by(|a, b| a.id.cmp(&b.id));
     let factors = gen_factors(&mut g, &users);
     let mut logs: Vec<LogEvent> = (0..sizes.log_events)
-        .map(|_| LogEvent {
-            uuid: g.uuid(),
-            published: g.past(0, 89),
-            event_type: g.pick(EVENT_TYPES).into(),
-            severity: if g.rng.gen_bool(0.9) { "INFO".into() } else { "WARN".into() },
-            actor: g.rng.gen_range(0..users.len() as u32),
-            target: g.rng.gen_range(0..users.len() as u32),
-            ip: format!("203.0.113.{}", g.rng.gen_range(1..255)),
+        .map(|_| {
+            let (uuid, published) = (g.uuid(), g.past(0, 89));
+            LogEvent {
+                uuid,
+                published,
+                persisted: published,
+                event_type: g.pick(EVENT_TYPES).into(),
+                severity: if g.rng.gen_bool(0.9) { "INFO".into() } else { "WARN".into() },
+                actor: g.rng.gen_range(0..users.len() as u32),
+                targets: vec![LogTarget::User(g.rng.gen_range(0..users.len() as u32))],
+                ip: format!("203.0.113.{}", g.rng.gen_range(1..255)),
+                debug: Vec::new(),
+            }
         })
         .collect();
-    logs.sort_by(|a, b| (a.published, &a.uuid).cmp(&(b.published, &b.uuid)));
+    logs.sort_by(|a, b| (a.published.timestamp_millis(), &a.uuid).cmp(&(b.published.timestamp_millis(), &b.uuid)));
     let n_users = users.len();
     Org {
         anchor,
@@ -216,6 +221,7 @@ pub fn generate(seed: u64, sizes: Sizes, anchor: DateTime<Utc>) -> Org {
         logs,
         admin_user,
         mutations: 0,
+        removed: BTreeMap::new(),
         user_json: (0..n_users).map(|_| std::sync::OnceLock::new()).collect(),
     }
 }
@@ -258,6 +264,7 @@ fn gen_users(g: &mut Gen, n: usize, placeholders: bool) -> Vec<User> {
                 last_updated,
                 status,
                 custom,
+                deleted: false,
             }
         })
         .collect()
@@ -292,6 +299,7 @@ fn gen_groups(g: &mut Gen, users: &[User], n: usize) -> Vec<Group> {
             members,
             admin: false,
             source_app: None,
+            deleted: false,
         });
     }
     out
@@ -336,6 +344,7 @@ fn gen_apps(g: &mut Gen, users: &[User], n_groups: usize, n: usize) -> Vec<App> 
                 settings_token: g.secret("settings"),
                 users: au,
                 groups: ag,
+                deleted: false,
             }
         })
         .collect()

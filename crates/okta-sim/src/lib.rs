@@ -3,6 +3,8 @@
 //! fault injection, and `/__sim` control endpoints (stats, truth, mutate, advance).
 
 pub mod api;
+pub mod churn;
+pub mod events;
 pub mod filter;
 pub mod gen;
 pub mod limits;
@@ -15,4 +17,5 @@ pub mod server;
 pub mod truth;
 
 pub use gen::Sizes;
+pub use limits::Tier;
 pub use server::{serve, serve_tls, start, Faults, Sim, SimConfig, SimHandle};

@@ -1,25 +1,148 @@
-//! Rate-limit buckets (60 s windows not aligned to the minute) and the simulator's clock.
+//! The simulator's own rate-limit table, its buckets (60 s windows not aligned to the minute)
+//! and its clock.
+//!
+//! Figures: Okta's last published per-minute management limits (developer.okta.com,
+//! `docs/reference/rl-global-mgmt`, as summarised in okta-api.md §3), columns Integrator Free
+//! ("developer"), One App, Enterprise and Workforce Identity. Where sub-resources fall follows
+//! that table's own wording: "`/api/v1/groups` except `/api/v1/groups/{id}`" puts
+//! `/groups/{id}/users` and `/groups/{id}/roles` in the group-list bucket; "only GET to
+//! `/api/v1/users/{idOrLogin}`" leaves `/users/{id}/factors` and `/users/{id}/roles` to the
+//! `/api/v1` catch-all; every `/api/v1/apps/*` path except `/apps/{id}` itself is the apps bucket.
+//! On top of the buckets the org has a cumulative per-minute limit.
+//!
+//! Per-token share: by default a new API token may use 50 % of each bucket (developer.okta.com
+//! `docs/reference/rl2-token-oauth`: "each API token or OAuth 2.0 app can use up to 50% of a
+//! bucket's total rate limit"; Okta's support article: the share can be set down to 5 %). The
+//! simulator's default is 100 % so that existing runs keep their figures; `--token-share 50`
+//! gives Okta's default.
 
 use std::collections::HashMap;
+use std::str::FromStr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
 
-/// The bucket a path falls in, and its default per-minute limit (Workforce column).
-pub fn family(path: &str) -> (&'static str, u64) {
+/// An org's subscription, which sets its rate limits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Tier {
+    /// Integrator Free Plan (formerly Developer Edition).
+    Developer,
+    /// One App.
+    OneApp,
+    /// Enterprise.
+    Enterprise,
+    /// Workforce Identity (the default).
+    #[default]
+    Workforce,
+}
+
+impl FromStr for Tier {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "developer" | "integrator-free" | "free" => Ok(Tier::Developer),
+            "one-app" | "oneapp" => Ok(Tier::OneApp),
+            "enterprise" => Ok(Tier::Enterprise),
+            "workforce" => Ok(Tier::Workforce),
+            other => Err(format!("unknown tier {other:?}: expected developer, one-app, enterprise or workforce")),
+        }
+    }
+}
+
+/// A rate-limit bucket of the management API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Bucket {
+    /// `/api/v1/apps` and every `/api/v1/apps/*` path but `/apps/{id}`.
+    Apps,
+    /// `/api/v1/apps/{id}`.
+    AppById,
+    /// `/api/v1/groups` and its sub-resources, except `/groups/{id}`.
+    Groups,
+    /// `/api/v1/groups/{id}`.
+    GroupById,
+    /// `GET /api/v1/users`.
+    Users,
+    /// `GET /api/v1/users/{idOrLogin}`.
+    UserById,
+    /// `/api/v1/logs`.
+    Logs,
+    /// `/api/v1/devices`.
+    Devices,
+    /// Everything else under `/api/v1` (user sub-resources, roles, policies, org, schemas).
+    Other,
+}
+
+impl Bucket {
+    /// The bucket's name in stats.
+    pub fn name(self) -> &'static str {
+        match self {
+            Bucket::Apps => "/api/v1/apps*",
+            Bucket::AppById => "/api/v1/apps/{id}",
+            Bucket::Groups => "/api/v1/groups",
+            Bucket::GroupById => "/api/v1/groups/{id}",
+            Bucket::Users => "/api/v1/users",
+            Bucket::UserById => "/api/v1/users/{idOrLogin}",
+            Bucket::Logs => "/api/v1/logs",
+            Bucket::Devices => "/api/v1/devices",
+            Bucket::Other => "/api/v1",
+        }
+    }
+}
+
+/// The bucket a path falls in.
+pub fn bucket_for(path: &str) -> Bucket {
     let segs: Vec<&str> = path.trim_start_matches("/api/v1/").split('/').filter(|s| !s.is_empty()).collect();
     match segs.as_slice() {
-        ["users"] => ("users", 600),
-        ["users", ..] => ("users_id", 2000),
-        ["groups"] => ("groups", 500),
-        ["groups", ..] => ("groups_id", 1000),
-        ["apps", _] => ("apps_id", 500),
-        ["apps", ..] => ("apps", 100),
-        ["logs", ..] => ("logs", 120),
-        ["devices", ..] => ("devices", 100),
-        _ => ("default", 1200),
+        ["users"] => Bucket::Users,
+        ["users", _] => Bucket::UserById,
+        ["groups", _] => Bucket::GroupById,
+        ["groups", ..] => Bucket::Groups,
+        ["apps", _] => Bucket::AppById,
+        ["apps", ..] => Bucket::Apps,
+        ["logs", ..] => Bucket::Logs,
+        ["devices", ..] => Bucket::Devices,
+        _ => Bucket::Other,
     }
+}
+
+impl Tier {
+    /// The org-wide per-minute limit of a bucket.
+    pub fn limit(self, b: Bucket) -> u64 {
+        // Columns: developer, one app, enterprise, workforce.
+        let row: [u64; 4] = match b {
+            Bucket::Apps => [20, 100, 100, 100],
+            Bucket::AppById => [100, 600, 600, 500],
+            Bucket::Groups => [100, 600, 600, 500],
+            Bucket::GroupById => [100, 600, 600, 1000],
+            Bucket::Users => [100, 600, 600, 600],
+            Bucket::UserById => [100, 1000, 1000, 2000],
+            Bucket::Logs => [20, 50, 50, 120],
+            Bucket::Devices => [100, 150, 150, 100],
+            Bucket::Other => [100, 600, 600, 1200],
+        };
+        row[self.column()]
+    }
+
+    /// The org's cumulative per-minute limit across the buckets.
+    pub fn cumulative(self) -> u64 {
+        [980, 5200, 5200, 7000][self.column()]
+    }
+
+    fn column(self) -> usize {
+        match self {
+            Tier::Developer => 0,
+            Tier::OneApp => 1,
+            Tier::Enterprise => 2,
+            Tier::Workforce => 3,
+        }
+    }
+}
+
+/// A token's limit in a bucket: its share (percent, 1 to 100) of the org's limit, at least 1.
+pub fn token_limit(org_limit: u64, share_pct: u8) -> u64 {
+    (org_limit * u64::from(share_pct.clamp(1, 100)) / 100).max(1)
 }
 
 /// A clock that tests can move forward.
@@ -59,22 +182,59 @@ pub struct Verdict {
     pub exceeded: bool,
 }
 
-/// All buckets.
+/// A window key: one bucket, or the org's cumulative count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Counter {
+    /// One bucket.
+    Bucket(Bucket),
+    /// All requests of the org.
+    Cumulative,
+}
+
+/// All windows.
 #[derive(Debug, Default)]
 pub struct Buckets {
-    windows: Mutex<HashMap<&'static str, Window>>,
+    windows: Mutex<HashMap<Counter, Window>>,
 }
 
 impl Buckets {
-    /// Counts a request in `family`.
-    pub fn hit(&self, family: &'static str, limit: u64, now: DateTime<Utc>) -> Verdict {
-        let mut w = self.windows.lock().expect("bucket lock is never poisoned");
-        let win = w.entry(family).or_insert(Window { start: now, count: 0 });
+    /// Counts a request against `counter` with `limit` per minute.
+    pub fn hit(&self, counter: Counter, limit: u64, now: DateTime<Utc>) -> Verdict {
+        let Ok(mut w) = self.windows.lock() else {
+            return Verdict { limit, remaining: limit, reset: now.timestamp() + 60, exceeded: false };
+        };
+        let win = w.entry(counter).or_insert(Window { start: now, count: 0 });
         if now >= win.start + Duration::seconds(60) {
             *win = Window { start: now, count: 0 };
         }
         win.count += 1;
         let reset_ms = (win.start + Duration::seconds(60)).timestamp_millis();
         Verdict { limit, remaining: limit.saturating_sub(win.count), reset: (reset_ms + 999) / 1000, exceeded: win.count > limit }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sub_resources_fall_where_okta_s_table_puts_them() {
+        assert_eq!(bucket_for("/api/v1/users"), Bucket::Users);
+        assert_eq!(bucket_for("/api/v1/users/me"), Bucket::UserById);
+        assert_eq!(bucket_for("/api/v1/users/00u1/factors"), Bucket::Other);
+        assert_eq!(bucket_for("/api/v1/users/00u1/roles"), Bucket::Other);
+        assert_eq!(bucket_for("/api/v1/groups/00g1"), Bucket::GroupById);
+        assert_eq!(bucket_for("/api/v1/groups/00g1/users"), Bucket::Groups);
+        assert_eq!(bucket_for("/api/v1/apps/0oa1"), Bucket::AppById);
+        assert_eq!(bucket_for("/api/v1/apps/0oa1/users"), Bucket::Apps);
+        assert_eq!(bucket_for("/api/v1/iam/roles"), Bucket::Other);
+        assert_eq!(Tier::Developer.limit(Bucket::Logs), 20);
+        assert_eq!(Tier::Workforce.limit(Bucket::Other), 1200);
+        assert_eq!(Tier::Workforce.cumulative(), 7000);
+        assert_eq!(token_limit(120, 50), 60);
+        assert_eq!(token_limit(20, 30), 6);
+        assert_eq!(token_limit(3, 5), 1);
+        assert_eq!("one-app".parse::<Tier>(), Ok(Tier::OneApp));
+        assert!("gold".parse::<Tier>().is_err());
     }
 }

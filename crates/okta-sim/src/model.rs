@@ -33,6 +33,8 @@ pub struct User {
     pub employee_number: String,
     /// Custom attributes by name.
     pub custom: BTreeMap<String, serde_json::Value>,
+    /// Deleted (kept so that indexes stay valid; invisible to the API).
+    pub deleted: bool,
 }
 
 /// A group.
@@ -50,6 +52,8 @@ pub struct Group {
     pub members: Vec<u32>,
     pub admin: bool,
     pub source_app: Option<String>,
+    /// Deleted (kept so that indexes stay valid; invisible to the API).
+    pub deleted: bool,
 }
 
 /// An application.
@@ -69,6 +73,8 @@ pub struct App {
     pub settings_token: String,
     pub users: Vec<AppUser>,
     pub groups: Vec<AppGroup>,
+    /// Deleted (kept so that indexes stay valid; invisible to the API).
+    pub deleted: bool,
 }
 
 /// A user assigned to an app.
@@ -168,17 +174,36 @@ pub struct Factor {
     pub shared_secret: Option<String>,
 }
 
+/// What a System Log event names as its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum LogTarget {
+    /// A user (index into `Org::users`).
+    User(u32),
+    /// A group (index into `Org::groups`).
+    Group(u32),
+    /// An app (index into `Org::apps`).
+    App(u32),
+    /// A device (index into `Org::devices`).
+    Device(u32),
+}
+
 /// A System Log event.
 #[derive(Debug, Clone, Serialize)]
 #[allow(missing_docs)]
 pub struct LogEvent {
     pub uuid: String,
+    /// When the event happened.
     pub published: DateTime<Utc>,
+    /// When it became visible to queries (`published` unless the log lags).
+    pub persisted: DateTime<Utc>,
     pub event_type: String,
     pub severity: String,
+    /// The acting user (index into `Org::users`).
     pub actor: u32,
-    pub target: u32,
+    pub targets: Vec<LogTarget>,
     pub ip: String,
+    /// Extra `debugContext.debugData` entries.
+    pub debug: Vec<(String, String)>,
 }
 
 /// A whole org.
@@ -206,6 +231,8 @@ pub struct Org {
     pub admin_user: u32,
     /// How many mutations were applied.
     pub mutations: u64,
+    /// What was deleted or removed since generation, per record type (ids as in the truth).
+    pub removed: BTreeMap<String, Vec<String>>,
     /// Each user's rendered JSON, filled on first use and reset when the user changes.
     #[serde(skip)]
     pub user_json: Vec<std::sync::OnceLock<String>>,

@@ -200,15 +200,19 @@ pub fn factor(u: &User, f: &Factor, base: &str) -> Value {
 /// Renders a System Log event.
 pub fn log_event(org: &Org, e: &LogEvent) -> Value {
     let actor = &org.users[e.actor as usize];
-    let target = &org.users[e.target as usize];
+    let targets: Vec<Value> = e.targets.iter().map(|t| log_target(org, *t)).collect();
+    let mut debug = json!({"requestId": "simreq", "requestUri": "/api/v1/sim"});
+    for (k, v) in &e.debug {
+        debug[k] = json!(v);
+    }
     json!({
         "uuid": e.uuid, "published": okta_time(&e.published), "eventType": e.event_type, "legacyEventType": null, "version": "0",
         "severity": e.severity, "displayMessage": e.event_type.replace('.', " "),
         "actor": {"id": actor.id, "type": "User", "alternateId": actor.login, "displayName": format!("{} {}", actor.first_name, actor.last_name), "detailEntry": null},
-        "target": [{"id": target.id, "type": "User", "alternateId": target.login, "displayName": target.first_name, "detailEntry": null}],
+        "target": targets,
         "outcome": {"result": "SUCCESS", "reason": null},
         "client": {"userAgent": {"rawUserAgent": "sim/1.0", "os": "Unknown", "browser": "UNKNOWN"}, "zone": "null", "device": "Unknown", "id": null, "ipAddress": e.ip},
-        "debugContext": {"debugData": {"requestId": "simreq", "requestUri": "/api/v1/sim"}},
+        "debugContext": {"debugData": debug},
         "transaction": {"type": "WEB", "id": "simtx", "detail": {}},
         "request": {"ipChain": [{"ip": e.ip, "version": "V4", "source": null}]}
     })
@@ -235,4 +239,31 @@ pub fn user_schema(base: &str) -> Value {
         },
         "properties": {"profile": {"allOf": [{"$ref": "#/definitions/base"}, {"$ref": "#/definitions/custom"}]}}
     })
+}
+
+/// The id of an event's target.
+pub fn log_target_id(org: &Org, t: LogTarget) -> &str {
+    match t {
+        LogTarget::User(i) => &org.users[i as usize].id,
+        LogTarget::Group(i) => &org.groups[i as usize].id,
+        LogTarget::App(i) => &org.apps[i as usize].id,
+        LogTarget::Device(i) => &org.devices[i as usize].id,
+    }
+}
+
+/// An event target as Okta's LogTarget: id, type, alternateId, displayName, detailEntry.
+pub fn log_target(org: &Org, t: LogTarget) -> Value {
+    let (kind, alternate, display) = match t {
+        LogTarget::User(i) => {
+            let u = &org.users[i as usize];
+            ("User", u.login.clone(), format!("{} {}", u.first_name, u.last_name))
+        }
+        LogTarget::Group(i) => ("UserGroup", "unknown".to_string(), org.groups[i as usize].name.clone()),
+        LogTarget::App(i) => {
+            let a = &org.apps[i as usize];
+            ("AppInstance", a.name.clone(), a.label.clone())
+        }
+        LogTarget::Device(i) => ("Device", "unknown".to_string(), org.devices[i as usize].name.clone()),
+    };
+    json!({"id": log_target_id(org, t), "type": kind, "alternateId": alternate, "displayName": display, "detailEntry": null})
 }

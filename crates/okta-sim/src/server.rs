@@ -18,8 +18,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::api::{self, okta_error, ApiError, ApiRequest};
+use super::churn::Churn;
 use super::gen::{self, Sizes};
-use super::limits::{family, Buckets, Clock};
+use super::limits::{bucket_for, token_limit, Buckets, Clock, Counter, Tier};
 use super::model::Org;
 use super::{mutate, truth};
 
@@ -28,12 +29,22 @@ use super::{mutate, truth};
 pub struct Faults {
     /// Added latency per request.
     pub latency_ms: u64,
-    /// Per-minute limit for every bucket (default: Okta's Workforce limits).
+    /// Per-minute limit for every bucket, overriding the tier's table.
     pub rate_limit_per_min: Option<u64>,
-    /// Requests in flight at most (429 with Limit 0 above).
+    /// The org's subscription, which sets each bucket's limit and the cumulative limit
+    /// (default Workforce, see [`crate::limits`]).
+    pub tier: Tier,
+    /// The API token's share of each bucket, in percent (1 to 100). `None` is 100 %: the token
+    /// may use a whole bucket. Okta gives a new token 50 %.
+    pub token_share_pct: Option<u8>,
+    /// Requests in flight at most, latency included (429 with Limit 0 above).
     pub concurrency_cap: Option<usize>,
-    /// Probability of a 500/503.
+    /// Probability of a 500 E0000009.
     pub fault_rate: f64,
+    /// Probability of a 503 E0000010 ("Service is in read only mode").
+    pub unavailable_rate: f64,
+    /// Probability of a 502 or 504 from a gateway, with an HTML body rather than JSON.
+    pub gateway_error_rate: f64,
     /// Probability of a spurious 429.
     pub rate_429: f64,
     /// Probability that a connection is reset (RST) as soon as it is accepted. With it set,
@@ -46,6 +57,15 @@ pub struct Faults {
     pub reject_filter: Vec<String>,
     /// Families whose next links point at a foreign host.
     pub foreign_next: Vec<String>,
+    /// Features the org has not licensed, answered with 401 E0000015: endpoint families as in
+    /// `deny` (roles, devices, ...), or `policies:TYPE` for one policy type.
+    pub unlicensed: Vec<String>,
+    /// Changes per minute of the simulator's clock while it serves (0: none). See
+    /// [`crate::churn`].
+    pub churn_per_min: f64,
+    /// System Log events become visible up to this many seconds after their `published` time
+    /// (0: at once).
+    pub log_lag_secs: u64,
 }
 
 /// Simulator settings.
@@ -98,6 +118,7 @@ pub struct Sim {
     rng: Mutex<ChaCha8Rng>,
     seq: AtomicUsize,
     resets: AtomicUsize,
+    churn: Churn,
 }
 
 impl Sim {
@@ -105,12 +126,15 @@ impl Sim {
     pub fn new(cfg: SimConfig) -> Arc<Self> {
         let anchor = cfg.anchor.unwrap_or_else(chrono::Utc::now);
         let org = gen::generate(cfg.seed, cfg.sizes, anchor);
+        let clock = Clock::default();
+        let churn = Churn::new(cfg.faults.churn_per_min, cfg.faults.log_lag_secs, cfg.seed, clock.now());
         Arc::new(Sim {
+            churn,
             org: RwLock::new(org),
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(cfg.seed ^ 0xfa17)),
             cfg,
             base: RwLock::new(String::new()),
-            clock: Clock::default(),
+            clock,
             buckets: Buckets::default(),
             stats: Mutex::new(BTreeMap::new()),
             in_flight: AtomicUsize::new(0),
@@ -143,7 +167,7 @@ impl Sim {
     pub fn mutate(&self, m: &mutate::Mutation) -> Value {
         let now = self.clock.now();
         let mut org = self.org.write().expect("org lock is never poisoned");
-        mutate::apply(&mut org, m, now)
+        mutate::apply(&mut org, m, now, self.cfg.faults.log_lag_secs)
     }
 
     fn record(&self, route: &str, f: impl FnOnce(&mut RouteStat)) {
@@ -185,23 +209,36 @@ fn error_body(e: &ApiError, seq: usize) -> Value {
     json!({"errorCode": e.code, "errorSummary": e.summary, "errorLink": e.code, "errorId": format!("oaesim{seq:015}"), "errorCauses": []})
 }
 
+/// Whether a request falls under an unlicensed feature.
+fn unlicensed(list: &[String], family: &str, segs: &[&str], query: &[(String, String)]) -> bool {
+    list.iter().any(|u| match u.split_once(':') {
+        Some(("policies", kind)) => segs == ["policies"] && query.iter().any(|(k, v)| k == "type" && v.eq_ignore_ascii_case(kind)),
+        _ => u == family,
+    })
+}
+
+const HTML_502: &str = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>";
+const HTML_504: &str =
+    "<html><head><title>504 Gateway Time-out</title></head><body><center><h1>504 Gateway Time-out</h1></center></body></html>";
+
 async fn api_handler(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
     let seq = sim.seq.fetch_add(1, Ordering::Relaxed);
     let path = uri.path().to_string();
     let route = route_template(&method, &path);
     sim.record(&route, |s| s.calls += 1);
     let f = &sim.cfg.faults;
+    // In flight from arrival to answer, latency included.
+    let n = sim.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    let _guard = InFlight(&sim.in_flight);
     if f.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(f.latency_ms)).await;
     }
     let now = sim.clock.now();
-    let (fam, default_limit) = family(&path);
+    let bucket = bucket_for(&path);
     let mut out = HeaderMap::new();
     out.insert("x-okta-request-id", HeaderValue::from_str(&format!("simreq{seq}")).unwrap_or(HeaderValue::from_static("simreq")));
     out.insert("date", HeaderValue::from_str(&now.to_rfc2822().replace("+0000", "GMT")).unwrap_or(HeaderValue::from_static("")));
-    let n = sim.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-    let _guard = InFlight(&sim.in_flight);
-    let respond = |status: u16, body: Value, raw: Option<String>, mut out: HeaderMap| {
+    let respond = |status: u16, body: Value, raw: Option<String>, content_type: &'static str, mut out: HeaderMap| {
         let bytes = raw.unwrap_or_else(|| body.to_string());
         sim.record(&route, |s| {
             s.bytes += bytes.len() as u64;
@@ -212,25 +249,28 @@ async fn api_handler(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, head
                 s.server_errors += 1;
             }
         });
-        out.insert("content-type", HeaderValue::from_static("application/json"));
+        out.insert("content-type", HeaderValue::from_static(content_type));
         (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), out, bytes).into_response()
     };
-    let fail = |e: ApiError, out: HeaderMap| respond(e.status, error_body(&e, seq), None, out);
+    let fail = |e: ApiError, out: HeaderMap| respond(e.status, error_body(&e, seq), None, "application/json", out);
+    let too_many = || okta_error(429, "E0000047", "API call exceeded rate limit due to too many requests.");
     if let Some(cap) = f.concurrency_cap {
         if n > cap {
             out.insert("x-rate-limit-limit", HeaderValue::from_static("0"));
             out.insert("x-rate-limit-remaining", HeaderValue::from_static("0"));
             out.insert("x-rate-limit-reset", HeaderValue::from((now.timestamp() + 1).to_string().parse::<u64>().unwrap_or(0)));
-            return fail(okta_error(429, "E0000047", "API call exceeded rate limit due to too many requests."), out);
+            return fail(too_many(), out);
         }
     }
-    let limit = f.rate_limit_per_min.unwrap_or(default_limit);
-    let v = sim.buckets.hit(fam, limit, now);
-    out.insert("x-rate-limit-limit", HeaderValue::from(v.limit));
-    out.insert("x-rate-limit-remaining", HeaderValue::from(v.remaining));
-    out.insert("x-rate-limit-reset", HeaderValue::from(v.reset.max(0) as u64));
-    if v.exceeded {
-        return fail(okta_error(429, "E0000047", "API call exceeded rate limit due to too many requests."), out);
+    let org_limit = f.rate_limit_per_min.unwrap_or_else(|| f.tier.limit(bucket));
+    let v = sim.buckets.hit(Counter::Bucket(bucket), token_limit(org_limit, f.token_share_pct.unwrap_or(100)), now);
+    let cumulative = sim.buckets.hit(Counter::Cumulative, f.tier.cumulative(), now);
+    let shown = if !v.exceeded && cumulative.exceeded { cumulative } else { v };
+    out.insert("x-rate-limit-limit", HeaderValue::from(shown.limit));
+    out.insert("x-rate-limit-remaining", HeaderValue::from(shown.remaining));
+    out.insert("x-rate-limit-reset", HeaderValue::from(shown.reset.max(0) as u64));
+    if v.exceeded || cumulative.exceeded {
+        return fail(too_many(), out);
     }
     match headers.get("authorization").and_then(|h| h.to_str().ok()) {
         Some(h) if h.starts_with("SSWS ") => {
@@ -245,19 +285,42 @@ async fn api_handler(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, head
         return fail(okta_error(405, "E0000022", "The endpoint does not support the provided HTTP method"), out);
     }
     let roll: f64 = sim.rng.lock().map(|mut r| r.gen()).unwrap_or(1.0);
-    if roll < f.rate_429 {
-        return fail(okta_error(429, "E0000047", "API call exceeded rate limit due to too many requests."), out);
+    let mut threshold = f.rate_429;
+    if roll < threshold {
+        return fail(too_many(), out);
     }
-    if roll < f.rate_429 + f.fault_rate {
+    threshold += f.fault_rate;
+    if roll < threshold {
         return fail(okta_error(500, "E0000009", "Internal Server Error"), out);
     }
+    threshold += f.unavailable_rate;
+    if roll < threshold {
+        return fail(okta_error(503, "E0000010", "Service is in read only mode"), out);
+    }
+    if roll < threshold + f.gateway_error_rate {
+        let bad_gateway = roll < threshold + f.gateway_error_rate / 2.0;
+        let (status, html) = if bad_gateway { (502, HTML_502) } else { (504, HTML_504) };
+        return respond(status, Value::Null, Some(html.to_string()), "text/html", out);
+    }
     let segs: Vec<&str> = path.trim_start_matches("/api/v1/").split('/').filter(|s| !s.is_empty()).collect();
-    if f.deny.iter().any(|d| d == deny_family(&segs)) {
+    let query: Vec<(String, String)> = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned().collect();
+    let family = deny_family(&segs);
+    if unlicensed(&f.unlicensed, family, &segs, &query) {
+        return fail(okta_error(401, "E0000015", "You do not have permission to access the feature you are requesting"), out);
+    }
+    if f.deny.iter().any(|d| d == family) {
         return fail(okta_error(403, "E0000006", "You do not have permission to perform the requested action"), out);
     }
-    let query: Vec<(String, String)> = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned().collect();
+    sim.churn.catch_up(&sim.org, now);
     let base = sim.base.read().map(|b| b.clone()).unwrap_or_default();
-    let req = ApiRequest { segs: segs.clone(), query: query.clone(), base: &base, reject_filter: &f.reject_filter, now };
+    let req = ApiRequest {
+        segs: segs.clone(),
+        query: query.clone(),
+        base: &base,
+        reject_filter: &f.reject_filter,
+        now,
+        log_lag_secs: f.log_lag_secs,
+    };
     let answer = {
         let org = sim.org.read().expect("org lock is never poisoned");
         api::dispatch(&org, &req)
@@ -280,7 +343,7 @@ async fn api_handler(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, head
                 };
                 out.append("link", HeaderValue::from_str(&format!("<{next}>; rel=\"next\"")).unwrap_or(HeaderValue::from_static("")));
             }
-            respond(200, a.body, a.raw, out)
+            respond(200, a.body, a.raw, "application/json", out)
         }
     }
 }

@@ -30,13 +30,16 @@ pub fn default_log_start(now: DateTime<Utc>) -> DateTime<Utc> {
 
 /// Computes the truth document.
 pub fn truth(org: &Org, now: DateTime<Utc>, log_start: Option<NaiveDate>) -> Value {
-    let shadow: BTreeSet<u32> = org.users.iter().enumerate().filter(|(_, u)| u.status == "shadow").map(|(i, _)| i as u32).collect();
+    // Placeholders and deleted users are not records (deleted ones are listed under `deleted`).
+    let shadow: BTreeSet<u32> =
+        org.users.iter().enumerate().filter(|(_, u)| u.status == "shadow" || u.deleted).map(|(i, _)| i as u32).collect();
     let uid = |i: &u32| org.users[*i as usize].id.clone();
     let users: Vec<String> = (0..org.users.len() as u32).filter(|i| !shadow.contains(i)).map(|i| uid(&i)).collect();
-    let groups: Vec<String> = org.groups.iter().map(|g| g.id.clone()).collect();
+    let groups: Vec<String> = org.groups.iter().filter(|g| !g.deleted).map(|g| g.id.clone()).collect();
     let members: Vec<String> = org
         .groups
         .iter()
+        .filter(|g| !g.deleted)
         .flat_map(|g| g.members.iter().filter(|m| !shadow.contains(m)).map(move |m| format!("{}:{}", g.id, uid(m))))
         .collect();
     let mut roles: BTreeSet<String> = org.custom_roles.iter().map(|r| r.id.clone()).collect();
@@ -56,14 +59,13 @@ pub fn truth(org: &Org, now: DateTime<Utc>, log_start: Option<NaiveDate>) -> Val
             role_members.push(format!("{}:{}", r.id, org.groups[*gi as usize].id));
         }
     }
-    let apps: Vec<String> = org.apps.iter().map(|a| a.id.clone()).collect();
-    let app_users: Vec<String> = org
-        .apps
-        .iter()
+    let live_apps = || org.apps.iter().filter(|a| !a.deleted);
+    let apps: Vec<String> = live_apps().map(|a| a.id.clone()).collect();
+    let app_users: Vec<String> = live_apps()
         .flat_map(|a| a.users.iter().filter(|u| !shadow.contains(&u.user)).map(move |u| format!("{}:{}", a.id, uid(&u.user))))
         .collect();
     let app_groups: Vec<String> =
-        org.apps.iter().flat_map(|a| a.groups.iter().map(move |g| format!("{}:{}", a.id, org.groups[g.group as usize].id))).collect();
+        live_apps().flat_map(|a| a.groups.iter().map(move |g| format!("{}:{}", a.id, org.groups[g.group as usize].id))).collect();
     let policies: Vec<String> = org.policies.iter().map(|p| p.id.clone()).collect();
     let start = log_start
         .and_then(|d| d.and_hms_opt(0, 0, 0))
@@ -79,18 +81,23 @@ pub fn truth(org: &Org, now: DateTime<Utc>, log_start: Option<NaiveDate>) -> Val
         .flat_map(|(ui, fs)| fs.iter().map(move |f| format!("{}:{}", uid(ui), f.id)))
         .collect();
 
-    let deprov = org.users.iter().filter(|u| u.status == "DEPROVISIONED").count();
-    let visible = org.users.len() - deprov;
+    let deprov = org.users.iter().filter(|u| u.status == "DEPROVISIONED" && !u.deleted).count();
+    let visible = org.users.iter().filter(|u| u.status != "DEPROVISIONED" && !u.deleted).count();
     let factor_users = org.users.iter().enumerate().filter(|(i, u)| u.status != "DEPROVISIONED" && !shadow.contains(&(*i as u32))).count();
     let mut min = 1 + pages(visible, P::USERS.max) + pages(deprov, P::USERS.max);
-    min += pages(org.groups.len(), P::GROUPS_RECOMMENDED)
-        + org.groups.iter().filter(|g| !g.members.is_empty()).map(|g| pages(g.members.len(), P::GROUP_MEMBERS.max)).sum::<u64>();
+    min += pages(groups.len(), P::GROUPS_RECOMMENDED)
+        + org
+            .groups
+            .iter()
+            .filter(|g| !g.deleted && !g.members.is_empty())
+            .map(|g| pages(g.members.len(), P::GROUP_MEMBERS.max))
+            .sum::<u64>();
     min += pages(org.custom_roles.len(), P::IAM_ROLES.max)
         + pages(org.user_roles.len(), P::IAM_ASSIGNEES.max)
         + org.user_roles.keys().filter(|u| !shadow.contains(u)).count() as u64
         + org.group_roles.len() as u64;
-    min += pages(org.apps.len(), P::APPS.max)
-        + org.apps.iter().map(|a| pages(a.users.len(), P::APP_USERS.max) + pages(a.groups.len(), P::APP_GROUPS.max)).sum::<u64>();
+    min += pages(apps.len(), P::APPS.max)
+        + live_apps().map(|a| pages(a.users.len(), P::APP_USERS.max) + pages(a.groups.len(), P::APP_GROUPS.max)).sum::<u64>();
     min += POLICY_TYPES_ASKED as u64
         + org.policies.iter().filter(|p| p.rules.len() >= P::EMBEDDED_RULES && SUPPORTED_POLICY_TYPES.contains(&p.kind.as_str())).count()
             as u64;
@@ -106,6 +113,7 @@ pub fn truth(org: &Org, now: DateTime<Utc>, log_start: Option<NaiveDate>) -> Val
     secrets.extend(org.users.iter().filter_map(|u| u.custom.get("pinHash").and_then(Value::as_str).map(str::to_string)));
 
     let rt = |ids: Vec<String>| json!({"count": ids.len(), "ids": ids});
+    let deleted: serde_json::Map<String, Value> = org.removed.iter().map(|(k, ids)| (k.clone(), rt(ids.clone()))).collect();
     json!({
         "record_types": {
             "users": rt(users), "groups": rt(groups), "group_members": rt(members),
@@ -114,6 +122,7 @@ pub fn truth(org: &Org, now: DateTime<Utc>, log_start: Option<NaiveDate>) -> Val
             "policies": rt(policies), "system_logs": rt(logs), "devices": rt(devices), "factors": rt(factors),
         },
         "secrets": secrets,
+        "deleted": deleted,
         "min_api_calls": min,
     })
 }

@@ -113,7 +113,7 @@ async fn log_polling_returns_a_next_link_on_an_empty_page_and_new_events_later()
         }
         url = next;
     };
-    let added = h.sim.mutate(&okta_sim::mutate::Mutation { logs: 4, users: 0, deactivate: 0, groups: 0, devices: 0, delete_devices: 0 });
+    let added = h.sim.mutate(&okta_sim::mutate::Mutation { logs: 4, ..okta_sim::mutate::Mutation::none() });
     let (_, _, body) = get("", &empty_next).await;
     let got: Vec<&str> = body.as_array().unwrap().iter().map(|e| e["uuid"].as_str().unwrap()).collect();
     let want: Vec<&str> = added["logs"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
