@@ -275,8 +275,11 @@ async fn sync_units<E: Extractor>(ctx: &Ctx<'_, E>) -> Reply {
 
 async fn load_state<E: Extractor>(ctx: &mut Ctx<'_, E>) -> Result<WorkerState, PhaseFailure> {
     let url = ctx.ev.worker_data_url.as_deref().unwrap_or("");
-    let got =
-        ctx.client.state_get(url, ctx.ev.ctx_str("sync_unit_id"), ctx.ev.ctx_str("request_id_adaas")).await.map_err(PhaseFailure::StateRead)?;
+    let got = ctx
+        .client
+        .state_get(url, ctx.ev.ctx_str("sync_unit_id"), ctx.ev.ctx_str("request_id_adaas"))
+        .await
+        .map_err(PhaseFailure::StateRead)?;
     let mut scope = match got.as_ref().and_then(|g| g.objects.as_deref()) {
         // As the SDK: a scope that cannot be read is logged and everything is extracted.
         Some(text) => ExtractionScope::from_objects(text).unwrap_or_else(|e| {
@@ -354,7 +357,7 @@ fn apply_window<E>(ctx: &mut Ctx<'_, E>, state: &mut WorkerState) -> Result<(), 
 /// Tells the writer the extractor is done, then waits for its flush.
 async fn finish_writer(
     tx: tokio::sync::mpsc::Sender<SinkMsg>,
-    handle: tokio::task::JoinHandle<WriterResult>,
+    handle: tokio_util::task::AbortOnDropHandle<WriterResult>,
 ) -> Result<WriterResult, PhaseFailure> {
     let _ = tx.send(SinkMsg::Finish).await;
     drop(tx);

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, Semaphore};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::AbortOnDropHandle;
 
 use super::artifacts::{descriptor, Batch, DateRange};
 use super::devrev::{DevRevClient, DevRevError};
@@ -94,7 +95,7 @@ pub fn spawn(
     connector_key: &str,
     state_target: Option<StateTarget>,
     stop: CancellationToken,
-) -> (mpsc::Sender<SinkMsg>, Arc<Semaphore>, tokio::task::JoinHandle<WriterResult>) {
+) -> (mpsc::Sender<SinkMsg>, Arc<Semaphore>, AbortOnDropHandle<WriterResult>) {
     let (tx, rx) = mpsc::channel(64);
     let room = Arc::new(Semaphore::new(RECORDS_IN_FLIGHT));
     let connector = state.connector(connector_key).as_object().cloned().unwrap_or_default();
@@ -121,7 +122,9 @@ pub fn spawn(
         size_limited: false,
         room: room.clone(),
     };
-    (tx, room, tokio::spawn(w.run(rx)))
+    // The writer dies with its invocation: a dropped (killed) invocation uploads and saves
+    // nothing more behind the back of the next one, as a killed process would not.
+    (tx, room, AbortOnDropHandle::new(tokio::spawn(w.run(rx))))
 }
 
 impl Writer {
