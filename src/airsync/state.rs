@@ -114,10 +114,7 @@ impl WorkerState {
             );
         }
         let kept = if same { carried } else { Vec::new() };
-        self.map.insert(
-            RUNTIME_KEY.into(),
-            json!({ "phase": owner.phase, "run_id": owner.run_id, "unreported_artifacts": kept }),
-        );
+        self.map.insert(RUNTIME_KEY.into(), json!({ "phase": owner.phase, "run_id": owner.run_id, "unreported_artifacts": kept }));
         dropped
     }
 

@@ -49,7 +49,8 @@ fn normalize(s: &str) -> Option<String> {
 
 /// Parses a window duration such as `5m`, `1.5h` or `300ms`.
 pub fn parse_window(s: &str) -> Result<Duration, WindowError> {
-    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(|| bad_duration(s, "has no unit (use ns, us, ms, s, m or h)"))?;
+    let split =
+        s.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(|| bad_duration(s, "has no unit (use ns, us, ms, s, m or h)"))?;
     let (num, unit) = s.split_at(split);
     let n: f64 = num.parse().map_err(|_| bad_duration(s, "does not start with a number"))?;
     let ms = match unit {
