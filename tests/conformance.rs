@@ -2,12 +2,7 @@
 //! the rules of DevRev's initial-mapping schema and against our metadata, and the manifest's
 //! connection form against what DevRev's keyrings document.
 
-mod conformance {
-    pub mod idm_rules;
-    pub mod manifest_rules;
-}
-
-use conformance::{idm_rules, manifest_rules};
+use devrev_emu::rules::{idm as idm_rules, manifest as manifest_rules};
 use okta_airsync::extract::{ITEM_TYPES, TITLE_FIELD};
 use okta_airsync::metadata::{self, idm};
 use serde_json::{json, Value};

@@ -113,10 +113,25 @@ pub enum Error {
     /// The token is missing.
     #[error("no Okta API token: set OKTA_API_TOKEN or pass --token-file")]
     NoToken,
+    /// `--entities` names something that is not an item type.
+    #[error("--entities: `{0}` is not an item type; choose from {list}", list = crate::extract::ITEM_TYPES.join(", "))]
+    UnknownEntity(String),
     /// The demo failed.
     #[cfg(feature = "playground")]
     #[error(transparent)]
     Demo(#[from] crate::demo::Error),
+}
+
+/// Parses `--entities users,groups,...` into item types, refusing unknown names.
+pub fn parse_entities(list: &str) -> Result<Vec<String>, Error> {
+    let mut out = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        if !crate::extract::ITEM_TYPES.contains(&name) {
+            return Err(Error::UnknownEntity(name.to_string()));
+        }
+        out.push(name.to_string());
+    }
+    Ok(out)
 }
 
 pub(crate) fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {

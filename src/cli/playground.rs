@@ -63,6 +63,10 @@ pub enum PlaygroundCommand {
         /// Plain log lines even on a terminal.
         #[arg(long)]
         no_live: bool,
+        /// Extract only these item types (comma-separated, e.g. users,groups), sent as the
+        /// platform sends the user's choice.
+        #[arg(long)]
+        entities: Option<String>,
     },
 }
 
@@ -190,8 +194,10 @@ impl PlaygroundCommand {
             PlaygroundCommand::Sim { listen, public_url, token, tls_cert, tls_key, org } => {
                 sim(&listen, public_url, token, tls_cert.zip(tls_key), &org).await
             }
-            PlaygroundCommand::Demo { org, soft_deadline_secs, out, report, no_live } => {
+            PlaygroundCommand::Demo { org, soft_deadline_secs, out, report, no_live, entities } => {
+                let entities = entities.as_deref().map(super::parse_entities).transpose()?;
                 let r = crate::demo::run(crate::demo::DemoOptions {
+                    entities,
                     sizes: org.sizes(),
                     seed: org.seed,
                     faults: org.faults(),

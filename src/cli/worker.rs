@@ -27,6 +27,10 @@ pub struct WorkerArgs {
     /// Share of each Okta rate-limit bucket to use (0.01 to 1).
     #[arg(long, env = "OKTA_AIRSYNC_RATE_SHARE", default_value_t = 0.5)]
     pub rate_share: f64,
+    /// Extract only these item types (comma-separated, e.g. users,groups), on top of the
+    /// platform's choice; jobs whose item types are all left out make no API call.
+    #[arg(long, env = "OKTA_AIRSYNC_ENTITIES")]
+    pub entities: Option<String>,
 }
 
 impl WorkerArgs {
@@ -46,9 +50,12 @@ impl WorkerArgs {
         })
     }
 
-    /// The runtime configuration: the deadline, SIGTERM, and one stdout line per reply sent.
-    pub fn runtime(&self, shutdown: CancellationToken) -> RuntimeConfig {
-        RuntimeConfig {
+    /// The runtime configuration: the deadline, SIGTERM, the chosen item types, and one stdout
+    /// line per reply sent.
+    pub fn runtime(&self, shutdown: CancellationToken) -> Result<RuntimeConfig, Error> {
+        let entities = self.entities.as_deref().map(super::parse_entities).transpose()?;
+        Ok(RuntimeConfig {
+            entities,
             soft_deadline: Duration::from_secs(self.soft_deadline_secs),
             shutdown,
             on_reply: Some(std::sync::Arc::new(|reply: &str| {
@@ -58,7 +65,7 @@ impl WorkerArgs {
                 let _ = out.flush();
             })),
             ..RuntimeConfig::default()
-        }
+        })
     }
 }
 
@@ -94,7 +101,7 @@ pub async fn run(event: &str, worker: &WorkerArgs) -> Result<ExitCode, Error> {
         std::fs::read(event).map_err(io(format!("reading the event file {event}")))?
     };
     let connector = worker.connector()?;
-    let reports = run_invocation(&body, &connector, &worker.runtime(on_sigterm())).await?;
+    let reports = run_invocation(&body, &connector, &worker.runtime(on_sigterm())?).await?;
     let failed: Vec<String> = reports
         .iter()
         .filter(|r| r.reply.is_none())
@@ -117,7 +124,7 @@ pub async fn check(domain: &str, token_file: Option<PathBuf>, base: Option<Strin
         None => org_url::parse_org_url(domain).map_err(|source| Error::Address { flag: "--domain", source })?,
     };
     let client = OktaClient::new(OktaConfig::new(url.clone(), ApiToken::new(&token)))?;
-    let r = crate::check::run(&client).await.map_err(Error::Check)?;
+    let r = crate::check::test_connection(&client).await.map_err(|e| Error::Check(e.to_string()))?;
     println!("OK: connected to org {} at {} as {}", r.org, url, r.owner);
     Ok(ExitCode::SUCCESS)
 }
@@ -125,7 +132,7 @@ pub async fn check(domain: &str, token_file: Option<PathBuf>, base: Option<Strin
 /// `serve`: the local-development server.
 pub async fn serve(listen: &str, worker: &WorkerArgs) -> Result<ExitCode, Error> {
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(io(format!("binding {listen}")))?;
-    let app = crate::serve::router(worker.connector()?, worker.runtime(on_sigterm()));
+    let app = crate::serve::router(worker.connector()?, worker.runtime(on_sigterm())?);
     let addr = listener.local_addr().map_err(io("reading the bound address"))?;
     eprintln!("serving /handle/async and /handle/sync on http://{addr}");
     axum::serve(listener, app).await.map_err(io("serving"))?;

@@ -36,6 +36,8 @@ pub struct DemoOptions {
     pub report: Option<PathBuf>,
     /// Show a live display (only on a terminal).
     pub live: bool,
+    /// The item types the user chose (None: all), sent as the platform's `objects`.
+    pub entities: Option<Vec<String>>,
 }
 
 /// An invoker for the platform driver that runs `extractor` in this process.
@@ -68,6 +70,7 @@ struct Run<'a> {
     sim: &'a SimHandle,
     emu: &'a EmuHandle,
     platform: &'a Platform,
+    chosen: Option<&'a [String]>,
 }
 
 impl Run<'_> {
@@ -96,6 +99,11 @@ impl Run<'_> {
         for (job, types) in JOBS {
             let (jmode, note, calls, skipped) = report::job_fields(&state, job);
             for (i, t) in types.iter().enumerate() {
+                if self.chosen.is_some_and(|c| !c.iter().any(|x| x == t)) {
+                    let line = EntityLine { records: 0, expected: 0, mode: "skipped".into(), api_calls: 0, note: "not selected".into() };
+                    entities.insert(t.to_string(), line);
+                    continue;
+                }
                 let note = skipped.get(*t).cloned().unwrap_or_else(|| note.clone());
                 entities.insert(
                     t.to_string(),
@@ -183,13 +191,18 @@ pub async fn run(opts: DemoOptions) -> Result<Report, Error> {
         sim.base_url, opts.sizes.users, opts.sizes.groups, opts.sizes.apps, opts.sizes.devices, opts.sizes.log_events
     );
     println!("DevRev emulator at {}", emu.base_url);
+    if let Some(chosen) = &opts.entities {
+        let objects: serde_json::Map<String, Value> =
+            ITEM_TYPES.iter().map(|t| (t.to_string(), serde_json::json!({ "extract": chosen.iter().any(|c| c == t) }))).collect();
+        emu.emu.store.lock().expect("emulator lock").objects = Some(Value::Object(objects));
+    }
     let settings = Settings { base_url_override: Some(url::Url::parse(&sim.base_url)?), ..Settings::default() };
     let rt = RuntimeConfig { soft_deadline: opts.soft_deadline, ..RuntimeConfig::default() };
     let mut platform = Platform::new(emu.emu.clone(), in_process(OktaConnector { settings }, rt));
     let progress = progress::Progress::new(opts.live && std::io::stderr().is_terminal(), emu.emu.clone(), sim.sim.clone());
     platform.on_reply = Some(progress.on_reply());
     let ticker = progress.spawn_ticker();
-    let runner = Run { sim: &sim, emu: &emu, platform: &platform };
+    let runner = Run { sim: &sim, emu: &emu, platform: &platform, chosen: opts.entities.as_deref() };
     let initial = runner.run("INITIAL").await;
     progress.finish();
     report::print_run(&initial);

@@ -33,19 +33,10 @@ fn every_reference_in_the_manifest_resolves() {
     for s in ["sync_mapper_record:write", "sync_mapper_record:read", "sync_unit:read", "sync_snap_in:all"] {
         assert!(scopes.contains(s), "scope {s} missing");
     }
-    for k in m["keyring_types"].as_sequence().unwrap() {
-        let cfg = &k["secret_config"];
-        let fields: BTreeSet<String> = names(&cfg["fields"], "id").into_iter().map(|f| f.to_uppercase()).collect();
-        let verification =
-            serde_yaml::to_string(&cfg["token_verification"]).unwrap() + &serde_yaml::to_string(&k["organization_data"]).unwrap();
-        for placeholder in regex_lite_placeholders(&verification) {
-            assert!(
-                placeholder == "API_KEY" || placeholder == "SUBDOMAIN" || fields.contains(&placeholder),
-                "unknown placeholder [{placeholder}]"
-            );
-        }
-        assert!(cfg["token_verification"]["url"].as_str().unwrap().ends_with("/api/v1/users/me"));
-    }
+    // Keyrings and imports as DevRev documents them (only documented placeholders, the
+    // subdomain form, a password field), checked by the emulator's rules.
+    let problems = devrev_emu::rules::manifest::check(&text);
+    assert!(problems.is_empty(), "{problems:#?}");
     let inputs = &m["inputs"]["organization"];
     assert!(inputs.as_sequence().unwrap().iter().any(|i| i["name"].as_str() == Some("system_log_start_date")));
     // The shim's factory must export each function (the node test checks the keys themselves).
@@ -53,13 +44,4 @@ fn every_reference_in_the_manifest_resolves() {
     for f in &functions {
         assert!(shim.contains(&format!("const functionFactory = {{ {f} }}")), "the shim does not export {f}");
     }
-}
-
-/// `[NAME]` placeholders in a text.
-fn regex_lite_placeholders(s: &str) -> Vec<String> {
-    s.split('[')
-        .skip(1)
-        .filter_map(|p| p.split_once(']').map(|(n, _)| n.to_string()))
-        .filter(|n| n.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
-        .collect()
 }

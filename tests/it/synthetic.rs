@@ -25,7 +25,9 @@ impl Extractor for Synthetic {
     }
 
     fn initial_domain_mapping(&self) -> Value {
-        json!({"additional_mappings": {"record_type_mappings": {"widgets": {}, "gadgets": {}}}})
+        // The smallest mapping DevRev's schema accepts: each type a fresh custom object.
+        let custom = json!({"default_mapping": {"object_category": "fresh_custom", "object_type": "custom_object"}});
+        json!({"additional_mappings": {"record_type_mappings": {"widgets": custom, "gadgets": custom}}})
     }
 
     async fn external_sync_units(&self, _inv: &Invocation) -> Result<Vec<Value>, PhaseError> {

@@ -4,6 +4,7 @@
 
 pub mod platform;
 pub mod protocol;
+pub mod rules;
 pub mod server;
 pub mod store;
 

@@ -303,6 +303,16 @@ async fn idm(State(emu): S, headers: HeaderMap, body: Bytes) -> Response {
     if v["external_system_type"] != "ADaaS" || v["import_slug"].as_str().is_none() || v["record_type_mappings"].as_object().is_none() {
         st.violation("initial-domain-mappings.install: body lacks external_system_type, import_slug or record_type_mappings".into());
     }
+    // The mapping itself must pass DevRev's schema rules, as the platform would refuse it.
+    let mut mapping = serde_json::Map::new();
+    for key in ["record_type_mappings", "record_type_category_mappings"] {
+        if let Some(m) = v.get(key) {
+            mapping.insert(key.into(), m.clone());
+        }
+    }
+    for e in crate::rules::idm::check(&json!({ "additional_mappings": mapping })) {
+        st.violation(format!("initial-domain-mappings.install: {e}"));
+    }
     st.idm_installs += 1;
     Json(json!({})).into_response()
 }
