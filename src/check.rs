@@ -1,7 +1,7 @@
 //! `okta-airsync check`: the documented Test Connection. Calls `/users/me` and `/org` and maps
-//! each failure to one clear line.
+//! each failure to one clear line ([`okta::Error::explain`]).
 
-use crate::okta::{self, OktaClient};
+use crate::okta::{self, endpoints, OktaClient};
 
 /// What the check found.
 #[derive(Debug)]
@@ -12,27 +12,18 @@ pub struct CheckResult {
     pub owner: String,
 }
 
-/// One line per failure kind, matching README's troubleshooting table.
-pub fn explain(e: &okta::Error) -> String {
-    match e {
-        okta::Error::InvalidToken { .. } => {
-            "401: the API token is invalid, revoked or expired; create a new token under Security > API > Tokens".into()
-        }
-        okta::Error::PermissionDenied { .. } => {
-            "403: the token works but its admin lacks permission; use a token of a Read-only Administrator or higher".into()
-        }
-        okta::Error::NotFound { .. } => "404: no Okta org answers at this address; check the subdomain".into(),
-        okta::Error::Unreachable { detail, .. } => {
-            format!("cannot reach the org (DNS, TLS or network): {detail}; check the domain and your network")
-        }
-        other => other.to_string(),
-    }
-}
+/// A failed check: the Okta error, explained in one line when shown.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .0.explain())]
+pub struct CheckError(pub okta::Error);
 
-/// Runs the check.
-pub async fn run(client: &OktaClient) -> Result<CheckResult, String> {
-    let me = client.get(&client.url("/api/v1/users/me", &[])).await.map_err(|e| explain(&e))?.body;
-    let org = client.get(&client.url("/api/v1/org", &[])).await.map_err(|e| explain(&e))?.body;
-    let s = |v: &serde_json::Value, p: &str| v.pointer(p).and_then(|x| x.as_str()).unwrap_or("?").to_string();
-    Ok(CheckResult { org: format!("{} ({})", s(&org, "/subdomain"), s(&org, "/companyName")), owner: s(&me, "/profile/login") })
+/// Tests the connection: the token (`/users/me`), then the org.
+pub async fn test_connection(client: &OktaClient) -> Result<CheckResult, CheckError> {
+    let me = endpoints::users::fetch_me(client).await.map_err(CheckError)?;
+    let org = endpoints::org::fetch(client).await.map_err(CheckError)?;
+    let or_unknown = |v: Option<String>| v.unwrap_or_else(|| "?".into());
+    Ok(CheckResult {
+        org: format!("{} ({})", or_unknown(org.subdomain), or_unknown(org.company_name)),
+        owner: or_unknown(me.profile.login),
+    })
 }

@@ -1,26 +1,31 @@
-//! The connector's section of the worker state: the current run, one entry per job, and the
-//! bits that outlive a run (placeholder users, the System Log window end).
+//! The connector's section of the worker state: the current sync run, one entry per job, and
+//! the bits that outlive a run (placeholder users, the System Log window end).
+//!
+//! The section is stored as JSON, but every part is read back into the types below. A job's
+//! resume position is a type of its own with `deny_unknown_fields`, so a position written by
+//! another version (or a mistyped key) is noticed: that job restarts from its beginning with a
+//! warning in the log and a note in its report, never silently.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// Keys of the connector section.
 pub mod keys {
-    /// The current run ([`super::RunState`]).
-    pub const RUN: &str = "run";
-    /// Placeholder (shadow) user ids seen so far: edges to them are dropped.
-    pub const SHADOW: &str = "shadow_user_ids";
+    /// The current sync run ([`super::SyncRun`]).
+    pub const SYNC_RUN: &str = "run";
+    /// Placeholder user ids seen so far: edges to them are dropped.
+    pub const PLACEHOLDER_USERS: &str = "shadow_user_ids";
     /// The end of the last System Log window and the uuids inside its overlap.
-    pub const LOGS: &str = "system_logs_window";
+    pub const LOGS_WINDOW: &str = "system_logs_window";
     /// The prefix of each job's key.
     pub const JOB_PREFIX: &str = "job.";
 }
 
-/// Settings fixed for the whole run at its first data invocation.
+/// Settings fixed for the whole sync run at its first data invocation.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct RunState {
+pub struct SyncRun {
     /// `lastSyncStarted` of the run.
     pub sync_started: String,
     /// Lower bound for incremental filters (watermark minus overlap); `None` = full sync.
@@ -44,13 +49,45 @@ pub enum Status {
     Skipped,
 }
 
-/// One job's checkpoint and report.
+/// How a job lists its entity in this run.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Not started yet.
+    #[default]
+    #[serde(rename = "")]
+    NotStarted,
+    /// Everything is listed.
+    Full,
+    /// Only what changed since the last sync.
+    Incremental,
+    /// Not listed (see the note).
+    Skipped,
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Mode::NotStarted => "",
+            Mode::Full => "full",
+            Mode::Incremental => "incremental",
+            Mode::Skipped => "skipped",
+        })
+    }
+}
+
+/// A job position: stored as JSON, read back into its own type.
+pub trait Position: Serialize + DeserializeOwned + Default + Clone + Send + Sync + 'static {}
+impl<T: Serialize + DeserializeOwned + Default + Clone + Send + Sync + 'static> Position for T {}
+
+/// One job's checkpoint and report; `P` is the job's own resume position.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct JobState {
+#[serde(bound(deserialize = "P: Deserialize<'de> + Default"))]
+pub struct JobState<P> {
     /// Status.
     pub status: Status,
-    /// `full`, `incremental` or `skipped`.
-    pub mode: String,
+    /// Full, incremental or skipped.
+    pub mode: Mode,
     /// Why skipped, or a fallback note.
     pub note: String,
     /// Records sent per item type (pages re-read after a resume count again).
@@ -59,10 +96,118 @@ pub struct JobState {
     pub skipped: BTreeMap<String, String>,
     /// API calls made by this job.
     pub api_calls: u64,
-    /// The position to resume from (job-specific).
-    pub pos: Value,
-    /// Job-specific data that must survive invocations.
-    pub extra: Value,
+    /// Where to resume (`null` reads as the start).
+    #[serde(default, deserialize_with = "null_is_start")]
+    pub pos: P,
+}
+
+fn null_is_start<'de, D: serde::Deserializer<'de>, P: Deserialize<'de> + Default>(d: D) -> Result<P, D::Error> {
+    Ok(Option::<P>::deserialize(d)?.unwrap_or_default())
+}
+
+/// The status of a stored job entry, read without its position (which only the job knows).
+#[derive(Debug, Default, Deserialize)]
+pub struct StoredStatus {
+    /// Status.
+    #[serde(default)]
+    pub status: Status,
+}
+
+/// A position in a plain list: the URL of the next page to fetch.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ListPos {
+    /// The next page (`None`: the first page).
+    pub cursor: Option<String>,
+}
+
+/// Where a fan-out over parent pages stands.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FanPos {
+    /// The parent page being worked on (`None` = the first page).
+    pub page: Option<String>,
+    /// The next parent (index in the page) whose children are still to be fetched.
+    pub index: usize,
+    /// Whether this page's parent records were already sent.
+    pub pushed: bool,
+}
+
+/// The users job's passes.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum UsersPass {
+    /// The plain list (every status but DEPROVISIONED).
+    Plain,
+    /// `status eq "DEPROVISIONED"`, after the plain list.
+    Deprovisioned,
+    /// `lastUpdated gt` the watermark (every status).
+    Incremental,
+}
+
+/// The users job's position.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UsersPos {
+    /// The pass under way (`None`: not started).
+    pub pass: Option<UsersPass>,
+    /// The next page of that pass.
+    pub cursor: Option<String>,
+}
+
+/// The roles job's steps.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RolesStep {
+    /// Custom roles from `/iam/roles`.
+    #[default]
+    Custom,
+    /// Users holding roles, and their roles.
+    Assignees,
+    /// Groups carrying admin roles, and their roles.
+    Groups,
+}
+
+/// The roles job's position, with the roles already emitted in this run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RolesPos {
+    /// The step under way.
+    pub step: RolesStep,
+    /// The custom-role list's next page.
+    pub cursor: Option<String>,
+    /// The assignee or group fan-out.
+    pub fan: FanPos,
+    /// Role ids whose record was already sent in this run.
+    pub roles_seen: BTreeSet<String>,
+    /// Whether `/iam/roles` could be read.
+    pub custom_available: bool,
+}
+
+impl Default for RolesPos {
+    fn default() -> Self {
+        RolesPos { step: RolesStep::Custom, cursor: None, fan: FanPos::default(), roles_seen: BTreeSet::new(), custom_available: true }
+    }
+}
+
+/// The policies job's position.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PoliciesPos {
+    /// The policy type under way (index in the job's list of types).
+    pub type_index: usize,
+    /// The next page of that type.
+    pub cursor: Option<String>,
+}
+
+/// The System Log job's position.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LogsPos {
+    /// The next page.
+    pub cursor: Option<String>,
+    /// uuids of events in the overlap at the end of this window, for the next run.
+    pub tail: Vec<String>,
 }
 
 /// The System Log window left by the last run.
@@ -72,4 +217,20 @@ pub struct LogsWindow {
     pub end: String,
     /// uuids published within the overlap before `end` (dropped if seen again).
     pub tail_uuids: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mistyped_position_key_does_not_parse() {
+        let ok: JobState<UsersPos> =
+            serde_json::from_value(serde_json::json!({"status": "pending", "mode": "full", "note": "", "records": {}, "skipped": {}, "api_calls": 3, "pos": {"pass": "deprovisioned", "cursor": null}})).unwrap();
+        assert_eq!(ok.pos.pass, Some(UsersPass::Deprovisioned));
+        let bad = serde_json::from_value::<JobState<UsersPos>>(
+            serde_json::json!({"status": "pending", "mode": "full", "note": "", "records": {}, "skipped": {}, "api_calls": 3, "pos": {"passs": "deprovisioned"}}),
+        );
+        assert!(bad.is_err());
+    }
 }

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rand::Rng;
+use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use serde::Serialize;
 use serde_json::Value;
@@ -16,7 +17,7 @@ use url::Url;
 
 use super::error::Error;
 use super::paging::{body_next, next_link, Page};
-use super::ratelimit::{bucket_of, observe, RateLimiter};
+use super::ratelimit::{bucket_of, observe, Observation, RateLimiter};
 use super::token::ApiToken;
 
 /// Client settings.
@@ -99,12 +100,15 @@ pub struct Response {
     /// The parsed body.
     pub body: Value,
     /// The raw headers.
-    pub headers: reqwest::header::HeaderMap,
+    pub headers: HeaderMap,
 }
 
 /// A route template: ids replaced by `{id}` so counters group by endpoint.
 pub fn route_of(path: &str) -> String {
-    path.split('/').map(|s| if s.len() >= 10 && s.chars().any(|c| c.is_ascii_digit()) { "{id}" } else { s }).collect::<Vec<_>>().join("/")
+    path.split('/')
+        .map(|seg| if seg.len() >= 10 && seg.chars().any(|c| c.is_ascii_digit()) { "{id}" } else { seg })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 impl OktaClient {
@@ -230,7 +234,10 @@ impl OktaClient {
     }
 
     /// GETs one URL with pacing, retries and typed errors; the raw body on success.
-    pub async fn get_bytes(&self, url: &Url) -> Result<(Vec<u8>, reqwest::header::HeaderMap), Error> {
+    ///
+    /// Each round is one [`OktaClient::attempt`] judged by [`Retries::judge`]: done, retry at
+    /// an instant, or fail.
+    pub async fn get_bytes(&self, url: &Url) -> Result<(Vec<u8>, HeaderMap), Error> {
         let path = url.path().to_string();
         let endpoint = format!("GET {path}");
         self.check_origin(url, &endpoint)?;
@@ -238,101 +245,75 @@ impl OktaClient {
         let bucket = bucket_of(&path);
         let span = tracing::debug_span!("okta_request", method = "GET", path = %path, status = tracing::field::Empty);
         async {
-            let mut transient = 0usize;
-            let mut limited = 0u32;
+            let mut retries = Retries { transient: 0, limited: 0, cfg: &self.inner.cfg };
             loop {
                 self.check_deadline(&endpoint)?;
-                let permit = self.inner.in_flight.acquire().await.map_err(|_| Error::Transient {
-                    endpoint: endpoint.clone(),
-                    detail: "client shut down".into(),
-                })?;
-                let slot = loop {
-                    match self.inner.limiter.try_acquire(bucket) {
-                        Ok(s) => break s,
-                        Err(until) => {
-                            self.sleep_until(until, &endpoint).await?;
+                let attempt = self.attempt(url, bucket, &route, &endpoint).await?;
+                match retries.judge(attempt, url, &endpoint) {
+                    Verdict::Done(bytes, headers) => return Ok((bytes, headers)),
+                    Verdict::Fail(e) => return Err(e),
+                    Verdict::RetryAt { until, why } => {
+                        match why {
+                            RetryReason::RateLimited => {
+                                self.count(&route, |s| s.rate_limited += 1);
+                                tracing::info!(endpoint = %endpoint, wait_ms = until.saturating_duration_since(Instant::now()).as_millis() as u64, "rate limited; waiting for the bucket to reset");
+                                self.inner.limiter.block_until(bucket, until);
+                            }
+                            RetryReason::Transient(detail) => {
+                                self.count(&route, |s| s.retries += 1);
+                                tracing::warn!(endpoint = %endpoint, attempt = retries.transient, error = %detail, "transient failure; retrying");
+                            }
                         }
+                        self.sleep_until(until, &endpoint).await?;
                     }
-                };
-                self.count(&route, |s| s.calls += 1);
-                if let Some(l) = &self.label {
-                    *self.inner.labels.lock().expect("labels lock is never poisoned").entry(l.to_string()).or_default() += 1;
                 }
-                let sent = self
-                    .inner
-                    .http
-                    .get(url.clone())
-                    .header(reqwest::header::AUTHORIZATION, self.inner.cfg.token.header())
-                    .header(reqwest::header::ACCEPT, "application/json")
-                    .header(reqwest::header::CONTENT_TYPE, "application/json; okta-response=omitCredentials")
-                    .send()
-                    .await;
-                let resp = match sent {
-                    Ok(r) => r,
-                    Err(e) => {
-                        self.inner.limiter.finish(slot, None);
-                        drop(permit);
-                        let is_connect = e.is_connect();
-                        let detail = e.without_url().to_string();
-                        if transient < self.inner.cfg.retry_delays.len() {
-                            let d = self.inner.cfg.retry_delays[transient];
-                            transient += 1;
-                            self.count(&route, |s| s.retries += 1);
-                            tracing::warn!(endpoint = %endpoint, attempt = transient, error = %detail, "transport error; retrying");
-                            self.sleep_for(d, &endpoint).await?;
-                            continue;
-                        }
-                        return Err(if is_connect {
-                            Error::Unreachable { endpoint, detail }
-                        } else {
-                            Error::Transient { endpoint, detail }
-                        });
-                    }
-                };
-                let status = resp.status();
-                tracing::Span::current().record("status", status.as_u16());
-                let obs = observe(resp.headers());
-                self.inner.limiter.finish(slot, obs);
-                let headers = resp.headers().clone();
-                let body = self.read_body(resp, &endpoint, &route).await;
-                drop(permit);
-                let err_body = || body.as_ref().ok().and_then(|b| serde_json::from_slice::<Value>(b).ok());
-                if status == StatusCode::TOO_MANY_REQUESTS {
-                    self.count(&route, |s| s.rate_limited += 1);
-                    limited += 1;
-                    if limited > self.inner.cfg.max_rate_limit_retries {
-                        return Err(Error::RateLimited { endpoint, wait_secs: 60 });
-                    }
-                    let wait = match obs {
-                        Some(o) if o.limit > 0 => o.reset_in + Duration::from_secs(1),
-                        _ => Duration::from_secs(1 << limited.min(5)),
-                    } + jitter();
-                    tracing::info!(endpoint = %endpoint, wait_ms = wait.as_millis() as u64, "rate limited; waiting for the bucket to reset");
-                    let until = Instant::now() + wait;
-                    self.inner.limiter.block_until(bucket, until);
-                    self.sleep_until(until, &endpoint).await?;
-                    continue;
-                }
-                if status.is_server_error() {
-                    if transient < self.inner.cfg.retry_delays.len() {
-                        let d = self.inner.cfg.retry_delays[transient];
-                        transient += 1;
-                        self.count(&route, |s| s.retries += 1);
-                        tracing::warn!(endpoint = %endpoint, status = status.as_u16(), attempt = transient, "server error; retrying");
-                        self.sleep_for(d, &endpoint).await?;
-                        continue;
-                    }
-                    let (code, summary) = error_fields(err_body().as_ref());
-                    return Err(Error::Transient { endpoint, detail: format!("HTTP {} {code} {summary}", status.as_u16()) });
-                }
-                if status.is_success() {
-                    return body.map(|bytes| (bytes, headers));
-                }
-                return Err(classify(status, url, endpoint, err_body().as_ref()));
             }
         }
         .instrument(span)
         .await
+    }
+
+    /// One attempt: waits for a request slot (in-flight cap and bucket pacing), sends, reads
+    /// the body. Both slots are guards, released however this future ends (dropped included).
+    async fn attempt(&self, url: &Url, bucket: &'static str, route: &str, endpoint: &str) -> Result<Attempt, Error> {
+        let _permit = self
+            .inner
+            .in_flight
+            .acquire()
+            .await
+            .map_err(|_| Error::Transient { endpoint: endpoint.to_string(), detail: "client shut down".into() })?;
+        let slot = loop {
+            match self.inner.limiter.try_acquire(bucket) {
+                Ok(s) => break s,
+                Err(until) => self.sleep_until(until, endpoint).await?,
+            }
+        };
+        self.count(route, |s| s.calls += 1);
+        if let Some(l) = &self.label {
+            if let Ok(mut labels) = self.inner.labels.lock() {
+                *labels.entry(l.to_string()).or_default() += 1;
+            }
+        }
+        let sent = self
+            .inner
+            .http
+            .get(url.clone())
+            .header(reqwest::header::AUTHORIZATION, self.inner.cfg.token.header())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header(reqwest::header::CONTENT_TYPE, "application/json; okta-response=omitCredentials")
+            .send()
+            .await;
+        let resp = match sent {
+            Ok(r) => r,
+            Err(e) => return Ok(Attempt::Transport { is_connect: e.is_connect(), detail: e.without_url().to_string() }),
+        };
+        let status = resp.status();
+        tracing::Span::current().record("status", status.as_u16());
+        let obs = observe(resp.headers());
+        slot.observe(obs);
+        let headers = resp.headers().clone();
+        let body = self.read_body(resp, endpoint, route).await;
+        Ok(Attempt::Answered { status, headers, obs, body })
     }
 
     async fn read_body(&self, mut resp: reqwest::Response, endpoint: &str, route: &str) -> Result<Vec<u8>, Error> {
@@ -367,10 +348,6 @@ impl OktaClient {
         }
     }
 
-    async fn sleep_for(&self, d: Duration, endpoint: &str) -> Result<(), Error> {
-        self.sleep_until(Instant::now() + d, endpoint).await
-    }
-
     async fn sleep_until(&self, until: Instant, endpoint: &str) -> Result<(), Error> {
         if let Some(d) = self.deadline {
             if until > d {
@@ -383,13 +360,101 @@ impl OktaClient {
     }
 }
 
+/// What one attempt produced.
+enum Attempt {
+    /// No HTTP answer (connect failure, reset, timeout).
+    Transport {
+        /// The connection could not be made at all.
+        is_connect: bool,
+        /// What failed (no URL in it).
+        detail: String,
+    },
+    /// An HTTP answer.
+    Answered { status: StatusCode, headers: HeaderMap, obs: Option<Observation>, body: Result<Vec<u8>, Error> },
+}
+
+/// Why an attempt is repeated.
+enum RetryReason {
+    /// A 429.
+    RateLimited,
+    /// A 5xx or a transport failure, described.
+    Transient(String),
+}
+
+/// The classifier's answer for one attempt.
+enum Verdict {
+    /// Success: the body and headers.
+    Done(Vec<u8>, HeaderMap),
+    /// Try again at `until`.
+    RetryAt { until: Instant, why: RetryReason },
+    /// Give up with this error.
+    Fail(Error),
+}
+
+/// The retry budget of one request.
+struct Retries<'a> {
+    transient: usize,
+    limited: u32,
+    cfg: &'a OktaConfig,
+}
+
+impl Retries<'_> {
+    /// Classifies one attempt: done, retry after a wait, or fail.
+    fn judge(&mut self, attempt: Attempt, url: &Url, endpoint: &str) -> Verdict {
+        let endpoint = endpoint.to_string();
+        match attempt {
+            Attempt::Transport { is_connect, detail } => match self.transient_delay() {
+                Some(d) => Verdict::RetryAt { until: Instant::now() + d, why: RetryReason::Transient(detail) },
+                None if is_connect => Verdict::Fail(Error::Unreachable { endpoint, detail }),
+                None => Verdict::Fail(Error::Transient { endpoint, detail }),
+            },
+            Attempt::Answered { status, headers, obs, body } => {
+                let err_body = || body.as_ref().ok().and_then(|b| serde_json::from_slice::<Value>(b).ok());
+                if status == StatusCode::TOO_MANY_REQUESTS {
+                    self.limited += 1;
+                    if self.limited > self.cfg.max_rate_limit_retries {
+                        return Verdict::Fail(Error::RateLimited { endpoint, wait_secs: 60 });
+                    }
+                    let wait = match obs {
+                        Some(o) if o.limit > 0 => o.reset_in + Duration::from_secs(1),
+                        _ => Duration::from_secs(1 << self.limited.min(5)),
+                    } + jitter();
+                    return Verdict::RetryAt { until: Instant::now() + wait, why: RetryReason::RateLimited };
+                }
+                if status.is_server_error() {
+                    let (code, summary) = error_fields(err_body().as_ref());
+                    let detail = format!("HTTP {} {code} {summary}", status.as_u16());
+                    return match self.transient_delay() {
+                        Some(d) => Verdict::RetryAt { until: Instant::now() + d, why: RetryReason::Transient(detail) },
+                        None => Verdict::Fail(Error::Transient { endpoint, detail }),
+                    };
+                }
+                if status.is_success() {
+                    return match body {
+                        Ok(bytes) => Verdict::Done(bytes, headers),
+                        Err(e) => Verdict::Fail(e),
+                    };
+                }
+                Verdict::Fail(classify(status, url, endpoint, err_body().as_ref()))
+            }
+        }
+    }
+
+    /// The wait before the next transient retry, or `None` once they are spent.
+    fn transient_delay(&mut self) -> Option<Duration> {
+        let d = self.cfg.retry_delays.get(self.transient).copied()?;
+        self.transient += 1;
+        Some(d)
+    }
+}
+
 fn jitter() -> Duration {
     Duration::from_millis(rand::thread_rng().gen_range(0..250))
 }
 
 fn error_fields(body: Option<&Value>) -> (String, String) {
-    let s = |k: &str| body.and_then(|b| b.get(k)).and_then(Value::as_str).unwrap_or("").to_string();
-    (s("errorCode"), s("errorSummary"))
+    let field = |k: &str| body.and_then(|b| b.get(k)).and_then(Value::as_str).unwrap_or("").to_string();
+    (field("errorCode"), field("errorSummary"))
 }
 
 fn classify(status: StatusCode, url: &Url, endpoint: String, body: Option<&Value>) -> Error {

@@ -1,5 +1,8 @@
 //! `okta::Error`: what went wrong, typed so callers can act (skip, fall back, stop, delay).
 
+/// Okta's errorCode for a feature the org is not licensed for (answered with 401, sometimes 403).
+pub const FEATURE_UNAVAILABLE: &str = "E0000015";
+
 /// A failed Okta call. `endpoint` is the method and path, never the query or the token.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -132,6 +135,46 @@ impl Error {
             | Error::BodyTooLarge { endpoint, .. }
             | Error::BadBody { endpoint, .. }
             | Error::Unreachable { endpoint, .. } => endpoint,
+        }
+    }
+
+    /// 401 or 403 with E0000015: "You do not have permission to access the feature you are
+    /// requesting": the org is not licensed for this feature (or the token may not use it).
+    /// The token itself is fine.
+    pub fn feature_unavailable(&self) -> bool {
+        matches!(self, Error::InvalidToken { .. } | Error::PermissionDenied { .. }) && self.code() == Some(FEATURE_UNAVAILABLE)
+    }
+
+    /// The one sentence shown to an admin (Test Connection, a failed phase, a skipped entity):
+    /// what went wrong, where, and what to do.
+    pub fn explain(&self) -> String {
+        match self {
+            _ if self.feature_unavailable() => {
+                format!("feature not available to this org or token (HTTP {} {FEATURE_UNAVAILABLE}) on {}", self.status().unwrap_or(401), self.endpoint())
+            }
+            Error::InvalidToken { endpoint, code } => format!(
+                "401: the API token is invalid or expired (or revoked): Okta answered {code} on {endpoint}; create a new token under Security > API > Tokens"
+            ),
+            Error::PermissionDenied { .. } => format!(
+                "403: the token works but its admin lacks permission ({self}); use a token of a Read-only Administrator or higher"
+            ),
+            Error::NotFound { .. } => format!("404: no Okta org answers at this address ({self}); check the Okta subdomain"),
+            Error::Unreachable { detail, .. } => {
+                format!("cannot reach the org (DNS, TLS or network): {detail}; check the domain and your network")
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// The HTTP status an error answer carried.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::InvalidToken { .. } => Some(401),
+            Error::PermissionDenied { .. } => Some(403),
+            Error::NotFound { .. } => Some(404),
+            Error::FilterRejected { .. } => Some(400),
+            Error::Api { status, .. } => Some(*status),
+            _ => None,
         }
     }
 

@@ -69,10 +69,29 @@ pub struct RateLimiter {
     buckets: Mutex<HashMap<&'static str, Bucket>>,
 }
 
-/// A granted request slot; give it back with [`RateLimiter::finish`].
+/// A granted request slot. It counts as in flight until it is dropped, so a request whose
+/// future is dropped mid-flight (a cancelled job, a timeout) frees its slot all the same.
 #[derive(Debug)]
-pub struct Slot {
+pub struct Slot<'a> {
+    limiter: &'a RateLimiter,
     bucket: &'static str,
+    released: bool,
+}
+
+impl Slot<'_> {
+    /// Records the response's rate-limit headers and releases the slot.
+    pub fn observe(mut self, obs: Option<Observation>) {
+        self.released = true;
+        self.limiter.release(self.bucket, obs);
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        if !self.released {
+            self.limiter.release(self.bucket, None);
+        }
+    }
 }
 
 impl RateLimiter {
@@ -83,7 +102,7 @@ impl RateLimiter {
 
     /// How long to wait before a request to `bucket` may start (zero when it may start now).
     /// When it returns zero the slot is taken.
-    pub fn try_acquire(&self, bucket: &'static str) -> Result<Slot, Instant> {
+    pub fn try_acquire(&self, bucket: &'static str) -> Result<Slot<'_>, Instant> {
         let mut all = self.buckets.lock().expect("rate limiter lock is never poisoned");
         let b = all.entry(bucket).or_default();
         let now = Instant::now();
@@ -99,15 +118,20 @@ impl RateLimiter {
             _ => {
                 b.budget = b.budget.map(|n| n - 1);
                 b.in_flight += 1;
-                Ok(Slot { bucket })
+                Ok(Slot { limiter: self, bucket, released: false })
             }
         }
     }
 
-    /// Records a response's headers and releases the slot.
-    pub fn finish(&self, slot: Slot, obs: Option<Observation>) {
-        let mut all = self.buckets.lock().expect("rate limiter lock is never poisoned");
-        let b = all.entry(slot.bucket).or_default();
+    /// Requests of `bucket` started and not yet answered.
+    pub fn in_flight(&self, bucket: &str) -> i64 {
+        self.buckets.lock().map(|all| all.get(bucket).map_or(0, |b| b.in_flight)).unwrap_or(0)
+    }
+
+    /// Records a response's headers (if any) and releases one in-flight request.
+    fn release(&self, bucket: &'static str, obs: Option<Observation>) {
+        let Ok(mut all) = self.buckets.lock() else { return };
+        let b = all.entry(bucket).or_default();
         b.in_flight -= 1;
         let Some(o) = obs else { return };
         if o.limit == 0 {
@@ -146,7 +170,7 @@ mod tests {
     async fn a_spent_share_waits_for_the_reset() {
         let rl = RateLimiter::new(0.5);
         let s = rl.try_acquire("users").unwrap();
-        rl.finish(s, Some(Observation { limit: 10, remaining: 5, reset_in: Duration::from_secs(30) }));
+        s.observe(Some(Observation { limit: 10, remaining: 5, reset_in: Duration::from_secs(30) }));
         let until = rl.try_acquire("users").unwrap_err();
         let wait = until - Instant::now();
         assert!(wait >= Duration::from_secs(30) && wait < Duration::from_secs(31), "{wait:?}");

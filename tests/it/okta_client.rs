@@ -390,3 +390,44 @@ async fn a_concurrency_429_with_limit_zero_backs_off_instead_of_trusting_the_res
     assert!(took >= Duration::from_secs(6) && took < Duration::from_millis(6600), "{took:?}");
     assert_eq!(c.stats()["/api/v1/groups"].rate_limited, 2);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_request_dropped_mid_flight_frees_its_rate_limit_slot() {
+    let server = MockServer::start().await;
+    let now = chrono::Utc::now();
+    // A bucket of 4 per minute that always has room: at a 50 % share the client may have 2
+    // requests of it under way. Two that are dropped mid-flight must not keep their slots.
+    let headers = |t: ResponseTemplate| {
+        t.append_header("date", now.to_rfc2822().replace("+0000", "GMT").as_str())
+            .append_header("x-rate-limit-limit", "4")
+            .append_header("x-rate-limit-remaining", "4")
+            .append_header("x-rate-limit-reset", (now.timestamp() + 60).to_string().as_str())
+    };
+    Mock::given(path("/api/v1/users"))
+        .and(query_param("slow", "1"))
+        .respond_with(headers(ResponseTemplate::new(200).set_body_json(json!([])).set_delay(Duration::from_secs(30))))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v1/users"))
+        .respond_with(headers(ResponseTemplate::new(200).set_body_json(json!([]))))
+        .with_priority(10)
+        .mount(&server)
+        .await;
+    let c = client(&server.uri());
+    c.get(&c.url("/api/v1/users", &[])).await.unwrap();
+    for _ in 0..2 {
+        let slow = c.url("/api/v1/users", &[("slow", "1")]);
+        let dropped = tokio::time::timeout(Duration::from_millis(100), c.get(&slow)).await;
+        assert!(dropped.is_err(), "the slow request was still in flight when its future was dropped");
+    }
+    // The two dropped requests spent this window's share (they may have reached Okta), so the
+    // next request waits for the reset once; after it the whole share is usable again. Slots
+    // leaked by the dropped futures would count as in flight for ever and leave room for one
+    // request per window: four requests would then take four windows.
+    let t0 = Instant::now();
+    for _ in 0..4 {
+        c.get(&c.url("/api/v1/users", &[])).await.unwrap();
+    }
+    let took = t0.elapsed();
+    assert!(took < Duration::from_secs(90), "leaked slots shrank the bucket's share: {took:?}");
+}

@@ -7,10 +7,13 @@ use std::sync::{Arc, Mutex};
 use futures::FutureExt;
 use serde_json::{json, Value};
 
-use super::{fan_out, send_pages, ChildFuture, FanOut, JobCtx, JobFail};
-use crate::connector::state::JobState;
+use super::{fan_out, send_pages, Batches, ChildFuture, FanOut, JobCtx, JobFail};
+use crate::connector::state::{FanPos, JobState, Mode};
 use crate::extract::access;
-use crate::okta;
+use crate::okta::{self, endpoints};
+
+/// The assignment kinds, each skipped on its own on a 403.
+const ASSIGNMENT_KINDS: [&str; 2] = ["app_user_assignments", "app_group_assignments"];
 
 struct Apps<'a> {
     ctx: &'a JobCtx,
@@ -21,8 +24,8 @@ fn forbidden(f: &Mutex<BTreeMap<&'static str, String>>, kind: &str) -> bool {
     f.lock().map(|m| m.contains_key(kind)).unwrap_or(false)
 }
 
-impl FanOut for Apps<'_> {
-    fn parents(&self, _st: &mut JobState, parents: &[Value]) -> Vec<(&'static str, Vec<Value>)> {
+impl FanOut<FanPos> for Apps<'_> {
+    fn parents(&self, _st: &mut JobState<FanPos>, parents: &[Value]) -> Batches {
         vec![("applications", parents.iter().filter_map(|a| access::application(a, &self.ctx.links)).collect())]
     }
 
@@ -33,10 +36,10 @@ impl FanOut for Apps<'_> {
     fn fetch(&self, app: &Value) -> ChildFuture {
         let id = app.get("id").and_then(Value::as_str).unwrap_or("").to_string();
         let client = self.ctx.client.clone();
-        let users_url = self.ctx.url(&format!("/api/v1/apps/{id}/users"), &[("limit", "500")]);
-        let groups_url = self.ctx.url(&format!("/api/v1/apps/{id}/groups"), &[("limit", "200")]);
+        let users_url = endpoints::apps::users(&self.ctx.client, &id);
+        let groups_url = endpoints::apps::groups(&self.ctx.client, &id);
         let fb = self.forbidden.clone();
-        let (links, shadow, sink) = (self.ctx.links.clone(), self.ctx.shadow.clone(), self.ctx.sink.clone());
+        let (links, placeholders, sink) = (self.ctx.links.clone(), self.ctx.placeholders.clone(), self.ctx.sink.clone());
         async move {
             let mut out = json!({});
             for (kind, url) in [("app_user_assignments", users_url), ("app_group_assignments", groups_url)] {
@@ -47,8 +50,8 @@ impl FanOut for Apps<'_> {
                 let keep = |v: Value| match kind {
                     "app_user_assignments" => {
                         let uid = v.get("id").and_then(Value::as_str).unwrap_or("");
-                        let is_shadow = shadow.read().map(|s| s.contains(uid)).unwrap_or(false);
-                        if is_shadow {
+                        let is_placeholder = placeholders.read().map(|s| s.contains(uid)).unwrap_or(false);
+                        if is_placeholder {
                             None
                         } else {
                             access::app_user(&id, &v, &links)
@@ -73,32 +76,32 @@ impl FanOut for Apps<'_> {
         .boxed()
     }
 
-    fn children(&self, st: &mut JobState, _app: &Value, raw: Value) -> Vec<(&'static str, Vec<Value>)> {
+    fn children(&self, st: &mut JobState<FanPos>, _app: &Value, raw: Value) -> Batches {
         if let Ok(m) = self.forbidden.lock() {
             for (k, v) in m.iter() {
                 st.skipped.insert(k.to_string(), v.clone());
             }
         }
         // The records were sent as their pages arrived; only the counts come back.
-        for k in ["app_user_assignments", "app_group_assignments"] {
+        for k in ASSIGNMENT_KINDS {
             *st.records.entry(k.to_string()).or_default() += raw.get(k).and_then(Value::as_u64).unwrap_or(0);
         }
         Vec::new()
     }
 }
 
-/// Runs (or resumes) the apps job.
-pub async fn run(ctx: &JobCtx, st: &mut JobState) -> Result<(), JobFail> {
+/// Extracts (or resumes) the apps and their assignments.
+pub async fn extract(ctx: &JobCtx, st: &mut JobState<FanPos>) -> Result<(), JobFail> {
     ctx.wait_for_users().await?;
-    st.mode = "full".into();
+    st.mode = Mode::Full;
     let f = Apps { ctx, forbidden: Arc::new(Mutex::new(BTreeMap::new())) };
     for (k, v) in &st.skipped {
-        if let Some(kind) = ["app_user_assignments", "app_group_assignments"].iter().find(|x| *x == k) {
+        if let Some(kind) = ASSIGNMENT_KINDS.iter().find(|x| *x == k) {
             if let Ok(mut m) = f.forbidden.lock() {
                 m.insert(kind, v.clone());
             }
         }
     }
-    let start = ctx.url("/api/v1/apps", &[("limit", "200")]);
-    fan_out(ctx, st, start, &f).await
+    let start = endpoints::apps::list(&ctx.client);
+    fan_out(ctx, st, start, |p| p, &f).await
 }

@@ -5,9 +5,10 @@
 use futures::FutureExt;
 use serde_json::Value;
 
-use super::{fall_back, fan_out, pass_since, since_clause, ChildFuture, FanOut, JobCtx, JobFail};
-use crate::connector::state::JobState;
+use super::{fall_back, fan_out, pass_since, since_clause, Batches, ChildFuture, FanOut, JobCtx, JobFail};
+use crate::connector::state::{FanPos, JobState};
 use crate::extract::{identity, ts};
+use crate::okta::endpoints;
 use crate::okta::paging::collect_as;
 
 /// The part of a group member this job reads.
@@ -23,8 +24,8 @@ struct Groups<'a> {
     since: Option<String>,
 }
 
-impl FanOut for Groups<'_> {
-    fn parents(&self, _st: &mut JobState, parents: &[Value]) -> Vec<(&'static str, Vec<Value>)> {
+impl FanOut<FanPos> for Groups<'_> {
+    fn parents(&self, _st: &mut JobState<FanPos>, parents: &[Value]) -> Batches {
         vec![("groups", parents.iter().filter_map(|g| identity::group(g, &self.ctx.links)).collect())]
     }
 
@@ -40,25 +41,25 @@ impl FanOut for Groups<'_> {
 
     fn fetch(&self, g: &Value) -> ChildFuture {
         let id = g.get("id").and_then(Value::as_str).unwrap_or("");
-        let url = self.ctx.url(&format!("/api/v1/groups/{id}/users"), &[("limit", "1000")]);
+        let url = endpoints::groups::members(&self.ctx.client, id);
         let client = self.ctx.client.clone();
         // Members are read as just (id, status): a big group's users are never held as JSON.
         let keep = |m: Member| (!m.status.eq_ignore_ascii_case("shadow")).then_some(Value::String(m.id));
         async move { collect_as(&client, url, keep).await.map(Value::Array) }.boxed()
     }
 
-    fn children(&self, st: &mut JobState, g: &Value, raw: Value) -> Vec<(&'static str, Vec<Value>)> {
+    fn children(&self, st: &mut JobState<FanPos>, g: &Value, raw: Value) -> Batches {
         self.child_chunks(st, g, raw).collect()
     }
 
     fn child_chunks<'a>(
         &'a self,
-        _st: &mut JobState,
+        _st: &mut JobState<FanPos>,
         g: &'a Value,
         raw: Value,
     ) -> Box<dyn Iterator<Item = (&'static str, Vec<Value>)> + Send + 'a> {
         let Value::Array(ids) = raw else { return Box::new(std::iter::empty()) };
-        let ids: Vec<Value> = ids.into_iter().filter(|id| !self.ctx.is_shadow_id(id.as_str().unwrap_or(""))).collect();
+        let ids: Vec<Value> = ids.into_iter().filter(|id| !self.ctx.is_placeholder(id.as_str().unwrap_or(""))).collect();
         // Records are built 1000 at a time: a 100 000-member group never sits in memory whole.
         let links = self.ctx.links.clone();
         let mut it = ids.into_iter();
@@ -70,22 +71,17 @@ impl FanOut for Groups<'_> {
     }
 }
 
-/// Runs (or resumes) the groups job.
-pub async fn run(ctx: &JobCtx, st: &mut JobState) -> Result<(), JobFail> {
+/// Extracts (or resumes) the groups and their members.
+pub async fn extract(ctx: &JobCtx, st: &mut JobState<FanPos>) -> Result<(), JobFail> {
     loop {
         let since = pass_since(ctx, st);
-        let start = match &since {
-            Some(since) => {
-                let f = format!("{} or {}", since_clause("lastUpdated", since), since_clause("lastMembershipUpdated", since));
-                ctx.url("/api/v1/groups", &[("filter", &f), ("limit", "200"), ("expand", "stats")])
-            }
-            None => ctx.url("/api/v1/groups", &[("limit", "200"), ("expand", "stats")]),
-        };
+        let filter = since.as_ref().map(|s| format!("{} or {}", since_clause("lastUpdated", s), since_clause("lastMembershipUpdated", s)));
+        let start = endpoints::groups::list(&ctx.client, filter.as_deref());
         // On a full listing every non-empty group's members are listed; incrementally, only
         // those of groups whose membership moved.
         let f = Groups { ctx, since: since.clone() };
-        let r = fan_out(ctx, st, start, &f).await;
-        if let Some(r) = fall_back("groups", st, since.is_some(), r) {
+        let r = fan_out(ctx, st, start, |p| p, &f).await;
+        if let Some(r) = fall_back(ctx, st, since.is_some(), r) {
             return r;
         }
     }

@@ -5,11 +5,12 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::{walk_list, JobCtx, JobFail};
-use crate::connector::state::{keys, JobState, LogsWindow};
+use crate::connector::state::{keys, JobState, LogsPos, LogsWindow, Mode};
 use crate::extract::{logs, ts};
+use crate::okta::endpoints;
 
 /// Okta keeps System Log events this many days.
 pub const RETENTION_DAYS: i64 = 90;
@@ -60,38 +61,42 @@ pub fn window_start(
     Ok((start, None))
 }
 
-/// Runs (or resumes) the System Log job.
-pub async fn run(ctx: &JobCtx, st: &mut JobState, previous: &LogsWindow, overlap: Duration) -> Result<(), JobFail> {
-    st.mode = if previous.end.is_empty() { "full".into() } else { "incremental".into() };
-    let since = &ctx.run.logs_since;
-    let until = &ctx.run.logs_until;
-    let start = ctx.url("/api/v1/logs", &[("since", since), ("until", until), ("sortOrder", "ASCENDING"), ("limit", "1000")]);
+/// Extracts (or resumes) the System Log window of this sync run.
+pub async fn extract(ctx: &JobCtx, st: &mut JobState<LogsPos>) -> Result<(), JobFail> {
+    let previous = &ctx.previous_logs;
+    st.mode = if previous.end.is_empty() { Mode::Full } else { Mode::Incremental };
+    let until = &ctx.sync.logs_until;
+    let start = endpoints::logs::window(&ctx.client, &ctx.sync.logs_since, until);
     let mut seen: HashSet<String> = previous.tail_uuids.iter().cloned().collect();
-    let tail_from = DateTime::parse_from_rfc3339(until).map(|u| u.with_timezone(&Utc) - overlap).ok();
-    let mut tail: Vec<String> =
-        st.extra.get("tail").and_then(Value::as_array).into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect();
+    let tail_from = DateTime::parse_from_rfc3339(until).map(|u| u.with_timezone(&Utc) - ctx.overlap).ok();
     let links = ctx.links.clone();
-    walk_list(ctx, st, start, |st, items| {
-        let mut recs = Vec::new();
-        for e in &items {
-            let Some(uuid) = e.get("uuid").and_then(Value::as_str) else { continue };
-            if !seen.insert(uuid.to_string()) {
-                continue;
-            }
-            let published = ts(e.get("published")).and_then(|p| DateTime::parse_from_rfc3339(&p).ok());
-            if let (Some(p), Some(t)) = (published, tail_from) {
-                if p >= t && tail.len() < 5000 {
-                    tail.push(uuid.to_string());
+    walk_list(
+        ctx,
+        st,
+        start,
+        |p| &mut p.cursor,
+        |st, items| {
+            let mut recs = Vec::new();
+            for e in &items {
+                let Some(uuid) = e.get("uuid").and_then(Value::as_str) else { continue };
+                if !seen.insert(uuid.to_string()) {
+                    continue;
                 }
+                let published = ts(e.get("published")).and_then(|p| DateTime::parse_from_rfc3339(&p).ok());
+                if let (Some(p), Some(t)) = (published, tail_from) {
+                    if p >= t && st.pos.tail.len() < 5000 {
+                        st.pos.tail.push(uuid.to_string());
+                    }
+                }
+                recs.extend(logs::log_event(e, &links));
             }
-            recs.extend(logs::log_event(e, &links));
-        }
-        st.extra = json!({"tail": tail.clone()});
-        vec![("system_logs", recs)]
-    })
+            vec![("system_logs", recs)]
+        },
+    )
     .await?;
-    let window = LogsWindow { end: until.clone(), tail_uuids: tail };
-    ctx.sink.checkpoint(keys::LOGS, serde_json::to_value(window).unwrap_or_default()).await.map_err(|_| JobFail::Stop)
+    let window = LogsWindow { end: until.clone(), tail_uuids: std::mem::take(&mut st.pos.tail) };
+    let window = serde_json::to_value(window).map_err(|_| JobFail::Stop)?;
+    Ok(ctx.sink.checkpoint(keys::LOGS_WINDOW, window).await?)
 }
 
 #[cfg(test)]

@@ -17,73 +17,92 @@ use std::sync::{Arc, RwLock};
 
 use futures::future::BoxFuture;
 use futures::StreamExt;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use super::state::{keys, JobState, RunState};
-use crate::airsync::extractor::Sink;
+use super::job::Job;
+use super::state::{FanPos, JobState, LogsWindow, Mode, Position, SyncRun};
+use super::Error;
+use crate::airsync::extractor::{Sink, SinkClosed};
 use crate::extract::AdminLinks;
 use crate::okta::{self, EndRule, OktaClient, Pager};
 
 /// Why a job stopped before finishing.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub enum JobFail {
     /// The invocation is ending (deadline, SIGTERM, size guard, another job's failure).
     Stop,
-    /// Rate limited for this many seconds.
-    Delayed(u64),
     /// The whole job is skipped, with the reason.
-    Skip(String),
-    /// The token is invalid.
-    Token(String),
-    /// 404 on a list: the org or the feature is not there.
-    NotFound(String),
-    /// 400 on a filter or search: the caller may fall back to a full listing.
-    FilterRejected(String),
-    /// Anything else; the message names the entity and endpoint.
-    Fatal(String),
+    Skip(SkipReason),
+    /// An Okta call failed in a way the job cannot work around.
+    Okta(okta::Error),
+    /// The job's saved state is damaged.
+    Broken(Error),
 }
 
-/// Maps a client error for `entity`.
-pub fn fail_of(entity: &str, e: okta::Error) -> JobFail {
-    use okta::Error as E;
-    match e {
-        E::DeadlineReached { .. } => JobFail::Stop,
-        E::RateLimited { wait_secs, .. } => JobFail::Delayed(wait_secs),
-        E::PermissionDenied { .. } => JobFail::Skip(format!("missing permission: {e}")),
-        E::InvalidToken { .. } => JobFail::Token(e.to_string()),
-        E::NotFound { .. } => JobFail::NotFound(format!("{entity}: {e}; check that the Okta subdomain names your org")),
-        E::FilterRejected { .. } => JobFail::FilterRejected(format!("{entity}: {e}")),
-        other => JobFail::Fatal(format!("{entity}: {other}")),
+/// Why a job (or one item type) is skipped while the sync goes on.
+#[derive(Debug)]
+pub enum SkipReason {
+    /// 403: the token's admin lacks the permission.
+    Forbidden(okta::Error),
+    /// The org does not have this feature (404 on its list, or not licensed).
+    NotAvailable(okta::Error),
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SkipReason::Forbidden(e) => write!(f, "missing permission: {e}"),
+            SkipReason::NotAvailable(e) => write!(f, "not available in this org: {e}"),
+        }
+    }
+}
+
+impl From<okta::Error> for JobFail {
+    fn from(e: okta::Error) -> Self {
+        match e {
+            okta::Error::DeadlineReached { .. } => JobFail::Stop,
+            okta::Error::PermissionDenied { .. } => JobFail::Skip(SkipReason::Forbidden(e)),
+            other => JobFail::Okta(other),
+        }
+    }
+}
+
+impl From<SinkClosed> for JobFail {
+    fn from(_: SinkClosed) -> Self {
+        JobFail::Stop
     }
 }
 
 /// Everything a job needs.
 #[derive(Clone)]
 pub struct JobCtx {
-    /// The job's name (also its state key suffix and client label).
-    pub name: &'static str,
+    /// The job.
+    pub job: Job,
     /// The client, labeled with the job name and bound to the deadline.
     pub client: OktaClient,
     /// Records and checkpoints go here.
     pub sink: Sink,
     /// Cancelled when the invocation must end.
     pub stop: CancellationToken,
-    /// The run's settings.
-    pub run: RunState,
+    /// The sync run's settings.
+    pub sync: SyncRun,
     /// Admin-console links.
     pub links: AdminLinks,
     /// Children fetched at once in a fan-out.
     pub fanout: usize,
     /// Placeholder users whose edges are dropped.
-    pub shadow: Arc<RwLock<HashSet<String>>>,
+    pub placeholders: Arc<RwLock<HashSet<String>>>,
     /// Becomes true once the users job is over (done or skipped).
     pub users_ready: watch::Receiver<bool>,
     /// Calls made by this job before this invocation.
     pub calls_before: u64,
+    /// The System Log window the last sync run left.
+    pub previous_logs: LogsWindow,
+    /// Overlap subtracted from watermarks.
+    pub overlap: chrono::Duration,
 }
 
 impl JobCtx {
@@ -97,24 +116,24 @@ impl JobCtx {
     }
 
     /// Sends records and counts them.
-    pub async fn push(&self, st: &mut JobState, item_type: &str, records: Vec<Value>) -> Result<(), JobFail> {
+    pub async fn send<P>(&self, st: &mut JobState<P>, item_type: &str, records: Vec<Value>) -> Result<(), JobFail> {
         if records.is_empty() {
             return Ok(());
         }
         *st.records.entry(item_type.to_string()).or_default() += records.len() as u64;
-        self.sink.push(item_type, records).await.map_err(|_| JobFail::Stop)
+        Ok(self.sink.push(item_type, records).await?)
     }
 
     /// Checkpoints the job state.
-    pub async fn save(&self, st: &mut JobState) -> Result<(), JobFail> {
-        st.api_calls = self.calls_before + self.client.calls_for(self.name);
-        let v = serde_json::to_value(&*st).unwrap_or(Value::Null);
-        self.sink.checkpoint(&format!("{}{}", keys::JOB_PREFIX, self.name), v).await.map_err(|_| JobFail::Stop)
+    pub async fn save<P: Position>(&self, st: &mut JobState<P>) -> Result<(), JobFail> {
+        st.api_calls = self.calls_before + self.client.calls_for(self.job.name());
+        let v = serde_json::to_value(&*st).map_err(|_| JobFail::Stop)?;
+        Ok(self.sink.checkpoint(&self.job.state_key(), v).await?)
     }
 
     /// Whether a user id is a known placeholder.
-    pub fn is_shadow_id(&self, id: &str) -> bool {
-        self.shadow.read().map(|s| s.contains(id)).unwrap_or(false)
+    pub fn is_placeholder(&self, id: &str) -> bool {
+        self.placeholders.read().map(|s| s.contains(id)).unwrap_or(false)
     }
 
     /// Waits until the users job is over, so the placeholder set is complete.
@@ -126,22 +145,18 @@ impl JobCtx {
         }
     }
 
-    /// An API URL.
-    pub fn url(&self, path: &str, query: &[(&str, &str)]) -> Url {
-        self.client.url(path, query)
-    }
-
     /// Parses a stored cursor, refusing any other origin.
     pub fn cursor(&self, raw: Option<&str>) -> Result<Option<Url>, JobFail> {
         let Some(raw) = raw else { return Ok(None) };
-        let u = Url::parse(raw).map_err(|_| JobFail::Fatal(format!("{}: stored cursor is not a URL", self.name)))?;
-        self.client.check_origin(&u, "stored cursor").map_err(|e| fail_of(self.name, e))?;
+        let u = Url::parse(raw).map_err(|_| JobFail::Broken(Error::BadCursor { job: self.job.name() }))?;
+        self.client.check_origin(&u, "stored cursor")?;
         Ok(Some(u))
     }
 }
 
 /// Fetches every page of a (child) list and sends the records `to_record` makes of each page
-/// as it arrives, so a large child list is never held whole. Returns how many were sent.
+/// as it arrives, so a large child list is never held whole. Returns how many were sent
+/// (`None`: the writer stopped).
 ///
 /// Used from fan-out fetches: a parent's records are all sent before its checkpoint (the
 /// fan-out completes children in order), so a resume repeats only the children in flight.
@@ -164,36 +179,28 @@ pub async fn send_pages(
     Ok(Some(sent))
 }
 
-/// Where a fan-out over parent pages stands.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct FanPos {
-    /// The parent page being worked on (`None` = the first page).
-    pub page: Option<String>,
-    /// The next parent (index in the page) whose children are still to be fetched.
-    pub index: usize,
-    /// Whether this page's parent records were already sent.
-    pub pushed: bool,
-}
+/// Records of some item types, each with its list.
+pub type Batches = Vec<(&'static str, Vec<Value>)>;
 
 /// A child fetch: the raw children of one parent (or an error).
 pub type ChildFuture = BoxFuture<'static, Result<Value, okta::Error>>;
 
 /// The job-specific parts of a fan-out.
-pub trait FanOut: Send + Sync {
+pub trait FanOut<P>: Send + Sync {
     /// Records for a page of parents (sent once per page).
-    fn parents(&self, st: &mut JobState, parents: &[Value]) -> Vec<(&'static str, Vec<Value>)>;
+    fn parents(&self, st: &mut JobState<P>, parents: &[Value]) -> Batches;
     /// Whether this parent has children worth fetching.
     fn wants_children(&self, parent: &Value) -> bool;
     /// Fetches one parent's children.
     fn fetch(&self, parent: &Value) -> ChildFuture;
     /// Turns one parent's children into records (called in parent order).
-    fn children(&self, st: &mut JobState, parent: &Value, raw: Value) -> Vec<(&'static str, Vec<Value>)>;
+    fn children(&self, st: &mut JobState<P>, parent: &Value, raw: Value) -> Batches;
 
     /// As [`FanOut::children`], a chunk at a time, so a huge parent's records are never all
     /// in memory at once. The default yields `children` in one go.
     fn child_chunks<'a>(
         &'a self,
-        st: &mut JobState,
+        st: &mut JobState<P>,
         parent: &'a Value,
         raw: Value,
     ) -> Box<dyn Iterator<Item = (&'static str, Vec<Value>)> + Send + 'a> {
@@ -201,19 +208,26 @@ pub trait FanOut: Send + Sync {
     }
 }
 
-/// Walks parent pages from `st.pos` and fetches children with bounded parallelism, in order,
-/// checkpointing after each parent. Returns when the last page is done.
-pub async fn fan_out(ctx: &JobCtx, st: &mut JobState, start: Url, f: &dyn FanOut) -> Result<(), JobFail> {
+/// Walks parent pages from the fan-out position `at(&mut st.pos)` and fetches children with
+/// bounded parallelism, in order, checkpointing after each parent. Returns when the last page
+/// is done.
+pub async fn fan_out<P: Position>(
+    ctx: &JobCtx,
+    st: &mut JobState<P>,
+    start: Url,
+    at: fn(&mut P) -> &mut FanPos,
+    f: &dyn FanOut<P>,
+) -> Result<(), JobFail> {
     loop {
-        let pos: FanPos = serde_json::from_value(st.pos.clone()).unwrap_or_default();
+        let pos = at(&mut st.pos).clone();
         let url = ctx.cursor(pos.page.as_deref())?.unwrap_or_else(|| start.clone());
         ctx.check_stop()?;
-        let page = ctx.client.get_page(&url).await.map_err(|e| fail_of(ctx.name, e))?;
+        let page = ctx.client.get_page(&url).await?;
         if !pos.pushed {
             for (t, recs) in f.parents(st, &page.items) {
-                ctx.push(st, t, recs).await?;
+                ctx.send(st, t, recs).await?;
             }
-            st.pos = serde_json::to_value(FanPos { page: Some(url.to_string()), index: pos.index, pushed: true }).unwrap_or_default();
+            *at(&mut st.pos) = FanPos { page: Some(url.to_string()), index: pos.index, pushed: true };
             ctx.save(st).await?;
         }
         let todo: Vec<(usize, Value)> = page.items.iter().cloned().enumerate().skip(pos.index).collect();
@@ -230,18 +244,17 @@ pub async fn fan_out(ctx: &JobCtx, st: &mut JobState, start: Url, f: &dyn FanOut
         while let Some((i, parent, raw)) = stream.next().await {
             ctx.check_stop()?;
             if let Some(raw) = raw {
-                let raw = raw.map_err(|e| fail_of(ctx.name, e))?;
-                for (t, recs) in f.child_chunks(st, &parent, raw) {
-                    ctx.push(st, t, recs).await?;
+                for (t, recs) in f.child_chunks(st, &parent, raw?) {
+                    ctx.send(st, t, recs).await?;
                 }
             }
-            st.pos = serde_json::to_value(FanPos { page: Some(url.to_string()), index: i + 1, pushed: true }).unwrap_or_default();
+            *at(&mut st.pos) = FanPos { page: Some(url.to_string()), index: i + 1, pushed: true };
             ctx.save(st).await?;
         }
         drop(stream);
         match page.next {
             Some(next) => {
-                st.pos = serde_json::to_value(FanPos { page: Some(next.to_string()), index: 0, pushed: false }).unwrap_or_default();
+                *at(&mut st.pos) = FanPos { page: Some(next.to_string()), index: 0, pushed: false };
                 ctx.save(st).await?;
             }
             None => return Ok(()),
@@ -249,36 +262,29 @@ pub async fn fan_out(ctx: &JobCtx, st: &mut JobState, start: Url, f: &dyn FanOut
     }
 }
 
-/// Walks a plain list from `cursor` (or `start`), sending each page's records and
-/// checkpointing the next cursor under `st.pos[pos_key]`.
-pub async fn walk_list(
+/// Walks a plain list from the cursor `at(&mut st.pos)` (or `start`), sending each page's
+/// records and checkpointing the next cursor.
+pub async fn walk_list<P: Position>(
     ctx: &JobCtx,
-    st: &mut JobState,
+    st: &mut JobState<P>,
     start: Url,
-    mut on_page: impl FnMut(&mut JobState, Vec<Value>) -> Vec<(&'static str, Vec<Value>)> + Send,
+    at: fn(&mut P) -> &mut Option<String>,
+    mut on_page: impl FnMut(&mut JobState<P>, Vec<Value>) -> Batches + Send,
 ) -> Result<(), JobFail> {
-    let cursor = ctx.cursor(st.pos.get("cursor").and_then(Value::as_str))?;
+    let cursor = ctx.cursor(at(&mut st.pos).as_deref())?;
     let mut pager = Pager::new(ctx.client.clone(), cursor.unwrap_or(start), EndRule::NoNext);
     loop {
         ctx.check_stop()?;
-        let Some(page) = pager.next_page().await.map_err(|e| fail_of(ctx.name, e))? else { return Ok(()) };
+        let Some(page) = pager.next_page().await? else { return Ok(()) };
         for (t, recs) in on_page(st, page.items) {
-            ctx.push(st, t, recs).await?;
+            ctx.send(st, t, recs).await?;
         }
-        set_cursor(st, pager.cursor().map(Url::as_str));
+        *at(&mut st.pos) = pager.cursor().map(Url::to_string);
         if pager.cursor().is_none() {
             return Ok(());
         }
         ctx.save(st).await?;
     }
-}
-
-/// Sets `pos.cursor` (keeping other position fields).
-pub fn set_cursor(st: &mut JobState, cursor: Option<&str>) {
-    if !st.pos.is_object() {
-        st.pos = serde_json::json!({});
-    }
-    st.pos["cursor"] = cursor.map_or(Value::Null, |c| Value::String(c.to_string()));
 }
 
 /// `filter`/`search` timestamp literal.
@@ -288,21 +294,26 @@ pub fn since_clause(field: &str, since: &str) -> String {
 
 /// Starts a pass of an entity with incremental support: returns the lower bound of an
 /// incremental listing, or `None` for a full one, and records the mode.
-pub fn pass_since(ctx: &JobCtx, st: &mut JobState) -> Option<String> {
-    let since = ctx.run.since.clone().filter(|_| st.mode != "full");
-    st.mode = if since.is_some() { "incremental" } else { "full" }.into();
+pub fn pass_since<P>(ctx: &JobCtx, st: &mut JobState<P>) -> Option<String> {
+    let since = ctx.sync.since.clone().filter(|_| st.mode != Mode::Full);
+    st.mode = if since.is_some() { Mode::Incremental } else { Mode::Full };
     since
 }
 
 /// Ends a pass: a rejected incremental filter switches the entity to a full listing for this
 /// run (`None`: run the pass again); anything else is the pass's result.
-pub fn fall_back(entity: &str, st: &mut JobState, incremental: bool, r: Result<(), JobFail>) -> Option<Result<(), JobFail>> {
+pub fn fall_back<P: Position>(
+    ctx: &JobCtx,
+    st: &mut JobState<P>,
+    incremental: bool,
+    r: Result<(), JobFail>,
+) -> Option<Result<(), JobFail>> {
     match r {
-        Err(JobFail::FilterRejected(m)) if incremental => {
-            tracing::warn!(entity, reason = %m, "incremental filter rejected; falling back to full sync");
+        Err(JobFail::Okta(e @ okta::Error::FilterRejected { .. })) if incremental => {
+            tracing::warn!(entity = ctx.job.name(), reason = %e, "incremental filter rejected; falling back to full sync");
             st.note = "incremental filter rejected: falling back to full sync".into();
-            st.mode = "full".into();
-            st.pos = serde_json::json!({});
+            st.mode = Mode::Full;
+            st.pos = P::default();
             None
         }
         other => Some(other),

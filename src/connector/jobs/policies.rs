@@ -3,11 +3,12 @@
 //! never asked for here (it lives under authorization servers).
 
 use futures::{FutureExt, StreamExt};
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::{fail_of, set_cursor, JobCtx, JobFail};
-use crate::connector::state::JobState;
+use super::{JobCtx, JobFail};
+use crate::connector::state::{JobState, Mode, PoliciesPos};
 use crate::extract::access;
+use crate::okta::endpoints::policies::{self as endpoint, EMBEDDED_RULES_MAX};
 use crate::okta::{self, EndRule, Pager};
 
 /// The policy types asked for, in order.
@@ -26,41 +27,34 @@ pub const POLICY_TYPES: &[&str] = &[
     "IDENTITY_CLAIM_SOURCING",
 ];
 
-/// Most rules Okta embeds with `expand=rules`; a policy showing this many is asked for all.
-pub const EMBEDDED_RULES_MAX: usize = 20;
-
-/// Runs (or resumes) the policies job.
-pub async fn run(ctx: &JobCtx, st: &mut JobState) -> Result<(), JobFail> {
-    st.mode = "full".into();
+/// Extracts (or resumes) the policies of every type.
+pub async fn extract(ctx: &JobCtx, st: &mut JobState<PoliciesPos>) -> Result<(), JobFail> {
+    st.mode = Mode::Full;
     loop {
-        let ti = st.pos.get("type_index").and_then(Value::as_u64).unwrap_or(0) as usize;
-        let Some(kind) = POLICY_TYPES.get(ti) else { return Ok(()) };
-        let start = ctx.url("/api/v1/policies", &[("type", kind), ("expand", "rules"), ("limit", "200")]);
-        let cursor = ctx.cursor(st.pos.get("cursor").and_then(Value::as_str))?;
+        let Some(kind) = POLICY_TYPES.get(st.pos.type_index) else { return Ok(()) };
+        let start = endpoint::list(&ctx.client, kind);
+        let cursor = ctx.cursor(st.pos.cursor.as_deref())?;
         let mut pager = Pager::new(ctx.client.clone(), cursor.unwrap_or(start), EndRule::NoNext);
         loop {
             ctx.check_stop()?;
             let page = match pager.next_page().await {
                 Ok(Some(p)) => p,
                 Ok(None) => break,
-                Err(okta::Error::Api { status: 400, code, .. }) if code == "E0000002" => {
+                Err(e) if endpoint::type_unsupported(&e) => {
                     tracing::debug!(policy_type = kind, "policy type not supported by this org");
                     break;
                 }
-                Err(e) => return Err(fail_of("policies", e)),
+                Err(e) => return Err(e.into()),
             };
             let fetches = page.items.into_iter().map(|p| {
                 let embedded: Option<Vec<Value>> = p.pointer("/_embedded/rules").and_then(Value::as_array).cloned();
                 let id = p.get("id").and_then(Value::as_str).unwrap_or("").to_string();
                 let client = ctx.client.clone();
-                let url = ctx.url(&format!("/api/v1/policies/{id}/rules"), &[]);
+                let url = endpoint::rules(&ctx.client, &id);
                 async move {
                     let rules = match embedded {
                         Some(r) if r.len() < EMBEDDED_RULES_MAX => r,
-                        _ => match client.get(&url).await {
-                            Ok(resp) => resp.body.as_array().cloned().unwrap_or_default(),
-                            Err(e) => return Err(e),
-                        },
+                        _ => client.get(&url).await?.body.as_array().cloned().unwrap_or_default(),
                     };
                     Ok::<_, okta::Error>((p, rules))
                 }
@@ -69,17 +63,17 @@ pub async fn run(ctx: &JobCtx, st: &mut JobState) -> Result<(), JobFail> {
             let done: Vec<_> = futures::stream::iter(fetches).buffered(ctx.fanout.max(1)).collect().await;
             let mut recs = Vec::new();
             for r in done {
-                let (p, rules) = r.map_err(|e| fail_of("policies", e))?;
+                let (p, rules) = r?;
                 recs.extend(access::policy(&p, &rules, &ctx.links));
             }
-            ctx.push(st, "policies", recs).await?;
-            set_cursor(st, pager.cursor().map(|u| u.as_str()));
+            ctx.send(st, "policies", recs).await?;
+            st.pos.cursor = pager.cursor().map(|u| u.to_string());
             if pager.cursor().is_none() {
                 break;
             }
             ctx.save(st).await?;
         }
-        st.pos = json!({"type_index": ti + 1});
+        st.pos = PoliciesPos { type_index: st.pos.type_index + 1, cursor: None };
         ctx.save(st).await?;
     }
 }

@@ -7,32 +7,21 @@
 use futures::FutureExt;
 use serde_json::{json, Value};
 
-use super::{fan_out, walk_list, ChildFuture, FanOut, JobCtx, JobFail};
-use crate::connector::state::JobState;
+use super::{fan_out, walk_list, Batches, ChildFuture, FanOut, JobCtx, JobFail, SkipReason};
+use crate::connector::state::{JobState, Mode, RolesPos, RolesStep};
 use crate::extract::identity;
-
-const STEP_CUSTOM: &str = "custom";
-const STEP_ASSIGNEES: &str = "assignees";
-const STEP_GROUPS: &str = "groups";
+use crate::okta::{self, endpoints};
 
 struct Assignments<'a> {
     ctx: &'a JobCtx,
     assignee_type: &'static str,
 }
 
-fn seen(st: &JobState) -> Vec<String> {
-    st.extra.get("roles_seen").and_then(Value::as_array).into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect()
-}
-
-fn custom_available(st: &JobState) -> bool {
-    st.extra.get("custom_available").and_then(Value::as_bool).unwrap_or(true)
-}
-
 impl Assignments<'_> {
     /// Role records for roles not emitted yet in this run.
-    fn new_roles(&self, st: &mut JobState, list: &[Value]) -> Vec<Value> {
-        let mut known = seen(st);
-        let custom_ok = custom_available(st);
+    fn new_roles(&self, st: &mut JobState<RolesPos>, list: &[Value]) -> Vec<Value> {
+        let custom_ok = st.pos.custom_available;
+        let known = &mut st.pos.roles_seen;
         let mut out = Vec::new();
         for a in list {
             let Some(role_id) = identity::role_id_of(a) else { continue };
@@ -49,17 +38,16 @@ impl Assignments<'_> {
                 identity::standard_role(a, &self.ctx.links)
             };
             if let Some(rec) = rec {
-                known.push(role_id);
+                known.insert(role_id);
                 out.push(rec);
             }
         }
-        st.extra["roles_seen"] = json!(known);
         out
     }
 }
 
-impl FanOut for Assignments<'_> {
-    fn parents(&self, _st: &mut JobState, _parents: &[Value]) -> Vec<(&'static str, Vec<Value>)> {
+impl FanOut<RolesPos> for Assignments<'_> {
+    fn parents(&self, _st: &mut JobState<RolesPos>, _parents: &[Value]) -> Batches {
         Vec::new()
     }
 
@@ -67,19 +55,21 @@ impl FanOut for Assignments<'_> {
         let id = p.get("id").and_then(Value::as_str).unwrap_or("");
         match self.assignee_type {
             "GROUP" => identity::group_has_admin(p),
-            _ => !self.ctx.is_shadow_id(id),
+            _ => !self.ctx.is_placeholder(id),
         }
     }
 
     fn fetch(&self, p: &Value) -> ChildFuture {
         let id = p.get("id").and_then(Value::as_str).unwrap_or("");
-        let coll = if self.assignee_type == "GROUP" { "groups" } else { "users" };
-        let url = self.ctx.url(&format!("/api/v1/{coll}/{id}/roles"), &[]);
+        let url = match self.assignee_type {
+            "GROUP" => endpoints::groups::roles(&self.ctx.client, id),
+            _ => endpoints::users::roles(&self.ctx.client, id),
+        };
         let client = self.ctx.client.clone();
         async move { client.get(&url).await.map(|r| r.body) }.boxed()
     }
 
-    fn children(&self, st: &mut JobState, p: &Value, raw: Value) -> Vec<(&'static str, Vec<Value>)> {
+    fn children(&self, st: &mut JobState<RolesPos>, p: &Value, raw: Value) -> Batches {
         let id = p.get("id").and_then(Value::as_str).unwrap_or("");
         let list: Vec<Value> = raw
             .as_array()
@@ -95,48 +85,50 @@ impl FanOut for Assignments<'_> {
     }
 }
 
-/// Runs (or resumes) the roles job.
-pub async fn run(ctx: &JobCtx, st: &mut JobState) -> Result<(), JobFail> {
+/// Extracts (or resumes) the roles and role assignments.
+pub async fn extract(ctx: &JobCtx, st: &mut JobState<RolesPos>) -> Result<(), JobFail> {
     ctx.wait_for_users().await?;
-    st.mode = "full".into();
-    if !st.extra.is_object() {
-        st.extra = json!({});
-    }
+    st.mode = Mode::Full;
     loop {
-        let step = st.pos.get("step").and_then(Value::as_str).unwrap_or(STEP_CUSTOM).to_string();
-        match step.as_str() {
-            STEP_CUSTOM => {
-                let start = ctx.url("/api/v1/iam/roles", &[]);
+        match st.pos.step {
+            RolesStep::Custom => {
+                let start = endpoints::iam::custom_roles(&ctx.client);
                 let links = ctx.links.clone();
-                let r = walk_list(ctx, st, start, |st, items| {
-                    let recs: Vec<Value> = items.iter().filter_map(|r| identity::custom_role(r, &links)).collect();
-                    let mut known = seen(st);
-                    known.extend(recs.iter().filter_map(|r| r["id"].as_str().map(str::to_string)));
-                    st.extra["roles_seen"] = json!(known);
-                    vec![("iam_roles", recs)]
-                })
+                let r = walk_list(
+                    ctx,
+                    st,
+                    start,
+                    |p| &mut p.cursor,
+                    |st, items| {
+                        let recs: Vec<Value> = items.iter().filter_map(|r| identity::custom_role(r, &links)).collect();
+                        st.pos.roles_seen.extend(recs.iter().filter_map(|r| r["id"].as_str().map(str::to_string)));
+                        vec![("iam_roles", recs)]
+                    },
+                )
                 .await;
                 match r {
                     Ok(()) => {}
-                    Err(JobFail::Skip(reason)) | Err(JobFail::NotFound(reason)) => {
-                        tracing::warn!(entity = "iam_roles", %reason, "custom roles not available; standard roles are still extracted");
+                    Err(JobFail::Skip(SkipReason::Forbidden(e))) | Err(JobFail::Okta(e @ okta::Error::NotFound { .. })) => {
+                        tracing::warn!(entity = "iam_roles", reason = %e, "custom roles not available; standard roles are still extracted");
                         st.note = "custom roles not available (needs the IAM licence or permission)".into();
-                        st.extra["custom_available"] = json!(false);
+                        st.pos.custom_available = false;
                     }
                     Err(e) => return Err(e),
                 }
-                st.pos = json!({"step": STEP_ASSIGNEES});
+                st.pos.step = RolesStep::Assignees;
+                st.pos.cursor = None;
                 ctx.save(st).await?;
             }
-            STEP_ASSIGNEES => {
-                let start = ctx.url("/api/v1/iam/assignees/users", &[("limit", "100")]);
-                fan_out(ctx, st, start, &Assignments { ctx, assignee_type: "USER" }).await?;
-                st.pos = json!({"step": STEP_GROUPS});
+            RolesStep::Assignees => {
+                let start = endpoints::iam::role_assignees(&ctx.client);
+                fan_out(ctx, st, start, |p| &mut p.fan, &Assignments { ctx, assignee_type: "USER" }).await?;
+                st.pos.step = RolesStep::Groups;
+                st.pos.fan = Default::default();
                 ctx.save(st).await?;
             }
-            _ => {
-                let start = ctx.url("/api/v1/groups", &[("limit", "200"), ("expand", "stats")]);
-                return fan_out(ctx, st, start, &Assignments { ctx, assignee_type: "GROUP" }).await;
+            RolesStep::Groups => {
+                let start = endpoints::groups::list(&ctx.client, None);
+                return fan_out(ctx, st, start, |p| &mut p.fan, &Assignments { ctx, assignee_type: "GROUP" }).await;
             }
         }
     }

@@ -1,0 +1,172 @@
+//! The data phase: resumes (or starts) the sync run, runs every pending job concurrently
+//! through one client, and saves each job's end (done or skipped).
+
+use std::collections::HashSet;
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use serde_json::Value;
+use tokio::sync::watch;
+use tracing::Instrument;
+
+use super::job::Job;
+use super::jobs::{self, JobCtx, JobFail};
+use super::outcome::outcome;
+use super::state::{keys, JobState, LogsWindow, Mode, Position, Status, StoredStatus, SyncRun};
+use super::{Error, OktaConnector};
+use crate::airsync::artifacts::iso_millis;
+use crate::airsync::extractor::{ExtractOutcome, Invocation, Sink};
+use crate::extract::AdminLinks;
+
+/// Runs (or resumes) the data phase from the connector's committed state section.
+pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, sink: Sink) -> Result<ExtractOutcome, Error> {
+    let previous_logs: LogsWindow = read_key(&state, keys::LOGS_WINDOW).unwrap_or_default();
+    let stored: Option<SyncRun> = read_key(&state, keys::SYNC_RUN);
+    let (sync, fresh) = match stored {
+        Some(r) if r.sync_started == iso_or_same(&inv.sync_started) => (r, false),
+        _ => (start_sync_run(conn, inv, &previous_logs)?, true),
+    };
+    let client = conn.client(inv)?.with_deadline(inv.deadline);
+    if fresh {
+        tracing::info!(since = ?sync.since, logs_since = %sync.logs_since, "starting a new sync run");
+        sink.checkpoint(keys::SYNC_RUN, serde_json::to_value(&sync).unwrap_or_default()).await?;
+        for job in Job::ALL {
+            sink.checkpoint(&job.state_key(), serde_json::to_value(JobState::<()>::default()).unwrap_or_default()).await?;
+        }
+    }
+    let status =
+        |job: Job| if fresh { Status::Pending } else { read_key::<StoredStatus>(&state, &job.state_key()).unwrap_or_default().status };
+    let placeholders: HashSet<String> = read_key(&state, keys::PLACEHOLDER_USERS).unwrap_or_default();
+    let (ready_tx, ready_rx) = watch::channel(status(Job::Users) != Status::Pending);
+    let overlap = chrono::Duration::from_std(conn.settings.overlap).unwrap_or_default();
+    let base = JobCtx {
+        job: Job::Users,
+        client: client.clone(),
+        sink: sink.clone(),
+        stop: inv.stop.child_token(),
+        sync,
+        links: AdminLinks::from_base(client.base_url()),
+        fanout: conn.settings.fanout,
+        placeholders: Arc::new(RwLock::new(placeholders)),
+        users_ready: ready_rx,
+        calls_before: 0,
+        previous_logs,
+        overlap,
+    };
+    let ready_tx = Arc::new(ready_tx);
+    // Started in name order, as they always were (the order decides whose first pages go first).
+    let mut pending: Vec<Job> = Job::ALL.into_iter().filter(|j| status(*j) == Status::Pending).collect();
+    pending.sort_by_key(|j| j.name());
+    let tasks = pending.into_iter().map(|job| {
+        let stored = if fresh { None } else { state.get(job.state_key()).cloned() };
+        let calls_before = stored.as_ref().and_then(|s| s.get("api_calls")).and_then(Value::as_u64).unwrap_or(0);
+        let ctx = JobCtx { job, client: client.labeled(job.name()), sink: sink.scoped(job.name()), calls_before, ..base.clone() };
+        let ready_tx = ready_tx.clone();
+        async move {
+            let r = drive_job(&ctx, stored).await;
+            if job == Job::Users && matches!(r, Ok(()) | Err(JobFail::Skip(_))) {
+                let _ = ready_tx.send(true);
+            }
+            if matches!(r, Err(JobFail::Okta(_)) | Err(JobFail::Broken(_))) {
+                ctx.stop.cancel();
+            }
+            (job, r)
+        }
+    });
+    let results = futures::future::join_all(tasks).await;
+    Ok(outcome(results))
+}
+
+/// Fixes the sync run's settings at its first data invocation.
+fn start_sync_run(conn: &OktaConnector, inv: &Invocation, previous_logs: &LogsWindow) -> Result<SyncRun, Error> {
+    let started = DateTime::parse_from_rfc3339(&inv.sync_started).map(|d| d.with_timezone(&Utc)).unwrap_or_else(|_| Utc::now());
+    let overlap = chrono::Duration::from_std(conn.settings.overlap).unwrap_or_default();
+    let since = (inv.mode == "INCREMENTAL")
+        .then(|| DateTime::parse_from_rfc3339(&inv.last_successful_sync_started).ok())
+        .flatten()
+        .map(|d| iso_millis(&(d.with_timezone(&Utc) - overlap)));
+    let input = inv.global_values.get("system_log_start_date").and_then(Value::as_str);
+    let (mut logs_since, warning) = jobs::logs::window_start(input, inv.extract_from.as_deref(), started)?;
+    if let Some(w) = warning {
+        tracing::warn!(entity = "system_logs", "{w}");
+    }
+    if inv.mode == "INCREMENTAL" {
+        if let Ok(end) = DateTime::parse_from_rfc3339(&previous_logs.end) {
+            logs_since = end.with_timezone(&Utc) - overlap;
+        }
+    }
+    Ok(SyncRun { sync_started: iso_millis(&started), since, logs_since: iso_millis(&logs_since), logs_until: iso_millis(&started) })
+}
+
+fn read_key<T: serde::de::DeserializeOwned>(state: &Value, key: &str) -> Option<T> {
+    state.get(key).and_then(|v| serde_json::from_value(v.clone()).ok())
+}
+
+fn iso_or_same(s: &str) -> String {
+    DateTime::parse_from_rfc3339(s).map(|d| iso_millis(&d.with_timezone(&Utc))).unwrap_or_else(|_| s.to_string())
+}
+
+/// Runs one job with its own position type.
+async fn drive_job(ctx: &JobCtx, stored: Option<Value>) -> Result<(), JobFail> {
+    match ctx.job {
+        Job::Users => drive(ctx, stored, |c, s| jobs::users::extract(c, s).boxed()).await,
+        Job::Groups => drive(ctx, stored, |c, s| jobs::groups::extract(c, s).boxed()).await,
+        Job::Roles => drive(ctx, stored, |c, s| jobs::roles::extract(c, s).boxed()).await,
+        Job::Apps => drive(ctx, stored, |c, s| jobs::apps::extract(c, s).boxed()).await,
+        Job::Policies => drive(ctx, stored, |c, s| jobs::policies::extract(c, s).boxed()).await,
+        Job::SystemLogs => drive(ctx, stored, |c, s| jobs::logs::extract(c, s).boxed()).await,
+        Job::Devices => drive(ctx, stored, |c, s| jobs::devices::extract(c, s).boxed()).await,
+        Job::Factors => drive(ctx, stored, |c, s| jobs::factors::extract(c, s).boxed()).await,
+    }
+}
+
+/// Reads a job's stored state into its types. A state that does not parse (another version's
+/// position, a mistyped key) restarts the job from its beginning, logged and noted.
+fn load<P: Position>(job: Job, stored: Option<Value>) -> JobState<P> {
+    let Some(v) = stored else { return JobState::default() };
+    match serde_json::from_value::<JobState<P>>(v) {
+        Ok(st) => st,
+        Err(e) => {
+            tracing::warn!(entity = job.name(), error = %e, "the saved position of this job does not parse; restarting the job from its beginning");
+            JobState {
+                note: format!("the saved position did not parse ({e}); the job restarted from its beginning"),
+                ..JobState::default()
+            }
+        }
+    }
+}
+
+async fn drive<P: Position>(
+    ctx: &JobCtx,
+    stored: Option<Value>,
+    extract: impl for<'a> FnOnce(&'a JobCtx, &'a mut JobState<P>) -> BoxFuture<'a, Result<(), JobFail>>,
+) -> Result<(), JobFail> {
+    let mut st = load::<P>(ctx.job, stored);
+    let span = tracing::info_span!("job", entity = ctx.job.name());
+    let r = extract(ctx, &mut st).instrument(span).await;
+    match r {
+        Ok(()) => {
+            st.status = Status::Done;
+            st.pos = P::default();
+            ctx.save(&mut st).await?;
+            tracing::info!(entity = ctx.job.name(), records = ?st.records, api_calls = st.api_calls, mode = %st.mode, "entity done");
+            Ok(())
+        }
+        Err(JobFail::Skip(reason)) => {
+            let reason = reason.to_string();
+            tracing::warn!(entity = ctx.job.name(), %reason, "entity skipped");
+            st.status = Status::Skipped;
+            st.mode = Mode::Skipped;
+            for t in ctx.job.item_types() {
+                st.skipped.insert(t.to_string(), reason.clone());
+            }
+            st.note = reason;
+            st.pos = P::default();
+            ctx.save(&mut st).await?;
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
