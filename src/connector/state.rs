@@ -96,6 +96,10 @@ pub struct JobState<P> {
     pub skipped: BTreeMap<String, String>,
     /// API calls made by this job.
     pub api_calls: u64,
+    /// Parents deleted between their list call and their child call (404 on the child call):
+    /// skipped, the job went on.
+    #[serde(default)]
+    pub parents_gone: u64,
     /// Where to resume (`null` reads as the start).
     #[serde(default, deserialize_with = "null_is_start")]
     pub pos: P,

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)] // an integration-test binary: unwraps are assertions
 
 mod cli;
+mod connector_jobs;
 mod deploy;
 mod devrev_wire;
 mod e2e;

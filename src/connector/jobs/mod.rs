@@ -243,10 +243,19 @@ pub async fn fan_out<P: Position>(
         .buffered(ctx.fanout.max(1));
         while let Some((i, parent, raw)) = stream.next().await {
             ctx.check_stop()?;
-            if let Some(raw) = raw {
-                for (t, recs) in f.child_chunks(st, &parent, raw?) {
-                    ctx.send(st, t, recs).await?;
+            match raw {
+                Some(Ok(raw)) => {
+                    for (t, recs) in f.child_chunks(st, &parent, raw) {
+                        ctx.send(st, t, recs).await?;
+                    }
                 }
+                // The parent was deleted after its page was listed: its children are gone too.
+                Some(Err(e @ okta::Error::NotFound { .. })) => {
+                    tracing::info!(entity = ctx.job.name(), endpoint = e.endpoint(), "parent gone mid-run; skipping it");
+                    st.parents_gone += 1;
+                }
+                Some(Err(e)) => return Err(e.into()),
+                None => {}
             }
             *at(&mut st.pos) = FanPos { page: Some(url.to_string()), index: i + 1, pushed: true };
             ctx.save(st).await?;
