@@ -100,6 +100,13 @@ pub struct JobState<P> {
     /// skipped, the job went on.
     #[serde(default)]
     pub parents_gone: u64,
+    /// Parents whose children the token may not read (403 on that parent only, while other
+    /// parents' children were read): skipped, the job went on.
+    #[serde(default)]
+    pub parents_forbidden: u64,
+    /// Child calls that succeeded, so a 403 can tell "this parent" from "this token".
+    #[serde(default)]
+    pub children_read: u64,
     /// Where to resume (`null` reads as the start).
     #[serde(default, deserialize_with = "null_is_start")]
     pub pos: P,

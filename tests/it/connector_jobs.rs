@@ -92,3 +92,34 @@ async fn a_parent_deleted_mid_fan_out_is_skipped_and_counted() {
     let ids: Vec<String> = sent(&mut rx).into_iter().filter(|(t, _)| t == "factors").map(|(_, id)| id).collect();
     assert_eq!(ids.len(), 2, "the users after the deleted one still get their factors: {ids:?}");
 }
+
+#[tokio::test]
+async fn a_403_on_one_parents_children_skips_that_parent_only() {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v1/users"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([user("00ua000001"), user("00ua000002"), user("00ua000003")])))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v1/users/00ua000001/factors"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(factor("1")))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v1/users/00ua000002/factors"))
+        .respond_with(
+            ResponseTemplate::new(403).set_body_json(json!({"errorCode": "E0000006", "errorSummary": "You do not have permission"})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v1/users/00ua000003/factors"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(factor("3")))
+        .mount(&server)
+        .await;
+    let (mut ctx, mut rx) = ctx(&server, Job::Factors);
+    ctx.fanout = 1;
+    let mut st = JobState::<FanPos>::default();
+    okta_airsync::connector::jobs::factors::extract(&ctx, &mut st).await.unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(st.parents_forbidden, 1);
+    assert!(st.skipped.is_empty(), "the kind is not skipped: {:?}", st.skipped);
+    let ids: Vec<String> = sent(&mut rx).into_iter().filter(|(t, _)| t == "factors").map(|(_, id)| id).collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+}

@@ -1,7 +1,7 @@
 //! Applications and their user and group assignments, in one pass over the apps with bounded
 //! parallel fan-out. A 403 on one assignment kind skips just that kind.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use futures::FutureExt;
@@ -18,6 +18,8 @@ const ASSIGNMENT_KINDS: [&str; 2] = ["app_user_assignments", "app_group_assignme
 struct Apps<'a> {
     ctx: &'a JobCtx,
     forbidden: Arc<Mutex<BTreeMap<&'static str, String>>>,
+    /// Assignment kinds read for at least one app.
+    read: Arc<Mutex<BTreeSet<&'static str>>>,
 }
 
 fn forbidden(f: &Mutex<BTreeMap<&'static str, String>>, kind: &str) -> bool {
@@ -39,6 +41,7 @@ impl FanOut<FanPos> for Apps<'_> {
         let users_url = endpoints::apps::users(&self.ctx.client, &id);
         let groups_url = endpoints::apps::groups(&self.ctx.client, &id);
         let fb = self.forbidden.clone();
+        let read = self.read.clone();
         let (links, placeholders, sink) = (self.ctx.links.clone(), self.ctx.placeholders.clone(), self.ctx.sink.clone());
         async move {
             let mut out = json!({});
@@ -60,8 +63,18 @@ impl FanOut<FanPos> for Apps<'_> {
                     _ => access::app_group(&id, &v, &links),
                 };
                 match send_pages(&client, url, &sink, kind, keep).await {
-                    Ok(Some(n)) => out[kind] = json!(n),
+                    Ok(Some(n)) => {
+                        out[kind] = json!(n);
+                        if let Ok(mut r) = read.lock() {
+                            r.insert(kind);
+                        }
+                    }
                     Ok(None) => return Err(okta::Error::DeadlineReached { endpoint: "the artifact writer stopped".into() }),
+                    // Other apps' lists of this kind were read: only this app's is out of reach.
+                    Err(e @ okta::Error::PermissionDenied { .. }) if read.lock().is_ok_and(|r| r.contains(kind)) => {
+                        tracing::warn!(entity = kind, error = %e, "one app's assignments forbidden; skipping that app");
+                        out["forbidden"] = json!(out["forbidden"].as_u64().unwrap_or(0) + 1);
+                    }
                     Err(e @ okta::Error::PermissionDenied { .. }) => {
                         tracing::warn!(entity = kind, error = %e, "missing permission; skipping this item type");
                         if let Ok(mut m) = fb.lock() {
@@ -82,6 +95,7 @@ impl FanOut<FanPos> for Apps<'_> {
                 st.skipped.insert(k.to_string(), v.clone());
             }
         }
+        st.parents_forbidden += raw.get("forbidden").and_then(Value::as_u64).unwrap_or(0);
         // The records were sent as their pages arrived; only the counts come back.
         for k in ASSIGNMENT_KINDS {
             *st.records.entry(k.to_string()).or_default() += raw.get(k).and_then(Value::as_u64).unwrap_or(0);
@@ -94,7 +108,8 @@ impl FanOut<FanPos> for Apps<'_> {
 pub async fn extract(ctx: &JobCtx, st: &mut JobState<FanPos>) -> Result<(), JobFail> {
     ctx.wait_for_users().await?;
     st.mode = Mode::Full;
-    let f = Apps { ctx, forbidden: Arc::new(Mutex::new(BTreeMap::new())) };
+    let read = ASSIGNMENT_KINDS.into_iter().filter(|k| st.records.get(*k).is_some_and(|n| *n > 0)).collect();
+    let f = Apps { ctx, forbidden: Arc::new(Mutex::new(BTreeMap::new())), read: Arc::new(Mutex::new(read)) };
     for (k, v) in &st.skipped {
         if let Some(kind) = ASSIGNMENT_KINDS.iter().find(|x| *x == k) {
             if let Ok(mut m) = f.forbidden.lock() {

@@ -245,6 +245,7 @@ pub async fn fan_out<P: Position>(
             ctx.check_stop()?;
             match raw {
                 Some(Ok(raw)) => {
+                    st.children_read += 1;
                     for (t, recs) in f.child_chunks(st, &parent, raw) {
                         ctx.send(st, t, recs).await?;
                     }
@@ -253,6 +254,16 @@ pub async fn fan_out<P: Position>(
                 Some(Err(e @ okta::Error::NotFound { .. })) => {
                     tracing::info!(entity = ctx.job.name(), endpoint = e.endpoint(), "parent gone mid-run; skipping it");
                     st.parents_gone += 1;
+                }
+                // Forbidden on this parent while others' children were read: this parent's
+                // children are out of the token's reach, not the whole kind.
+                Some(Err(e @ okta::Error::PermissionDenied { .. })) if st.children_read > 0 => {
+                    tracing::warn!(
+                        entity = ctx.job.name(),
+                        endpoint = e.endpoint(),
+                        "children of one parent forbidden; skipping that parent"
+                    );
+                    st.parents_forbidden += 1;
                 }
                 Some(Err(e)) => return Err(e.into()),
                 None => {}
