@@ -19,6 +19,7 @@ use super::{Error, OktaConnector};
 use crate::airsync::artifacts::iso_millis;
 use crate::airsync::extractor::{ExtractOutcome, Invocation, Sink};
 use crate::extract::AdminLinks;
+use crate::okta;
 
 /// Runs (or resumes) the data phase from the connector's committed state section.
 pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, sink: Sink) -> Result<ExtractOutcome, Error> {
@@ -146,6 +147,10 @@ async fn drive<P: Position>(
     let mut st = load::<P>(ctx.job, stored);
     let span = tracing::info_span!("job", entity = ctx.job.name());
     let r = extract(ctx, &mut st).instrument(span).await;
+    let r = match r {
+        Err(JobFail::Okta(e @ okta::Error::InvalidToken { .. })) => Err(jobs::token_or_licence(ctx, e).await),
+        other => other,
+    };
     match r {
         Ok(()) => {
             st.status = Status::Done;

@@ -123,3 +123,68 @@ async fn a_403_on_one_parents_children_skips_that_parent_only() {
     let ids: Vec<String> = sent(&mut rx).into_iter().filter(|(t, _)| t == "factors").map(|(_, id)| id).collect();
     assert_eq!(ids.len(), 2, "{ids:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unlicensed_features_are_skipped_as_not_licensed_and_the_sync_is_done() {
+    use okta_airsync::airsync::extractor::{ExtractOutcome, Extractor, Invocation};
+    use okta_airsync::connector::{OktaConnector, Settings};
+    let server = MockServer::start().await;
+    // Devices: 401 E0000015. Custom roles: a bare 401 while the token check still passes.
+    Mock::given(path("/api/v1/devices"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(
+            json!({"errorCode": "E0000015", "errorSummary": "You do not have permission to access the feature you are requesting"}),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v1/iam/roles"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"errorCode": "E0000011", "errorSummary": "Invalid token provided"})))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v1/users/me")).respond_with(ResponseTemplate::new(200).set_body_json(user("00ume00001"))).mount(&server).await;
+    Mock::given(path("/api/v1/meta/schemas/user/default"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&server)
+        .await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .with_priority(u8::MAX)
+        .mount(&server)
+        .await;
+    let conn = OktaConnector {
+        settings: Settings {
+            base_url_override: Some(url::Url::parse(&server.uri()).unwrap()),
+            retry_delays: vec![],
+            ..Settings::default()
+        },
+    };
+    let inv = Invocation {
+        mode: "INITIAL".into(),
+        is_start: true,
+        org_id: String::new(),
+        connection_key: "t0k".to_string().into(),
+        global_values: Default::default(),
+        extract_from: None,
+        extract_to: None,
+        scope: Default::default(),
+        last_successful_sync_started: String::new(),
+        sync_started: "2025-06-01T00:00:00.000Z".into(),
+        stop: Default::default(),
+        deadline: tokio::time::Instant::now() + Duration::from_secs(60),
+    };
+    let (tx, mut rx) = mpsc::channel(10_000);
+    let sink = Sink::new(tx, Arc::new(tokio::sync::Semaphore::new(100_000)));
+    let out = conn.extract(&inv, Value::Null, sink).await;
+    assert_eq!(out, ExtractOutcome::Done);
+    let mut state = serde_json::Map::new();
+    while let Ok(m) = rx.try_recv() {
+        if let SinkMsg::Checkpoint(_, k, v) = m {
+            state.insert(k, v);
+        }
+    }
+    let devices = &state["job.devices"];
+    assert_eq!(devices["status"], "skipped");
+    assert!(devices["note"].as_str().unwrap().contains("not licensed"), "{devices}");
+    let roles = &state["job.roles"];
+    assert_eq!(roles["status"], "done", "standard roles are still read: {roles}");
+    assert!(roles["note"].as_str().unwrap().contains("custom roles not available"), "{roles}");
+}

@@ -27,7 +27,7 @@ use super::state::{FanPos, JobState, LogsWindow, Mode, Position, SyncRun};
 use super::Error;
 use crate::airsync::extractor::{Sink, SinkClosed};
 use crate::extract::AdminLinks;
-use crate::okta::{self, EndRule, OktaClient, Pager};
+use crate::okta::{self, endpoints, EndRule, OktaClient, Pager};
 
 /// Why a job stopped before finishing.
 #[derive(Debug)]
@@ -47,8 +47,11 @@ pub enum JobFail {
 pub enum SkipReason {
     /// 403: the token's admin lacks the permission.
     Forbidden(okta::Error),
-    /// The org does not have this feature (404 on its list, or not licensed).
+    /// The org does not have this feature (404 on its list).
     NotAvailable(okta::Error),
+    /// 401 E0000015, or a 401 while the token check still passes: the org or the token is
+    /// not licensed for this feature. The token itself is fine.
+    NotLicensed(okta::Error),
 }
 
 impl std::fmt::Display for SkipReason {
@@ -56,6 +59,7 @@ impl std::fmt::Display for SkipReason {
         match self {
             SkipReason::Forbidden(e) => write!(f, "missing permission: {e}"),
             SkipReason::NotAvailable(e) => write!(f, "not available in this org: {e}"),
+            SkipReason::NotLicensed(e) => write!(f, "not licensed: feature not available to this org or token ({e})"),
         }
     }
 }
@@ -64,6 +68,7 @@ impl From<okta::Error> for JobFail {
     fn from(e: okta::Error) -> Self {
         match e {
             okta::Error::DeadlineReached { .. } => JobFail::Stop,
+            _ if e.feature_unavailable() => JobFail::Skip(SkipReason::NotLicensed(e)),
             okta::Error::PermissionDenied { .. } => JobFail::Skip(SkipReason::Forbidden(e)),
             other => JobFail::Okta(other),
         }
@@ -337,5 +342,17 @@ pub fn fall_back<P: Position>(
             None
         }
         other => Some(other),
+    }
+}
+
+/// A 401 away from the token check: if `/users/me` still answers, the token is fine and the
+/// feature is not licensed for this org or token (skip the entity); otherwise the token is bad.
+pub async fn token_or_licence(ctx: &JobCtx, e: okta::Error) -> JobFail {
+    if e.endpoint() == format!("GET {}", endpoints::users::TOKEN_CHECK_PATH) {
+        return JobFail::Okta(e);
+    }
+    match endpoints::users::fetch_me(&ctx.client).await {
+        Ok(_) => JobFail::Skip(SkipReason::NotLicensed(e)),
+        Err(_) => JobFail::Okta(e),
     }
 }

@@ -7,7 +7,7 @@
 use futures::FutureExt;
 use serde_json::{json, Value};
 
-use super::{fan_out, walk_list, Batches, ChildFuture, FanOut, JobCtx, JobFail, SkipReason};
+use super::{fan_out, token_or_licence, walk_list, Batches, ChildFuture, FanOut, JobCtx, JobFail, SkipReason};
 use crate::connector::state::{JobState, Mode, RolesPos, RolesStep};
 use crate::extract::identity;
 use crate::okta::{self, endpoints};
@@ -106,9 +106,14 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<RolesPos>) -> Result<(), Jo
                     },
                 )
                 .await;
+                let r = match r {
+                    Err(JobFail::Okta(e @ okta::Error::InvalidToken { .. })) => Err(token_or_licence(ctx, e).await),
+                    other => other,
+                };
                 match r {
                     Ok(()) => {}
-                    Err(JobFail::Skip(SkipReason::Forbidden(e))) | Err(JobFail::Okta(e @ okta::Error::NotFound { .. })) => {
+                    Err(JobFail::Skip(SkipReason::Forbidden(e) | SkipReason::NotLicensed(e)))
+                    | Err(JobFail::Okta(e @ okta::Error::NotFound { .. })) => {
                         tracing::warn!(entity = "iam_roles", reason = %e, "custom roles not available; standard roles are still extracted");
                         st.note = "custom roles not available (needs the IAM licence or permission)".into();
                         st.pos.custom_available = false;
