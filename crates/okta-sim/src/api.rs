@@ -9,6 +9,7 @@ use super::model::{okta_time, LogEvent, Org};
 use super::page_size::{self as pages, PageSize};
 use super::paging::{decode, encode, slice};
 use super::render;
+use super::{auth_servers, enrollments, targets};
 
 /// An Okta error to send back.
 #[derive(Debug)]
@@ -50,15 +51,18 @@ pub struct ApiRequest<'a> {
     pub now: DateTime<Utc>,
     /// How late System Log events may be persisted after `published` (seconds).
     pub log_lag_secs: u64,
+    /// What the request's `Content-Type: ...; okta-response=` asks to omit from users.
+    pub omit: render::Omit,
 }
 
 impl ApiRequest<'_> {
-    fn q(&self, k: &str) -> Option<&str> {
+    /// A query parameter.
+    pub(crate) fn q(&self, k: &str) -> Option<&str> {
         self.query.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str())
     }
     /// The page size asked for, per the endpoint's [`PageSize`]: absent, zero or negative gives
     /// the default, above the maximum is clamped, anything that is not an integer is a 400.
-    fn limit(&self, size: PageSize) -> Result<usize, ApiError> {
+    pub(crate) fn limit(&self, size: PageSize) -> Result<usize, ApiError> {
         match self.q("limit") {
             None => Ok(size.default),
             Some(l) => l
@@ -68,7 +72,8 @@ impl ApiRequest<'_> {
                 .map_err(|_| okta_error(400, "E0000001", "Api validation failed: limit")),
         }
     }
-    fn after(&self) -> Result<Option<String>, ApiError> {
+    /// The decoded `after` cursor (400 E0000054 when it was not made here).
+    pub(crate) fn after(&self) -> Result<Option<String>, ApiError> {
         match self.q("after") {
             None => Ok(None),
             Some(a) => decode(a).map(Some).ok_or_else(|| okta_error(400, "E0000054", "Invalid pagination properties: after")),
@@ -98,7 +103,7 @@ fn user_attr(org: &Org, i: usize, a: &str) -> Option<Literal> {
         "lastUpdated" => text(&okta_time(&u.last_updated)),
         "statusChanged" => text(&okta_time(&u.status_changed)),
         "activated" => u.activated.as_ref().and_then(|t| text(&okta_time(t))),
-        "type.id" => text("oty1simdefaulttype00"),
+        "type.id" => org.user_types.get(u.type_index).and_then(|t| text(&t.id)),
         "profile.login" | "profile.email" => text(&u.login),
         "profile.firstName" => text(&u.first_name),
         "profile.lastName" => text(&u.last_name),
@@ -128,7 +133,13 @@ fn users(org: &Org, r: &ApiRequest) -> Result<Answer, ApiError> {
                 [&u.login, &u.first_name, &u.last_name].iter().any(|f| f.to_lowercase().starts_with(&q))
             })
             .take(limit)
-            .map(|i| render::user(org, i as u32, base))
+            .map(|i| {
+                let mut v = render::user(org, i as u32, base);
+                if r.omit.credentials {
+                    v.as_object_mut().map(|m| m.remove("credentials"));
+                }
+                v
+            })
             .collect();
         return Ok(Answer { raw: None, body: Value::Array(items), next_after: None });
     }
@@ -143,7 +154,7 @@ fn users(org: &Org, r: &ApiRequest) -> Result<Answer, ApiError> {
         None => org.users[*i].status != "DEPROVISIONED",
     });
     let (page, next) = slice(it.map(|i| (org.users[i].id.clone(), i)), after.as_deref(), limit);
-    let raw = render::users_array(org, page.into_iter().map(|i| i as u32), base);
+    let raw = render::users_array(org, page.into_iter().map(|i| i as u32), base, !r.omit.credentials);
     Ok(Answer { raw: Some(raw), body: Value::Null, next_after: next.map(|k| encode(&k)) })
 }
 
@@ -174,19 +185,25 @@ fn find_app(org: &Org, id: &str) -> Result<usize, ApiError> {
         .ok_or_else(|| okta_error(404, "E0000007", format!("Not found: Resource not found: {id} (AppInstance)")))
 }
 
-fn user_roles(org: &Org, ui: usize, base: &str) -> Value {
-    let u = &org.users[ui];
+fn user_roles(org: &Org, ui: usize, r: &ApiRequest) -> Result<Value, ApiError> {
+    let (u, base) = (&org.users[ui], r.base);
+    let expand = targets::expand(r)?;
     let href = format!("{base}/api/v1/users/{}", u.id);
-    let mut out: Vec<Value> =
-        org.user_roles.get(&(ui as u32)).into_iter().flatten().map(|r| render::role(r, "USER", &href, base)).collect();
+    let mut out: Vec<Value> = org
+        .user_roles
+        .get(&(ui as u32))
+        .into_iter()
+        .flatten()
+        .map(|x| targets::with_targets(org, render::role(x, "USER", &href, base), x, expand, base))
+        .collect();
     for (gi, roles) in &org.group_roles {
         let g = &org.groups[*gi as usize];
         if g.members.binary_search(&(ui as u32)).is_ok() {
             let gh = format!("{base}/api/v1/groups/{}", g.id);
-            out.extend(roles.iter().map(|r| render::role(r, "GROUP", &gh, base)));
+            out.extend(roles.iter().map(|x| targets::with_targets(org, render::role(x, "GROUP", &gh, base), x, expand, base)));
         }
     }
-    Value::Array(out)
+    Ok(Value::Array(out))
 }
 
 fn group_attr(org: &Org, i: usize, a: &str) -> Option<Literal> {
@@ -205,7 +222,7 @@ fn group_attr(org: &Org, i: usize, a: &str) -> Option<Literal> {
 }
 
 fn groups(org: &Org, r: &ApiRequest) -> Result<Answer, ApiError> {
-    let stats = r.q("expand").is_some_and(|e| e.split(',').any(|x| x == "stats"));
+    let stats = render::GroupExpand::parse(r.q("expand"));
     if let Some(q) = r.q("q") {
         let q = q.to_lowercase();
         let limit = r.limit(pages::GROUPS_QUERY)?;
@@ -233,7 +250,7 @@ fn groups(org: &Org, r: &ApiRequest) -> Result<Answer, ApiError> {
 }
 
 /// Slices `items` (key-sorted) at the cursor and renders only the page.
-fn list_of<T>(
+pub(crate) fn list_of<T>(
     items: impl Iterator<Item = (String, T)>,
     render: impl Fn(T) -> Value,
     r: &ApiRequest,
@@ -391,15 +408,20 @@ pub fn dispatch(org: &Org, r: &ApiRequest) -> Result<Answer, ApiError> {
     let one = |body: Value| Ok(Answer { raw: None, body, next_after: None });
     match r.segs.as_slice() {
         ["users"] => users(org, r),
-        ["users", id] => one(render::user(org, find_user(org, id)? as u32, base)),
-        ["users", id, "roles"] => one(user_roles(org, find_user(org, id)?, base)),
+        ["users", id] => one(render::user_single(org, find_user(org, id)? as u32, base, r.omit)),
+        ["users", id, "roles"] => one(user_roles(org, find_user(org, id)?, r)?),
+        ["users", id, "roles", ra, "targets", rest @ ..] => {
+            let ui = find_user(org, id)?;
+            targets::list(org, org.user_roles.get(&(ui as u32)).into_iter().flatten(), ra, rest, r)
+        }
+        ["users", id, "authenticator-enrollments"] => enrollments::list(org, find_user(org, id)?, r),
         ["users", id, "factors"] => {
             let ui = find_user(org, id)?;
             let u = &org.users[ui];
             one(Value::Array(org.factors.get(&(ui as u32)).into_iter().flatten().map(|f| render::factor(u, f, base)).collect()))
         }
         ["groups"] => groups(org, r),
-        ["groups", id] => one(render::group(org, find_group(org, id)? as u32, base, false)),
+        ["groups", id] => one(render::group(org, find_group(org, id)? as u32, base, render::GroupExpand::parse(r.q("expand")))),
         ["groups", id, "users"] => {
             let g = &org.groups[find_group(org, id)?];
             // Members are kept in user order, which is id order: the cursor can seek.
@@ -409,7 +431,8 @@ pub fn dispatch(org: &Org, r: &ApiRequest) -> Result<Answer, ApiError> {
             let limit = r.limit(pages::GROUP_MEMBERS)?;
             let (page, next) = slice(items, after.as_deref(), limit);
             Ok(Answer {
-                raw: Some(render::users_array(org, page.into_iter(), base)),
+                // listGroupUsers takes no `okta-response` header: credentials always come.
+                raw: Some(render::users_array(org, page.into_iter(), base, true)),
                 body: Value::Null,
                 next_after: next.map(|k| encode(&k)),
             })
@@ -417,9 +440,19 @@ pub fn dispatch(org: &Org, r: &ApiRequest) -> Result<Answer, ApiError> {
         ["groups", id, "roles"] => {
             let gi = find_group(org, id)?;
             let href = format!("{base}/api/v1/groups/{}", org.groups[gi].id);
+            let expand = targets::expand(r)?;
             one(Value::Array(
-                org.group_roles.get(&(gi as u32)).into_iter().flatten().map(|x| render::role(x, "GROUP", &href, base)).collect(),
+                org.group_roles
+                    .get(&(gi as u32))
+                    .into_iter()
+                    .flatten()
+                    .map(|x| targets::with_targets(org, render::role(x, "GROUP", &href, base), x, expand, base))
+                    .collect(),
             ))
+        }
+        ["groups", id, "roles", ra, "targets", rest @ ..] => {
+            let gi = find_group(org, id)?;
+            targets::list(org, org.group_roles.get(&(gi as u32)).into_iter().flatten(), ra, rest, r)
         }
         ["iam", "roles"] => body_paged(
             "roles",
@@ -481,7 +514,19 @@ pub fn dispatch(org: &Org, r: &ApiRequest) -> Result<Answer, ApiError> {
         ["org"] => one(json!({"id": org.org_id, "subdomain": org.subdomain, "companyName": "Sim Acme Corp", "status": "ACTIVE",
             "website": "https://sim-acme.example", "created": okta_time(&(org.anchor - Duration::days(1500))), "lastUpdated": okta_time(&org.anchor),
             "expiresAt": null, "country": "United States"})),
-        ["meta", "schemas", "user", "default"] => one(render::user_schema(base)),
+        ["meta", "types", "user"] => {
+            let by = &org.users[org.admin_user as usize].id;
+            one(Value::Array(org.user_types.iter().map(|t| render::user_type(t, base, by)).collect()))
+        }
+        ["meta", "schemas", "user", id] => {
+            let t = org
+                .user_types
+                .iter()
+                .find(|t| t.schema_id == *id || (t.default && *id == "default"))
+                .ok_or_else(|| okta_error(404, "E0000007", format!("Not found: Resource not found: {id} (UserSchema)")))?;
+            one(render::user_schema(t, base))
+        }
+        ["authorizationServers", rest @ ..] => auth_servers::dispatch(org, rest, r),
         _ => Err(okta_error(404, "E0000008", "The requested path was not found")),
     }
 }

@@ -68,7 +68,7 @@ fn touch_user(org: &mut Org, i: usize, now: DateTime<Utc>) {
         u.last_updated = now;
     }
     if let Some(c) = org.user_json.get_mut(i) {
-        *c = std::sync::OnceLock::new();
+        *c = Default::default();
     }
 }
 
@@ -165,6 +165,12 @@ pub fn apply<R: Rng>(org: &mut Org, kind: Change, ev: &mut Emitter<'_, R>) -> Op
             let uid = org.users[i].id.clone();
             for f in org.factors.remove(&(i as u32)).unwrap_or_default() {
                 removed(org, "factors", format!("{uid}:{}", f.id));
+                if let Some(es) = org.enrollments.get_mut(&(i as u32)) {
+                    if let Some(at) = es.iter().position(|e| e.id == f.id) {
+                        es.remove(at);
+                        removed(org, "authenticator_enrollments", format!("{uid}:{}", f.id));
+                    }
+                }
                 let debug = vec![("factor".to_string(), f.factor_type.clone())];
                 ev.emit(org, "user.mfa.factor.deactivate", vec![LogTarget::User(i as u32)], debug);
             }
@@ -182,6 +188,8 @@ pub fn apply<R: Rng>(org: &mut Org, kind: Change, ev: &mut Emitter<'_, R>) -> Op
                 role: None,
                 label: "Read-only Administrator".into(),
                 created: now,
+                group_targets: Vec::new(),
+                app_targets: Vec::new(),
             };
             let id = format!("{}:{}", ra.id, org.users[i].id);
             org.user_roles.entry(i as u32).or_default().push(ra);
@@ -211,7 +219,7 @@ fn delete_user(org: &mut Org, i: usize) {
     let uid = org.users[i].id.clone();
     org.users[i].deleted = true;
     if let Some(c) = org.user_json.get_mut(i) {
-        *c = std::sync::OnceLock::new();
+        *c = Default::default();
     }
     removed(org, "users", uid.clone());
     let mut gone = Vec::new();
@@ -234,7 +242,13 @@ fn delete_user(org: &mut Org, i: usize) {
         gone.push(("factors", format!("{uid}:{}", f.id)));
     }
     for d in org.devices.iter_mut() {
+        let keep: Vec<bool> = d.users.iter().map(|u| *u != ui).collect();
+        let mut k = keep.iter();
+        d.posture.retain(|_| *k.next().unwrap_or(&true));
         d.users.retain(|u| *u != ui);
+    }
+    for e in org.enrollments.remove(&ui).unwrap_or_default() {
+        gone.push(("authenticator_enrollments", format!("{uid}:{}", e.id)));
     }
     for (kind, id) in gone {
         removed(org, kind, id);
@@ -257,6 +271,9 @@ fn delete_group(org: &mut Org, gi: usize) {
     for r in org.group_roles.remove(&g).unwrap_or_default() {
         gone.push(("iam_role_members", format!("{}:{gid}", r.id)));
     }
+    for r in org.user_roles.values().chain(org.group_roles.values()).flatten().filter(|r| r.group_targets.contains(&g)) {
+        gone.push(("role_targets", format!("{}:{gid}", r.id)));
+    }
     for (kind, id) in gone {
         removed(org, kind, id);
     }
@@ -271,6 +288,17 @@ fn delete_app(org: &mut Org, ai: usize) {
     let users: Vec<u32> = a.users.drain(..).map(|au| au.user).collect();
     let groups: Vec<u32> = a.groups.drain(..).map(|ag| ag.group).collect();
     removed(org, "applications", aid.clone());
+    let targeted: Vec<String> = org
+        .user_roles
+        .values()
+        .chain(org.group_roles.values())
+        .flatten()
+        .filter(|r| r.app_targets.contains(&crate::model::AppTarget::Instance(ai as u32)))
+        .map(|r| format!("{}:{aid}", r.id))
+        .collect();
+    for id in targeted {
+        removed(org, "role_targets", id);
+    }
     for u in users {
         let id = format!("{aid}:{}", org.users[u as usize].id);
         removed(org, "app_user_assignments", id);

@@ -10,6 +10,8 @@ use serde_json::json;
 
 use super::model::*;
 
+mod second_pass;
+
 /// How big an org to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sizes {
@@ -205,7 +207,7 @@ pub fn generate(seed: u64, sizes: Sizes, anchor: DateTime<Utc>) -> Org {
         .collect();
     logs.sort_by(|a, b| (a.published.timestamp_millis(), &a.uuid).cmp(&(b.published.timestamp_millis(), &b.uuid)));
     let n_users = users.len();
-    Org {
+    let mut org = Org {
         anchor,
         org_id: g.id("00o"),
         subdomain: "sim-acme".into(),
@@ -218,12 +220,18 @@ pub fn generate(seed: u64, sizes: Sizes, anchor: DateTime<Utc>) -> Org {
         policies,
         devices,
         factors,
+        user_types: Vec::new(),
+        auth_servers: Vec::new(),
+        enrollments: BTreeMap::new(),
         logs,
         admin_user,
         mutations: 0,
         removed: BTreeMap::new(),
-        user_json: (0..n_users).map(|_| std::sync::OnceLock::new()).collect(),
-    }
+        user_json: (0..n_users).map(|_| Default::default()).collect(),
+    };
+    // The second pass draws from its own stream, so everything above stays as it was.
+    second_pass::generate(&mut Gen { rng: ChaCha8Rng::seed_from_u64(seed ^ 0x15_c0_7e), anchor }, &mut org);
+    org
 }
 
 fn gen_users(g: &mut Gen, n: usize, placeholders: bool) -> Vec<User> {
@@ -256,6 +264,9 @@ fn gen_users(g: &mut Gen, n: usize, placeholders: bool) -> Vec<User> {
                 mobile_phone: g.rng.gen_bool(0.5).then(|| format!("+1 555 555 {:04}", g.rng.gen_range(0..9999))),
                 manager_id: None,
                 employee_number: format!("E{i:06}"),
+                type_index: 0,
+                provider: Provider::okta(),
+                recovery_question: None,
                 activated: (status != "STAGED").then_some(created),
                 status_changed: last_updated,
                 last_login: (status == "ACTIVE").then_some(last_updated),
@@ -361,6 +372,8 @@ fn gen_roles(g: &mut Gen, users: &[User], groups: &mut [Group], custom: &[Custom
         role: role.map(|r| r.id.clone()),
         label: role.map_or_else(|| kind.to_string(), |r| r.label.clone()),
         created: g.past(10, 300),
+        group_targets: Vec::new(),
+        app_targets: Vec::new(),
     };
     ur.entry(admin).or_default().push(assign(g, "SUPER_ADMIN", None));
     let shadow: Vec<u32> = users.iter().enumerate().filter(|(_, u)| u.status == "shadow").map(|(i, _)| i as u32).collect();
@@ -426,6 +439,7 @@ fn gen_devices(g: &mut Gen, users: &[User], n: usize) -> Vec<Device> {
                 name: format!("DEVICE-{i}"),
                 platform: g.pick(&["WINDOWS", "MACOS", "IOS", "ANDROID"]).into(),
                 serial: format!("SN{:08}", g.rng.gen_range(0..99_999_999)),
+                posture: Vec::new(),
                 users: us,
             }
         })

@@ -3,7 +3,9 @@
 //! fault injection, and `/__sim` control endpoints (stats, truth, mutate, advance).
 
 pub mod api;
+pub mod auth_servers;
 pub mod churn;
+pub mod enrollments;
 pub mod events;
 pub mod filter;
 pub mod gen;
@@ -14,6 +16,7 @@ pub mod page_size;
 pub mod paging;
 pub mod render;
 pub mod server;
+pub mod targets;
 pub mod truth;
 
 pub use gen::Sizes;

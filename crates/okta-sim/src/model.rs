@@ -31,10 +31,53 @@ pub struct User {
     pub mobile_phone: Option<String>,
     pub manager_id: Option<String>,
     pub employee_number: String,
+    /// Index into `Org::user_types`.
+    pub type_index: usize,
+    /// Who masters the user's credentials (`credentials.provider`).
+    pub provider: Provider,
+    /// The recovery question's text (served; its answer never exists here).
+    pub recovery_question: Option<String>,
     /// Custom attributes by name.
     pub custom: BTreeMap<String, serde_json::Value>,
     /// Deleted (kept so that indexes stay valid; invisible to the API).
     pub deleted: bool,
+}
+
+/// Where a user's credentials are mastered (`credentials.provider`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Provider {
+    /// OKTA, ACTIVE_DIRECTORY, LDAP, FEDERATION or SOCIAL.
+    pub kind: String,
+    /// The directory or IdP's name (`OKTA` for Okta).
+    pub name: String,
+}
+
+impl Provider {
+    /// Okta-mastered.
+    pub fn okta() -> Self {
+        Provider { kind: "OKTA".into(), name: "OKTA".into() }
+    }
+
+    /// Whether Okta holds a password for such a user (not for federated and social users).
+    pub fn has_password(&self) -> bool {
+        !matches!(self.kind.as_str(), "FEDERATION" | "SOCIAL")
+    }
+}
+
+/// A user type, its schema id and its custom attributes.
+#[derive(Debug, Clone, Serialize)]
+#[allow(missing_docs)]
+pub struct UserType {
+    pub id: String,
+    /// The id in `/api/v1/meta/schemas/user/{schemaId}` (`osc...`).
+    pub schema_id: String,
+    pub name: String,
+    pub display_name: String,
+    pub description: String,
+    pub default: bool,
+    pub created: DateTime<Utc>,
+    /// Custom attributes: name and JSON Schema property, in schema order.
+    pub attributes: Vec<(String, serde_json::Value)>,
 }
 
 /// A group.
@@ -119,6 +162,24 @@ pub struct RoleAssignment {
     pub role: Option<String>,
     pub label: String,
     pub created: DateTime<Utc>,
+    /// Group targets (indexes into `Org::groups`); empty means org-wide.
+    pub group_targets: Vec<u32>,
+    /// App targets; empty means all apps.
+    pub app_targets: Vec<AppTarget>,
+}
+
+/// Role types that can be limited to groups (Okta's Role Targets API).
+pub const GROUP_TARGET_ROLES: &[&str] = &["USER_ADMIN", "HELP_DESK_ADMIN", "GROUP_MEMBERSHIP_ADMIN"];
+/// Role types that can be limited to apps.
+pub const APP_TARGET_ROLES: &[&str] = &["APP_ADMIN"];
+
+/// An app target of an APP_ADMIN assignment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum AppTarget {
+    /// One app instance (index into `Org::apps`).
+    Instance(u32),
+    /// Every instance of an OIN catalog app, by its key name.
+    Catalog(String),
 }
 
 /// A policy rule.
@@ -158,6 +219,8 @@ pub struct Device {
     pub platform: String,
     pub serial: String,
     pub users: Vec<u32>,
+    /// Per user (same order as `users`): management status and screen lock type.
+    pub posture: Vec<(String, String)>,
 }
 
 /// A factor.
@@ -172,6 +235,70 @@ pub struct Factor {
     pub phone: Option<String>,
     /// The activation shared secret of a pending TOTP.
     pub shared_secret: Option<String>,
+}
+
+/// An Identity Engine authenticator enrollment.
+#[derive(Debug, Clone, Serialize)]
+#[allow(missing_docs)]
+pub struct Enrollment {
+    pub id: String,
+    /// email, password, phone, app, security_key.
+    pub kind: String,
+    /// okta_email, okta_password, phone_number, okta_verify, google_otp, webauthn.
+    pub key: String,
+    pub name: String,
+    pub status: String,
+    pub created: DateTime<Utc>,
+    pub last_updated: DateTime<Utc>,
+    /// The email address or phone number the enrollment is for.
+    pub identifier: Option<String>,
+    pub nickname: Option<String>,
+}
+
+/// A rule of an authorization server policy.
+#[derive(Debug, Clone, Serialize)]
+#[allow(missing_docs)]
+pub struct AuthServerRule {
+    pub id: String,
+    pub name: String,
+    pub priority: i64,
+    pub status: String,
+    pub created: DateTime<Utc>,
+    pub grant_types: Vec<String>,
+    pub scopes: Vec<String>,
+    pub access_token_minutes: i64,
+}
+
+/// A policy of an authorization server.
+#[derive(Debug, Clone, Serialize)]
+#[allow(missing_docs)]
+pub struct AuthServerPolicy {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub priority: i64,
+    pub status: String,
+    pub system: bool,
+    pub created: DateTime<Utc>,
+    pub last_updated: DateTime<Utc>,
+    /// `ALL_CLIENTS` or app ids.
+    pub clients: Vec<String>,
+    pub rules: Vec<AuthServerRule>,
+}
+
+/// An authorization server (the default one or a custom one).
+#[derive(Debug, Clone, Serialize)]
+#[allow(missing_docs)]
+pub struct AuthServer {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub audiences: Vec<String>,
+    pub status: String,
+    pub created: DateTime<Utc>,
+    pub last_updated: DateTime<Utc>,
+    pub kid: String,
+    pub policies: Vec<AuthServerPolicy>,
 }
 
 /// What a System Log event names as its target.
@@ -225,6 +352,12 @@ pub struct Org {
     pub devices: Vec<Device>,
     /// Factors per user index.
     pub factors: BTreeMap<u32, Vec<Factor>>,
+    /// User types, the default one first.
+    pub user_types: Vec<UserType>,
+    /// Authorization servers, in id order.
+    pub auth_servers: Vec<AuthServer>,
+    /// Authenticator enrollments per user index.
+    pub enrollments: BTreeMap<u32, Vec<Enrollment>>,
     /// Sorted by `published`.
     pub logs: Vec<LogEvent>,
     /// The token owner (a super admin).
@@ -233,7 +366,8 @@ pub struct Org {
     pub mutations: u64,
     /// What was deleted or removed since generation, per record type (ids as in the truth).
     pub removed: BTreeMap<String, Vec<String>>,
-    /// Each user's rendered JSON, filled on first use and reset when the user changes.
+    /// Each user's rendered JSON (with and without `credentials`), filled on first use and
+    /// reset when the user changes.
     #[serde(skip)]
-    pub user_json: Vec<std::sync::OnceLock<String>>,
+    pub user_json: Vec<[std::sync::OnceLock<String>; 2]>,
 }

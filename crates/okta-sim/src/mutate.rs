@@ -101,7 +101,7 @@ pub fn apply(org: &mut Org, m: &Mutation, now: DateTime<Utc>, lag_secs: u64) -> 
         u.last_updated = now;
         users.push(u.id.clone());
         if let Some(c) = org.user_json.get_mut(i) {
-            *c = std::sync::OnceLock::new();
+            *c = Default::default();
         }
     }
     let mut groups = Vec::new();

@@ -55,3 +55,8 @@ pub const EMBEDDED_RULES: usize = 20;
 /// The group page size Okta recommends ("a specific value other than the default or maximum";
 /// docs: 200), which the truth's call count assumes for `/api/v1/groups`.
 pub const GROUPS_RECOMMENDED: usize = 200;
+/// `GET .../roles/{roleAssignmentId}/targets/groups` and `.../targets/catalog/apps`: spec
+/// `queryLimit`, 1 to 200, default 20.
+pub const ROLE_TARGETS: PageSize = size(20, 200);
+/// `GET /api/v1/authorizationServers`: spec default 200, "Maximum value: 200".
+pub const AUTH_SERVERS: PageSize = size(200, 200);

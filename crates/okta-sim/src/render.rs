@@ -4,29 +4,90 @@ use serde_json::{json, Value};
 
 use super::model::*;
 
-/// A user's JSON text, rendered once and cached until the user changes.
-pub fn user_text<'a>(org: &'a Org, i: u32, base: &str) -> &'a str {
+/// A user's JSON text in collection form, rendered once and cached until the user changes;
+/// `credentials: false` is the `okta-response=omitCredentials` form.
+pub fn user_text<'a>(org: &'a Org, i: u32, base: &str, credentials: bool) -> &'a str {
     match org.user_json.get(i as usize) {
-        Some(cell) => cell.get_or_init(|| user(org, i, base).to_string()),
+        Some(cells) => cells[usize::from(!credentials)].get_or_init(|| user_form(org, i, base, credentials, None).to_string()),
         None => "null",
     }
 }
 
 /// A JSON array of users from their cached texts.
-pub fn users_array(org: &Org, ids: impl Iterator<Item = u32>, base: &str) -> String {
+pub fn users_array(org: &Org, ids: impl Iterator<Item = u32>, base: &str, credentials: bool) -> String {
     let mut out = String::from("[");
     for (n, i) in ids.enumerate() {
         if n > 0 {
             out.push(',');
         }
-        out.push_str(user_text(org, i, base));
+        out.push_str(user_text(org, i, base, credentials));
     }
     out.push(']');
     out
 }
 
-/// Renders a user (collection form: only the `self` link).
+/// Renders a user in collection form (only the `self` link), credentials included.
 pub fn user(org: &Org, i: u32, base: &str) -> Value {
+    user_form(org, i, base, true, None)
+}
+
+/// What the `okta-response` part of a request's `Content-Type` asks to omit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Omit {
+    /// `omitCredentials`: no `credentials` object.
+    pub credentials: bool,
+    /// `omitCredentialsLinks`: none of the credential operation links.
+    pub credentials_links: bool,
+}
+
+impl Omit {
+    /// Reads `okta-response=...` from a `Content-Type` value (the spec's `OktaResponse`
+    /// header parameter: a comma-separated list, possibly quoted).
+    pub fn from_content_type(ct: &str) -> Omit {
+        let mut o = Omit::default();
+        for part in ct.split(';').skip(1) {
+            let Some((k, v)) = part.split_once('=') else { continue };
+            if k.trim().eq_ignore_ascii_case("okta-response") {
+                for flag in v.trim().trim_matches('"').split(',') {
+                    match flag.trim() {
+                        "omitCredentials" => o.credentials = true,
+                        "omitCredentialsLinks" => o.credentials_links = true,
+                        _ => {}
+                    }
+                }
+            }
+        }
+        o
+    }
+}
+
+/// The credential operation links `omitCredentialsLinks` drops (the spec's list: update
+/// password, change recovery question, forgot password, reset password, reset factors, unlock).
+const CREDENTIAL_LINKS: &[&str] =
+    &["changePassword", "changeRecoveryQuestion", "forgotPassword", "resetPassword", "resetFactors", "unlock"];
+
+/// Renders one user as `GET /api/v1/users/{id}` does: the full link set, less what `omit` drops.
+pub fn user_single(org: &Org, i: u32, base: &str, omit: Omit) -> Value {
+    user_form(org, i, base, !omit.credentials, Some(omit.credentials_links))
+}
+
+/// A user's `credentials`: the provider, an empty `password` where Okta keeps one, and the
+/// recovery question's text (never an answer: Okta does not return one, and neither does the
+/// simulator hold one).
+fn credentials(u: &User) -> Value {
+    let mut c = serde_json::Map::new();
+    if u.provider.has_password() {
+        c.insert("password".into(), json!({}));
+    }
+    if let Some(q) = &u.recovery_question {
+        c.insert("recovery_question".into(), json!({"question": q}));
+    }
+    c.insert("provider".into(), json!({"type": u.provider.kind, "name": u.provider.name}));
+    Value::Object(c)
+}
+
+/// `full_links`: `None` for the collection form; `Some(omit_credential_links)` for one user.
+fn user_form(org: &Org, i: u32, base: &str, with_credentials: bool, full_links: Option<bool>) -> Value {
     let u = &org.users[i as usize];
     let mut profile = json!({
         "login": u.login, "email": u.login, "firstName": u.first_name, "lastName": u.last_name,
@@ -36,23 +97,80 @@ pub fn user(org: &Org, i: u32, base: &str) -> Value {
     for (k, v) in &u.custom {
         profile[k] = v.clone();
     }
-    json!({
+    let ty = org.user_types.get(u.type_index);
+    let self_href = format!("{base}/api/v1/users/{}", u.id);
+    let mut links = json!({"self": {"href": self_href}});
+    if let Some(omit_credential_links) = full_links {
+        let lifecycle = [
+            ("resetPassword", "reset_password"),
+            ("resetFactors", "reset_factors"),
+            ("expirePassword", "expire_password"),
+            ("forgotPassword", "forgot_password"),
+            ("deactivate", "deactivate"),
+            ("suspend", "suspend"),
+        ];
+        for (name, path) in lifecycle {
+            links[name] = json!({"href": format!("{self_href}/lifecycle/{path}"), "method": "POST"});
+        }
+        if u.status == "LOCKED_OUT" {
+            links["unlock"] = json!({"href": format!("{self_href}/lifecycle/unlock"), "method": "POST"});
+        }
+        links["changePassword"] = json!({"href": format!("{self_href}/credentials/change_password"), "method": "POST"});
+        links["changeRecoveryQuestion"] = json!({"href": format!("{self_href}/credentials/change_recovery_question"), "method": "POST"});
+        if let Some(t) = ty {
+            links["schema"] = json!({"href": format!("{base}/api/v1/meta/schemas/user/{}", t.schema_id)});
+            links["type"] = json!({"href": format!("{base}/api/v1/meta/types/user/{}", t.id)});
+        }
+        if let Some(m) = links.as_object_mut() {
+            // A federated or social user has no Okta password to change, reset or recover.
+            let password_ops = ["changePassword", "changeRecoveryQuestion", "forgotPassword", "resetPassword"];
+            m.retain(|k, _| {
+                let k = k.as_str();
+                !(omit_credential_links && CREDENTIAL_LINKS.contains(&k)) && (u.provider.has_password() || !password_ops.contains(&k))
+            });
+        }
+    }
+    let mut v = json!({
         "id": u.id, "status": u.status, "created": okta_time(&u.created),
         "activated": u.activated.as_ref().map(okta_time), "statusChanged": okta_time(&u.status_changed),
         "lastLogin": u.last_login.as_ref().map(okta_time), "lastUpdated": okta_time(&u.last_updated),
-        "passwordChanged": u.password_changed.as_ref().map(okta_time), "type": {"id": "oty1simdefaulttype00"},
+        "passwordChanged": u.password_changed.as_ref().map(okta_time), "type": {"id": ty.map_or("", |t| t.id.as_str())},
         "profile": profile,
-        "credentials": {"password": {}, "provider": {"type": "OKTA", "name": "OKTA"}},
-        "_links": {"self": {"href": format!("{base}/api/v1/users/{}", u.id)}}
-    })
+    });
+    if with_credentials {
+        v["credentials"] = credentials(u);
+    }
+    v["_links"] = links;
+    v
 }
 
-/// Renders a group, with stats when asked.
-pub fn group(org: &Org, i: u32, base: &str, stats: bool) -> Value {
+/// What `expand` asks to embed in a group.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GroupExpand {
+    /// `stats`.
+    pub stats: bool,
+    /// `app`: the source app of an APP_GROUP.
+    pub app: bool,
+}
+
+impl GroupExpand {
+    /// Reads `expand=stats,app`.
+    pub fn parse(expand: Option<&str>) -> Self {
+        let has = |x: &str| expand.is_some_and(|e| e.split(',').any(|v| v.trim() == x));
+        GroupExpand { stats: has("stats"), app: has("app") }
+    }
+}
+
+/// Renders a group. An APP_GROUP is an imported Active Directory group
+/// (`okta:windows_security_principal`, the AD profile) whose `_links.source` names the app it
+/// came from, and whose app `expand=app` embeds.
+pub fn group(org: &Org, i: u32, base: &str, expand: GroupExpand) -> Value {
     let g = &org.groups[i as usize];
+    let app_group = g.kind == "APP_GROUP";
     let mut v = json!({
         "id": g.id, "type": g.kind, "created": okta_time(&g.created), "lastUpdated": okta_time(&g.last_updated),
-        "lastMembershipUpdated": okta_time(&g.last_membership_updated), "objectClass": ["okta:user_group"],
+        "lastMembershipUpdated": okta_time(&g.last_membership_updated),
+        "objectClass": [if app_group { "okta:windows_security_principal" } else { "okta:user_group" }],
         "profile": {"name": g.name},
         "_links": {"users": {"href": format!("{base}/api/v1/groups/{}/users", g.id)},
                    "apps": {"href": format!("{base}/api/v1/groups/{}/apps", g.id)}}
@@ -60,12 +178,29 @@ pub fn group(org: &Org, i: u32, base: &str, stats: bool) -> Value {
     if let Some(d) = &g.description {
         v["profile"]["description"] = json!(d);
     }
+    if app_group {
+        let sam = g.name.replace(' ', "_");
+        v["profile"]["samAccountName"] = json!(sam);
+        v["profile"]["dn"] = json!(format!("CN={},OU=Groups,DC=sim-acme,DC=local", g.name));
+        v["profile"]["windowsDomainQualifiedName"] = json!(format!("SIM-ACME\\{sam}"));
+        v["profile"]["externalId"] = json!(format!("{}==", g.id));
+    }
+    let source = g.source_app.as_ref().and_then(|src| org.apps.iter().find(|a| &a.id == src));
     if let Some(src) = &g.source_app {
         v["_links"]["source"] = json!({"href": format!("{base}/api/v1/apps/{src}")});
     }
-    if stats {
-        v["_embedded"] =
-            json!({"stats": {"usersCount": g.members.len(), "appsCount": 0, "groupPushMappingsCount": 0, "hasAdminPrivlege": g.admin}});
+    let mut embedded = serde_json::Map::new();
+    if expand.stats {
+        embedded.insert(
+            "stats".into(),
+            json!({"usersCount": g.members.len(), "appsCount": 0, "groupPushMappingsCount": 0, "hasAdminPrivlege": g.admin}),
+        );
+    }
+    if let (true, Some(a)) = (expand.app, source) {
+        embedded.insert("app".into(), json!({"id": a.id, "name": a.name, "label": a.label, "signOnMode": a.sign_on_mode}));
+    }
+    if !embedded.is_empty() {
+        v["_embedded"] = Value::Object(embedded);
     }
     v
 }
@@ -173,7 +308,11 @@ pub fn device(org: &Org, d: &Device, base: &str, expand_user: bool) -> Value {
         let us: Vec<Value> = d
             .users
             .iter()
-            .map(|i| json!({"managementStatus": "NOT_MANAGED", "created": okta_time(&d.created), "user": user(org, *i, base)}))
+            .enumerate()
+            .map(|(k, i)| {
+                let (managed, lock) = d.posture.get(k).map_or(("NOT_MANAGED", "NONE"), |(m, l)| (m.as_str(), l.as_str()));
+                json!({"managementStatus": managed, "screenLockType": lock, "created": okta_time(&d.created), "user": user(org, *i, base)})
+            })
             .collect();
         v["_embedded"] = json!({"users": us});
     }
@@ -218,24 +357,30 @@ pub fn log_event(org: &Org, e: &LogEvent) -> Value {
     })
 }
 
-/// The user schema with custom attributes of every type (an unknown one and a hashed one too).
-pub fn user_schema(base: &str) -> Value {
+/// A user type (`GET /api/v1/meta/types/user`): `_links.schema` names its schema.
+pub fn user_type(t: &UserType, base: &str, created_by: &str) -> Value {
     json!({
-        "id": format!("{base}/meta/schemas/user/default"), "$schema": "http://json-schema.org/draft-04/schema#",
-        "name": "user", "title": "Default Okta user", "type": "object",
-        "created": "2021-05-01T12:00:00.000Z", "lastUpdated": "2025-02-14T10:01:00.000Z",
+        "id": t.id, "name": t.name, "displayName": t.display_name, "description": t.description,
+        "createdBy": created_by, "lastUpdatedBy": created_by,
+        "created": okta_time(&t.created), "lastUpdated": okta_time(&t.created), "default": t.default,
+        "_links": {"self": {"href": format!("{base}/api/v1/meta/types/user/{}", t.id)},
+                   "schema": {"href": format!("{base}/api/v1/meta/schemas/user/{}", t.schema_id)}}
+    })
+}
+
+/// A user type's schema: Okta's base attributes and the type's own custom attributes (the
+/// default type's include one of a type outside the spec's enum and a hashed one).
+pub fn user_schema(t: &UserType, base: &str) -> Value {
+    let custom: serde_json::Map<String, Value> = t.attributes.iter().cloned().collect();
+    let id = if t.default { "default" } else { t.schema_id.as_str() };
+    json!({
+        "id": format!("{base}/meta/schemas/user/{id}"), "$schema": "http://json-schema.org/draft-04/schema#",
+        "name": t.name, "title": if t.default { "Default Okta user".to_string() } else { t.display_name.clone() }, "type": "object",
+        "created": okta_time(&t.created), "lastUpdated": "2025-02-14T10:01:00.000Z",
         "definitions": {
             "base": {"id": "#base", "type": "object", "required": ["login", "firstName", "lastName", "email"],
                      "properties": {"login": {"title": "Username", "type": "string", "required": true}}},
-            "custom": {"id": "#custom", "type": "object", "required": [], "properties": {
-                "costCenterCode": {"title": "Cost center code", "type": "string", "unique": "NOT_UNIQUE", "mutability": "READ_WRITE", "scope": "NONE"},
-                "clearanceLevel": {"title": "Clearance level", "type": "integer", "minimum": 0, "maximum": 5},
-                "isContractor": {"title": "Contractor", "type": "boolean"},
-                "ftePercent": {"title": "FTE share", "type": "number"},
-                "badgeIds": {"title": "Badge IDs", "type": "array", "items": {"type": "integer"}},
-                "pinHash": {"title": "PIN hash", "type": "string", "format": "hashed"},
-                "legacyBlob": {"title": "Legacy data", "type": "object"}
-            }}
+            "custom": {"id": "#custom", "type": "object", "required": [], "properties": custom}
         },
         "properties": {"profile": {"allOf": [{"$ref": "#/definitions/base"}, {"$ref": "#/definitions/custom"}]}}
     })

@@ -51,7 +51,8 @@ pub struct Faults {
     /// keep-alive is off, so every request comes on a new connection and can meet a reset.
     pub reset_rate: f64,
     /// Endpoint families answered with 403 E0000006 (users, groups, roles, apps, policies,
-    /// logs, devices, factors, schema, org).
+    /// logs, devices, factors, schema, org, user_types, authorization_servers,
+    /// authenticator_enrollments). `roles` covers role targets too.
     pub deny: Vec<String>,
     /// Families whose filter/search is rejected with 400 (users, groups, apps, logs, devices).
     pub reject_filter: Vec<String>,
@@ -185,8 +186,11 @@ pub fn route_template(method: &Method, path: &str) -> String {
 fn deny_family(segs: &[&str]) -> &'static str {
     match segs {
         ["users"] | ["users", _] => "users",
-        ["users", _, "roles"] | ["groups", _, "roles"] | ["iam", ..] => "roles",
+        ["users", _, "roles", ..] | ["groups", _, "roles", ..] | ["iam", ..] => "roles",
         ["users", _, "factors"] => "factors",
+        ["users", _, "authenticator-enrollments", ..] => "authenticator_enrollments",
+        ["authorizationServers", ..] => "authorization_servers",
+        ["meta", "types", ..] => "user_types",
         ["groups", ..] => "groups",
         ["apps", ..] => "apps",
         ["policies", ..] => "policies",
@@ -320,6 +324,7 @@ async fn api_handler(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, head
         reject_filter: &f.reject_filter,
         now,
         log_lag_secs: f.log_lag_secs,
+        omit: headers.get("content-type").and_then(|h| h.to_str().ok()).map(crate::render::Omit::from_content_type).unwrap_or_default(),
     };
     let answer = {
         let org = sim.org.read().expect("org lock is never poisoned");

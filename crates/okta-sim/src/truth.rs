@@ -1,11 +1,18 @@
 //! Ground truth: what a complete extraction must yield, the seeded secrets, and the fewest
 //! API calls a full sync needs at the maximum page sizes with the bulk endpoints that exist.
 //!
-//! `min_api_calls` counts, per item type: users (schema + plain pages + DEPROVISIONED pages);
-//! groups pages + member pages of non-empty groups; `/iam/roles` pages + assignee pages + one
-//! roles call per assignee and per admin group; app pages + user and group pages per app; one
-//! call per policy type asked + one rules call per policy whose rules exceed the embed limit;
-//! log pages in the window; device pages; one factors call per user that can hold factors.
+//! `min_api_calls` is the sum of `min_api_calls_by_family`: users (plain pages + DEPROVISIONED
+//! pages); user_types (the types list + one schema per type); groups (pages + member pages of
+//! non-empty groups); roles (`/iam/roles` pages + assignee pages + one roles call per assignee
+//! and per admin group, with `expand=targets/groups`, + one more per assignee holding an
+//! APP_ADMIN role, with `expand=targets/catalog/apps`); apps (pages + user and group pages per
+//! app); policies (one call per policy type asked + one rules call per policy whose rules exceed
+//! the embed limit); authorization_servers (pages + one policies call per server + one rules
+//! call per policy); logs (pages in the window); devices (pages); factors and
+//! authenticator_enrollments (one call each per user that can hold them).
+//!
+//! `fields` holds, per record, the values of the fields a connector must carry over: see
+//! [`fields::fields`].
 
 use std::collections::BTreeSet;
 
@@ -13,7 +20,9 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::{json, Value};
 
 use super::gen::SUPPORTED_POLICY_TYPES;
-use super::model::Org;
+use super::model::{Org, RoleAssignment, APP_TARGET_ROLES};
+
+mod fields;
 use super::page_size as P;
 
 fn pages(n: usize, size: usize) -> u64 {
@@ -84,24 +93,62 @@ pub fn truth(org: &Org, now: DateTime<Utc>, log_start: Option<NaiveDate>) -> Val
     let deprov = org.users.iter().filter(|u| u.status == "DEPROVISIONED" && !u.deleted).count();
     let visible = org.users.iter().filter(|u| u.status != "DEPROVISIONED" && !u.deleted).count();
     let factor_users = org.users.iter().enumerate().filter(|(i, u)| u.status != "DEPROVISIONED" && !shadow.contains(&(*i as u32))).count();
-    let mut min = 1 + pages(visible, P::USERS.max) + pages(deprov, P::USERS.max);
-    min += pages(groups.len(), P::GROUPS_RECOMMENDED)
-        + org
-            .groups
-            .iter()
-            .filter(|g| !g.deleted && !g.members.is_empty())
-            .map(|g| pages(g.members.len(), P::GROUP_MEMBERS.max))
-            .sum::<u64>();
-    min += pages(org.custom_roles.len(), P::IAM_ROLES.max)
-        + pages(org.user_roles.len(), P::IAM_ASSIGNEES.max)
-        + org.user_roles.keys().filter(|u| !shadow.contains(u)).count() as u64
-        + org.group_roles.len() as u64;
-    min += pages(apps.len(), P::APPS.max)
-        + live_apps().map(|a| pages(a.users.len(), P::APP_USERS.max) + pages(a.groups.len(), P::APP_GROUPS.max)).sum::<u64>();
-    min += POLICY_TYPES_ASKED as u64
-        + org.policies.iter().filter(|p| p.rules.len() >= P::EMBEDDED_RULES && SUPPORTED_POLICY_TYPES.contains(&p.kind.as_str())).count()
-            as u64;
-    min += pages(logs.len(), P::LOGS.max) + pages(devices.len(), P::DEVICES.max) + factor_users as u64;
+    let mut by_family: serde_json::Map<String, Value> = serde_json::Map::new();
+    let mut family = |name: &str, n: u64| {
+        by_family.insert(name.to_string(), json!(n));
+    };
+    family("users", pages(visible, P::USERS.max) + pages(deprov, P::USERS.max));
+    family("user_types", 1 + org.user_types.len() as u64);
+    family(
+        "groups",
+        pages(groups.len(), P::GROUPS_RECOMMENDED)
+            + org
+                .groups
+                .iter()
+                .filter(|g| !g.deleted && !g.members.is_empty())
+                .map(|g| pages(g.members.len(), P::GROUP_MEMBERS.max))
+                .sum::<u64>(),
+    );
+    // Role targets ride on the roles calls (`expand=targets/groups`); an assignee holding an
+    // APP_ADMIN role needs one more (`expand=targets/catalog/apps`).
+    let app_admin = |rs: &Vec<RoleAssignment>| rs.iter().any(|r| APP_TARGET_ROLES.contains(&r.kind.as_str()));
+    let user_assignees = org.user_roles.iter().filter(|(u, _)| !shadow.contains(u));
+    let app_admins =
+        user_assignees.clone().filter(|(_, rs)| app_admin(rs)).count() + org.group_roles.values().filter(|rs| app_admin(rs)).count();
+    family(
+        "roles",
+        pages(org.custom_roles.len(), P::IAM_ROLES.max)
+            + pages(org.user_roles.len(), P::IAM_ASSIGNEES.max)
+            + user_assignees.count() as u64
+            + org.group_roles.len() as u64
+            + app_admins as u64,
+    );
+    family(
+        "apps",
+        pages(apps.len(), P::APPS.max)
+            + live_apps().map(|a| pages(a.users.len(), P::APP_USERS.max) + pages(a.groups.len(), P::APP_GROUPS.max)).sum::<u64>(),
+    );
+    family(
+        "policies",
+        POLICY_TYPES_ASKED as u64
+            + org
+                .policies
+                .iter()
+                .filter(|p| p.rules.len() >= P::EMBEDDED_RULES && SUPPORTED_POLICY_TYPES.contains(&p.kind.as_str()))
+                .count() as u64,
+    );
+    family(
+        "authorization_servers",
+        pages(org.auth_servers.len(), P::AUTH_SERVERS.max)
+            + org.auth_servers.len() as u64
+            + org.auth_servers.iter().map(|s| s.policies.len() as u64).sum::<u64>(),
+    );
+    family("logs", pages(logs.len(), P::LOGS.max));
+    family("devices", pages(devices.len(), P::DEVICES.max));
+    family("factors", factor_users as u64);
+    family("authenticator_enrollments", factor_users as u64);
+    let min: u64 = by_family.values().filter_map(Value::as_u64).sum();
+    let extra = fields::record_types(org, &shadow);
 
     let mut secrets: Vec<String> = Vec::new();
     for a in &org.apps {
@@ -111,18 +158,25 @@ pub fn truth(org: &Org, now: DateTime<Utc>, log_start: Option<NaiveDate>) -> Val
     }
     secrets.extend(org.factors.values().flatten().filter_map(|f| f.shared_secret.clone()));
     secrets.extend(org.users.iter().filter_map(|u| u.custom.get("pinHash").and_then(Value::as_str).map(str::to_string)));
+    secrets.extend(org.users.iter().filter_map(|u| u.recovery_question.clone()));
 
     let rt = |ids: Vec<String>| json!({"count": ids.len(), "ids": ids});
+    let mut record_types = json!({
+        "users": rt(users), "groups": rt(groups), "group_members": rt(members),
+        "iam_roles": rt(roles.into_iter().collect()), "iam_role_members": rt(role_members),
+        "applications": rt(apps), "app_user_assignments": rt(app_users), "app_group_assignments": rt(app_groups),
+        "policies": rt(policies), "system_logs": rt(logs), "devices": rt(devices), "factors": rt(factors),
+    });
+    for (k, ids) in extra {
+        record_types[k] = rt(ids);
+    }
     let deleted: serde_json::Map<String, Value> = org.removed.iter().map(|(k, ids)| (k.clone(), rt(ids.clone()))).collect();
     json!({
-        "record_types": {
-            "users": rt(users), "groups": rt(groups), "group_members": rt(members),
-            "iam_roles": rt(roles.into_iter().collect()), "iam_role_members": rt(role_members),
-            "applications": rt(apps), "app_user_assignments": rt(app_users), "app_group_assignments": rt(app_groups),
-            "policies": rt(policies), "system_logs": rt(logs), "devices": rt(devices), "factors": rt(factors),
-        },
+        "record_types": record_types,
+        "fields": fields::fields(org, &shadow),
         "secrets": secrets,
         "deleted": deleted,
         "min_api_calls": min,
+        "min_api_calls_by_family": by_family,
     })
 }
