@@ -64,6 +64,12 @@ fn schema_for(path: &str, status: u16) -> Option<Value> {
         None => r,
     };
     let mut s = r.pointer("/content/application~1json/schema")?.clone();
+    // Known gap: the spec types the enrollments list as one AuthenticatorEnrollment, yet its own
+    // example (AuthenticatorEnrollmentResponseListAll) is an array, which is what is served:
+    // each item is checked against the item schema.
+    if path.ends_with("/authenticator-enrollments") && status == 200 {
+        s = serde_json::json!({"type": "array", "items": s});
+    }
     s["components"] = spec()["components"].clone();
     Some(s)
 }
@@ -90,6 +96,9 @@ fn is_known_gap(path: &str, error: &str) -> bool {
         || error.contains("valid under more than one of the schemas listed in the 'oneOf'")
         // `expand=rules` embeds the rules as an array; the spec types `_embedded` values as objects.
         || error.ends_with("at /0/_embedded/rules") || error.contains("/_embedded/rules")
+        // AuthenticatorProfile requires phoneNumber, yet the spec's own list example gives an
+        // email enrollment the profile {"email": ...}, as the simulator does.
+        || (path.ends_with("/authenticator-enrollments") && error.contains("\"phoneNumber\" is a required property"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -121,11 +130,45 @@ async fn responses_conform_to_the_official_openapi_document() {
         "/api/v1/devices?limit=5&expand=user".into(),
         "/api/v1/org".into(),
         "/api/v1/meta/schemas/user/default".into(),
+        "/api/v1/meta/types/user".into(),
+        "/api/v1/groups?limit=50&expand=stats,app".into(),
+        "/api/v1/authorizationServers".into(),
+        format!("/api/v1/users/{user}/authenticator-enrollments"),
+        format!("/api/v1/users/{user}?expand=blocks"),
         // Errors.
         "/api/v1/users/00uNOPE0000000000000".into(),
         "/api/v1/users?filter=bogus".into(),
         "/api/v1/policies?type=NOPE".into(),
     ];
+    // Each custom type's schema, each server's policies and rules, each limited role's targets.
+    let (_, _, types) = get(b, "/api/v1/meta/types/user").await;
+    for t in types.as_array().unwrap() {
+        urls.push(t["_links"]["schema"]["href"].as_str().unwrap().trim_start_matches(b.as_str()).to_string());
+    }
+    let (_, _, servers) = get(b, "/api/v1/authorizationServers").await;
+    for s in servers.as_array().unwrap() {
+        let policies = format!("/api/v1/authorizationServers/{}/policies", s["id"].as_str().unwrap());
+        let (_, _, ps) = get(b, &policies).await;
+        urls.push(policies.clone());
+        urls.push(format!("{policies}/{}/rules", ps[0]["id"].as_str().unwrap()));
+    }
+    let (users_roles, groups_roles) = {
+        let org = h.sim.org.read().unwrap();
+        let u: Vec<(String, String)> =
+            org.user_roles.iter().flat_map(|(u, rs)| rs.iter().map(|r| (org.users[*u as usize].id.clone(), r.id.clone()))).collect();
+        let g: Vec<(String, String)> =
+            org.group_roles.iter().flat_map(|(g, rs)| rs.iter().map(|r| (org.groups[*g as usize].id.clone(), r.id.clone()))).collect();
+        (u, g)
+    };
+    for (kind, list) in [("users", &users_roles), ("groups", &groups_roles)] {
+        for (who, ra) in list {
+            urls.push(format!("/api/v1/{kind}/{who}/roles/{ra}/targets/groups"));
+            urls.push(format!("/api/v1/{kind}/{who}/roles/{ra}/targets/catalog/apps"));
+        }
+        let who = &list[0].0;
+        urls.push(format!("/api/v1/{kind}/{who}/roles?expand=targets/groups"));
+        urls.push(format!("/api/v1/{kind}/{who}/roles?expand=targets/catalog/apps"));
+    }
     // A later page of each paged list.
     for first in [
         "/api/v1/users?limit=5",
@@ -164,5 +207,6 @@ async fn responses_conform_to_the_official_openapi_document() {
         .join()
         .unwrap();
     println!("{checked} responses checked against the OpenAPI document");
+    assert!(checked > 60, "the new families are checked too: {checked}");
     assert!(failures.is_empty(), "{}", failures.iter().take(15).cloned().collect::<Vec<_>>().join("\n"));
 }
