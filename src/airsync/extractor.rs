@@ -20,6 +20,8 @@ pub struct Invocation {
     pub is_start: bool,
     /// `connection_data.org_id`.
     pub org_id: String,
+    /// `connection_data.org_name`.
+    pub org_name: String,
     /// `connection_data.key` (secret).
     pub connection_key: secrecy::SecretString,
     /// `input_data.global_values`.

@@ -229,6 +229,7 @@ fn invocation<E>(ctx: &Ctx<'_, E>, state: &WorkerState) -> Invocation {
         mode: ctx.ev.ctx_str("mode").to_string(),
         is_start: ctx.ev.event_type == EventType::StartExtractingData,
         org_id: ctx.ev.connection.org_id.clone(),
+        org_name: ctx.ev.connection.org_name.clone(),
         connection_key: ctx.ev.connection.key.clone(),
         global_values: ctx.ev.global_values.clone(),
         extract_from: Some(ctx.ev.ctx_str("extract_from").to_string()).filter(|s| !s.is_empty()),

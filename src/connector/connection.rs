@@ -1,7 +1,10 @@
 //! Reading the Okta connection out of `connection_data`.
 //!
-//! `key` is either the JSON object `{"domain": "...", "token": "..."}` that the manifest's
-//! `secret_transform` produces, or the raw token, with the domain then taken from `org_id`.
+//! As deployed (manifest.yaml: a subdomain keyring whose `secret_transform` is `.token`), `key`
+//! is the raw API token and the org's subdomain comes with the connection: DevRev puts the
+//! connection's organization in `org_id` (the display name in `org_name`, used when `org_id` is
+//! empty: DevRev does not document where a subdomain keyring's subdomain lands). For local runs
+//! `key` may also be the JSON object `{"domain": "...", "token": "..."}`.
 
 use secrecy::ExposeSecret;
 use serde_json::Value;
@@ -26,7 +29,7 @@ pub enum ConnectionError {
     NoToken,
     /// No domain anywhere.
     #[error(
-        "no Okta domain: connection_data.key is a raw token and connection_data.org_id is empty; set the org's subdomain in the connection"
+        "no Okta subdomain: the connection gives neither connection_data.org_id nor org_name; edit the connection and set the Okta subdomain (acme for acme.okta.com)"
     )]
     NoDomain,
     /// A JSON key without the fields.
@@ -39,8 +42,24 @@ pub enum ConnectionError {
     Domain(#[from] org_url::OrgUrlError),
 }
 
+/// What the connection says about the org, besides the key.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OrgHint<'a> {
+    /// `connection_data.org_id`.
+    pub org_id: &'a str,
+    /// `connection_data.org_name`.
+    pub org_name: &'a str,
+}
+
+impl OrgHint<'_> {
+    fn subdomain(&self) -> Option<String> {
+        [self.org_id, self.org_name].iter().map(|s| s.trim()).find(|s| !s.is_empty()).map(str::to_string)
+    }
+}
+
 /// Resolves the connection. `base_override` (testing only) replaces the domain.
-pub fn resolve(key: &secrecy::SecretString, org_id: &str, base_override: Option<&Url>) -> Result<Connection, ConnectionError> {
+/// `org` is where the subdomain comes from when `key` is a raw token: `org_id`, else `org_name`.
+pub fn resolve(key: &secrecy::SecretString, org: OrgHint<'_>, base_override: Option<&Url>) -> Result<Connection, ConnectionError> {
     let raw = key.expose_secret().trim();
     if raw.is_empty() {
         return Err(ConnectionError::NoToken);
@@ -57,7 +76,7 @@ pub fn resolve(key: &secrecy::SecretString, org_id: &str, base_override: Option<
             };
             (Some(get("domain")).transpose().or_else(|e| if base_override.is_some() { Ok(None) } else { Err(e) })?, get("token")?)
         }
-        _ => (Some(org_id.trim().to_string()).filter(|s| !s.is_empty()), raw.to_string()),
+        _ => (org.subdomain(), raw.to_string()),
     };
     let token = ApiToken::new(&token);
     if token.is_empty() {
@@ -79,15 +98,33 @@ mod tests {
         s.to_string().into()
     }
 
+    fn org(org_id: &str) -> OrgHint<'_> {
+        OrgHint { org_id, org_name: "" }
+    }
+
     #[test]
     fn both_key_forms_resolve() {
-        let c = resolve(&key(r#"{"domain": "acme.okta.com", "token": "t0k"}"#), "", None).unwrap();
+        let c = resolve(&key(r#"{"domain": "acme.okta.com", "token": "t0k"}"#), org(""), None).unwrap();
         assert_eq!(c.base_url.as_str(), "https://acme.okta.com/");
-        let c = resolve(&key("SSWS t0k"), "acme", None).unwrap();
+        let c = resolve(&key("SSWS t0k"), org("acme"), None).unwrap();
         assert_eq!(c.base_url.as_str(), "https://acme.okta.com/");
-        assert!(matches!(resolve(&key("t0k"), "", None), Err(ConnectionError::NoDomain)));
-        assert!(matches!(resolve(&key(r#"{"domain": "acme"}"#), "", None), Err(ConnectionError::BadKey("token"))));
-        assert!(matches!(resolve(&key(""), "acme", None), Err(ConnectionError::NoToken)));
-        assert!(matches!(resolve(&key("t"), "acme.okta.com.evil.com", None), Err(ConnectionError::Domain(_))));
+        assert!(matches!(resolve(&key("t0k"), org(""), None), Err(ConnectionError::NoDomain)));
+        assert!(matches!(resolve(&key(r#"{"domain": "acme"}"#), org(""), None), Err(ConnectionError::BadKey("token"))));
+        assert!(matches!(resolve(&key(""), org("acme"), None), Err(ConnectionError::NoToken)));
+        assert!(matches!(resolve(&key("t"), org("acme.okta.com.evil.com"), None), Err(ConnectionError::Domain(_))));
+    }
+
+    #[test]
+    fn the_deployed_form_is_a_raw_token_with_the_subdomain_of_the_connection() {
+        // manifest.yaml: `secret_transform: ".token"` gives the raw token; the subdomain comes
+        // in org_id, or org_name when DevRev leaves org_id empty; a host or URL works too.
+        let c = resolve(&key("00aRawToken"), org("acme"), None).unwrap();
+        assert_eq!(c.base_url.as_str(), "https://acme.okta.com/");
+        let c = resolve(&key("00aRawToken"), OrgHint { org_id: " ", org_name: "acme" }, None).unwrap();
+        assert_eq!(c.base_url.as_str(), "https://acme.okta.com/");
+        let c = resolve(&key("00aRawToken"), org("https://acme.okta.com"), None).unwrap();
+        assert_eq!(c.base_url.as_str(), "https://acme.okta.com/");
+        let e = resolve(&key("00aRawToken"), OrgHint::default(), None).unwrap_err().to_string();
+        assert!(e.contains("Okta subdomain") && !e.contains("00aRawToken"), "{e}");
     }
 }

@@ -63,7 +63,8 @@ impl OktaConnector {
 
     /// Builds the shared client for an invocation's connection.
     pub fn client(&self, inv: &Invocation) -> Result<OktaClient, Error> {
-        let conn = connection::resolve(&inv.connection_key, &inv.org_id, self.settings.base_url_override.as_ref())?;
+        let org = connection::OrgHint { org_id: &inv.org_id, org_name: &inv.org_name };
+        let conn = connection::resolve(&inv.connection_key, org, self.settings.base_url_override.as_ref())?;
         let mut cfg = OktaConfig::new(conn.base_url, conn.token);
         cfg.rate_share = self.settings.rate_share;
         cfg.max_in_flight = self.settings.max_in_flight;
@@ -73,7 +74,10 @@ impl OktaConnector {
 }
 
 fn phase_error(e: impl Into<Error>) -> PhaseError {
-    PhaseError(e.into().to_string())
+    match e.into() {
+        Error::Okta(e) => PhaseError(outcome::platform_message(&e, outcome::is_org_endpoint(&e))),
+        other => PhaseError(other.to_string()),
+    }
 }
 
 impl Extractor for OktaConnector {
@@ -95,7 +99,8 @@ impl Extractor for OktaConnector {
             "id": id,
             "name": format!("{name} (Okta)"),
             "description": format!("Okta org {} at {}", if sub.is_empty() { &id } else { &sub }, client.base_url().host_str().unwrap_or("")),
-            "item_count": -1,
+            // No item_count: counting the org's records would mean extracting them (ts-adaas:
+            // leave it undefined when it cannot be had cheaply).
         })])
     }
 

@@ -2,8 +2,27 @@
 
 use super::job::Job;
 use super::jobs::JobFail;
-use crate::airsync::extractor::ExtractOutcome;
+use crate::airsync::extractor::{ErrorCode, ExtractOutcome};
 use crate::okta;
+
+/// The message for a failure the platform should see, led by the `ERROR_CODE=` of a persistent
+/// condition so that the platform stops periodic syncs instead of retrying them: a token Okta
+/// rejects (401), an org that is gone (404 on `/api/v1/org`), a token with no permission at all.
+/// Transient failures keep plain messages.
+pub fn platform_message(e: &okta::Error, org_gone: bool) -> String {
+    match e {
+        _ if e.feature_unavailable() => e.explain(),
+        okta::Error::InvalidToken { .. } => ErrorCode::ExternalSystemNoAccess.message(&e.explain()),
+        okta::Error::NotFound { .. } if org_gone => ErrorCode::ExternalSyncUnitDeleted.message(&e.explain()),
+        okta::Error::PermissionDenied { .. } => ErrorCode::ExternalSystemNoPermission.message(&e.explain()),
+        _ => e.explain(),
+    }
+}
+
+/// Whether the error is Okta's answer for an org endpoint that no longer exists.
+pub fn is_org_endpoint(e: &okta::Error) -> bool {
+    matches!(e, okta::Error::NotFound { .. }) && e.endpoint().ends_with("/api/v1/org")
+}
 
 /// The invocation's outcome: an invalid token first, then any other failure, then a rate-limit
 /// delay, then "call again" when a job stopped early, else done.
@@ -15,7 +34,7 @@ pub fn outcome(results: Vec<(Job, Result<(), JobFail>)>) -> ExtractOutcome {
         match r {
             Ok(()) | Err(JobFail::Skip(_)) => {}
             Err(JobFail::Okta(e @ okta::Error::InvalidToken { .. })) if !e.feature_unavailable() => {
-                return ExtractOutcome::Error(format!("{job}: {}", e.explain()))
+                return ExtractOutcome::Error(ErrorCode::ExternalSystemNoAccess.message(&format!("{job}: {}", e.explain())))
             }
             Err(JobFail::Okta(okta::Error::RateLimited { wait_secs, .. })) => delay = Some(delay.unwrap_or(0).max(wait_secs)),
             Err(JobFail::Okta(e)) => {

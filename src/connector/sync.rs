@@ -12,12 +12,12 @@ use tokio::sync::watch;
 use tracing::Instrument;
 
 use super::job::Job;
-use super::jobs::{self, JobCtx, JobFail};
-use super::outcome::outcome;
+use super::jobs::{self, JobCtx, JobFail, SkipReason};
+use super::outcome::{outcome, platform_message};
 use super::state::{keys, JobState, LogsWindow, Mode, Position, Status, StoredStatus, SyncRun};
 use super::{Error, OktaConnector};
 use crate::airsync::artifacts::iso_millis;
-use crate::airsync::extractor::{ExtractOutcome, Invocation, Sink};
+use crate::airsync::extractor::{ErrorCode, ExtractOutcome, Invocation, Sink};
 use crate::extract::AdminLinks;
 use crate::okta;
 
@@ -37,8 +37,26 @@ pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, 
             sink.checkpoint(&job.state_key(), serde_json::to_value(JobState::<()>::default()).unwrap_or_default()).await?;
         }
     }
-    let status =
-        |job: Job| if fresh { Status::Pending } else { read_key::<StoredStatus>(&state, &job.state_key()).unwrap_or_default().status };
+    // A job none of whose item types the user chose makes no call at all.
+    for job in Job::ALL.into_iter().filter(|j| !inv.scope.wants_any(j.item_types())) {
+        let stored = read_key::<StoredStatus>(&state, &job.state_key()).unwrap_or_default().status;
+        if fresh || stored == Status::Pending {
+            let mut st = JobState::<()> { status: Status::Skipped, mode: Mode::Skipped, note: NOT_SELECTED.into(), ..JobState::default() };
+            for t in job.item_types() {
+                st.skipped.insert(t.to_string(), NOT_SELECTED.into());
+            }
+            sink.checkpoint(&job.state_key(), serde_json::to_value(&st).unwrap_or_default()).await?;
+        }
+    }
+    let status = |job: Job| {
+        if !inv.scope.wants_any(job.item_types()) {
+            Status::Skipped
+        } else if fresh {
+            Status::Pending
+        } else {
+            read_key::<StoredStatus>(&state, &job.state_key()).unwrap_or_default().status
+        }
+    };
     let placeholders: HashSet<String> = read_key(&state, keys::PLACEHOLDER_USERS).unwrap_or_default();
     let (ready_tx, ready_rx) = watch::channel(status(Job::Users) != Status::Pending);
     let overlap = chrono::Duration::from_std(conn.settings.overlap).unwrap_or_default();
@@ -67,7 +85,7 @@ pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, 
         let ready_tx = ready_tx.clone();
         async move {
             let r = drive_job(&ctx, stored).await;
-            if job == Job::Users && matches!(r, Ok(()) | Err(JobFail::Skip(_))) {
+            if job == Job::Users && matches!(r, Ok(_) | Err(JobFail::Skip(_))) {
                 let _ = ready_tx.send(true);
             }
             if matches!(r, Err(JobFail::Okta(_)) | Err(JobFail::Broken(_))) {
@@ -77,17 +95,51 @@ pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, 
         }
     });
     let results = futures::future::join_all(tasks).await;
-    Ok(outcome(results))
+    let results: Vec<(Job, Result<JobEnd, JobFail>)> = results;
+    // A token refused on every entity of a fresh run can read nothing: a persistent condition.
+    let forbidden = results.iter().filter(|(_, r)| matches!(r, Ok(JobEnd::Forbidden))).count();
+    if fresh && forbidden > 0 && forbidden == results.len() {
+        return Ok(ExtractOutcome::Error(ErrorCode::ExternalSystemNoPermission.message(
+            "403 on every entity: the token works but its admin may read nothing here; use a token of a Read-only Administrator or higher",
+        )));
+    }
+    // A list that answers 404 may mean the org itself is gone: ask the org.
+    if let Some((job, e)) = results.iter().find_map(|(j, r)| match r {
+        Err(JobFail::Okta(e @ okta::Error::NotFound { .. })) => Some((*j, e)),
+        _ => None,
+    }) {
+        let org_gone = matches!(okta::endpoints::org::fetch(&client).await, Err(okta::Error::NotFound { .. }));
+        return Ok(ExtractOutcome::Error(format!("{job}: {}", platform_message(e, org_gone))));
+    }
+    Ok(outcome(results.into_iter().map(|(j, r)| (j, r.map(|_| ()))).collect()))
 }
+
+/// How a job that did not fail ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JobEnd {
+    /// Everything extracted.
+    Done,
+    /// Skipped because the token's admin lacks the permission.
+    Forbidden,
+    /// Skipped for another reason (not available, not licensed).
+    Skipped,
+}
+
+/// The note and skip reason of a job the user left out of the sync.
+const NOT_SELECTED: &str = "not selected";
 
 /// Fixes the sync run's settings at its first data invocation.
 fn start_sync_run(conn: &OktaConnector, inv: &Invocation, previous_logs: &LogsWindow) -> Result<SyncRun, Error> {
     let started = DateTime::parse_from_rfc3339(&inv.sync_started).map(|d| d.with_timezone(&Utc)).unwrap_or_else(|_| Utc::now());
     let overlap = chrono::Duration::from_std(conn.settings.overlap).unwrap_or_default();
-    let since = (inv.mode == "INCREMENTAL")
-        .then(|| DateTime::parse_from_rfc3339(&inv.last_successful_sync_started).ok())
-        .flatten()
-        .map(|d| iso_millis(&(d.with_timezone(&Utc) - overlap)));
+    // The platform's window start (ts-adaas `extract_from`, resolved on metadata and kept for the
+    // run) bounds every incremental entity; a start at the epoch is "unbounded". A platform that
+    // sends no window falls back to the last successful sync. Both lose the overlap, for Okta's
+    // search index lags behind writes.
+    let parse = |s: &str| DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc));
+    let window_start = inv.extract_from.as_deref().and_then(parse).filter(|d| d.timestamp() > 0);
+    let last_sync = (inv.mode == "INCREMENTAL").then(|| parse(&inv.last_successful_sync_started)).flatten();
+    let since = window_start.or(last_sync).map(|d| iso_millis(&(d - overlap)));
     let input = inv.global_values.get("system_log_start_date").and_then(Value::as_str);
     let (mut logs_since, warning) = jobs::logs::window_start(input, inv.extract_from.as_deref(), started)?;
     if let Some(w) = warning {
@@ -110,7 +162,7 @@ fn iso_or_same(s: &str) -> String {
 }
 
 /// Runs one job with its own position type.
-async fn drive_job(ctx: &JobCtx, stored: Option<Value>) -> Result<(), JobFail> {
+async fn drive_job(ctx: &JobCtx, stored: Option<Value>) -> Result<JobEnd, JobFail> {
     match ctx.job {
         Job::Users => drive(ctx, stored, |c, s| jobs::users::extract(c, s).boxed()).await,
         Job::Groups => drive(ctx, stored, |c, s| jobs::groups::extract(c, s).boxed()).await,
@@ -143,7 +195,7 @@ async fn drive<P: Position>(
     ctx: &JobCtx,
     stored: Option<Value>,
     extract: impl for<'a> FnOnce(&'a JobCtx, &'a mut JobState<P>) -> BoxFuture<'a, Result<(), JobFail>>,
-) -> Result<(), JobFail> {
+) -> Result<JobEnd, JobFail> {
     let mut st = load::<P>(ctx.job, stored);
     let span = tracing::info_span!("job", entity = ctx.job.name());
     let r = extract(ctx, &mut st).instrument(span).await;
@@ -157,9 +209,10 @@ async fn drive<P: Position>(
             st.pos = P::default();
             ctx.save(&mut st).await?;
             tracing::info!(entity = ctx.job.name(), records = ?st.records, api_calls = st.api_calls, mode = %st.mode, "entity done");
-            Ok(())
+            Ok(JobEnd::Done)
         }
         Err(JobFail::Skip(reason)) => {
+            let end = if matches!(reason, SkipReason::Forbidden(_)) { JobEnd::Forbidden } else { JobEnd::Skipped };
             let reason = reason.to_string();
             tracing::warn!(entity = ctx.job.name(), %reason, "entity skipped");
             st.status = Status::Skipped;
@@ -170,7 +223,7 @@ async fn drive<P: Position>(
             st.note = reason;
             st.pos = P::default();
             ctx.save(&mut st).await?;
-            Ok(())
+            Ok(end)
         }
         Err(e) => Err(e),
     }

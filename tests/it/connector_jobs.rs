@@ -161,6 +161,7 @@ async fn unlicensed_features_are_skipped_as_not_licensed_and_the_sync_is_done() 
         mode: "INITIAL".into(),
         is_start: true,
         org_id: String::new(),
+        org_name: String::new(),
         connection_key: "t0k".to_string().into(),
         global_values: Default::default(),
         extract_from: None,

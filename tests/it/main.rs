@@ -8,6 +8,7 @@ mod devrev_wire;
 mod e2e;
 mod helpers;
 mod okta_client;
+mod platform_okta;
 mod platform_rules;
 mod resume;
 mod runtime;

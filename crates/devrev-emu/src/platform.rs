@@ -58,6 +58,9 @@ pub struct Platform {
     pub max_invocations: usize,
     /// Called after every reply (progress display).
     pub on_reply: Option<OnReply>,
+    /// `extraction_start_time` sent with START_EXTRACTING_METADATA (a TimeValue such as
+    /// `{"type": "absolute_time", "value": "..."}`); None sends none, as the template does.
+    pub extraction_start_time: Option<Value>,
     /// The sync run of the events being sent (a new one for every [`Platform::run_sync`]).
     pub run_id: std::sync::Mutex<String>,
 }
@@ -103,6 +106,7 @@ impl Platform {
             connection_key: key,
             max_invocations: 1000,
             on_reply: None,
+            extraction_start_time: None,
             run_id: std::sync::Mutex::new(uuid::Uuid::new_v4().to_string()),
         }
     }
@@ -128,6 +132,9 @@ impl Platform {
         }
         if event_type == "START_EXTRACTING_METADATA" {
             ctx["extraction_end_time"] = json!({"type": "current_time"});
+            if let Some(start) = &self.extraction_start_time {
+                ctx["extraction_start_time"] = start.clone();
+            }
         }
         e["input_data"]["global_values"] = Value::Object(self.global_values.clone());
         (v, rid)
