@@ -17,7 +17,7 @@ use url::Url;
 
 use super::error::Error;
 use super::paging::{body_next, next_link, Page};
-use super::ratelimit::{bucket_of, observe, Observation, RateLimiter};
+use super::ratelimit::{observe, Bucket, Observation, RateLimiter, Tier};
 use super::token::ApiToken;
 
 /// Client settings.
@@ -27,8 +27,12 @@ pub struct OktaConfig {
     pub base_url: Url,
     /// The API token.
     pub token: ApiToken,
-    /// Fraction of each rate-limit bucket this client may use (default 0.5).
+    /// Fraction of each rate-limit bucket this client may use (default 0.5); lowered per
+    /// bucket after a 429 that pacing did not expect (see [`super::ratelimit`]).
     pub rate_share: f64,
+    /// The org's subscription, when known: it sets the cumulative per-minute limit. `None`:
+    /// the most cautious tier that fits the bucket limits seen.
+    pub tier: Option<Tier>,
     /// Requests in flight at most (default 8, at most 75).
     pub max_in_flight: usize,
     /// Connect timeout.
@@ -53,6 +57,7 @@ impl OktaConfig {
             base_url,
             token,
             rate_share: 0.5,
+            tier: None,
             max_in_flight: 8,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Some(Duration::from_secs(60)),
@@ -127,7 +132,7 @@ impl OktaClient {
         Ok(OktaClient {
             inner: Arc::new(Inner {
                 http,
-                limiter: RateLimiter::new(cfg.rate_share),
+                limiter: RateLimiter::new(cfg.rate_share, cfg.tier),
                 in_flight: Semaphore::new(max),
                 stats: Mutex::new(BTreeMap::new()),
                 labels: Mutex::new(BTreeMap::new()),
@@ -171,6 +176,12 @@ impl OktaClient {
     /// A copy of the per-route counters.
     pub fn stats(&self) -> BTreeMap<String, RouteStats> {
         self.inner.stats.lock().expect("stats lock is never poisoned").clone()
+    }
+
+    /// The share of each rate-limit bucket in use now (lowered after 429s pacing did not
+    /// expect), by Okta's name for the bucket, and the cumulative limit assumed.
+    pub fn pacing(&self) -> (BTreeMap<&'static str, f64>, u64) {
+        (self.inner.limiter.shares(), self.inner.limiter.cumulative_limit())
     }
 
     /// Checks that `url` is on the org's origin (so the token never leaves it).
@@ -242,7 +253,7 @@ impl OktaClient {
         let endpoint = format!("GET {path}");
         self.check_origin(url, &endpoint)?;
         let route = route_of(&path);
-        let bucket = bucket_of(&path);
+        let bucket = Bucket::of(&path);
         let span = tracing::debug_span!("okta_request", method = "GET", path = %path, status = tracing::field::Empty);
         async {
             let mut retries = Retries { transient: 0, limited: 0, cfg: &self.inner.cfg };
@@ -275,7 +286,7 @@ impl OktaClient {
 
     /// One attempt: waits for a request slot (in-flight cap and bucket pacing), sends, reads
     /// the body. Both slots are guards, released however this future ends (dropped included).
-    async fn attempt(&self, url: &Url, bucket: &'static str, route: &str, endpoint: &str) -> Result<Attempt, Error> {
+    async fn attempt(&self, url: &Url, bucket: Bucket, route: &str, endpoint: &str) -> Result<Attempt, Error> {
         let _permit = self
             .inner
             .in_flight
@@ -310,7 +321,11 @@ impl OktaClient {
         let status = resp.status();
         tracing::Span::current().record("status", status.as_u16());
         let obs = observe(resp.headers());
-        slot.observe(obs);
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            slot.limited(obs);
+        } else {
+            slot.observe(obs);
+        }
         let headers = resp.headers().clone();
         let body = self.read_body(resp, endpoint, route).await;
         Ok(Attempt::Answered { status, headers, obs, body })

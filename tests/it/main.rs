@@ -10,6 +10,7 @@ mod helpers;
 mod okta_client;
 mod platform_okta;
 mod platform_rules;
+mod rate_limits;
 mod resume;
 mod runtime;
 mod sim;

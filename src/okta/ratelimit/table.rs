@@ -1,0 +1,190 @@
+//! Okta's published per-minute limits of the management API, and which bucket a path is in.
+//!
+//! Source: developer.okta.com `docs/reference/rl-global-mgmt` (the last published table,
+//! summarised in okta-api.md §3; Okta now points to the Admin Console's rate-limit dashboard
+//! and calls the figures typical, not contractual). Columns: Integrator Free ("developer"),
+//! One App, Enterprise, Workforce Identity.
+//!
+//! Where sub-resources fall, in the table's own words:
+//! - "`/api/v1/groups` except `/api/v1/groups/{id}`": `/groups/{id}/users` and
+//!   `/groups/{id}/roles` are in the group-list bucket; only `/groups/{id}` is by id.
+//! - "only GET or POST to `/api/v1/users`" and "only GET to `/api/v1/users/{idOrLogin}`":
+//!   `/users/{id}/factors` and `/users/{id}/roles` fall to "most other API actions: `/api/v1`".
+//! - every `/api/v1/apps/*` path is the apps bucket but `/apps/{id}` itself.
+//!
+//! On top of the buckets the org has a cumulative per-minute limit across them.
+
+use std::str::FromStr;
+
+/// An org's subscription, which sets its default limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tier {
+    /// Integrator Free Plan (formerly Developer Edition).
+    Developer,
+    /// One App.
+    OneApp,
+    /// Enterprise.
+    Enterprise,
+    /// Workforce Identity.
+    Workforce,
+}
+
+impl FromStr for Tier {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "developer" | "integrator-free" | "free" => Ok(Tier::Developer),
+            "one-app" | "oneapp" => Ok(Tier::OneApp),
+            "enterprise" => Ok(Tier::Enterprise),
+            "workforce" => Ok(Tier::Workforce),
+            other => Err(format!("unknown Okta tier {other:?}: expected developer, one-app, enterprise or workforce")),
+        }
+    }
+}
+
+/// A rate-limit bucket of the management API (GET requests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Bucket {
+    /// `/api/v1/apps` and every `/api/v1/apps/*` path but `/apps/{id}`.
+    Apps,
+    /// `/api/v1/apps/{id}`.
+    AppById,
+    /// `/api/v1/groups` and its sub-resources, except `/groups/{id}`.
+    Groups,
+    /// `/api/v1/groups/{id}`.
+    GroupById,
+    /// `GET /api/v1/users`.
+    Users,
+    /// `GET /api/v1/users/{idOrLogin}` (`/users/me` included).
+    UserById,
+    /// `/api/v1/logs`.
+    Logs,
+    /// `/api/v1/devices`.
+    Devices,
+    /// Everything else under `/api/v1`: user sub-resources, roles, policies, org, schemas.
+    Other,
+}
+
+impl Bucket {
+    /// Every bucket.
+    pub const ALL: [Bucket; 9] = [
+        Bucket::Apps,
+        Bucket::AppById,
+        Bucket::Groups,
+        Bucket::GroupById,
+        Bucket::Users,
+        Bucket::UserById,
+        Bucket::Logs,
+        Bucket::Devices,
+        Bucket::Other,
+    ];
+
+    /// The bucket a request path falls in.
+    pub fn of(path: &str) -> Bucket {
+        let segs: Vec<&str> = path.trim_start_matches("/api/v1/").split('/').filter(|s| !s.is_empty()).collect();
+        match segs.as_slice() {
+            ["users"] => Bucket::Users,
+            ["users", _] => Bucket::UserById,
+            ["groups", _] => Bucket::GroupById,
+            ["groups", ..] => Bucket::Groups,
+            ["apps", _] => Bucket::AppById,
+            ["apps", ..] => Bucket::Apps,
+            ["logs", ..] => Bucket::Logs,
+            ["devices", ..] => Bucket::Devices,
+            _ => Bucket::Other,
+        }
+    }
+
+    /// The bucket's name as Okta's table writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Bucket::Apps => "/api/v1/apps*",
+            Bucket::AppById => "/api/v1/apps/{id}",
+            Bucket::Groups => "/api/v1/groups",
+            Bucket::GroupById => "/api/v1/groups/{id}",
+            Bucket::Users => "/api/v1/users",
+            Bucket::UserById => "/api/v1/users/{idOrLogin}",
+            Bucket::Logs => "/api/v1/logs",
+            Bucket::Devices => "/api/v1/devices",
+            Bucket::Other => "/api/v1",
+        }
+    }
+}
+
+impl Tier {
+    /// Every tier, the smallest cumulative limit first.
+    pub const ALL: [Tier; 4] = [Tier::Developer, Tier::OneApp, Tier::Enterprise, Tier::Workforce];
+
+    /// The org-wide per-minute limit of a bucket.
+    pub fn limit(self, b: Bucket) -> u64 {
+        let row: [u64; 4] = match b {
+            Bucket::Apps => [20, 100, 100, 100],
+            Bucket::AppById => [100, 600, 600, 500],
+            Bucket::Groups => [100, 600, 600, 500],
+            Bucket::GroupById => [100, 600, 600, 1000],
+            Bucket::Users => [100, 600, 600, 600],
+            Bucket::UserById => [100, 1000, 1000, 2000],
+            Bucket::Logs => [20, 50, 50, 120],
+            Bucket::Devices => [100, 150, 150, 100],
+            Bucket::Other => [100, 600, 600, 1200],
+        };
+        row[self as usize]
+    }
+
+    /// The org's cumulative per-minute limit across the buckets.
+    pub fn cumulative(self) -> u64 {
+        [980, 5200, 5200, 7000][self as usize]
+    }
+
+    /// The most cautious tier that agrees with the bucket limits seen in `X-Rate-Limit-Limit`:
+    /// the one with the smallest cumulative limit among those whose every bucket is at least
+    /// what was seen (a token's share can only make a header smaller than the org's figure).
+    /// With nothing seen, Integrator Free. When no tier agrees (the org bought higher limits),
+    /// Workforce, the largest published figure.
+    pub fn most_cautious_fit(seen: impl IntoIterator<Item = (Bucket, u64)> + Clone) -> Tier {
+        Tier::ALL.into_iter().find(|t| seen.clone().into_iter().all(|(b, l)| l <= t.limit(b))).unwrap_or(Tier::Workforce)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sub_resources_fall_where_okta_s_table_puts_them() {
+        assert_eq!(Bucket::of("/api/v1/users"), Bucket::Users);
+        assert_eq!(Bucket::of("/api/v1/users/me"), Bucket::UserById);
+        assert_eq!(Bucket::of("/api/v1/users/00u1"), Bucket::UserById);
+        assert_eq!(Bucket::of("/api/v1/users/00u1/factors"), Bucket::Other);
+        assert_eq!(Bucket::of("/api/v1/users/00u1/roles"), Bucket::Other);
+        assert_eq!(Bucket::of("/api/v1/groups"), Bucket::Groups);
+        assert_eq!(Bucket::of("/api/v1/groups/00g1"), Bucket::GroupById);
+        assert_eq!(Bucket::of("/api/v1/groups/00g1/users"), Bucket::Groups);
+        assert_eq!(Bucket::of("/api/v1/groups/00g1/roles"), Bucket::Groups);
+        assert_eq!(Bucket::of("/api/v1/apps"), Bucket::Apps);
+        assert_eq!(Bucket::of("/api/v1/apps/0oa1"), Bucket::AppById);
+        assert_eq!(Bucket::of("/api/v1/apps/0oa1/users"), Bucket::Apps);
+        assert_eq!(Bucket::of("/api/v1/apps/0oa1/groups"), Bucket::Apps);
+        assert_eq!(Bucket::of("/api/v1/logs"), Bucket::Logs);
+        assert_eq!(Bucket::of("/api/v1/devices"), Bucket::Devices);
+        assert_eq!(Bucket::of("/api/v1/iam/roles"), Bucket::Other);
+        assert_eq!(Bucket::of("/api/v1/policies/00p1/rules"), Bucket::Other);
+        assert_eq!(Bucket::of("/api/v1/org"), Bucket::Other);
+    }
+
+    #[test]
+    fn the_table_and_the_cautious_tier() {
+        assert_eq!(Tier::Developer.limit(Bucket::Logs), 20);
+        assert_eq!(Tier::Workforce.limit(Bucket::Other), 1200);
+        assert_eq!(Tier::OneApp.cumulative(), 5200);
+        assert_eq!(Tier::most_cautious_fit([]), Tier::Developer);
+        // A 50 % token share on a developer org: 50 of 100 fits every tier; the cautious one wins.
+        assert_eq!(Tier::most_cautious_fit([(Bucket::Users, 50)]), Tier::Developer);
+        assert_eq!(Tier::most_cautious_fit([(Bucket::Users, 600), (Bucket::Logs, 50)]), Tier::OneApp);
+        assert_eq!(Tier::most_cautious_fit([(Bucket::Other, 1200)]), Tier::Workforce);
+        assert_eq!(Tier::most_cautious_fit([(Bucket::Users, 5000)]), Tier::Workforce);
+        assert_eq!("one-app".parse::<Tier>(), Ok(Tier::OneApp));
+        assert!("gold".parse::<Tier>().is_err());
+    }
+}

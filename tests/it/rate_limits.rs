@@ -1,0 +1,249 @@
+//! Okta's rate-limit buckets, a token share below what the client assumes, and the org's
+//! cumulative limit: against an Okta-shaped mock on the paused clock, and end to end against
+//! the simulator.
+//!
+//! The mock is a small axum server on the test runtime (wiremock serves from a runtime of its
+//! own, whose clock the test cannot pause). It classifies paths by Okta's published table on
+//! its own, so a client that files a sub-resource in the wrong bucket overspends the real one.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use okta_airsync::okta::ratelimit::Tier;
+use okta_airsync::okta::{ApiToken, OktaClient, OktaConfig};
+use tokio::time::Instant;
+
+/// Okta's bucket of a path, as developer.okta.com "rl-global-mgmt" words it (the paths these
+/// tests use only).
+fn okta_bucket(path: &str) -> &'static str {
+    let segs: Vec<&str> = path.trim_start_matches("/api/v1/").split('/').collect();
+    match segs.as_slice() {
+        ["users"] => "users",
+        ["users", _] => "users/{id}",
+        ["groups", _] => "groups/{id}",
+        ["groups", ..] => "groups", // "/api/v1/groups except /api/v1/groups/{id}"
+        _ => "api/v1",              // user sub-resources, roles, policies: "most other API actions"
+    }
+}
+
+/// What one request met.
+#[derive(Debug, Clone)]
+struct Hit {
+    at: Duration,
+    bucket: &'static str,
+    status: u16,
+}
+
+#[derive(Default)]
+struct Windows {
+    buckets: HashMap<&'static str, (Instant, u64)>,
+    cumulative: Option<(Instant, u64)>,
+}
+
+/// An Okta-shaped server: per-bucket 60 s windows opened by the first request after the last
+/// one ended, headers of the org's limits (`X-Rate-Limit-Limit` the bucket's org-wide figure,
+/// `Remaining` what the org has left), and 429 E0000047 once this token's share of the bucket
+/// or the org's cumulative limit is spent.
+#[derive(Clone)]
+struct Mock {
+    t0: Instant,
+    /// The org-wide limit each bucket reports.
+    limits: Arc<HashMap<&'static str, u64>>,
+    /// The share of each bucket the token may use (what an admin set), in percent.
+    token_share_pct: u64,
+    /// The org's cumulative per-minute limit across buckets.
+    cumulative: Option<u64>,
+    windows: Arc<Mutex<Windows>>,
+    hits: Arc<Mutex<Vec<Hit>>>,
+}
+
+const WINDOW: Duration = Duration::from_secs(60);
+
+async fn serve_mock(State(m): State<Mock>, uri: Uri) -> Response {
+    let now = Instant::now();
+    let bucket = okta_bucket(uri.path());
+    let limit = m.limits.get(bucket).copied().unwrap_or(1200);
+    let mut w = m.windows.lock().unwrap();
+    let win = w.buckets.entry(bucket).or_insert((now, 0));
+    if now >= win.0 + WINDOW {
+        *win = (now, 0);
+    }
+    win.1 += 1;
+    let (start, count) = *win;
+    let over_token = count > limit * m.token_share_pct / 100;
+    let cum = w.cumulative.get_or_insert((now, 0));
+    if now >= cum.0 + WINDOW {
+        *cum = (now, 0);
+    }
+    cum.1 += 1;
+    let over_cumulative = m.cumulative.is_some_and(|c| cum.1 > c);
+    drop(w);
+    let status = if over_token || over_cumulative { 429 } else { 200 };
+    m.hits.lock().unwrap().push(Hit { at: now - m.t0, bucket, status });
+    let base = 1_700_000_000i64;
+    let server_now = base + (now - m.t0).as_secs() as i64;
+    let reset = base + (start + WINDOW - m.t0).as_secs_f64().ceil() as i64;
+    let date = chrono::DateTime::from_timestamp(server_now, 0).unwrap().to_rfc2822().replace("+0000", "GMT");
+    let headers = [
+        ("x-rate-limit-limit", limit.to_string()),
+        ("x-rate-limit-remaining", limit.saturating_sub(count).to_string()),
+        ("x-rate-limit-reset", reset.to_string()),
+        ("date", date),
+        ("content-type", "application/json".to_string()),
+    ];
+    if status == 429 {
+        let body = r#"{"errorCode":"E0000047","errorSummary":"API call exceeded rate limit due to too many requests.","errorLink":"E0000047","errorId":"oae1","errorCauses":[]}"#;
+        return (StatusCode::TOO_MANY_REQUESTS, headers, body).into_response();
+    }
+    (StatusCode::OK, headers, "[]").into_response()
+}
+
+impl Mock {
+    async fn start(limits: &[(&'static str, u64)], token_share_pct: u64, cumulative: Option<u64>) -> (Mock, String) {
+        let m = Mock {
+            t0: Instant::now(),
+            limits: Arc::new(limits.iter().copied().collect()),
+            token_share_pct,
+            cumulative,
+            windows: Arc::default(),
+            hits: Arc::default(),
+        };
+        let app = axum::Router::new().fallback(serve_mock).with_state(m.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (m, format!("http://{addr}"))
+    }
+
+    fn hits(&self) -> Vec<Hit> {
+        self.hits.lock().unwrap().clone()
+    }
+
+    /// 429s per bucket.
+    fn limited(&self) -> BTreeMap<&'static str, usize> {
+        let mut out = BTreeMap::new();
+        for h in self.hits() {
+            *out.entry(h.bucket).or_default() += usize::from(h.status == 429);
+        }
+        out
+    }
+}
+
+fn client(base: &str, tier: Option<Tier>) -> OktaClient {
+    let mut cfg = OktaConfig::new(url::Url::parse(base).unwrap(), ApiToken::new("SSWS tok-123"));
+    cfg.request_timeout = None;
+    cfg.pool_idle_timeout = None;
+    cfg.tier = tier;
+    OktaClient::new(cfg).unwrap()
+}
+
+/// Runs `paths` four at a time per kind (as the connector's fan-outs do), all kinds at once.
+async fn run_all(c: &OktaClient, kinds: Vec<Vec<String>>) {
+    let mut tasks = Vec::new();
+    for paths in kinds {
+        let queue = Arc::new(Mutex::new(paths));
+        for _ in 0..4 {
+            let (c, queue) = (c.clone(), queue.clone());
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    let Some(p) = queue.lock().unwrap().pop() else { return };
+                    c.get(&c.url(&p, &[])).await.unwrap_or_else(|e| panic!("{p}: {e}"));
+                }
+            }));
+        }
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
+fn paths(n: usize, f: impl Fn(usize) -> String) -> Vec<String> {
+    (0..n).map(f).collect()
+}
+
+/// Workforce figures of the buckets these tests touch.
+const WORKFORCE: &[(&str, u64)] = &[("users", 600), ("users/{id}", 2000), ("groups", 500), ("groups/{id}", 1000), ("api/v1", 1200)];
+
+#[tokio::test(start_paused = true)]
+async fn sub_resources_are_paced_in_okta_s_bucket_for_them() {
+    // Okta's default token share (50 %), reported with the org's figures. Factors and user
+    // roles share the /api/v1 catch-all with policy rules; group members share the group-list
+    // bucket with the group list. A client that filed them in buckets of their own would
+    // spend 50 % of the same Okta bucket twice.
+    let (m, base) = Mock::start(WORKFORCE, 50, None).await;
+    let c = client(&base, None);
+    run_all(
+        &c,
+        vec![
+            paths(1000, |i| format!("/api/v1/users/00u{i:017}/factors")),
+            paths(300, |i| format!("/api/v1/users/00u{i:017}/roles")),
+            paths(300, |i| format!("/api/v1/policies/00p{i:017}/rules")),
+            paths(1000, |i| format!("/api/v1/groups/00g{i:017}/users")),
+            paths(200, |_| "/api/v1/groups".to_string()),
+            paths(100, |i| format!("/api/v1/groups/00g{i:017}")),
+        ],
+    )
+    .await;
+    let hits = m.hits();
+    assert_eq!(hits.len(), 2900, "every call made once");
+    assert_eq!(m.limited().values().sum::<usize>(), 0, "429s per bucket: {:?}", m.limited());
+    // The buckets were used, not starved: 1600 catch-all calls at 600 a minute take 3 windows.
+    let last = hits.iter().filter(|h| h.bucket == "api/v1").map(|h| h.at).max().unwrap();
+    assert!(last < Duration::from_secs(4 * 60), "{last:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_token_limited_to_30_percent_meets_at_most_two_429s_per_bucket() {
+    // The admin set this token to 30 %; the headers still show the org's figures.
+    let (m, base) = Mock::start(WORKFORCE, 30, None).await;
+    let c = client(&base, None);
+    run_all(
+        &c,
+        vec![paths(3600, |i| format!("/api/v1/users/00u{i:017}/factors")), paths(1500, |i| format!("/api/v1/groups/00g{i:017}/users"))],
+    )
+    .await;
+    let limited = m.limited();
+    println!("429s per bucket: {limited:?}");
+    assert!(limited.values().all(|n| *n <= 2), "{limited:?}");
+    let hits = m.hits();
+    assert_eq!(hits.iter().filter(|h| h.status == 200).count(), 5100, "every call answered once");
+    // Still a fair pace: the catch-all allows 360 a minute to this token; 3600 calls at no less
+    // than two thirds of it finish within 16 windows (the group bucket: 150 a minute, 1500).
+    for (bucket, n_windows) in [("api/v1", 16), ("groups", 16)] {
+        let last = hits.iter().filter(|h| h.bucket == bucket).map(|h| h.at).max().unwrap();
+        assert!(last < Duration::from_secs(n_windows * 60), "{bucket}: {last:?}");
+    }
+    let share = c.pacing();
+    println!("shares at the end: {share:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_cumulative_limit_holds_when_several_buckets_are_busy() {
+    // An Integrator Free org with raised bucket limits: each bucket would give this token 500
+    // a minute, four of them 2000, but the org's cumulative limit stays 980.
+    let limits = [("users", 1000), ("users/{id}", 1000), ("groups", 1000), ("groups/{id}", 1000), ("api/v1", 1000)];
+    let (m, base) = Mock::start(&limits, 100, Some(980)).await;
+    let c = client(&base, Some(Tier::Developer));
+    run_all(
+        &c,
+        vec![
+            paths(600, |i| format!("/api/v1/users/00u{i:017}/factors")),
+            paths(600, |i| format!("/api/v1/users/00u{i:017}")),
+            paths(600, |i| format!("/api/v1/groups/00g{i:017}/users")),
+            paths(600, |i| format!("/api/v1/groups/00g{i:017}")),
+        ],
+    )
+    .await;
+    let hits = m.hits();
+    assert_eq!(m.limited().values().sum::<usize>(), 0, "{:?}", m.limited());
+    assert_eq!(hits.len(), 2400);
+    // No 60 s span held more than half the cumulative limit (the client's share of it).
+    let times: Vec<Duration> = hits.iter().map(|h| h.at).collect();
+    let busiest = times.iter().map(|t| times.iter().filter(|u| **u >= *t && **u < *t + WINDOW).count()).max().unwrap();
+    assert!(busiest <= 490, "{busiest} calls in one minute");
+    assert!(busiest >= 400, "the cumulative share was used: {busiest}");
+}
