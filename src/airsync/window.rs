@@ -63,7 +63,8 @@ pub fn parse_window(s: &str) -> Result<Duration, WindowError> {
         "h" => n.trunc() * 3600e3,
         _ => return Err(bad_duration(s, format!("has an unknown unit `{unit}`"))),
     };
-    Ok(Duration::milliseconds(ms.trunc() as i64))
+    // Durations beyond what a timestamp can hold are refused, not saturated or wrapped.
+    Duration::try_milliseconds(ms.trunc() as i64).filter(|_| ms.is_finite() && ms < 1e17).ok_or_else(|| bad_duration(s, "is too long"))
 }
 
 /// Resolves one `TimeValue` against the state; `Ok(None)` when the value is absent.
@@ -74,7 +75,9 @@ pub fn resolve(tv: Option<&Value>, state: &WorkerState, now: DateTime<Utc>) -> R
     let shift = |base: &str, sign: i64| -> Result<String, WindowError> {
         let d = parse_window(value)?;
         let t = DateTime::parse_from_rfc3339(base).map_err(|_| WindowError::BadTimestamp(base.into()))?.with_timezone(&Utc);
-        Ok(iso_millis(&(t + d * sign as i32)))
+        let shifted = if sign < 0 { t.checked_sub_signed(d) } else { t.checked_add_signed(d) };
+        let shifted = shifted.ok_or_else(|| bad_duration(value, format!("moves {base} out of the representable time range")))?;
+        Ok(iso_millis(&shifted))
     };
     let newest = || -> Result<String, WindowError> {
         let n = state.get_str("workersNewest");

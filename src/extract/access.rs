@@ -11,7 +11,8 @@ pub fn application(a: &Value, links: &AdminLinks) -> Option<Value> {
     let mut d = Map::new();
     put_title(&mut d, [s(a, "/label"), s(a, "/name"), Some(id.clone())]);
     put(&mut d, "name", s(a, "/name"));
-    put(&mut d, "label", s(a, "/label"));
+    // `label` is required by the metadata: Okta always sends one; else the name, else the id.
+    d.insert("label".into(), s(a, "/label").or_else(|| s(a, "/name")).unwrap_or_else(|| id.clone()).into());
     put(&mut d, "status", s(a, "/status"));
     put(&mut d, "sign_on_mode", s(a, "/signOnMode"));
     if let Some(f) = a.get("features").and_then(Value::as_array) {
@@ -95,8 +96,9 @@ pub fn policy(p: &Value, rules: &[Value], links: &AdminLinks) -> Option<Value> {
     let id = s(p, "/id")?;
     let mut d = Map::new();
     put_title(&mut d, [s(p, "/name"), Some(id.clone())]);
-    put(&mut d, "name", s(p, "/name"));
-    put(&mut d, "policy_type", s(p, "/type"));
+    // `name` and `policy_type` are required: a policy without a type is malformed and skipped.
+    d.insert("name".into(), s(p, "/name").unwrap_or_else(|| id.clone()).into());
+    d.insert("policy_type".into(), s(p, "/type")?.into());
     put(&mut d, "status", s(p, "/status"));
     put(&mut d, "description", s(p, "/description"));
     put(&mut d, "priority", p.get("priority").and_then(Value::as_i64));
@@ -154,7 +156,8 @@ pub fn factor(user_id: &str, f: &Value, links: &AdminLinks) -> Option<Value> {
     d.insert("user_id".into(), user_id.into());
     let kind = s(f, "/factorType").unwrap_or_else(|| fid.clone());
     put_title(&mut d, [Some(s(f, "/provider").map_or_else(|| kind.clone(), |p| format!("{kind} ({p})")))]);
-    put(&mut d, "factor_type", s(f, "/factorType"));
+    // `factor_type` is required: a factor without one is malformed and skipped.
+    d.insert("factor_type".into(), s(f, "/factorType")?.into());
     put(&mut d, "provider", s(f, "/provider"));
     put(&mut d, "vendor_name", s(f, "/vendorName"));
     put(&mut d, "status", s(f, "/status"));

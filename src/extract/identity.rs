@@ -38,6 +38,9 @@ const PROFILE_FIELDS: &[(&str, &str)] = &[
     ("honorificSuffix", "honorific_suffix"),
 ];
 
+/// The group types Okta documents (the `groups.group_type` enum).
+pub const GROUP_TYPES: &[&str] = &["OKTA_GROUP", "APP_GROUP", "BUILT_IN"];
+
 /// The user statuses Okta documents.
 pub const USER_STATUSES: &[&str] =
     &["STAGED", "PROVISIONED", "ACTIVE", "RECOVERY", "PASSWORD_EXPIRED", "LOCKED_OUT", "SUSPENDED", "DEPROVISIONED"];
@@ -59,13 +62,16 @@ pub fn user(u: &Value, custom: &[CustomAttr], links: &AdminLinks) -> Option<Valu
         let name = format!("{} {}", s(&p, "/firstName").unwrap_or_default(), s(&p, "/lastName").unwrap_or_default());
         Some(name.trim().to_string()).filter(|n| !n.is_empty())
     });
-    let login = s(&p, "/login");
+    // `login` and a documented `status` are required by the metadata (Okta always sends both):
+    // a user without them is malformed and skipped, for the caller to count.
+    let login = s(&p, "/login")?;
+    let status = s(u, "/status").filter(|st| USER_STATUSES.contains(&st.as_str()))?;
+    let login = Some(login);
     let display = display.or_else(|| login.clone());
     put_title(&mut d, [user_title(display.as_deref(), login.as_deref()), Some(id.clone())]);
     put(&mut d, "display_name", display);
     put(&mut d, "manager_id", s(&p, "/managerId"));
-    let status = s(u, "/status");
-    put(&mut d, "status", status.filter(|st| USER_STATUSES.contains(&st.as_str())));
+    d.insert("status".into(), status.into());
     put(&mut d, "transitioning_to_status", s(u, "/transitioningToStatus"));
     put(&mut d, "activated", ts(u.get("activated")));
     put(&mut d, "status_changed", ts(u.get("statusChanged")));
@@ -111,6 +117,10 @@ pub fn group(g: &Value, links: &AdminLinks) -> Option<Value> {
     let id = s(g, "/id")?;
     let name = s(g, "/profile/name").unwrap_or_else(|| id.clone());
     let kind = s(g, "/type").unwrap_or_else(|| "OKTA_GROUP".into());
+    // The metadata's enum holds Okta's documented group types; another is skipped.
+    if !GROUP_TYPES.contains(&kind.as_str()) {
+        return None;
+    }
     let mut d = Map::new();
     let desc = s(g, "/profile/description").unwrap_or_else(|| format!("{name}: Okta group of type {kind}"));
     put_title(&mut d, [Some(name.clone())]);

@@ -17,7 +17,8 @@ pub fn log_event(e: &Value, links: &AdminLinks) -> Option<Value> {
         (n, a) => n.or(a),
     };
     put_title(&mut d, [Some(actor.map_or_else(|| what.clone(), |a| format!("{what} — {a}")))]);
-    put(&mut d, "event_type", s(e, "/eventType"));
+    // `event_type` is required: an event without one is malformed and skipped.
+    d.insert("event_type".into(), s(e, "/eventType")?.into());
     put(&mut d, "legacy_event_type", s(e, "/legacyEventType"));
     put(&mut d, "display_message", s(e, "/displayMessage"));
     put(&mut d, "severity", s(e, "/severity"));

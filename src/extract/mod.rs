@@ -94,7 +94,11 @@ pub fn snake(name: &str) -> String {
         }
     }
     let out = out.trim_matches('_').to_string();
-    if out.starts_with(|c: char| c.is_ascii_digit()) || out.is_empty() {
+    if out.is_empty() {
+        // Nothing usable (a name of only symbols or non-ASCII letters): a fixed name, which the
+        // caller de-duplicates. `f`, not `f_`, so that snake is idempotent.
+        "f".to_string()
+    } else if out.starts_with(|c: char| c.is_ascii_digit()) {
         format!("f_{out}")
     } else {
         out
@@ -102,9 +106,11 @@ pub fn snake(name: &str) -> String {
 }
 
 /// Assembles a record. Returns `None` when a date is missing (the record would be invalid).
-pub fn record(id: &str, created: Option<String>, modified: Option<String>, data: Map<String, Value>) -> Option<Value> {
+/// A record without a title gets its id as the title (the metadata requires one).
+pub fn record(id: &str, created: Option<String>, modified: Option<String>, mut data: Map<String, Value>) -> Option<Value> {
     let created = created.or_else(|| modified.clone())?;
     let modified = modified.unwrap_or_else(|| created.clone());
+    data.entry(TITLE_FIELD).or_insert_with(|| id.into());
     let mut r = Map::new();
     r.insert("id".into(), id.into());
     r.insert("created_date".into(), created.into());
