@@ -132,14 +132,19 @@ pub struct ListPos {
     pub cursor: Option<String>,
 }
 
-/// Where a fan-out over parent pages stands.
+/// Where a fan-out over parent pages stands. A parent is named by its id, never by its index in
+/// a page that is fetched again: a parent deleted or deactivated between invocations shifts
+/// the page, and an index would then skip the parent after it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct FanPos {
-    /// The parent page being worked on (`None` = the first page).
+    /// The cursor of the parent page being worked on (`None` = the first page).
     pub page: Option<String>,
-    /// The next parent (index in the page) whose children are still to be fetched.
-    pub index: usize,
+    /// The last parent of that page whose children are done (`None`: none yet). On resume the
+    /// page is fetched again and the parents up to and including this one are skipped; if it
+    /// is no longer on the page, the whole page is done again (duplicates, never losses).
+    #[serde(default)]
+    pub last_done: Option<String>,
     /// Whether this page's parent records were already sent.
     pub pushed: bool,
 }

@@ -213,9 +213,19 @@ pub trait FanOut<P>: Send + Sync {
     }
 }
 
+/// The id of a parent (`""` when it has none).
+pub fn id_of(v: &Value) -> &str {
+    v.get("id").and_then(Value::as_str).unwrap_or("")
+}
+
 /// Walks parent pages from the fan-out position `at(&mut st.pos)` and fetches children with
-/// bounded parallelism, in order, checkpointing after each parent. Returns when the last page
-/// is done.
+/// bounded parallelism, in order, checkpointing after each parent (by id). Returns when the
+/// last page is done.
+///
+/// On resume the page at the stored cursor is fetched again: the parents up to and including
+/// the last finished one are skipped, and the records of the others are sent again (a parent
+/// may have moved into this page since). If the last finished parent is gone from the page
+/// (deleted, deactivated), the whole page is done again: duplicates, never losses.
 pub async fn fan_out<P: Position>(
     ctx: &JobCtx,
     st: &mut JobState<P>,
@@ -226,27 +236,40 @@ pub async fn fan_out<P: Position>(
     loop {
         let pos = at(&mut st.pos).clone();
         let url = ctx.cursor(pos.page.as_deref())?.unwrap_or_else(|| start.clone());
+        let cursor = Some(url.to_string());
         ctx.check_stop()?;
         let page = ctx.client.get_page(&url).await?;
-        if !pos.pushed {
-            for (t, recs) in f.parents(st, &page.items) {
+        let skip = match pos.last_done.as_deref() {
+            None => 0,
+            Some(last) => match page.items.iter().position(|p| id_of(p) == last) {
+                Some(k) => k + 1,
+                None => {
+                    tracing::info!(entity = ctx.job.name(), "the last finished parent left its page since; doing the page again");
+                    0
+                }
+            },
+        };
+        let todo: Vec<Value> = page.items.get(skip..).unwrap_or_default().to_vec();
+        // A fresh page sends all its parents; a page fetched again sends those still to do.
+        let to_push: &[Value] = if pos.pushed { &todo } else { &page.items };
+        if !pos.pushed || !to_push.is_empty() {
+            for (t, recs) in f.parents(st, to_push) {
                 ctx.send(st, t, recs).await?;
             }
-            *at(&mut st.pos) = FanPos { page: Some(url.to_string()), index: pos.index, pushed: true };
+            *at(&mut st.pos) = FanPos { page: cursor.clone(), last_done: pos.last_done.clone(), pushed: true };
             ctx.save(st).await?;
         }
-        let todo: Vec<(usize, Value)> = page.items.iter().cloned().enumerate().skip(pos.index).collect();
-        let mut stream = futures::stream::iter(todo.into_iter().map(|(i, p)| {
+        let mut stream = futures::stream::iter(todo.into_iter().map(|p| {
             let fut = f.wants_children(&p).then(|| f.fetch(&p));
             async move {
                 match fut {
-                    Some(fut) => (i, p, Some(fut.await)),
-                    None => (i, p, None),
+                    Some(fut) => (p, Some(fut.await)),
+                    None => (p, None),
                 }
             }
         }))
         .buffered(ctx.fanout.max(1));
-        while let Some((i, parent, raw)) = stream.next().await {
+        while let Some((parent, raw)) = stream.next().await {
             ctx.check_stop()?;
             match raw {
                 Some(Ok(raw)) => {
@@ -273,13 +296,13 @@ pub async fn fan_out<P: Position>(
                 Some(Err(e)) => return Err(e.into()),
                 None => {}
             }
-            *at(&mut st.pos) = FanPos { page: Some(url.to_string()), index: i + 1, pushed: true };
+            *at(&mut st.pos) = FanPos { page: cursor.clone(), last_done: Some(id_of(&parent).to_string()), pushed: true };
             ctx.save(st).await?;
         }
         drop(stream);
         match page.next {
             Some(next) => {
-                *at(&mut st.pos) = FanPos { page: Some(next.to_string()), index: 0, pushed: false };
+                *at(&mut st.pos) = FanPos { page: Some(next.to_string()), last_done: None, pushed: false };
                 ctx.save(st).await?;
             }
             None => return Ok(()),
