@@ -169,6 +169,14 @@ pub struct UsersPos {
     pub pass: Option<UsersPass>,
     /// The next page of that pass.
     pub cursor: Option<String>,
+    /// Placeholder user ids found on the pages already read, saved with the cursor that
+    /// passed them, so a resumed run drops the same edges as an uninterrupted one.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub placeholders: BTreeSet<String>,
+    /// The custom attributes read from the user schema when the job started: a resume types
+    /// users the same way as the pages already sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<Vec<crate::extract::schema::CustomAttr>>,
 }
 
 /// The roles job's steps.

@@ -14,10 +14,24 @@ use crate::extract::identity;
 use crate::okta::{self, endpoints};
 
 /// Extracts (or resumes) the users.
+///
+/// Everything a later job joins with is saved with the cursor that produced it: the placeholder
+/// ids found so far and the schema the users were typed by live in the job's position, so a
+/// kill at any instant resumes with the same placeholders and the same custom attributes.
 pub async fn extract(ctx: &JobCtx, st: &mut JobState<UsersPos>) -> Result<(), JobFail> {
-    let schema = user_schema(&ctx.client).await?;
-    if let Some(n) = schema.note {
-        st.note = n;
+    let attrs = match st.pos.schema.clone() {
+        Some(attrs) => attrs,
+        None => {
+            let schema = user_schema(&ctx.client).await?;
+            if let Some(n) = schema.note {
+                st.note = n;
+            }
+            st.pos.schema = Some(schema.attrs.clone());
+            schema.attrs
+        }
+    };
+    if let Ok(mut s) = ctx.placeholders.write() {
+        s.extend(st.pos.placeholders.iter().cloned());
     }
     let mut seen: HashSet<String> = HashSet::new();
     loop {
@@ -33,40 +47,39 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<UsersPos>) -> Result<(), Jo
         };
         st.mode = if pass == UsersPass::Incremental { Mode::Incremental } else { Mode::Full };
         if st.pos.pass != Some(pass) {
-            st.pos = UsersPos { pass: Some(pass), cursor: None };
+            st.pos.pass = Some(pass);
+            st.pos.cursor = None;
         }
         let result = walk_list(
             ctx,
             st,
             start,
             |p| &mut p.cursor,
-            |_, items| {
+            |st, items| {
                 let mut recs = Vec::new();
-                let mut new_placeholders = Vec::new();
                 for u in &items {
                     let id = u.get("id").and_then(Value::as_str).unwrap_or("");
                     if identity::is_shadow(u) {
-                        new_placeholders.push(id.to_string());
+                        // Saved with the cursor past this page (same checkpoint).
+                        st.pos.placeholders.insert(id.to_string());
+                        if let Ok(mut s) = ctx.placeholders.write() {
+                            s.insert(id.to_string());
+                        }
                     } else if seen.insert(id.to_string()) {
-                        recs.extend(identity::user(u, &schema.attrs, &ctx.links));
-                    }
-                }
-                if !new_placeholders.is_empty() {
-                    if let Ok(mut s) = ctx.placeholders.write() {
-                        s.extend(new_placeholders);
+                        recs.extend(identity::user(u, &attrs, &ctx.links));
                     }
                 }
                 vec![("users", recs)]
             },
         )
         .await;
-        save_placeholders(ctx).await?;
         match result {
             Err(JobFail::Okta(e @ okta::Error::FilterRejected { .. })) if pass == UsersPass::Incremental => {
                 tracing::warn!(entity = "users", reason = %e, "incremental filter rejected; falling back to full sync");
                 st.note = "incremental filter rejected: falling back to full sync".into();
                 st.mode = Mode::Full;
-                st.pos = UsersPos { pass: Some(UsersPass::Plain), cursor: None };
+                st.pos.pass = Some(UsersPass::Plain);
+                st.pos.cursor = None;
                 continue;
             }
             Err(e) => return Err(e),
@@ -74,10 +87,15 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<UsersPos>) -> Result<(), Jo
         }
         match pass {
             UsersPass::Plain => {
-                st.pos = UsersPos { pass: Some(UsersPass::Deprovisioned), cursor: None };
+                st.pos.pass = Some(UsersPass::Deprovisioned);
+                st.pos.cursor = None;
                 ctx.save(st).await?;
             }
-            _ => return Ok(()),
+            _ => {
+                // Outlives the job's position (reset once done): written before the job's end,
+                // so a kill in between resumes from the last page with the same placeholders.
+                return save_placeholders(ctx).await;
+            }
         }
     }
 }
