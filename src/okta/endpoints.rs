@@ -161,9 +161,9 @@ pub mod policies {
         client.url("/api/v1/policies", &[("type", policy_type), ("expand", "rules"), ("limit", PAGE_SIZE)])
     }
 
-    /// One policy's rules.
+    /// One policy's rules, paged with `limit` (walk the next links).
     pub fn rules(client: &OktaClient, policy_id: &str) -> Url {
-        client.url(&format!("/api/v1/policies/{policy_id}/rules"), &[])
+        client.url(&format!("/api/v1/policies/{policy_id}/rules"), &[("limit", RULES_PAGE_SIZE)])
     }
 
     /// 400 E0000002 on the list: this org's engine does not know the policy type.

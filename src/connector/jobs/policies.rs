@@ -9,6 +9,7 @@ use super::{JobCtx, JobFail};
 use crate::connector::state::{JobState, Mode, PoliciesPos};
 use crate::extract::access;
 use crate::okta::endpoints::policies::{self as endpoint, EMBEDDED_RULES_MAX};
+use crate::okta::paging::collect_as;
 use crate::okta::{self, EndRule, Pager};
 
 /// The policy types asked for, in order.
@@ -54,7 +55,8 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<PoliciesPos>) -> Result<(),
                 async move {
                     let rules = match embedded {
                         Some(r) if r.len() < EMBEDDED_RULES_MAX => r,
-                        _ => client.get(&url).await?.body.as_array().cloned().unwrap_or_default(),
+                        // More than Okta embeds: every page of the rules.
+                        _ => collect_as(&client, url, Some::<Value>).await?,
                     };
                     Ok::<_, okta::Error>((p, rules))
                 }
