@@ -224,23 +224,43 @@ pub struct PoliciesPos {
     pub cursor: Option<String>,
 }
 
+/// A System Log event seen recently: its uuid and `published` time.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SeenEvent {
+    /// The event's uuid.
+    pub uuid: String,
+    /// Its `published` time (RFC 3339).
+    pub published: String,
+}
+
 /// The System Log job's position.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct LogsPos {
-    /// The next page.
+    /// The next page (a polling next link).
     pub cursor: Option<String>,
-    /// uuids of events in the overlap at the end of this window, for the next run.
-    pub tail: Vec<String>,
+    /// Events published within the overlap before the newest event seen, for de-duplication.
+    #[serde(default)]
+    pub recent: Vec<SeenEvent>,
 }
 
-/// The System Log window left by the last run.
+/// What the System Log job leaves for the next sync run.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct LogsWindow {
-    /// Where the last window ended.
+    /// When the last run's poll ended (its sync start).
     pub end: String,
-    /// uuids published within the overlap before `end` (dropped if seen again).
+    /// uuids published within the overlap before `end` (older state; read, no longer written).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tail_uuids: Vec<String>,
+    /// The polling next link of the last page read: the next run continues from it, in
+    /// persistence order, so events persisted late are not missed.
+    #[serde(default)]
+    pub next: Option<String>,
+    /// Events published within the overlap before the newest event seen (de-duplication
+    /// bounded by time, not by a count).
+    #[serde(default)]
+    pub recent: Vec<SeenEvent>,
 }
 
 #[cfg(test)]

@@ -1,14 +1,14 @@
-//! System Log events in a bounded window (`since` and `until`, ascending): the last page has no
-//! next link, and the next link is checkpointed so a large window resumes mid-way. Events seen
-//! in the overlap at the end of the previous window are dropped by uuid.
+//! System Log events, polled in persistence order (`since`, ascending, no `until`): the next
+//! link is checkpointed page by page, and the last page's next link carries over to the next
+//! sync run. Events seen twice are dropped by uuid, remembered for the overlap's time.
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::Value;
 
-use super::{walk_list, JobCtx, JobFail};
-use crate::connector::state::{keys, JobState, LogsPos, LogsWindow, Mode};
+use super::{JobCtx, JobFail};
+use crate::connector::state::{keys, JobState, LogsPos, LogsWindow, Mode, SeenEvent};
 use crate::extract::{logs, ts};
 use crate::okta::endpoints;
 
@@ -61,42 +61,80 @@ pub fn window_start(
     Ok((start, None))
 }
 
-/// Extracts (or resumes) the System Log window of this sync run.
+/// Extracts (or resumes) the System Log as Okta's polling guidance has it: `since` with
+/// `sortOrder=ASCENDING` and no `until`, in persistence order, following next links until a
+/// page comes back short. The next link of that last page is kept for the next sync run,
+/// which continues from it, so an event persisted late (with an older `published`) is
+/// still read, once. uuids of events published within the overlap before the newest one are
+/// kept to drop events read twice (a page redone after a resume, a fall-back to `since`).
 pub async fn extract(ctx: &JobCtx, st: &mut JobState<LogsPos>) -> Result<(), JobFail> {
     let previous = &ctx.previous_logs;
-    st.mode = if previous.end.is_empty() { Mode::Full } else { Mode::Incremental };
-    let until = &ctx.sync.logs_until;
-    let start = endpoints::logs::window(&ctx.client, &ctx.sync.logs_since, until);
-    let mut seen: HashSet<String> = previous.tail_uuids.iter().cloned().collect();
-    let tail_from = DateTime::parse_from_rfc3339(until).map(|u| u.with_timezone(&Utc) - ctx.overlap).ok();
+    let continues = continues_previous(ctx);
+    st.mode = if continues { Mode::Incremental } else { Mode::Full };
+    let from_previous = if continues { ctx.cursor(previous.next.as_deref()).ok().flatten() } else { None };
+    let start = from_previous.unwrap_or_else(|| endpoints::logs::poll(&ctx.client, &ctx.sync.logs_since));
+    let mut url = ctx.cursor(st.pos.cursor.as_deref())?.unwrap_or(start);
+    let mut recent: Vec<SeenEvent> = if continues { previous.recent.clone() } else { Vec::new() };
+    recent.extend(st.pos.recent.iter().cloned());
+    let mut seen: HashSet<String> = recent.iter().map(|e| e.uuid.clone()).collect();
+    if continues {
+        seen.extend(previous.tail_uuids.iter().cloned());
+    }
+    let page_size: usize = endpoints::logs::PAGE_SIZE.parse().unwrap_or(1000);
     let links = ctx.links.clone();
-    walk_list(
-        ctx,
-        st,
-        start,
-        |p| &mut p.cursor,
-        |st, items| {
-            let mut recs = Vec::new();
-            for e in &items {
-                let Some(uuid) = e.get("uuid").and_then(Value::as_str) else { continue };
-                if !seen.insert(uuid.to_string()) {
-                    continue;
-                }
-                let published = ts(e.get("published")).and_then(|p| DateTime::parse_from_rfc3339(&p).ok());
-                if let (Some(p), Some(t)) = (published, tail_from) {
-                    if p >= t && st.pos.tail.len() < 5000 {
-                        st.pos.tail.push(uuid.to_string());
-                    }
-                }
-                recs.extend(logs::log_event(e, &links));
+    let next = loop {
+        ctx.check_stop()?;
+        let page = ctx.client.get_page(&url).await?;
+        let full = page.items.len() >= page_size;
+        let mut recs = Vec::new();
+        for e in &page.items {
+            let Some(uuid) = e.get("uuid").and_then(Value::as_str) else { continue };
+            if !seen.insert(uuid.to_string()) {
+                continue;
             }
-            vec![("system_logs", recs)]
-        },
-    )
-    .await?;
-    let window = LogsWindow { end: until.clone(), tail_uuids: std::mem::take(&mut st.pos.tail) };
+            if let Some(published) = ts(e.get("published")) {
+                recent.push(SeenEvent { uuid: uuid.to_string(), published });
+            }
+            recs.extend(logs::log_event(e, &links));
+        }
+        prune(&mut recent, ctx.overlap);
+        ctx.send(st, "system_logs", recs).await?;
+        match page.next {
+            // More pages now: checkpoint the next one, with the uuids it must not repeat.
+            Some(next) if full && next != url => {
+                st.pos = LogsPos { cursor: Some(next.to_string()), recent: recent.clone() };
+                ctx.save(st).await?;
+                url = next;
+            }
+            // A short page: the end of what is persisted now. Its next link is where the next
+            // sync run polls from (an empty page's next link is the same position).
+            Some(next) => break Some(next.to_string()),
+            None if page.items.is_empty() => break Some(url.to_string()),
+            None => break None,
+        }
+    };
+    let window = LogsWindow { end: ctx.sync.logs_until.clone(), tail_uuids: Vec::new(), next, recent };
     let window = serde_json::to_value(window).map_err(|_| JobFail::Stop)?;
     Ok(ctx.sink.checkpoint(keys::LOGS_WINDOW, window).await?)
+}
+
+/// Whether this run continues the last one's poll: its window starts where that one ended
+/// (less the overlap), as an incremental run's does, and the last one left a next link.
+fn continues_previous(ctx: &JobCtx) -> bool {
+    let previous = &ctx.previous_logs;
+    let parse = |s: &str| DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc));
+    match (previous.next.as_ref(), parse(&previous.end), parse(&ctx.sync.logs_since)) {
+        (Some(_), Some(end), Some(since)) => since >= end - ctx.overlap,
+        _ => false,
+    }
+}
+
+/// Keeps the events published within `overlap` before the newest one.
+fn prune(recent: &mut Vec<SeenEvent>, overlap: Duration) {
+    let parse = |s: &str| DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc));
+    let Some(newest) = recent.iter().filter_map(|e| parse(&e.published)).max() else { return };
+    let from = newest - overlap;
+    recent.retain(|e| parse(&e.published).is_some_and(|p| p >= from));
 }
 
 #[cfg(test)]
