@@ -73,6 +73,7 @@ pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, 
         calls_before: 0,
         previous_logs,
         overlap,
+        scope: inv.scope.clone(),
     };
     let ready_tx = Arc::new(ready_tx);
     // Started in name order, as they always were (the order decides whose first pages go first).

@@ -37,6 +37,7 @@ fn ctx(server: &MockServer, job: Job) -> (JobCtx, mpsc::Receiver<SinkMsg>) {
         calls_before: 0,
         previous_logs: Default::default(),
         overlap: chrono::Duration::minutes(5),
+        scope: Default::default(),
     };
     (ctx, rx)
 }

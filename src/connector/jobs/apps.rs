@@ -32,11 +32,14 @@ impl FanOut<FanPos> for Apps<'_> {
     }
 
     fn wants_children(&self, _p: &Value) -> bool {
-        true
+        ASSIGNMENT_KINDS.iter().any(|k| self.ctx.wants(k))
     }
 
     fn fetch(&self, app: &Value) -> ChildFuture {
         let id = app.get("id").and_then(Value::as_str).unwrap_or("").to_string();
+        // The app as listed titles its assignments ("Portal ← ada@acme.com").
+        let app = app.clone();
+        let wanted: Vec<&'static str> = ASSIGNMENT_KINDS.into_iter().filter(|k| self.ctx.wants(k)).collect();
         let client = self.ctx.client.clone();
         let users_url = endpoints::apps::users(&self.ctx.client, &id);
         let groups_url = endpoints::apps::groups(&self.ctx.client, &id);
@@ -46,7 +49,7 @@ impl FanOut<FanPos> for Apps<'_> {
         async move {
             let mut out = json!({});
             for (kind, url) in [("app_user_assignments", users_url), ("app_group_assignments", groups_url)] {
-                if forbidden(&fb, kind) {
+                if !wanted.contains(&kind) || forbidden(&fb, kind) {
                     continue;
                 }
                 // Normalized and sent page by page: a large app is never held whole.
@@ -57,10 +60,10 @@ impl FanOut<FanPos> for Apps<'_> {
                         if is_placeholder {
                             None
                         } else {
-                            access::app_user(&id, &v, &links)
+                            access::app_user_for(&app, &v, &links)
                         }
                     }
-                    _ => access::app_group(&id, &v, &links),
+                    _ => access::app_group_for(&app, &v, &links),
                 };
                 match send_pages(&client, url, &sink, kind, keep).await {
                     Ok(Some(n)) => {

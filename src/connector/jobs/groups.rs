@@ -17,6 +17,15 @@ struct Member {
     id: String,
     #[serde(default)]
     status: String,
+    #[serde(default)]
+    profile: MemberProfile,
+}
+
+/// The member's login, for the membership's title.
+#[derive(serde::Deserialize, Default)]
+struct MemberProfile {
+    #[serde(default)]
+    login: Option<String>,
 }
 
 struct Groups<'a> {
@@ -30,7 +39,7 @@ impl FanOut<FanPos> for Groups<'_> {
     }
 
     fn wants_children(&self, g: &Value) -> bool {
-        if identity::group_user_count(g) == Some(0) {
+        if !self.ctx.wants("group_members") || identity::group_user_count(g) == Some(0) {
             return false;
         }
         match &self.since {
@@ -43,8 +52,14 @@ impl FanOut<FanPos> for Groups<'_> {
         let id = g.get("id").and_then(Value::as_str).unwrap_or("");
         let url = endpoints::groups::members(&self.ctx.client, id);
         let client = self.ctx.client.clone();
-        // Members are read as just (id, status): a big group's users are never held as JSON.
-        let keep = |m: Member| (!m.status.eq_ignore_ascii_case("shadow")).then_some(Value::String(m.id));
+        // Members are read as just id, status and login: a big group's users are never held
+        // as whole JSON.
+        let keep = |m: Member| {
+            (!m.status.eq_ignore_ascii_case("shadow")).then(|| match m.profile.login {
+                Some(login) => serde_json::json!({ "id": m.id, "profile": { "login": login } }),
+                None => serde_json::json!({ "id": m.id }),
+            })
+        };
         async move { collect_as(&client, url, keep).await.map(Value::Array) }.boxed()
     }
 
@@ -58,14 +73,13 @@ impl FanOut<FanPos> for Groups<'_> {
         g: &'a Value,
         raw: Value,
     ) -> Box<dyn Iterator<Item = (&'static str, Vec<Value>)> + Send + 'a> {
-        let Value::Array(ids) = raw else { return Box::new(std::iter::empty()) };
-        let ids: Vec<Value> = ids.into_iter().filter(|id| !self.ctx.is_placeholder(id.as_str().unwrap_or(""))).collect();
+        let Value::Array(members) = raw else { return Box::new(std::iter::empty()) };
+        let members: Vec<Value> = members.into_iter().filter(|m| !self.ctx.is_placeholder(super::id_of(m))).collect();
         // Records are built 1000 at a time: a 100 000-member group never sits in memory whole.
         let links = self.ctx.links.clone();
-        let mut it = ids.into_iter();
+        let mut it = members.into_iter();
         Box::new(std::iter::from_fn(move || {
-            let chunk: Vec<Value> =
-                it.by_ref().take(1000).filter_map(|id| identity::group_member(g, &serde_json::json!({ "id": id }), &links)).collect();
+            let chunk: Vec<Value> = it.by_ref().take(1000).filter_map(|m| identity::group_member(g, &m, &links)).collect();
             (!chunk.is_empty()).then_some(("group_members", chunk))
         }))
     }

@@ -25,7 +25,7 @@ use url::Url;
 use super::job::Job;
 use super::state::{FanPos, JobState, LogsWindow, Mode, Position, SyncRun};
 use super::Error;
-use crate::airsync::extractor::{Sink, SinkClosed};
+use crate::airsync::extractor::{ExtractionScope, Sink, SinkClosed};
 use crate::extract::AdminLinks;
 use crate::okta::{self, endpoints, EndRule, OktaClient, Pager};
 
@@ -108,6 +108,9 @@ pub struct JobCtx {
     pub previous_logs: LogsWindow,
     /// Overlap subtracted from watermarks.
     pub overlap: chrono::Duration,
+    /// The item types the user chose: calls that only excluded types need are not made, and
+    /// records of excluded types are never sent.
+    pub scope: ExtractionScope,
 }
 
 impl JobCtx {
@@ -120,9 +123,14 @@ impl JobCtx {
         }
     }
 
-    /// Sends records and counts them.
+    /// Whether the user chose this item type.
+    pub fn wants(&self, item_type: &str) -> bool {
+        self.scope.wants(item_type)
+    }
+
+    /// Sends records and counts them (records of an item type the user left out are dropped).
     pub async fn send<P>(&self, st: &mut JobState<P>, item_type: &str, records: Vec<Value>) -> Result<(), JobFail> {
-        if records.is_empty() {
+        if records.is_empty() || !self.wants(item_type) {
             return Ok(());
         }
         *st.records.entry(item_type.to_string()).or_default() += records.len() as u64;

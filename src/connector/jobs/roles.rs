@@ -70,7 +70,6 @@ impl FanOut<RolesPos> for Assignments<'_> {
     }
 
     fn children(&self, st: &mut JobState<RolesPos>, p: &Value, raw: Value) -> Batches {
-        let id = p.get("id").and_then(Value::as_str).unwrap_or("");
         let list: Vec<Value> = raw
             .as_array()
             .into_iter()
@@ -80,7 +79,8 @@ impl FanOut<RolesPos> for Assignments<'_> {
             .cloned()
             .collect();
         let roles = self.new_roles(st, &list);
-        let members = list.iter().filter_map(|a| identity::role_member(a, id, self.assignee_type, &self.ctx.links)).collect();
+        // Titled with the assignee's login (a group's name) from the listing already read.
+        let members = list.iter().filter_map(|a| identity::role_member_of(a, p, self.assignee_type, &self.ctx.links)).collect();
         vec![("iam_roles", roles), ("iam_role_members", members)]
     }
 }
@@ -91,6 +91,11 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<RolesPos>) -> Result<(), Jo
     st.mode = Mode::Full;
     loop {
         match st.pos.step {
+            // Custom roles only matter for the role records themselves.
+            RolesStep::Custom if !ctx.wants("iam_roles") => {
+                st.pos.step = RolesStep::Assignees;
+                st.pos.cursor = None;
+            }
             RolesStep::Custom => {
                 let start = endpoints::iam::custom_roles(&ctx.client);
                 let links = ctx.links.clone();
