@@ -247,3 +247,88 @@ async fn the_cumulative_limit_holds_when_several_buckets_are_busy() {
     assert!(busiest <= 490, "{busiest} calls in one minute");
     assert!(busiest >= 400, "the cumulative share was used: {busiest}");
 }
+
+/// The org size of the simulator runs: `RL_E2E_USERS` users (default 5 000, which finishes in
+/// about 30 s in a debug build on 2 cores; `scripts/rate-limits.sh` runs 10 000) and groups,
+/// apps, devices and events in proportion.
+fn e2e_sizes() -> okta_sim::Sizes {
+    let users = std::env::var("RL_E2E_USERS").ok().and_then(|v| v.parse().ok()).unwrap_or(5000usize);
+    okta_sim::Sizes {
+        users,
+        groups: (users / 30).clamp(12, 300),
+        apps: (users / 500).clamp(6, 20),
+        devices: users / 5,
+        log_events: users,
+        ..okta_sim::Sizes::default()
+    }
+}
+
+/// A full sync against `--tier developer --token-share PCT` on the paused clock; the
+/// simulator's clock follows the test's. Returns 429s per simulator bucket.
+async fn sync_against_a_limited_org(token_share_pct: u8) -> BTreeMap<&'static str, u64> {
+    use crate::helpers::{world_rt, World};
+    use okta_airsync::airsync::devrev::RetryPolicy;
+    use okta_airsync::airsync::runtime::RuntimeConfig;
+    let faults = okta_sim::Faults { tier: okta_sim::Tier::Developer, token_share_pct: Some(token_share_pct), ..Default::default() };
+    let cfg = okta_sim::SimConfig { seed: 5, sizes: e2e_sizes(), faults, ..okta_sim::SimConfig::default() };
+    // Hours of paced calls pass on the paused clock; the invocation's deadline must not be
+    // what ends them, and no DevRev timer may race a socket.
+    let runtime = RuntimeConfig {
+        soft_deadline: Duration::from_secs(7 * 24 * 3600),
+        devrev_retry: RetryPolicy { max_retries: 2, base_delay: Duration::from_millis(10), timeout: None },
+        ..RuntimeConfig::default()
+    };
+    let w: World = world_rt(cfg, runtime).await;
+    let sim = w.sim.sim.clone();
+    let ticker = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            sim.clock.advance(1);
+        }
+    });
+    let t0 = Instant::now();
+    let real = std::time::Instant::now();
+    let report = w.platform.run_sync("INITIAL").await;
+    ticker.abort();
+    assert_eq!(report.outcome, "DONE", "{report:?}");
+    let truth = w.sim.sim.truth(None);
+    for t in okta_airsync::extract::ITEM_TYPES {
+        let (want, got) = (w.truth_ids(&truth, t), w.stored_ids(t));
+        if *t == "system_logs" {
+            // Hours pass on the simulator's clock: its 90-day retention drops the oldest events
+            // the sync read at the start.
+            assert!(got.is_superset(&want), "{t}: events missing");
+        } else {
+            assert!(got == want, "{t}: {} stored, {} in the truth", got.len(), want.len());
+        }
+    }
+    let stats = w.sim.sim.stats();
+    let mut limited: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut calls: BTreeMap<&'static str, u64> = BTreeMap::new();
+    for (route, s) in stats["routes"].as_object().unwrap() {
+        let path = route.split_once(' ').map_or(route.as_str(), |(_, p)| p);
+        let b = okta_sim::limits::bucket_for(path).name();
+        *limited.entry(b).or_default() += s["rate_limited"].as_u64().unwrap();
+        *calls.entry(b).or_default() += s["calls"].as_u64().unwrap();
+    }
+    println!(
+        "token share {token_share_pct}%, {} users: {} calls, {} simulated minutes, {:.1} s real, calls per bucket {calls:?}, 429s per bucket {limited:?}",
+        e2e_sizes().users,
+        w.sim_calls(),
+        t0.elapsed().as_secs() / 60,
+        real.elapsed().as_secs_f64()
+    );
+    limited
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_developer_org_at_okta_s_default_token_share_meets_no_429() {
+    let limited = sync_against_a_limited_org(50).await;
+    assert!(limited.values().all(|n| *n == 0), "{limited:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_developer_org_with_the_token_at_30_percent_meets_at_most_two_429s_per_bucket() {
+    let limited = sync_against_a_limited_org(30).await;
+    assert!(limited.values().all(|n| *n <= 2), "{limited:?}");
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Full syncs of an R10k-sized simulated org (10 000 users, 300 groups, 20 apps, 2 000 devices,
+# 10 000 System Log events) at Okta's Integrator Free ("developer") limits, with the API token
+# at Okta's default 50 % share and at 30 %. Hours of paced calls pass on tokio's paused clock
+# (the simulator's clock follows it); prints calls, simulated minutes, real seconds and the
+# 429s per bucket. The same runs as the tests in tests/it/rate_limits.rs, at a size the debug
+# test suite does not afford.
+# Usage: scripts/rate-limits.sh [USERS]   (default 10000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RL_E2E_USERS="${1:-10000}" cargo test --release --locked -q -p okta-airsync --test it rate_limits::a_developer_org -- --nocapture --test-threads=1 2>&1 |
+  grep -E '^token share|test result|panicked|FAILED'
