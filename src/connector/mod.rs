@@ -1,6 +1,7 @@
 //! The one place that sees both sides: turns an AirSync invocation into Okta extraction jobs,
 //! runs them concurrently through one client, and reports how it went.
 
+pub mod changes;
 pub mod connection;
 mod error;
 pub mod job;
