@@ -3,6 +3,7 @@
 //! Knows nothing of DevRev or of normalized records.
 
 pub mod client;
+pub mod coverage;
 pub mod endpoints;
 pub mod error;
 pub mod org_url;

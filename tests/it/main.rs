@@ -3,6 +3,7 @@
 
 mod cli;
 mod connector_jobs;
+mod coverage_endpoints;
 mod deploy;
 mod devrev_wire;
 mod e2e;
