@@ -306,6 +306,7 @@ proptest! {
             (Value::Object(_), Ok(items)) => prop_assert_eq!(vec![v.clone()], items),
             (Value::Array(a), Err(e)) => prop_assert!(a.is_empty() && e == EventError::Empty),
             (_, Err(EventError::NotAnEvent(_))) => {}
+            (_, Err(EventError::TooLarge(n))) => prop_assert!(n > okta_airsync::airsync::event::MAX_EVENT_BYTES),
             (other, r) => prop_assert!(false, "{other} gave {r:?}"),
         }
     }
@@ -425,6 +426,17 @@ proptest! {
         }
         roll_forward(&mut state, Some(&oldest), Some(&newest));
     }
+}
+
+#[test]
+fn an_invocation_over_the_limit_is_refused_with_its_size() {
+    use okta_airsync::airsync::event::MAX_EVENT_BYTES;
+    let mut big = br#"{"payload": {"pad": ""#.to_vec();
+    big.extend(std::iter::repeat_n(b'x', MAX_EVENT_BYTES));
+    big.extend(br#""}}"#);
+    let e = parse_invocation(&big).unwrap_err();
+    assert_eq!(e, EventError::TooLarge(big.len()));
+    assert!(e.to_string().contains("over the 1048576-byte limit"), "{e}");
 }
 
 #[test]

@@ -15,6 +15,22 @@ use url::Url;
 /// The SDK version whose wire behaviour this worker reproduces.
 pub const SDK_VERSION: &str = "1.20.0";
 
+/// The largest state document this worker reads or writes (bytes of its JSON text). DevRev's
+/// docs ask to keep state under ~1 MB; this worker's own stays under 256 KiB. The same limit
+/// on both sides means the worker never saves a state it would refuse to read back.
+pub const MAX_STATE_BYTES: usize = 4 * 1024 * 1024;
+
+/// The largest body this worker reads from any other DevRev answer (upload-url, snap-ins.get,
+/// callback, confirm): they are a few hundred bytes.
+pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+
+/// The state-get answer carries the state as a JSON string (escaping can double it) plus the
+/// extraction scope.
+const MAX_STATE_RESPONSE_BYTES: usize = 2 * MAX_STATE_BYTES + MAX_RESPONSE_BYTES;
+
+/// How much of an error answer's body is read (its first 300 characters go into the message).
+const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+
 /// A failed DevRev call. The message names the endpoint and never the token.
 #[derive(Debug, thiserror::Error)]
 pub enum DevRevError {
@@ -44,6 +60,45 @@ pub enum DevRevError {
         /// What was wrong.
         detail: String,
     },
+    /// A body (read or to be sent) is over this worker's limit; nothing past the limit is read.
+    #[error("DevRev {endpoint}: {what} is over the {limit}-byte limit")]
+    TooLarge {
+        /// Which call.
+        endpoint: &'static str,
+        /// Which body.
+        what: &'static str,
+        /// The limit.
+        limit: usize,
+    },
+}
+
+/// Why reading a body stopped.
+enum ReadError {
+    /// More than the cap.
+    TooLarge,
+    /// The connection broke or timed out mid-body (retried like a transport error).
+    Transport(reqwest::Error),
+}
+
+/// Reads a whole body, refusing (and no longer reading) past `cap` bytes.
+async fn read_capped(mut r: reqwest::Response, cap: usize) -> Result<Vec<u8>, ReadError> {
+    if r.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(ReadError::TooLarge);
+    }
+    let mut buf = Vec::new();
+    while let Some(c) = r.chunk().await.map_err(ReadError::Transport)? {
+        if buf.len() + c.len() > cap {
+            return Err(ReadError::TooLarge);
+        }
+        buf.extend_from_slice(&c);
+    }
+    Ok(buf)
+}
+
+/// What one attempt gave.
+enum Attempt {
+    Status(reqwest::Response),
+    Transport(reqwest::Error),
 }
 
 /// How DevRev calls are retried.
@@ -171,7 +226,9 @@ impl DevRevClient {
         Ok(s)
     }
 
-    async fn send(&self, endpoint: &'static str, build: impl Fn() -> RequestBuilder) -> Result<reqwest::Response, DevRevError> {
+    /// Sends with retries and reads the whole answer (at most `cap` bytes) inside each attempt,
+    /// so a body cut short is retried like a dropped connection, as axios does.
+    async fn send(&self, endpoint: &'static str, cap: usize, build: impl Fn() -> RequestBuilder) -> Result<Vec<u8>, DevRevError> {
         let mut attempt = 0;
         loop {
             let req = build();
@@ -181,26 +238,38 @@ impl DevRevClient {
             }
             .send()
             .await;
+            let res = match res {
+                Ok(r) if r.status().is_success() => match read_capped(r, cap).await {
+                    Ok(body) => return Ok(body),
+                    Err(ReadError::TooLarge) => return Err(DevRevError::TooLarge { endpoint, what: "the answer", limit: cap }),
+                    Err(ReadError::Transport(e)) => Attempt::Transport(e),
+                },
+                Ok(r) => Attempt::Status(r),
+                Err(e) => Attempt::Transport(e),
+            };
             let wait = match &res {
-                Ok(r) if r.status() == reqwest::StatusCode::TOO_MANY_REQUESTS => Self::retry_after(r),
-                Ok(r) if r.status().is_server_error() => Some(self.retry.base_delay * 2u32.saturating_pow(attempt)),
-                Ok(_) => None,
-                Err(_) => Some(self.retry.base_delay * 2u32.saturating_pow(attempt)),
+                Attempt::Status(r) if r.status() == reqwest::StatusCode::TOO_MANY_REQUESTS => Self::retry_after(r),
+                Attempt::Status(r) if r.status().is_server_error() => Some(self.retry.base_delay * 2u32.saturating_pow(attempt)),
+                Attempt::Status(_) => None,
+                Attempt::Transport(_) => Some(self.retry.base_delay * 2u32.saturating_pow(attempt)),
             };
             let in_time = |d: Duration| self.give_up_at.is_none_or(|at| tokio::time::Instant::now() + d < at);
             let wait = wait.filter(|d| attempt < self.retry.max_retries && in_time(*d));
             let Some(delay) = wait else {
                 return match res {
-                    Ok(r) if r.status().is_success() => Ok(r),
-                    Ok(r) => {
+                    Attempt::Status(r) => {
                         let status = r.status().as_u16();
-                        let body = r.text().await.unwrap_or_default();
-                        Err(DevRevError::Status { endpoint, status, body: body.chars().take(300).collect() })
+                        let body = read_capped(r, MAX_ERROR_BODY_BYTES).await.unwrap_or_default();
+                        let body = String::from_utf8_lossy(&body).chars().take(300).collect();
+                        Err(DevRevError::Status { endpoint, status, body })
                     }
-                    Err(e) => Err(DevRevError::Transport { endpoint, detail: e.without_url().to_string() }),
+                    Attempt::Transport(e) => Err(DevRevError::Transport { endpoint, detail: e.without_url().to_string() }),
                 };
             };
-            let status = res.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
+            let status = match &res {
+                Attempt::Status(r) => r.status().as_u16(),
+                _ => 0,
+            };
             tracing::warn!(endpoint, status, attempt = attempt + 1, delay_ms = delay.as_millis() as u64, "retrying DevRev call");
             tokio::time::sleep(delay).await;
             attempt += 1;
@@ -210,7 +279,7 @@ impl DevRevClient {
     /// POSTs the reply to `callback_url` with the SDK's headers.
     pub async fn emit(&self, callback_url: &Url, body: &Value) -> Result<(), DevRevError> {
         let bytes = serde_json::to_vec(body).map_err(|e| DevRevError::BadBody { endpoint: "callback", detail: e.to_string() })?;
-        self.send("callback", || {
+        self.send("callback", MAX_RESPONSE_BYTES, || {
             self.http
                 .post(callback_url.clone())
                 .header("Accept", "application/json, text/plain, */*")
@@ -229,7 +298,7 @@ impl DevRevClient {
     pub async fn state_get(&self, worker_data_url: &str, sync_unit: &str, request_id: &str) -> Result<Option<StoredState>, DevRevError> {
         let url = format!("{worker_data_url}.get?{}", axios_query(&[("sync_unit", sync_unit), ("request_id", request_id)]));
         let res = self
-            .send("state get", || {
+            .send("state get", MAX_STATE_RESPONSE_BYTES, || {
                 self.http
                     .get(&url)
                     .header("Accept", "application/json, text/plain, */*")
@@ -240,12 +309,13 @@ impl DevRevClient {
             Err(DevRevError::Status { status: 404, .. }) => return Ok(None),
             other => other?,
         };
-        let body: Value = resp
-            .json()
-            .await
-            .map_err(|e| DevRevError::BadBody { endpoint: "state get", detail: format!("not JSON ({})", e.without_url()) })?;
+        let body: Value =
+            serde_json::from_slice(&resp).map_err(|e| DevRevError::BadBody { endpoint: "state get", detail: format!("not JSON ({e})") })?;
         let objects = body.get("objects").and_then(Value::as_str).filter(|o| !o.trim().is_empty()).map(str::to_string);
         match body.get("state").and_then(Value::as_str) {
+            Some(s) if s.len() > MAX_STATE_BYTES => {
+                Err(DevRevError::TooLarge { endpoint: "state get", what: "the stored state", limit: MAX_STATE_BYTES })
+            }
             Some(s) if !s.is_empty() => Ok(Some(StoredState { state: s.to_string(), objects })),
             _ => Err(DevRevError::BadBody { endpoint: "state get", detail: "no `state` string in the response".into() }),
         }
@@ -259,13 +329,16 @@ impl DevRevClient {
         request_id: &str,
         state_json: &str,
     ) -> Result<(), DevRevError> {
+        if state_json.len() > MAX_STATE_BYTES {
+            return Err(DevRevError::TooLarge { endpoint: "state update", what: "the state to save", limit: MAX_STATE_BYTES });
+        }
         let url = format!("{worker_data_url}.update?{}", axios_query(&[("sync_unit", sync_unit), ("request_id", request_id)]));
         self.post_raw_auth("state update", &url, &serde_json::json!({ "state": state_json })).await
     }
 
     /// POSTs JSON with the raw token (state update, IDM install).
     async fn post_raw_auth(&self, endpoint: &'static str, url: &str, body: &Value) -> Result<(), DevRevError> {
-        self.send(endpoint, || {
+        self.send(endpoint, MAX_RESPONSE_BYTES, || {
             self.http
                 .post(url)
                 .header("Accept", "application/json, text/plain, */*")
@@ -285,9 +358,12 @@ impl DevRevClient {
             &axios_query(&[("request_id", request_id), ("file_type", file_type), ("file_name", file_name)]),
         )?;
         let resp = self
-            .send(EP, || self.http.get(&url).header("Accept", "application/json, text/plain, */*").bearer_auth(self.token.expose_secret()))
+            .send(EP, MAX_RESPONSE_BYTES, || {
+                self.http.get(&url).header("Accept", "application/json, text/plain, */*").bearer_auth(self.token.expose_secret())
+            })
             .await?;
-        let body: Value = resp.json().await.map_err(|e| DevRevError::BadBody { endpoint: EP, detail: e.without_url().to_string() })?;
+        let body: Value =
+            serde_json::from_slice(&resp).map_err(|e| DevRevError::BadBody { endpoint: EP, detail: format!("not JSON ({e})") })?;
         let get = |k: &str| {
             body.get(k)
                 .and_then(Value::as_str)
@@ -299,7 +375,7 @@ impl DevRevClient {
 
     /// Sends the file to the pre-signed URL as multipart, file part last.
     pub async fn upload(&self, target: &UploadTarget, bytes: Vec<u8>) -> Result<(), DevRevError> {
-        self.send("artifact upload", || {
+        self.send("artifact upload", MAX_RESPONSE_BYTES, || {
             let mut form = reqwest::multipart::Form::new();
             for (k, v) in &target.form_data {
                 form = form.text(k.clone(), v.clone());
@@ -320,7 +396,7 @@ impl DevRevClient {
         const EP: &str = "artifacts.confirm-upload";
         let url = self.endpoint_url(EP, "/internal/airdrop.artifacts.confirm-upload", "")?;
         let body = serde_json::json!({"request_id": request_id, "artifact_id": artifact_id});
-        self.send(EP, || {
+        self.send(EP, MAX_RESPONSE_BYTES, || {
             self.http.post(&url).header("Accept", "application/json, text/plain, */*").bearer_auth(self.token.expose_secret()).json(&body)
         })
         .await
@@ -332,14 +408,15 @@ impl DevRevClient {
         const EP: &str = "snap-ins.get";
         let url = self.endpoint_url(EP, "/internal/snap-ins.get", &axios_query(&[("id", snap_in_id)]))?;
         let resp = self
-            .send(EP, || {
+            .send(EP, MAX_RESPONSE_BYTES, || {
                 self.http
                     .get(&url)
                     .header("Accept", "application/json, text/plain, */*")
                     .header("Authorization", self.token.expose_secret())
             })
             .await?;
-        let body: Value = resp.json().await.map_err(|e| DevRevError::BadBody { endpoint: EP, detail: e.without_url().to_string() })?;
+        let body: Value =
+            serde_json::from_slice(&resp).map_err(|e| DevRevError::BadBody { endpoint: EP, detail: format!("not JSON ({e})") })?;
         let import_slug = body.pointer("/snap_in/imports/0/name").and_then(Value::as_str);
         let snap_in_slug = body.pointer("/snap_in/snap_in_version/slug").and_then(Value::as_str);
         let (Some(import_slug), Some(snap_in_slug)) = (import_slug, snap_in_slug) else {

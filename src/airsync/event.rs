@@ -7,9 +7,16 @@
 use serde_json::{Map, Value};
 use url::Url;
 
+/// The largest invocation (bytes of JSON) this worker accepts. An AirSync event is a few KiB;
+/// DevRev's own event bus caps messages at 256 KB.
+pub const MAX_EVENT_BYTES: usize = 1024 * 1024;
+
 /// A problem with the invocation's input, naming the field at fault.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum EventError {
+    /// The input is larger than any AirSync event.
+    #[error("the invocation is {0} bytes, over the {MAX_EVENT_BYTES}-byte limit; an AirSync event is a few KiB")]
+    TooLarge(usize),
     /// The input was not JSON at all.
     #[error("the invocation is not valid JSON: {0}; send a JSON array of AirSync events or a single event object")]
     NotJson(String),
@@ -249,6 +256,9 @@ impl AirdropEvent {
 
 /// Parses one invocation: a JSON array of events or a single event object.
 pub fn parse_invocation(input: &[u8]) -> Result<Vec<Value>, EventError> {
+    if input.len() > MAX_EVENT_BYTES {
+        return Err(EventError::TooLarge(input.len()));
+    }
     let value: Value = serde_json::from_slice(input).map_err(|e| EventError::NotJson(e.to_string()))?;
     let items = match value {
         Value::Array(items) if items.is_empty() => return Err(EventError::Empty),

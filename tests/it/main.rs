@@ -8,6 +8,7 @@ mod deploy;
 mod devrev_wire;
 mod e2e;
 mod helpers;
+mod hostile_devrev;
 mod okta_client;
 mod platform_okta;
 mod platform_rules;

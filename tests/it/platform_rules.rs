@@ -94,13 +94,7 @@ async fn artifacts_left_by_an_earlier_run_are_not_reported_by_a_later_one() {
     let p = Platform::new(emu.emu.clone(), invoker(250));
     assert_eq!(p.invoke_one("START_EXTRACTING_METADATA", "INITIAL").await.unwrap().event_type, "METADATA_EXTRACTION_DONE");
     // The data reply never gets through: its artifacts stay in the state, uploaded but unreported.
-    emu.emu.store.lock().unwrap().faults.push(Fault {
-        endpoint: "callback".into(),
-        status: 500,
-        body: "down".into(),
-        times: 100,
-        retry_after: None,
-    });
+    emu.emu.store.lock().unwrap().faults.push(Fault::status("callback", 500, "down", 100));
     assert!(p.invoke_one("START_EXTRACTING_DATA", "INITIAL").await.is_none());
     let carried: Vec<String> = state_of(&emu)["airsync_runtime"]["unreported_artifacts"]
         .as_array()

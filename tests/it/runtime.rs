@@ -114,7 +114,7 @@ async fn fails_with(fault: Fault, event: &str, expect_in_message: &str) {
 }
 
 fn fault(endpoint: &str, status: u16, body: &str) -> Fault {
-    Fault { endpoint: endpoint.into(), status, body: body.into(), times: 100, retry_after: None }
+    Fault::status(endpoint, status, body, 100)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -44,10 +44,34 @@ impl Emu {
         }
     }
 
-    fn fault(&self, endpoint: &str) -> Option<Response> {
+    /// The injected answer for `endpoint`, if a fault applies (after its stall).
+    async fn fault(&self, endpoint: &str) -> Option<Response> {
         let f = self.lock().take_fault(endpoint)?;
+        if let Some(ms) = f.stall_ms {
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+        }
+        if f.serves_normally() {
+            return None;
+        }
         let status = StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut r = (status, f.body).into_response();
+        let mut body = f.body.into_bytes();
+        if let Some(n) = f.pad_to {
+            let mut padded = vec![b' '; n.saturating_sub(body.len())];
+            padded.append(&mut body);
+            body = padded;
+        }
+        let len = body.len();
+        let mut r = if f.truncate {
+            // Declare the whole length, send half, then fail the stream: the connection drops.
+            body.truncate(len / 2);
+            let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+                vec![Ok(body), Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "truncated by a fault"))];
+            let mut r = (status, axum::body::Body::from_stream(futures::stream::iter(chunks))).into_response();
+            r.headers_mut().insert(axum::http::header::CONTENT_LENGTH, axum::http::HeaderValue::from(len));
+            r
+        } else {
+            (status, body).into_response()
+        };
         if let Some(secs) = f.retry_after {
             r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
         }
@@ -58,7 +82,7 @@ impl Emu {
 type S = State<Arc<Emu>>;
 
 async fn callback(State(emu): S, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(r) = emu.fault("callback") {
+    if let Some(r) = emu.fault("callback").await {
         return r;
     }
     emu.check_auth(&headers, "callback", false);
@@ -147,7 +171,7 @@ async fn callback(State(emu): S, headers: HeaderMap, body: Bytes) -> Response {
 }
 
 async fn state_get(State(emu): S, headers: HeaderMap, Query(q): Query<BTreeMap<String, String>>) -> Response {
-    if let Some(r) = emu.fault("state.get") {
+    if let Some(r) = emu.fault("state.get").await {
         return r;
     }
     emu.check_auth(&headers, "state get", false);
@@ -177,7 +201,7 @@ async fn state_get(State(emu): S, headers: HeaderMap, Query(q): Query<BTreeMap<S
 }
 
 async fn state_update(State(emu): S, headers: HeaderMap, Query(q): Query<BTreeMap<String, String>>, body: Bytes) -> Response {
-    if let Some(r) = emu.fault("state.update") {
+    if let Some(r) = emu.fault("state.update").await {
         return r;
     }
     emu.check_auth(&headers, "state update", false);
@@ -204,7 +228,7 @@ async fn state_update(State(emu): S, headers: HeaderMap, Query(q): Query<BTreeMa
 }
 
 async fn upload_url(State(emu): S, headers: HeaderMap, Query(q): Query<BTreeMap<String, String>>) -> Response {
-    if let Some(r) = emu.fault("upload-url") {
+    if let Some(r) = emu.fault("upload-url").await {
         return r;
     }
     emu.check_auth(&headers, "upload-url", true);
@@ -227,7 +251,7 @@ async fn upload_url(State(emu): S, headers: HeaderMap, Query(q): Query<BTreeMap<
 }
 
 async fn upload(State(emu): S, Path(seq): Path<String>, headers: HeaderMap, mut mp: Multipart) -> Response {
-    if let Some(r) = emu.fault("upload") {
+    if let Some(r) = emu.fault("upload").await {
         return r;
     }
     if headers.get("authorization").is_some() {
@@ -270,7 +294,7 @@ async fn upload(State(emu): S, Path(seq): Path<String>, headers: HeaderMap, mut 
 }
 
 async fn confirm(State(emu): S, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(r) = emu.fault("confirm") {
+    if let Some(r) = emu.fault("confirm").await {
         return r;
     }
     emu.check_auth(&headers, "confirm-upload", true);
@@ -288,13 +312,16 @@ async fn confirm(State(emu): S, headers: HeaderMap, body: Bytes) -> Response {
 }
 
 async fn snap_in(State(emu): S, headers: HeaderMap) -> Response {
+    if let Some(r) = emu.fault("snap-in").await {
+        return r;
+    }
     emu.check_auth(&headers, "snap-ins.get", false);
     Json(json!({"snap_in": {"imports": [{"name": "airdrop-okta-snap-in"}], "snap_in_version": {"slug": "airdrop-okta-snap-in"}}}))
         .into_response()
 }
 
 async fn idm(State(emu): S, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(r) = emu.fault("idm") {
+    if let Some(r) = emu.fault("idm").await {
         return r;
     }
     emu.check_auth(&headers, "initial-domain-mappings.install", false);

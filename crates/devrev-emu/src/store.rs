@@ -44,10 +44,16 @@ pub struct Received {
     pub body: Value,
 }
 
-/// An injected failure.
-#[derive(Debug, Clone, serde::Deserialize)]
+/// An injected failure: a hostile DevRev, per endpoint.
+///
+/// The plain form answers `status` with `body`. The extra kinds: `stall_ms` waits before
+/// answering (a 2xx fault with an empty body then serves the call normally: a slow DevRev);
+/// `truncate` sends the first half of the body and drops the connection (the declared length
+/// is never reached); `pad_to` puts JSON whitespace before the body up to that many bytes (a
+/// huge body that is still valid JSON); `after` lets that many calls through first.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct Fault {
-    /// `callback`, `state.get`, `state.update`, `upload-url`, `upload`, `confirm`, `idm`.
+    /// `callback`, `state.get`, `state.update`, `upload-url`, `upload`, `confirm`, `snap-in`, `idm`.
     pub endpoint: String,
     /// Status to answer.
     pub status: u16,
@@ -59,6 +65,31 @@ pub struct Fault {
     /// A `Retry-After` header (seconds) to send with it.
     #[serde(default)]
     pub retry_after: Option<u64>,
+    /// Wait this long before answering.
+    #[serde(default)]
+    pub stall_ms: Option<u64>,
+    /// Send half of the body, then drop the connection.
+    #[serde(default)]
+    pub truncate: bool,
+    /// Pad the body with leading whitespace to this many bytes.
+    #[serde(default)]
+    pub pad_to: Option<usize>,
+    /// Calls to let through before the fault applies.
+    #[serde(default)]
+    pub after: u32,
+}
+
+impl Fault {
+    /// A plain fault: `status` and `body`, `times` times.
+    pub fn status(endpoint: &str, status: u16, body: &str, times: u32) -> Self {
+        Fault { endpoint: endpoint.into(), status, body: body.into(), times, ..Fault::default() }
+    }
+
+    /// Whether the call is answered by the fault, or (a slow but healthy DevRev) served normally
+    /// once the stall is over.
+    pub fn serves_normally(&self) -> bool {
+        (200..300).contains(&self.status) && self.body.is_empty() && !self.truncate && self.pad_to.is_none()
+    }
 }
 
 /// The emulator's memory.
@@ -128,6 +159,10 @@ impl Store {
     /// Takes one injected failure for `endpoint`, if any is left.
     pub fn take_fault(&mut self, endpoint: &str) -> Option<Fault> {
         let f = self.faults.iter_mut().find(|f| f.endpoint == endpoint && f.times > 0)?;
+        if f.after > 0 {
+            f.after -= 1;
+            return None;
+        }
         f.times -= 1;
         Some(f.clone())
     }
