@@ -61,10 +61,71 @@ impl Tombstone {
             }
         }
         data.insert(crate::extract::TITLE_FIELD.into(), Value::String(self.title.clone()));
+        fill_required(&self.item_type, &mut data, &self.title);
         data.insert(self.kind.field().into(), Value::Bool(true));
         crate::extract::record(&self.id, Some(self.at.clone()), Some(self.at.clone()), data)
     }
 }
+
+/// Whether a record type is an object (`deleted`) or an edge (`removed`).
+pub fn kind_of(item_type: &str) -> TombstoneKind {
+    match item_type {
+        "users" | "groups" | "applications" | "devices" | "policies" | "iam_roles" => TombstoneKind::Deleted,
+        _ => TombstoneKind::Removed,
+    }
+}
+
+/// The fields worth remembering of a record of a type whose ids are remembered: the required
+/// ones and both ends of an edge, so a tombstone made from memory passes the metadata.
+pub const REMEMBERED_FIELDS: &[(&str, &[&str])] = &[
+    ("factors", &["user_id", "factor_type"]),
+    ("iam_role_members", &["role_id", "assignee_type", "user_id", "group_id"]),
+    ("iam_roles", &["label", "role_kind"]),
+];
+
+/// The remembered fields of one record (`None`: the type's ids are not remembered).
+pub fn remembered(item_type: &str, rec: &Value) -> Option<(String, BTreeMap<String, String>)> {
+    let keys = REMEMBERED_FIELDS.iter().find(|(t, _)| *t == item_type)?.1;
+    let id = rec.get("id").and_then(Value::as_str)?.to_string();
+    let fields = keys.iter().filter_map(|k| Some((k.to_string(), rec.pointer(&format!("/data/{k}"))?.as_str()?.to_string()))).collect();
+    Some((id, fields))
+}
+
+/// A tombstone for a remembered record that is gone.
+pub fn from_memory(item_type: &str, id: &str, fields: &BTreeMap<String, String>, at: &str) -> Tombstone {
+    Tombstone {
+        item_type: item_type.into(),
+        id: id.into(),
+        at: at.into(),
+        kind: kind_of(item_type),
+        title: id.into(),
+        fields: fields.clone(),
+    }
+}
+
+/// Required fields a tombstone may not know, filled so the record passes the metadata: the
+/// title where a name is required, empty text, and for enums the value the object had to have
+/// before it could go (a user is deactivated before it is deleted).
+fn fill_required(item_type: &str, data: &mut serde_json::Map<String, Value>, title: &str) {
+    const TITLE: &str = "\u{0}title";
+    let defaults: &[(&str, &str)] = match item_type {
+        "users" => &[("login", TITLE), ("display_name", TITLE), ("status", "DEPROVISIONED")],
+        "groups" => &[("name", TITLE), ("description", ""), ("group_type", "OKTA_GROUP")],
+        "iam_roles" => &[("label", TITLE), ("description", ""), ("role_kind", "STANDARD")],
+        "iam_role_members" => &[("assignee_type", "USER")],
+        "applications" => &[("label", TITLE)],
+        "policies" => &[("name", TITLE), ("policy_type", "")],
+        "factors" => &[("factor_type", "")],
+        _ => &[],
+    };
+    for (k, v) in defaults {
+        let v = if *v == TITLE { title } else { v };
+        data.entry(k.to_string()).or_insert_with(|| Value::String(v.to_string()));
+    }
+}
+
+/// The most parents and tombstones a change set holds; past it the run reads in full.
+pub const MAX_CHANGES: usize = 20_000;
 
 /// What the events since the last sync ask the incremental sync to do.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,10 +144,16 @@ pub struct ChangeSet {
     pub apps: BTreeSet<String>,
     /// Policies (or their rules) created, changed or (de)activated.
     pub policies: BTreeSet<String>,
+    /// Users deactivated (and not reactivated since): their factors are no longer listed.
+    #[serde(default)]
+    pub deactivated_users: BTreeSet<String>,
     /// Records to send again as tombstones, in event order.
     pub tombstones: Vec<Tombstone>,
     /// Events read.
     pub events: u64,
+    /// More than [`MAX_CHANGES`] parents and tombstones: the run cannot be log-driven.
+    #[serde(default)]
+    pub overflow: bool,
 }
 
 /// A target of a log event.
@@ -149,6 +216,26 @@ impl ChangeSet {
             "application.user_membership.add" | "application.user_membership.change_username" => {
                 if let Some(a) = app {
                     self.assignment_apps.insert(a.id.to_string());
+                    if let Some(u) = user {
+                        self.restored("app_user_assignments", a, u);
+                    }
+                }
+            }
+            "group.user_membership.add" => {
+                if let (Some(g), Some(u)) = (group, user) {
+                    self.restored("group_members", g, u);
+                }
+            }
+            "user.lifecycle.deactivate" => {
+                if let Some(u) = user {
+                    self.factor_users.remove(u.id);
+                    self.deactivated_users.insert(u.id.to_string());
+                }
+            }
+            "user.lifecycle.activate" | "user.lifecycle.reactivate" | "user.lifecycle.unsuspend" => {
+                if let Some(u) = user {
+                    self.deactivated_users.remove(u.id);
+                    self.factor_users.insert(u.id.to_string());
                 }
             }
             "application.user_membership.remove" => {
@@ -160,6 +247,9 @@ impl ChangeSet {
             "group.application_assignment.add" | "group.application_assignment.update" => {
                 if let Some(a) = app {
                     self.assignment_apps.insert(a.id.to_string());
+                    if let Some(g) = group {
+                        self.restored("app_group_assignments", a, g);
+                    }
                 }
             }
             "group.application_assignment.remove" => {
@@ -186,6 +276,8 @@ impl ChangeSet {
             k if k.starts_with("iam.role.") || k.starts_with("iam.resourceset.") => self.roles_changed = true,
             "user.lifecycle.delete.completed" => {
                 if let Some(u) = user {
+                    self.factor_users.remove(u.id);
+                    self.role_users.insert(u.id.to_string());
                     let mut fields = BTreeMap::new();
                     fields.insert("login".to_string(), name_of(u));
                     fields.insert("display_name".to_string(), u.display_name.to_string());
@@ -194,6 +286,7 @@ impl ChangeSet {
             }
             "group.lifecycle.delete" => {
                 if let Some(g) = group {
+                    self.role_groups.insert(g.id.to_string());
                     let mut fields = BTreeMap::new();
                     fields.insert("name".to_string(), name_of(g));
                     self.deleted("groups", g, &at, fields);
@@ -232,6 +325,37 @@ impl ChangeSet {
             }
             _ => {}
         }
+        if self.size() > MAX_CHANGES {
+            *self = ChangeSet { overflow: true, events: self.events, ..ChangeSet::default() };
+        }
+    }
+
+    /// Parents and tombstones held.
+    pub fn size(&self) -> usize {
+        self.factor_users.len()
+            + self.assignment_apps.len()
+            + self.role_users.len()
+            + self.role_groups.len()
+            + self.apps.len()
+            + self.policies.len()
+            + self.deactivated_users.len()
+            + self.tombstones.len()
+    }
+
+    /// Ids of the objects of `item_type` deleted by the events.
+    pub fn deleted_ids(&self, item_type: &str) -> BTreeSet<&str> {
+        self.tombstones.iter().filter(|t| t.item_type == item_type && t.kind == TombstoneKind::Deleted).map(|t| t.id.as_str()).collect()
+    }
+
+    /// The tombstones of some item types.
+    pub fn tombstones_of<'a>(&'a self, item_types: &'a [&'a str]) -> impl Iterator<Item = &'a Tombstone> + 'a {
+        self.tombstones.iter().filter(move |t| item_types.contains(&t.item_type.as_str()))
+    }
+
+    /// An edge added again after it was removed: the removal no longer holds.
+    fn restored(&mut self, item_type: &str, parent: &Target<'_>, child: &Target<'_>) {
+        let id = format!("{}:{}", parent.id, child.id);
+        self.tombstones.retain(|t| !(t.item_type == item_type && t.id == id));
     }
 
     fn deleted(&mut self, item_type: &str, t: &Target<'_>, at: &str, fields: BTreeMap<String, String>) {
@@ -268,6 +392,7 @@ impl ChangeSet {
             && !self.roles_changed
             && self.apps.is_empty()
             && self.policies.is_empty()
+            && self.deactivated_users.is_empty()
             && self.tombstones.is_empty()
     }
 }

@@ -18,6 +18,16 @@ pub enum Error {
     /// A bad `system_log_start_date`.
     #[error(transparent)]
     StartDate(#[from] StartDateError),
+    /// An organization input that cannot be used.
+    #[error("input `{input}` is {value:?}, which is not {want}; fix it or leave it empty for the default")]
+    BadInput {
+        /// The input's name.
+        input: &'static str,
+        /// What it holds.
+        value: String,
+        /// What it should hold.
+        want: &'static str,
+    },
     /// A saved cursor is not a URL.
     #[error("the saved position of the {job} job holds a cursor that is not a URL; the state is damaged")]
     BadCursor {

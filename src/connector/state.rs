@@ -21,7 +21,45 @@ pub mod keys {
     pub const LOGS_WINDOW: &str = "system_logs_window";
     /// The prefix of each job's key.
     pub const JOB_PREFIX: &str = "job.";
+    /// What the System Log read in this sync run asks to read again ([`crate::connector::changes::ChangeSet`]),
+    /// saved by the logs job with its position.
+    pub const CHANGES: &str = "changes";
+    /// `lastSyncStarted` of the last run that read every edge in full.
+    pub const RECONCILED: &str = "edges_reconciled";
+    /// The prefix of the remembered ids of an item type ([`super::Known`]).
+    pub const KNOWN_PREFIX: &str = "known.";
 }
+
+/// How the entities Okta cannot filter by `lastUpdated` are read in a sync run.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case", tag = "plan", content = "why")]
+pub enum EdgePlan {
+    /// The first sync: everything is read.
+    #[default]
+    Full,
+    /// The periodic full reconciliation of the edges (`full_reconciliation_days`).
+    Reconcile,
+    /// Driven by the System Log events since the last sync.
+    Log,
+    /// The System Log cannot drive this run: everything is read again, for this reason.
+    Fallback(String),
+}
+
+/// Ids of one item type remembered from the last complete reading, with the required fields a
+/// tombstone needs. Bounded by [`KNOWN_LIMIT`]: past it nothing is remembered (`complete` is
+/// false) and removals of that type come from the System Log alone.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Known {
+    /// Whether `ids` holds every record of the type.
+    pub complete: bool,
+    /// Record id → the required fields a tombstone repeats.
+    #[serde(default)]
+    pub ids: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// The most ids remembered per item type (factors, role assignments, roles): about 100 bytes
+/// each in the state.
+pub const KNOWN_LIMIT: usize = 2_000;
 
 /// Settings fixed for the whole sync run at its first data invocation.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -34,6 +72,9 @@ pub struct SyncRun {
     pub logs_since: String,
     /// System Log window end.
     pub logs_until: String,
+    /// How factors, assignments, role assignments and policies are read.
+    #[serde(default)]
+    pub edges: EdgePlan,
 }
 
 /// A job's status.
@@ -61,6 +102,11 @@ pub enum Mode {
     Full,
     /// Only what changed since the last sync.
     Incremental,
+    /// Only what the System Log events since the last sync name.
+    #[serde(rename = "log-driven")]
+    LogDriven,
+    /// Read in full because the System Log could not drive it (the note says why).
+    Fallback,
     /// Not listed (see the note).
     Skipped,
 }
@@ -71,6 +117,8 @@ impl std::fmt::Display for Mode {
             Mode::NotStarted => "",
             Mode::Full => "full",
             Mode::Incremental => "incremental",
+            Mode::LogDriven => "log-driven",
+            Mode::Fallback => "fallback",
             Mode::Skipped => "skipped",
         })
     }
@@ -107,6 +155,9 @@ pub struct JobState<P> {
     /// Child calls that succeeded, so a 403 can tell "this parent" from "this token".
     #[serde(default)]
     pub children_read: u64,
+    /// Tombstones sent per item type (`deleted` objects, `removed` edges).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tombstones: BTreeMap<String, u64>,
     /// Where to resume (`null` reads as the start).
     #[serde(default, deserialize_with = "null_is_start")]
     pub pos: P,
@@ -206,11 +257,22 @@ pub struct RolesPos {
     pub roles_seen: BTreeSet<String>,
     /// Whether `/iam/roles` could be read.
     pub custom_available: bool,
+    /// Records sent in this run, per item type, with the fields a tombstone needs (roles and
+    /// role assignments are few): what the next run compares its listing with.
+    #[serde(default)]
+    pub seen: BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>,
 }
 
 impl Default for RolesPos {
     fn default() -> Self {
-        RolesPos { step: RolesStep::Custom, cursor: None, fan: FanPos::default(), roles_seen: BTreeSet::new(), custom_available: true }
+        RolesPos {
+            step: RolesStep::Custom,
+            cursor: None,
+            fan: FanPos::default(),
+            roles_seen: BTreeSet::new(),
+            custom_available: true,
+            seen: BTreeMap::new(),
+        }
     }
 }
 

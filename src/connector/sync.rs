@@ -1,7 +1,7 @@
 //! The data phase: resumes (or starts) the sync run, runs every pending job concurrently
 //! through one client, and saves each job's end (done or skipped).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
@@ -11,10 +11,11 @@ use serde_json::Value;
 use tokio::sync::watch;
 use tracing::Instrument;
 
+use super::changes::{ChangeSet, REMEMBERED_FIELDS};
 use super::job::Job;
-use super::jobs::{self, JobCtx, JobFail, SkipReason};
+use super::jobs::{self, JobCtx, JobFail, LogVerdict, SkipReason};
 use super::outcome::{outcome, platform_message};
-use super::state::{keys, JobState, LogsWindow, Mode, Position, Status, StoredStatus, SyncRun};
+use super::state::{keys, EdgePlan, JobState, Known, LogsWindow, Mode, Position, Status, StoredStatus, SyncRun};
 use super::{Error, OktaConnector};
 use crate::airsync::artifacts::iso_millis;
 use crate::airsync::extractor::{ErrorCode, ExtractOutcome, Invocation, Sink};
@@ -27,18 +28,22 @@ pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, 
     let stored: Option<SyncRun> = read_key(&state, keys::SYNC_RUN);
     let (sync, fresh) = match stored {
         Some(r) if r.sync_started == iso_or_same(&inv.sync_started) => (r, false),
-        _ => (start_sync_run(conn, inv, &previous_logs)?, true),
+        _ => (start_sync_run(conn, inv, &previous_logs, read_key(&state, keys::RECONCILED))?, true),
     };
     let client = conn.client(inv)?.with_deadline(inv.deadline);
     if fresh {
         tracing::info!(since = ?sync.since, logs_since = %sync.logs_since, "starting a new sync run");
         sink.checkpoint(keys::SYNC_RUN, serde_json::to_value(&sync).unwrap_or_default()).await?;
+        sink.checkpoint(keys::CHANGES, serde_json::to_value(ChangeSet::default()).unwrap_or_default()).await?;
         for job in Job::ALL {
             sink.checkpoint(&job.state_key(), serde_json::to_value(JobState::<()>::default()).unwrap_or_default()).await?;
         }
     }
-    // A job none of whose item types the user chose makes no call at all.
-    for job in Job::ALL.into_iter().filter(|j| !inv.scope.wants_any(j.item_types())) {
+    // A job none of whose item types the user chose makes no call at all; the System Log is
+    // still read when it drives the types the user chose.
+    let log_driven = sync.edges == EdgePlan::Log && inv.scope.wants_any(LOG_DRIVEN_TYPES);
+    let selected = |j: Job| inv.scope.wants_any(j.item_types()) || (j == Job::SystemLogs && log_driven);
+    for job in Job::ALL.into_iter().filter(|j| !selected(*j)) {
         let stored = read_key::<StoredStatus>(&state, &job.state_key()).unwrap_or_default().status;
         if fresh || stored == Status::Pending {
             let mut st = JobState::<()> { status: Status::Skipped, mode: Mode::Skipped, note: NOT_SELECTED.into(), ..JobState::default() };
@@ -49,7 +54,7 @@ pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, 
         }
     }
     let status = |job: Job| {
-        if !inv.scope.wants_any(job.item_types()) {
+        if !selected(job) {
             Status::Skipped
         } else if fresh {
             Status::Pending
@@ -60,6 +65,30 @@ pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, 
     let placeholders: HashSet<String> = read_key(&state, keys::PLACEHOLDER_USERS).unwrap_or_default();
     let (ready_tx, ready_rx) = watch::channel(status(Job::Users) != Status::Pending);
     let overlap = chrono::Duration::from_std(conn.settings.overlap).unwrap_or_default();
+    let changes: ChangeSet = if fresh { ChangeSet::default() } else { read_key(&state, keys::CHANGES).unwrap_or_default() };
+    let (logs_tx, logs_rx) = watch::channel(None);
+    // The System Log job finished (or was skipped) in an earlier invocation: its verdict stands.
+    match status(Job::SystemLogs) {
+        Status::Pending => {}
+        _ if !selected(Job::SystemLogs) => {
+            logs_tx.send_replace(Some(LogVerdict::Fallback("the System Log is not selected".into())));
+        }
+        Status::Done if changes.overflow => {
+            logs_tx
+                .send_replace(Some(LogVerdict::Fallback(format!("more than {} changes since the last sync", super::changes::MAX_CHANGES))));
+        }
+        Status::Done => {
+            logs_tx.send_replace(Some(LogVerdict::Changes(Arc::new(changes.clone()))));
+        }
+        Status::Skipped => {
+            let note = state.get(Job::SystemLogs.state_key()).and_then(|j| j.get("note")).and_then(Value::as_str).unwrap_or("skipped");
+            logs_tx.send_replace(Some(LogVerdict::Fallback(format!("the System Log could not be read ({note})"))));
+        }
+    }
+    let known: BTreeMap<String, Known> = REMEMBERED_FIELDS
+        .iter()
+        .filter_map(|(t, _)| Some((t.to_string(), read_key::<Known>(&state, &format!("{}{t}", keys::KNOWN_PREFIX))?)))
+        .collect();
     let base = JobCtx {
         job: Job::Users,
         client: client.clone(),
@@ -74,6 +103,10 @@ pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, 
         previous_logs,
         overlap,
         scope: inv.scope.clone(),
+        logs_ready: logs_rx,
+        known: Arc::new(known),
+        changes: Arc::new(changes),
+        logs_tx: Arc::new(logs_tx),
     };
     let ready_tx = Arc::new(ready_tx);
     // Started in name order, as they always were (the order decides whose first pages go first).
@@ -88,6 +121,18 @@ pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, 
             let r = drive_job(&ctx, stored).await;
             if job == Job::Users && matches!(r, Ok(_) | Err(JobFail::Skip(_))) {
                 let _ = ready_tx.send(true);
+            }
+            if job == Job::SystemLogs && ctx.logs_tx.borrow().is_none() {
+                match &r {
+                    Ok(_) => {
+                        ctx.logs_tx.send_replace(Some(LogVerdict::Changes(Arc::new(ChangeSet::default()))));
+                    }
+                    Err(JobFail::Skip(reason)) => {
+                        ctx.logs_tx.send_replace(Some(LogVerdict::Fallback(log_fallback(reason))));
+                    }
+                    // The jobs it drives cannot go on without it: this invocation ends.
+                    Err(_) => ctx.stop.cancel(),
+                }
             }
             if matches!(r, Err(JobFail::Okta(_)) | Err(JobFail::Broken(_))) {
                 ctx.stop.cancel();
@@ -112,7 +157,51 @@ pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, 
         let org_gone = matches!(okta::endpoints::org::fetch(&client).await, Err(okta::Error::NotFound { .. }));
         return Ok(ExtractOutcome::Error(format!("{job}: {}", platform_message(e, org_gone))));
     }
-    Ok(outcome(results.into_iter().map(|(j, r)| (j, r.map(|_| ()))).collect()))
+    let out = outcome(results.into_iter().map(|(j, r)| (j, r.map(|_| ()))).collect());
+    // Every edge was read in full and uploaded: the next reconciliation is due N days later.
+    if matches!(out, ExtractOutcome::Done) && matches!(base.sync.edges, EdgePlan::Full | EdgePlan::Reconcile) {
+        sink.checkpoint(keys::RECONCILED, Value::String(base.sync.sync_started.clone())).await?;
+    }
+    Ok(out)
+}
+
+/// The item types the System Log drives in an incremental run (and whose deletions it tells).
+pub const LOG_DRIVEN_TYPES: &[&str] = &[
+    "users",
+    "groups",
+    "group_members",
+    "iam_roles",
+    "iam_role_members",
+    "applications",
+    "app_user_assignments",
+    "app_group_assignments",
+    "policies",
+    "devices",
+    "factors",
+];
+
+/// Why the System Log cannot drive the run, from why its job was skipped.
+fn log_fallback(reason: &SkipReason) -> String {
+    match reason {
+        SkipReason::Forbidden(_) => "System Log denied (403)".into(),
+        SkipReason::NotLicensed(_) => "System Log not licensed (401 E0000015)".into(),
+        SkipReason::NotAvailable(_) => "System Log not available (404)".into(),
+    }
+}
+
+/// Days between full reconciliations of the edges when the organization sets none.
+pub const DEFAULT_RECONCILIATION_DAYS: i64 = 7;
+
+/// Reads `full_reconciliation_days` (a number or a numeric string; empty: the default).
+pub fn reconciliation_days(v: Option<&Value>) -> Result<i64, Error> {
+    let bad = |raw: String| Error::BadInput { input: "full_reconciliation_days", value: raw, want: "a whole number of days from 1 to 365" };
+    match v {
+        None | Some(Value::Null) => Ok(DEFAULT_RECONCILIATION_DAYS),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(DEFAULT_RECONCILIATION_DAYS),
+        Some(Value::String(s)) => s.trim().parse::<i64>().ok().filter(|d| (1..=365).contains(d)).ok_or_else(|| bad(s.clone())),
+        Some(Value::Number(n)) => n.as_i64().filter(|d| (1..=365).contains(d)).ok_or_else(|| bad(n.to_string())),
+        Some(other) => Err(bad(other.to_string())),
+    }
 }
 
 /// How a job that did not fail ended.
@@ -130,7 +219,12 @@ enum JobEnd {
 const NOT_SELECTED: &str = "not selected";
 
 /// Fixes the sync run's settings at its first data invocation.
-fn start_sync_run(conn: &OktaConnector, inv: &Invocation, previous_logs: &LogsWindow) -> Result<SyncRun, Error> {
+fn start_sync_run(
+    conn: &OktaConnector,
+    inv: &Invocation,
+    previous_logs: &LogsWindow,
+    reconciled: Option<String>,
+) -> Result<SyncRun, Error> {
     let started = DateTime::parse_from_rfc3339(&inv.sync_started).map(|d| d.with_timezone(&Utc)).unwrap_or_else(|_| Utc::now());
     let overlap = chrono::Duration::from_std(conn.settings.overlap).unwrap_or_default();
     // The platform's window start (ts-adaas `extract_from`, resolved on metadata and kept for the
@@ -151,7 +245,17 @@ fn start_sync_run(conn: &OktaConnector, inv: &Invocation, previous_logs: &LogsWi
             logs_since = end.with_timezone(&Utc) - overlap;
         }
     }
-    Ok(SyncRun { sync_started: iso_millis(&started), since, logs_since: iso_millis(&logs_since), logs_until: iso_millis(&started) })
+    let days = reconciliation_days(inv.global_values.get("full_reconciliation_days"))?;
+    let edges = if since.is_none() {
+        EdgePlan::Full
+    } else if reconciled.as_deref().and_then(parse).is_none_or(|r| started - r >= chrono::Duration::days(days)) {
+        EdgePlan::Reconcile
+    } else if parse(&previous_logs.end).is_none_or(|end| end < started - chrono::Duration::days(jobs::logs::RETENTION_DAYS)) {
+        EdgePlan::Fallback("the System Log since the last sync cannot be read completely (no window kept, or past Okta's retention)".into())
+    } else {
+        EdgePlan::Log
+    };
+    Ok(SyncRun { sync_started: iso_millis(&started), since, logs_since: iso_millis(&logs_since), logs_until: iso_millis(&started), edges })
 }
 
 fn read_key<T: serde::de::DeserializeOwned>(state: &Value, key: &str) -> Option<T> {

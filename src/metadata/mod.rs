@@ -60,6 +60,18 @@ fn record_type(name: &str, description: &str, fields: Vec<(&str, &str, F, bool)>
     }
     fm.insert(TITLE_FIELD.into(), title);
     fm.insert("item_url_field".into(), field("Link in Okta", F::Text, false));
+    // Tombstones: AirSync has no delete verb for extracted records, so a record that is gone
+    // from Okta is sent again under its id with one of these set.
+    for (key, label, what) in [
+        ("deleted", "Deleted in Okta", "True when the object no longer exists in Okta (a tombstone: its other fields may be empty)"),
+        ("removed", "Removed in Okta", "True when the relationship no longer holds in Okta (a tombstone: its other fields may be empty)"),
+    ] {
+        let mut f = field(label, F::Bool, false);
+        if let Some(o) = f.as_object_mut() {
+            o.insert("description".into(), what.into());
+        }
+        fm.insert(key.into(), f);
+    }
     json!({"name": name, "description": description, "fields": Value::Object(fm)})
 }
 

@@ -7,9 +7,10 @@ use std::sync::{Arc, Mutex};
 use futures::FutureExt;
 use serde_json::{json, Value};
 
-use super::{fan_out, send_pages, Batches, ChildFuture, FanOut, JobCtx, JobFail};
-use crate::connector::state::{FanPos, JobState, Mode};
-use crate::extract::access;
+use super::{fan_out, send_pages, Batches, ChildFuture, EdgeRead, FanOut, JobCtx, JobFail};
+use crate::connector::changes::ChangeSet;
+use crate::connector::state::{FanPos, JobState};
+use crate::extract::{access, ts};
 use crate::okta::{self, endpoints};
 
 /// The assignment kinds, each skipped on its own on a 403.
@@ -20,6 +21,27 @@ struct Apps<'a> {
     forbidden: Arc<Mutex<BTreeMap<&'static str, String>>>,
     /// Assignment kinds read for at least one app.
     read: Arc<Mutex<BTreeSet<&'static str>>>,
+    /// In a log-driven run: the apps to send and read again.
+    only: Option<Only>,
+}
+
+/// What a log-driven run reads of the apps: every app is listed (a few pages), but only the
+/// apps changed since the last sync are sent, and only the assignments of apps changed or
+/// named by an assignment event are read again.
+struct Only {
+    since: String,
+    changes: Arc<ChangeSet>,
+}
+
+impl Only {
+    fn changed(&self, app: &Value) -> bool {
+        let id = super::id_of(app);
+        self.changes.apps.contains(id) || ts(app.get("lastUpdated")).is_some_and(|t| t.as_str() > self.since.as_str())
+    }
+
+    fn reread(&self, app: &Value) -> bool {
+        self.changed(app) || self.changes.assignment_apps.contains(super::id_of(app))
+    }
 }
 
 fn forbidden(f: &Mutex<BTreeMap<&'static str, String>>, kind: &str) -> bool {
@@ -28,11 +50,12 @@ fn forbidden(f: &Mutex<BTreeMap<&'static str, String>>, kind: &str) -> bool {
 
 impl FanOut<FanPos> for Apps<'_> {
     fn parents(&self, _st: &mut JobState<FanPos>, parents: &[Value]) -> Batches {
-        vec![("applications", parents.iter().filter_map(|a| access::application(a, &self.ctx.links)).collect())]
+        let send = |a: &&Value| self.only.as_ref().is_none_or(|o| o.changed(a));
+        vec![("applications", parents.iter().filter(send).filter_map(|a| access::application(a, &self.ctx.links)).collect())]
     }
 
-    fn wants_children(&self, _p: &Value) -> bool {
-        ASSIGNMENT_KINDS.iter().any(|k| self.ctx.wants(k))
+    fn wants_children(&self, p: &Value) -> bool {
+        ASSIGNMENT_KINDS.iter().any(|k| self.ctx.wants(k)) && self.only.as_ref().is_none_or(|o| o.reread(p))
     }
 
     fn fetch(&self, app: &Value) -> ChildFuture {
@@ -110,9 +133,22 @@ impl FanOut<FanPos> for Apps<'_> {
 /// Extracts (or resumes) the apps and their assignments.
 pub async fn extract(ctx: &JobCtx, st: &mut JobState<FanPos>) -> Result<(), JobFail> {
     ctx.wait_for_users().await?;
-    st.mode = Mode::Full;
+    let only = match ctx.edge_read().await? {
+        EdgeRead::Log(cs) => {
+            st.mode = crate::connector::state::Mode::LogDriven;
+            Some(Only { since: ctx.sync.since.clone().unwrap_or_default(), changes: cs })
+        }
+        EdgeRead::Full(mode, note) => {
+            st.mode = mode;
+            if !note.is_empty() {
+                st.note = note;
+            }
+            None
+        }
+    };
     let read = ASSIGNMENT_KINDS.into_iter().filter(|k| st.records.get(*k).is_some_and(|n| *n > 0)).collect();
-    let f = Apps { ctx, forbidden: Arc::new(Mutex::new(BTreeMap::new())), read: Arc::new(Mutex::new(read)) };
+    let changes = only.as_ref().map(|o| o.changes.clone());
+    let f = Apps { ctx, forbidden: Arc::new(Mutex::new(BTreeMap::new())), read: Arc::new(Mutex::new(read)), only };
     for (k, v) in &st.skipped {
         if let Some(kind) = ASSIGNMENT_KINDS.iter().find(|x| *x == k) {
             if let Ok(mut m) = f.forbidden.lock() {
@@ -121,5 +157,11 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<FanPos>) -> Result<(), JobF
         }
     }
     let start = endpoints::apps::list(&ctx.client);
-    fan_out(ctx, st, start, |p| p, &f).await
+    fan_out(ctx, st, start, |p| p, &f).await?;
+    // Deleted apps and removed assignments, as the events tell them.
+    if let Some(cs) = changes {
+        let types = ["applications", "app_user_assignments", "app_group_assignments"];
+        ctx.send_tombstones(st, cs.tombstones_of(&types)).await?;
+    }
+    Ok(())
 }

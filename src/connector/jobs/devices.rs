@@ -30,6 +30,13 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<ListPos>) -> Result<(), Job
         match fall_back(ctx, st, since.is_some(), r) {
             None => continue,
             Some(Err(JobFail::Okta(e))) if endpoints::devices::not_available(&e) => return Err(JobFail::Skip(SkipReason::NotAvailable(e))),
+            Some(Ok(())) => {
+                // Deleted devices, as the events tell them.
+                if let Some(cs) = ctx.logged_changes().await? {
+                    ctx.send_tombstones(st, cs.tombstones_of(&["devices"])).await?;
+                }
+                return Ok(());
+            }
             Some(other) => return other,
         }
     }

@@ -6,7 +6,7 @@ use futures::FutureExt;
 use serde_json::Value;
 
 use super::{fall_back, fan_out, pass_since, since_clause, Batches, ChildFuture, FanOut, JobCtx, JobFail};
-use crate::connector::state::{FanPos, JobState};
+use crate::connector::state::{EdgePlan, FanPos, JobState, Mode};
 use crate::extract::{identity, ts};
 use crate::okta::endpoints;
 use crate::okta::paging::collect_as;
@@ -86,7 +86,15 @@ impl FanOut<FanPos> for Groups<'_> {
 }
 
 /// Extracts (or resumes) the groups and their members.
+///
+/// A periodic reconciliation lists every group's members. In a log-driven run, deleted groups
+/// and removed members (which no listing shows) are sent as tombstones, as the events tell
+/// them.
 pub async fn extract(ctx: &JobCtx, st: &mut JobState<FanPos>) -> Result<(), JobFail> {
+    if ctx.sync.edges == EdgePlan::Reconcile && st.mode == Mode::NotStarted {
+        st.mode = Mode::Full;
+        st.note = "full reconciliation of the edges".into();
+    }
     loop {
         let since = pass_since(ctx, st);
         let filter = since.as_ref().map(|s| format!("{} or {}", since_clause("lastUpdated", s), since_clause("lastMembershipUpdated", s)));
@@ -96,7 +104,11 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<FanPos>) -> Result<(), JobF
         let f = Groups { ctx, since: since.clone() };
         let r = fan_out(ctx, st, start, |p| p, &f).await;
         if let Some(r) = fall_back(ctx, st, since.is_some(), r) {
-            return r;
+            r?;
+            if let Some(cs) = ctx.logged_changes().await? {
+                ctx.send_tombstones(st, cs.tombstones_of(&["groups", "group_members"])).await?;
+            }
+            return Ok(());
         }
     }
 }

@@ -7,8 +7,11 @@ use std::collections::HashSet;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::Value;
 
-use super::{JobCtx, JobFail};
-use crate::connector::state::{keys, JobState, LogsPos, LogsWindow, Mode, SeenEvent};
+use std::sync::Arc;
+
+use super::{JobCtx, JobFail, LogVerdict};
+use crate::connector::changes::ChangeSet;
+use crate::connector::state::{keys, EdgePlan, JobState, LogsPos, LogsWindow, Mode, SeenEvent};
 use crate::extract::{logs, ts};
 use crate::okta::endpoints;
 
@@ -82,6 +85,9 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<LogsPos>) -> Result<(), Job
     }
     let page_size: usize = endpoints::logs::PAGE_SIZE.parse().unwrap_or(1000);
     let links = ctx.links.clone();
+    // In a log-driven run every event also feeds the change set, saved with the position.
+    let driving = ctx.sync.edges == EdgePlan::Log;
+    let mut changes: ChangeSet = if driving { (*ctx.changes).clone() } else { ChangeSet::default() };
     let next = loop {
         ctx.check_stop()?;
         let page = ctx.client.get_page(&url).await?;
@@ -96,6 +102,9 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<LogsPos>) -> Result<(), Job
                 recent.push(SeenEvent { uuid: uuid.to_string(), published });
             }
             recs.extend(logs::log_event(e, &links));
+            if driving {
+                changes.observe(e);
+            }
         }
         prune(&mut recent, ctx.overlap);
         ctx.send(st, "system_logs", recs).await?;
@@ -103,6 +112,9 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<LogsPos>) -> Result<(), Job
             // More pages now: checkpoint the next one, with the uuids it must not repeat.
             Some(next) if full && next != url => {
                 st.pos = LogsPos { cursor: Some(next.to_string()), recent: recent.clone() };
+                if driving {
+                    save_changes(ctx, &changes).await?;
+                }
                 ctx.save(st).await?;
                 url = next;
             }
@@ -115,7 +127,25 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<LogsPos>) -> Result<(), Job
     };
     let window = LogsWindow { end: ctx.sync.logs_until.clone(), tail_uuids: Vec::new(), next, recent };
     let window = serde_json::to_value(window).map_err(|_| JobFail::Stop)?;
-    Ok(ctx.sink.checkpoint(keys::LOGS_WINDOW, window).await?)
+    if driving {
+        save_changes(ctx, &changes).await?;
+    }
+    ctx.sink.checkpoint(keys::LOGS_WINDOW, window).await?;
+    if driving {
+        let verdict = if changes.overflow {
+            LogVerdict::Fallback(format!("more than {} changes since the last sync", crate::connector::changes::MAX_CHANGES))
+        } else {
+            LogVerdict::Changes(Arc::new(changes))
+        };
+        ctx.logs_tx.send_replace(Some(verdict));
+    }
+    Ok(())
+}
+
+/// Saves the change set, in the job's scope, before the position that covers it.
+async fn save_changes(ctx: &JobCtx, changes: &ChangeSet) -> Result<(), JobFail> {
+    let v = serde_json::to_value(changes).map_err(|_| JobFail::Stop)?;
+    Ok(ctx.sink.checkpoint(keys::CHANGES, v).await?)
 }
 
 /// Whether this run continues the last one's poll: its window starts where that one ended

@@ -12,7 +12,7 @@ pub mod policies;
 pub mod roles;
 pub mod users;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, RwLock};
 
 use futures::future::BoxFuture;
@@ -22,8 +22,9 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
+use super::changes::{ChangeSet, Tombstone};
 use super::job::Job;
-use super::state::{FanPos, JobState, LogsWindow, Mode, Position, SyncRun};
+use super::state::{keys, EdgePlan, FanPos, JobState, Known, LogsWindow, Mode, Position, SyncRun};
 use super::Error;
 use crate::airsync::extractor::{ExtractionScope, Sink, SinkClosed};
 use crate::extract::AdminLinks;
@@ -81,6 +82,24 @@ impl From<SinkClosed> for JobFail {
     }
 }
 
+/// What the System Log job found for the jobs it drives.
+#[derive(Debug, Clone)]
+pub enum LogVerdict {
+    /// The events since the last sync, read completely.
+    Changes(Arc<ChangeSet>),
+    /// The log cannot drive this run, for this reason.
+    Fallback(String),
+}
+
+/// How a log-driven job reads in this run.
+#[derive(Debug, Clone)]
+pub enum EdgeRead {
+    /// Everything, with the job's mode and note (a first sync, a reconciliation, a fallback).
+    Full(Mode, String),
+    /// Only what these events name.
+    Log(Arc<ChangeSet>),
+}
+
 /// Everything a job needs.
 #[derive(Clone)]
 pub struct JobCtx {
@@ -111,9 +130,87 @@ pub struct JobCtx {
     /// The item types the user chose: calls that only excluded types need are not made, and
     /// records of excluded types are never sent.
     pub scope: ExtractionScope,
+    /// Becomes `Some` once the System Log job has read the events since the last sync (or
+    /// cannot).
+    pub logs_ready: watch::Receiver<Option<LogVerdict>>,
+    /// Ids remembered from the last complete reading, per item type.
+    pub known: Arc<BTreeMap<String, Known>>,
+    /// The change set saved so far in this sync run (the System Log job continues it).
+    pub changes: Arc<ChangeSet>,
+    /// Where the System Log job publishes its verdict.
+    pub logs_tx: Arc<watch::Sender<Option<LogVerdict>>>,
 }
 
 impl JobCtx {
+    /// Waits for the System Log job's verdict.
+    pub async fn wait_for_logs(&self) -> Result<LogVerdict, JobFail> {
+        let mut rx = self.logs_ready.clone();
+        tokio::select! {
+            r = rx.wait_for(Option::is_some) => r.map(|v| v.clone()).map_err(|_| JobFail::Stop)?.ok_or(JobFail::Stop),
+            _ = self.stop.cancelled() => Err(JobFail::Stop),
+        }
+    }
+
+    /// How the entities the System Log drives are read in this run (waits for the log's
+    /// verdict in a log-driven run).
+    pub async fn edge_read(&self) -> Result<EdgeRead, JobFail> {
+        Ok(match &self.sync.edges {
+            EdgePlan::Full => EdgeRead::Full(Mode::Full, String::new()),
+            EdgePlan::Reconcile => EdgeRead::Full(Mode::Full, "full reconciliation of the edges".into()),
+            EdgePlan::Fallback(why) => EdgeRead::Full(Mode::Fallback, format!("fallback: {why}")),
+            EdgePlan::Log => match self.wait_for_logs().await? {
+                LogVerdict::Changes(cs) => EdgeRead::Log(cs),
+                LogVerdict::Fallback(why) => EdgeRead::Full(Mode::Fallback, format!("fallback: {why}")),
+            },
+        })
+    }
+
+    /// The events of a log-driven run (`None` in any other run), for jobs that only add
+    /// tombstones to their own reading.
+    pub async fn logged_changes(&self) -> Result<Option<Arc<ChangeSet>>, JobFail> {
+        if self.sync.edges != EdgePlan::Log {
+            return Ok(None);
+        }
+        match self.wait_for_logs().await? {
+            LogVerdict::Changes(cs) => Ok(Some(cs)),
+            LogVerdict::Fallback(_) => Ok(None),
+        }
+    }
+
+    /// Sends tombstones (those of item types the user left out are dropped) and counts them.
+    pub async fn send_tombstones<'a, P>(
+        &self,
+        st: &mut JobState<P>,
+        tombstones: impl IntoIterator<Item = &'a Tombstone>,
+    ) -> Result<(), JobFail> {
+        let mut by_type: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        for t in tombstones {
+            if let Some(r) = t.to_record() {
+                by_type.entry(t.item_type.clone()).or_default().push(r);
+            }
+        }
+        for (t, recs) in by_type {
+            if !self.wants(&t) {
+                continue;
+            }
+            *st.tombstones.entry(t.clone()).or_default() += recs.len() as u64;
+            self.send(st, &t, recs).await?;
+        }
+        Ok(())
+    }
+
+    /// The ids of an item type remembered from the last complete reading.
+    pub fn known(&self, item_type: &str) -> Known {
+        self.known.get(item_type).cloned().unwrap_or_default()
+    }
+
+    /// Saves the remembered ids of an item type (same scope as the job, so they become state
+    /// with the records they describe).
+    pub async fn save_known(&self, item_type: &str, k: &Known) -> Result<(), JobFail> {
+        let v = serde_json::to_value(k).map_err(|_| JobFail::Stop)?;
+        Ok(self.sink.checkpoint(&format!("{}{item_type}", keys::KNOWN_PREFIX), v).await?)
+    }
+
     /// Returns `Stop` once the invocation must end.
     pub fn check_stop(&self) -> Result<(), JobFail> {
         if self.stop.is_cancelled() {

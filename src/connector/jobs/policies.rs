@@ -5,9 +5,9 @@
 use futures::{FutureExt, StreamExt};
 use serde_json::Value;
 
-use super::{JobCtx, JobFail};
+use super::{EdgeRead, JobCtx, JobFail};
 use crate::connector::state::{JobState, Mode, PoliciesPos};
-use crate::extract::access;
+use crate::extract::{access, ts};
 use crate::okta::endpoints::policies::{self as endpoint, EMBEDDED_RULES_MAX};
 use crate::okta::paging::collect_as;
 use crate::okta::{self, EndRule, Pager};
@@ -29,10 +29,36 @@ pub const POLICY_TYPES: &[&str] = &[
 ];
 
 /// Extracts (or resumes) the policies of every type.
+///
+/// In a log-driven run every type is still listed (one call each), but only the policies
+/// changed since the last sync (`lastUpdated`) or named by an event are sent, and only their
+/// rules are read; deleted policies are sent as tombstones.
 pub async fn extract(ctx: &JobCtx, st: &mut JobState<PoliciesPos>) -> Result<(), JobFail> {
-    st.mode = Mode::Full;
+    let changes = match ctx.edge_read().await? {
+        EdgeRead::Log(cs) => {
+            st.mode = Mode::LogDriven;
+            Some(cs)
+        }
+        EdgeRead::Full(mode, note) => {
+            st.mode = mode;
+            if !note.is_empty() {
+                st.note = note;
+            }
+            None
+        }
+    };
+    let since = ctx.sync.since.clone().unwrap_or_default();
+    let wanted = |p: &Value| match &changes {
+        None => true,
+        Some(cs) => cs.policies.contains(super::id_of(p)) || ts(p.get("lastUpdated")).is_some_and(|t| t.as_str() > since.as_str()),
+    };
     loop {
-        let Some(kind) = POLICY_TYPES.get(st.pos.type_index) else { return Ok(()) };
+        let Some(kind) = POLICY_TYPES.get(st.pos.type_index) else {
+            if let Some(cs) = &changes {
+                ctx.send_tombstones(st, cs.tombstones_of(&["policies"])).await?;
+            }
+            return Ok(());
+        };
         let start = endpoint::list(&ctx.client, kind);
         let cursor = ctx.cursor(st.pos.cursor.as_deref())?;
         let mut pager = Pager::new(ctx.client.clone(), cursor.unwrap_or(start), EndRule::NoNext);
@@ -47,7 +73,7 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<PoliciesPos>) -> Result<(),
                 }
                 Err(e) => return Err(e.into()),
             };
-            let fetches = page.items.into_iter().map(|p| {
+            let fetches = page.items.into_iter().filter(|p| wanted(p)).map(|p| {
                 let embedded: Option<Vec<Value>> = p.pointer("/_embedded/rules").and_then(Value::as_array).cloned();
                 let id = p.get("id").and_then(Value::as_str).unwrap_or("").to_string();
                 let client = ctx.client.clone();

@@ -7,8 +7,9 @@
 use futures::FutureExt;
 use serde_json::{json, Value};
 
-use super::{fan_out, token_or_licence, walk_list, Batches, ChildFuture, FanOut, JobCtx, JobFail, SkipReason};
-use crate::connector::state::{JobState, Mode, RolesPos, RolesStep};
+use super::{fan_out, token_or_licence, walk_list, Batches, ChildFuture, EdgeRead, FanOut, JobCtx, JobFail, SkipReason};
+use crate::connector::changes::{self, ChangeSet};
+use crate::connector::state::{JobState, Known, Mode, RolesPos, RolesStep, KNOWN_LIMIT};
 use crate::extract::identity;
 use crate::okta::{self, endpoints};
 
@@ -80,15 +81,76 @@ impl FanOut<RolesPos> for Assignments<'_> {
             .collect();
         let roles = self.new_roles(st, &list);
         // Titled with the assignee's login (a group's name) from the listing already read.
-        let members = list.iter().filter_map(|a| identity::role_member_of(a, p, self.assignee_type, &self.ctx.links)).collect();
+        let members: Vec<Value> = list.iter().filter_map(|a| identity::role_member_of(a, p, self.assignee_type, &self.ctx.links)).collect();
+        remember(st, "iam_roles", &roles);
+        remember(st, "iam_role_members", &members);
         vec![("iam_roles", roles), ("iam_role_members", members)]
     }
 }
 
+/// Notes what was sent in this run, for the next run to compare with.
+fn remember(st: &mut JobState<RolesPos>, item_type: &str, recs: &[Value]) {
+    let seen = st.pos.seen.entry(item_type.to_string()).or_default();
+    seen.extend(recs.iter().filter_map(|r| changes::remembered(item_type, r)));
+}
+
+/// Whether the events since the last sync touch admin roles: grants, revokes, custom roles,
+/// or the deletion of a user or group that held one.
+fn touched(ctx: &JobCtx, cs: &ChangeSet) -> bool {
+    let known = ctx.known("iam_role_members");
+    let holders: std::collections::BTreeSet<&str> =
+        known.ids.values().flat_map(|f| [f.get("user_id"), f.get("group_id")]).flatten().map(String::as_str).collect();
+    let deleted = cs.deleted_ids("users").into_iter().chain(cs.deleted_ids("groups"));
+    !cs.role_users.is_empty()
+        || !cs.role_groups.is_empty()
+        || cs.roles_changed
+        || deleted.into_iter().any(|id| !known.complete || holders.contains(id))
+}
+
 /// Extracts (or resumes) the roles and role assignments.
+///
+/// Admin roles are few, so when the System Log drives the run and any event touches them the
+/// job reads them all again (a few calls) and compares with the last run's: what is gone is
+/// sent as a tombstone. Without such an event it makes no call.
 pub async fn extract(ctx: &JobCtx, st: &mut JobState<RolesPos>) -> Result<(), JobFail> {
     ctx.wait_for_users().await?;
-    st.mode = Mode::Full;
+    match ctx.edge_read().await? {
+        EdgeRead::Log(cs) => {
+            st.mode = Mode::LogDriven;
+            if !touched(ctx, &cs) {
+                return Ok(());
+            }
+            st.note = "role events since the last sync: roles read again".into();
+        }
+        EdgeRead::Full(mode, note) => {
+            st.mode = mode;
+            if !note.is_empty() {
+                st.note = note;
+            }
+        }
+    }
+    read_all(ctx, st).await?;
+    // What the last reading had and this one no longer returns is gone.
+    for t in ["iam_role_members", "iam_roles"] {
+        let now = std::mem::take(st.pos.seen.entry(t.to_string()).or_default());
+        let comparable = t == "iam_role_members" || st.pos.custom_available;
+        let before = ctx.known(t);
+        if before.complete && comparable && ctx.wants(t) {
+            let gone: Vec<_> = before
+                .ids
+                .iter()
+                .filter(|(id, _)| !now.contains_key(*id))
+                .map(|(id, f)| changes::from_memory(t, id, f, &ctx.sync.sync_started))
+                .collect();
+            ctx.send_tombstones(st, &gone).await?;
+        }
+        let complete = comparable && now.len() <= KNOWN_LIMIT && ctx.wants(t);
+        ctx.save_known(t, &Known { complete, ids: if complete { now } else { Default::default() } }).await?;
+    }
+    Ok(())
+}
+
+async fn read_all(ctx: &JobCtx, st: &mut JobState<RolesPos>) -> Result<(), JobFail> {
     loop {
         match st.pos.step {
             // Custom roles only matter for the role records themselves.
@@ -107,6 +169,7 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<RolesPos>) -> Result<(), Jo
                     |st, items| {
                         let recs: Vec<Value> = items.iter().filter_map(|r| identity::custom_role(r, &links)).collect();
                         st.pos.roles_seen.extend(recs.iter().filter_map(|r| r["id"].as_str().map(str::to_string)));
+                        remember(st, "iam_roles", &recs);
                         vec![("iam_roles", recs)]
                     },
                 )

@@ -92,6 +92,10 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<UsersPos>) -> Result<(), Jo
                 ctx.save(st).await?;
             }
             _ => {
+                // Deleted users, as the events tell them (no listing shows them).
+                if let Some(cs) = ctx.logged_changes().await? {
+                    ctx.send_tombstones(st, cs.tombstones_of(&["users"])).await?;
+                }
                 // Outlives the job's position (reset once done): written before the job's end,
                 // so a kill in between resumes from the last page with the same placeholders.
                 return save_placeholders(ctx).await;
