@@ -313,3 +313,26 @@ async fn an_old_start_date_is_clamped_to_the_retention_and_an_empty_window_is_fi
     assert!(w.stored_ids("system_logs").is_empty());
     assert_eq!(job(&w, "system_logs")["status"], "done");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn late_system_log_events_are_extracted_by_the_next_sync_and_none_twice() {
+    let mut cfg = small(21);
+    cfg.faults.log_lag_secs = 600;
+    let w = world(cfg, Duration::from_secs(600)).await;
+    assert_eq!(w.platform.run_sync("INITIAL").await.outcome, "DONE");
+    // Changes whose events become visible up to ten minutes after their `published` time.
+    w.sim.sim.mutate(&Default::default());
+    w.sim.sim.clock.advance(601);
+    let rep = w.platform.run_sync("INCREMENTAL").await;
+    assert_eq!(rep.outcome, "DONE", "{rep:?}");
+    w.sim.sim.clock.advance(601);
+    assert_eq!(w.platform.run_sync("INCREMENTAL").await.outcome, "DONE");
+    let truth = w.sim.sim.truth(None);
+    let want = w.truth_ids(&truth, "system_logs");
+    let got = w.stored_ids("system_logs");
+    let missing: Vec<_> = want.difference(&got).take(5).collect();
+    assert!(missing.is_empty(), "late events were lost: {missing:?}");
+    let uploaded = w.emu.emu.store.lock().unwrap().records("system_logs").len();
+    assert_eq!(uploaded, got.len(), "an event was uploaded twice");
+    assert_eq!(job(&w, "system_logs")["mode"], "incremental");
+}

@@ -1,6 +1,7 @@
 //! One integration-test binary (see helpers.rs for the shared set-up).
 #![allow(clippy::unwrap_used)] // an integration-test binary: unwraps are assertions
 
+mod churn;
 mod cli;
 mod connector_jobs;
 mod coverage_endpoints;
