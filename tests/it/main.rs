@@ -9,6 +9,7 @@ mod deploy;
 mod devrev_wire;
 mod e2e;
 mod helpers;
+mod kill;
 mod hostile_devrev;
 mod okta_client;
 mod platform_okta;
