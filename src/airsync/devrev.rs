@@ -28,6 +28,10 @@ pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 /// extraction scope.
 const MAX_STATE_RESPONSE_BYTES: usize = 2 * MAX_STATE_BYTES + MAX_RESPONSE_BYTES;
 
+/// The longest single wait between two attempts (a `Retry-After` beyond it is not waited out:
+/// the platform's hard limit for an invocation is shorter).
+pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(15 * 60);
+
 /// How much of an error answer's body is read (its first 300 characters go into the message).
 const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
 
@@ -253,7 +257,13 @@ impl DevRevClient {
                 Attempt::Status(_) => None,
                 Attempt::Transport(_) => Some(self.retry.base_delay * 2u32.saturating_pow(attempt)),
             };
-            let in_time = |d: Duration| self.give_up_at.is_none_or(|at| tokio::time::Instant::now() + d < at);
+            // A wait is taken only if it ends in time: before the invocation's last moment, and
+            // never longer than MAX_RETRY_WAIT (a Retry-After of u64::MAX seconds is refused, not
+            // an overflow or a hang).
+            let in_time = |d: Duration| {
+                let end = tokio::time::Instant::now().checked_add(d);
+                d <= MAX_RETRY_WAIT && end.is_some_and(|end| self.give_up_at.is_none_or(|at| end < at))
+            };
             let wait = wait.filter(|d| attempt < self.retry.max_retries && in_time(*d));
             let Some(delay) = wait else {
                 return match res {

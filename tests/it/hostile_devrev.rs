@@ -293,3 +293,18 @@ async fn a_50_mb_body_is_refused_with_the_limit_named() {
     let ids: BTreeSet<String> = h.emu.emu.store.lock().unwrap().ids("widgets");
     assert_eq!(ids.len(), PER_TYPE);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_asking_to_wait_forever_is_not_waited_out() {
+    let h = hostile(fast_runtime(Duration::from_secs(60))).await;
+    let started = Instant::now();
+    h.fault(Fault { retry_after: Some(u64::MAX), ..with("state.get", 429, "", 100) });
+    h.expect_error("START_EXTRACTING_DATA", "state get answered HTTP 429").await;
+    h.clear_faults();
+    h.fault(Fault { retry_after: Some(u64::MAX), ..with("callback", 429, "", 100) });
+    assert!(h.p.invoke_one("START_EXTRACTING_DATA", "INITIAL").await.is_none());
+    assert!(h.last_report().error.unwrap().contains("callback answered HTTP 429"));
+    assert!(started.elapsed() < Duration::from_secs(20), "no wait was taken");
+    h.clear_faults();
+    h.finish_and_check().await;
+}

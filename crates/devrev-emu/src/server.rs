@@ -32,7 +32,8 @@ pub struct Emu {
 
 impl Emu {
     fn lock(&self) -> std::sync::MutexGuard<'_, Store> {
-        self.store.lock().expect("emulator lock is never poisoned")
+        // A handler that panicked mid-update leaves a store that is still worth reading.
+        self.store.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn check_auth(&self, headers: &HeaderMap, endpoint: &str, bearer: bool) {

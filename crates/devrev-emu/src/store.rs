@@ -222,7 +222,7 @@ impl Store {
                         bad.push(format!(
                             "artifact {seq} ({}): a record lacks id/created_date/modified_date/data: {}",
                             info.item_type,
-                            &line[..line.len().min(200)]
+                            line.chars().take(200).collect::<String>()
                         ));
                     }
                 }
@@ -280,5 +280,24 @@ impl Store {
             *m.entry(a.item_type.clone()).or_default() += 1;
         }
         m
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_record_is_quoted_safely_whatever_its_characters() {
+        let dir = std::env::temp_dir().join(format!("devrev-emu-store-{}", std::process::id()));
+        let mut st = Store { out: dir, ..Default::default() };
+        let id = st.new_artifact("users.jsonl.gz", Vec::new(), "r");
+        // A record without its dates, whose 200th byte falls inside a multi-byte character.
+        let line = format!("{{\"id\":\"{}\"}}", "é".repeat(150));
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut gz, line.as_bytes()).unwrap_or_default();
+        st.store_file(&id, &gz.finish().unwrap_or_default());
+        assert_eq!(st.violations.len(), 1, "{:?}", st.violations);
+        assert!(st.violations[0].contains("lacks id/created_date"), "{:?}", st.violations);
     }
 }
