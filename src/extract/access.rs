@@ -138,12 +138,19 @@ pub fn device(dv: &Value, keep_user: impl Fn(&Value) -> bool, links: &AdminLinks
     put(&mut d, "registered", p.get("registered").and_then(Value::as_bool));
     put(&mut d, "secure_hardware_present", p.get("secureHardwarePresent").and_then(Value::as_bool));
     put(&mut d, "resource_type", s(dv, "/resourceType"));
-    let users: Vec<Value> = dv
-        .pointer("/_embedded/users")
-        .and_then(Value::as_array)
-        .map(|us| us.iter().filter_map(|u| u.get("user")).filter(|u| keep_user(u)).filter_map(|u| s(u, "/id")).map(Value::from).collect())
-        .unwrap_or_default();
+    // Each kept user with its posture on this device (Okta's device-user relation), as three
+    // lists in the same order; a posture Okta does not give reads UNKNOWN.
+    let (mut users, mut managed, mut locks) = (Vec::new(), Vec::new(), Vec::new());
+    for du in dv.pointer("/_embedded/users").and_then(Value::as_array).into_iter().flatten() {
+        let Some(u) = du.get("user").filter(|u| keep_user(u)) else { continue };
+        let Some(uid) = s(u, "/id") else { continue };
+        users.push(Value::from(uid));
+        managed.push(Value::from(s(du, "/managementStatus").unwrap_or_else(|| "UNKNOWN".into())));
+        locks.push(Value::from(s(du, "/screenLockType").unwrap_or_else(|| "UNKNOWN".into())));
+    }
     d.insert("user_ids".into(), Value::Array(users));
+    d.insert("management_statuses".into(), Value::Array(managed));
+    d.insert("screen_lock_types".into(), Value::Array(locks));
     d.insert("item_url_field".into(), links.link(&format!("/admin/devices/{id}")).into());
     record(&id, ts(dv.get("created")), ts(dv.get("lastUpdated")), d)
 }

@@ -78,6 +78,10 @@ pub fn user(u: &Value, custom: &[CustomAttr], links: &AdminLinks) -> Option<Valu
     put(&mut d, "last_login", ts(u.get("lastLogin")));
     put(&mut d, "password_changed", ts(u.get("passwordChanged")));
     put(&mut d, "user_type_id", s(u, "/type/id"));
+    // Where the identity is mastered (`credentials.provider`, sent with omitCredentialsLinks);
+    // nothing else of `credentials` (password, recovery question) is ever read.
+    put(&mut d, "credentials_provider_type", s(u, "/credentials/provider/type"));
+    put(&mut d, "credentials_provider_name", s(u, "/credentials/provider/name"));
     for attr in custom {
         if let Some(v) = p.get(&attr.okta_name).and_then(|v| convert(attr.kind, v)) {
             d.insert(attr.field.clone(), v);

@@ -5,6 +5,7 @@
 //! console. Nothing here does I/O, and nothing secret survives [`secrets::strip`].
 
 pub mod access;
+pub mod coverage;
 pub mod identity;
 pub mod logs;
 pub mod schema;
@@ -27,6 +28,7 @@ pub const ITEM_TYPES: &[&str] = &[
     "system_logs",
     "devices",
     "factors",
+    "authenticator_enrollments",
 ];
 
 /// Builds admin-console links for records.

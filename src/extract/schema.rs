@@ -83,6 +83,9 @@ pub const USER_FIELDS: &[&str] = &[
     "password_changed",
     "last_updated",
     "user_type_id",
+    "user_type_name",
+    "credentials_provider_type",
+    "credentials_provider_name",
     "item_url_field",
     super::TITLE_FIELD,
 ];

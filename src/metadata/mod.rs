@@ -77,6 +77,45 @@ fn record_type(name: &str, description: &str, fields: Vec<(&str, &str, F, bool)>
 
 const GROUP_TYPES: &[&str] = &["OKTA_GROUP", "APP_GROUP", "BUILT_IN"];
 
+/// Descriptions of fields whose label alone does not say what they hold: (record type, field,
+/// description).
+const DESCRIPTIONS: &[(&str, &str, &str)] = &[
+    ("users", "user_type", "The profile's userType attribute (free text), not the Okta user type"),
+    ("users", "user_type_id", "The id of the user's Okta user type (type.id), which decides its custom attributes"),
+    ("users", "user_type_name", "The name of the user's Okta user type (user, partner, ...)"),
+    (
+        "users",
+        "credentials_provider_type",
+        "Where the identity is mastered (credentials.provider.type): OKTA, ACTIVE_DIRECTORY, LDAP, FEDERATION, SOCIAL or IMPORT",
+    ),
+    ("users", "credentials_provider_name", "The provider's name (credentials.provider.name): OKTA, a directory or an identity provider"),
+    ("groups", "group_type", "OKTA_GROUP, APP_GROUP (imported from a directory or app) or BUILT_IN"),
+    ("groups", "source_app_id", "For an APP_GROUP: the application it is imported from"),
+    ("iam_role_members", "scope", "LIMITED when the role is limited to target groups or apps, else ALL (org-wide)"),
+    ("iam_role_members", "target_group_ids", "The groups a USER_ADMIN, HELP_DESK_ADMIN or GROUP_MEMBERSHIP_ADMIN role is limited to"),
+    (
+        "iam_role_members",
+        "target_app_ids",
+        "The apps an APP_ADMIN role is limited to: app instance ids, or OIN catalog app names for a whole app",
+    ),
+    ("policies", "authorization_server_id", "For an OAUTH_AUTHORIZATION_POLICY: the custom authorization server it belongs to"),
+    ("policies", "authorization_server_name", "For an OAUTH_AUTHORIZATION_POLICY: the authorization server's name"),
+    ("devices", "management_statuses", "Per user, in the order of user_ids: MANAGED or NOT_MANAGED (UNKNOWN when Okta gives none)"),
+    ("devices", "screen_lock_types", "Per user, in the order of user_ids: NONE, PASSCODE or BIOMETRIC (UNKNOWN when Okta gives none)"),
+    ("authenticator_enrollments", "enrollment_type", "The authenticator's type: app, email, phone, password, security_key, ..."),
+    ("authenticator_enrollments", "authenticator_key", "The authenticator's key: okta_verify, google_otp, phone_number, okta_email, ..."),
+    ("authenticator_enrollments", "phone_number_masked", "A phone authenticator's number, all but the last four digits masked"),
+];
+
+/// Adds [`DESCRIPTIONS`] to the record types' fields.
+fn describe(rt: &mut Value) {
+    for (t, f, text) in DESCRIPTIONS {
+        if let Some(o) = rt.pointer_mut(&format!("/{t}/fields/{f}")).and_then(Value::as_object_mut) {
+            o.insert("description".into(), (*text).into());
+        }
+    }
+}
+
 /// Builds the metadata document; `custom` adds the org's custom user attributes.
 pub fn document(custom: &[CustomAttr]) -> Value {
     use F::*;
@@ -119,6 +158,9 @@ pub fn document(custom: &[CustomAttr]) -> Value {
         ("last_login", "Last login", Ts, false),
         ("password_changed", "Password changed", Ts, false),
         ("user_type_id", "User type id", Text, false),
+        ("user_type_name", "User type name", Text, false),
+        ("credentials_provider_type", "Credentials provider type", Text, false),
+        ("credentials_provider_name", "Credentials provider", Text, false),
     ];
     let custom_fields: Vec<(String, String, CustomKind)> = custom.iter().map(|c| (c.field.clone(), c.title.clone(), c.kind)).collect();
     let mut users_doc =
@@ -156,7 +198,8 @@ pub fn document(custom: &[CustomAttr]) -> Value {
             ("role_id", "Role", Ref("iam_roles"), true), ("assignee_type", "Assignee type", Enum(&["USER", "GROUP"]), true),
             ("user_id", "User", Ref("users"), false), ("group_id", "Group", Ref("groups"), false),
             ("assignment_type", "Assignment type", Text, false), ("status", "Status", Text, false), ("label", "Label", Text, false),
-            ("resource_set", "Resource set", Text, false)]),
+            ("resource_set", "Resource set", Text, false), ("scope", "Scope", Enum(&["ALL", "LIMITED"]), false),
+            ("target_group_ids", "Target groups", RefList("groups"), false), ("target_app_ids", "Target apps", TextList, false)]),
         "applications": record_type("Applications", "App integrations; settings without secrets", vec![
             ("name", "Name", Text, false), ("label", "Label", Text, true), ("status", "Status", Text, false),
             ("sign_on_mode", "Sign-on mode", Text, false), ("features", "Features", TextList, false),
@@ -174,7 +217,9 @@ pub fn document(custom: &[CustomAttr]) -> Value {
             ("name", "Name", Text, true), ("policy_type", "Type", Text, true), ("status", "Status", Text, false),
             ("description", "Description", Text, false), ("priority", "Priority", Int, false), ("system", "System policy", Bool, false),
             ("conditions", "Conditions (JSON)", Text, false), ("settings", "Settings (JSON)", Text, false),
-            ("rule_count", "Rules", Int, false), ("rules", "Rules (no secrets, JSON)", Text, false)]),
+            ("rule_count", "Rules", Int, false), ("rules", "Rules (no secrets, JSON)", Text, false),
+            ("authorization_server_id", "Authorization server id", Text, false),
+            ("authorization_server_name", "Authorization server", Text, false)]),
         "system_logs": record_type("System log events", "Okta System Log events in the extraction window", vec![
             ("event_type", "Event type", Text, true), ("legacy_event_type", "Legacy event type", Text, false),
             ("display_message", "Message", Text, false), ("severity", "Severity", Text, false), ("published", "Published", Ts, true),
@@ -189,12 +234,35 @@ pub fn document(custom: &[CustomAttr]) -> Value {
             ("manufacturer", "Manufacturer", Text, false), ("model", "Model", Text, false), ("os_version", "OS version", Text, false),
             ("serial_number", "Serial number", Text, false), ("disk_encryption_type", "Disk encryption", Text, false),
             ("registered", "Registered", Bool, false), ("secure_hardware_present", "Secure hardware", Bool, false),
-            ("resource_type", "Resource type", Text, false), ("user_ids", "Users", RefList("users"), false)]),
+            ("resource_type", "Resource type", Text, false), ("user_ids", "Users", RefList("users"), false),
+            ("management_statuses", "Management status per user", TextList, false),
+            ("screen_lock_types", "Screen lock per user", TextList, false)]),
         "factors": record_type("Factors", "MFA factor enrolments, without secrets", vec![
             ("user_id", "User", Ref("users"), true), ("factor_type", "Factor type", Text, true), ("provider", "Provider", Text, false),
             ("vendor_name", "Vendor", Text, false), ("status", "Status", Text, false),
             ("phone_number_masked", "Phone (last 4 digits)", Text, false), ("device_type", "Device type", Text, false),
             ("platform", "Platform", Text, false)]),
+        "authenticator_enrollments": record_type("Authenticator enrollments",
+            "Identity Engine authenticator enrollments per user, without secrets", vec![
+            ("user_id", "User", Ref("users"), true), ("enrollment_type", "Authenticator type", Text, true),
+            ("authenticator_key", "Authenticator key", Text, false), ("name", "Authenticator", Text, false),
+            ("nickname", "Nickname", Text, false), ("status", "Status", Text, false),
+            ("phone_number_masked", "Phone (last 4 digits)", Text, false), ("email", "Email", Text, false)]),
     });
+    let mut rt = rt;
+    describe(&mut rt);
     json!({"schema_version": "v0.2.0", "record_types": rt})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_description_names_a_declared_field() {
+        let doc = document(&[]);
+        for (t, f, text) in DESCRIPTIONS {
+            assert_eq!(doc["record_types"][*t]["fields"][*f]["description"], *text, "{t}.{f} is not declared");
+        }
+    }
 }
