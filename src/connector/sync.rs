@@ -82,7 +82,14 @@ pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, 
         }
         Status::Skipped => {
             let note = state.get(Job::SystemLogs.state_key()).and_then(|j| j.get("note")).and_then(Value::as_str).unwrap_or("skipped");
-            logs_tx.send_replace(Some(LogVerdict::Fallback(format!("the System Log could not be read ({note})"))));
+            let why = if note.starts_with("missing permission") {
+                "System Log denied (403)".to_string()
+            } else if note.starts_with("not licensed") {
+                "System Log not licensed (401 E0000015)".to_string()
+            } else {
+                format!("the System Log could not be read ({note})")
+            };
+            logs_tx.send_replace(Some(LogVerdict::Fallback(why)));
         }
     }
     let known: BTreeMap<String, Known> = REMEMBERED_FIELDS
@@ -124,11 +131,14 @@ pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, 
             }
             if job == Job::SystemLogs && ctx.logs_tx.borrow().is_none() {
                 match &r {
-                    Ok(_) => {
+                    Ok(JobEnd::Done) => {
                         ctx.logs_tx.send_replace(Some(LogVerdict::Changes(Arc::new(ChangeSet::default()))));
                     }
-                    Err(JobFail::Skip(reason)) => {
-                        ctx.logs_tx.send_replace(Some(LogVerdict::Fallback(log_fallback(reason))));
+                    Ok(JobEnd::Forbidden) => {
+                        ctx.logs_tx.send_replace(Some(LogVerdict::Fallback("System Log denied (403)".into())));
+                    }
+                    Ok(JobEnd::Skipped(why)) => {
+                        ctx.logs_tx.send_replace(Some(LogVerdict::Fallback(format!("System Log {why}"))));
                     }
                     // The jobs it drives cannot go on without it: this invocation ends.
                     Err(_) => ctx.stop.cancel(),
@@ -180,15 +190,6 @@ pub const LOG_DRIVEN_TYPES: &[&str] = &[
     "factors",
 ];
 
-/// Why the System Log cannot drive the run, from why its job was skipped.
-fn log_fallback(reason: &SkipReason) -> String {
-    match reason {
-        SkipReason::Forbidden(_) => "System Log denied (403)".into(),
-        SkipReason::NotLicensed(_) => "System Log not licensed (401 E0000015)".into(),
-        SkipReason::NotAvailable(_) => "System Log not available (404)".into(),
-    }
-}
-
 /// Days between full reconciliations of the edges when the organization sets none.
 pub const DEFAULT_RECONCILIATION_DAYS: i64 = 7;
 
@@ -211,8 +212,8 @@ enum JobEnd {
     Done,
     /// Skipped because the token's admin lacks the permission.
     Forbidden,
-    /// Skipped for another reason (not available, not licensed).
-    Skipped,
+    /// Skipped for another reason: not licensed (401 E0000015), not available (404).
+    Skipped(&'static str),
 }
 
 /// The note and skip reason of a job the user left out of the sync.
@@ -250,9 +251,10 @@ fn start_sync_run(
         EdgePlan::Full
     } else if reconciled.as_deref().and_then(parse).is_none_or(|r| started - r >= chrono::Duration::days(days)) {
         EdgePlan::Reconcile
-    } else if parse(&previous_logs.end).is_none_or(|end| end < started - chrono::Duration::days(jobs::logs::RETENTION_DAYS)) {
-        EdgePlan::Fallback("the System Log since the last sync cannot be read completely (no window kept, or past Okta's retention)".into())
+    } else if parse(&previous_logs.end).is_some_and(|end| end < started - chrono::Duration::days(jobs::logs::RETENTION_DAYS)) {
+        EdgePlan::Fallback("the last sync is older than the System Log's retention".into())
     } else {
+        // Whether the log can be read from where the last sync stopped is the log job's call.
         EdgePlan::Log
     };
     Ok(SyncRun { sync_started: iso_millis(&started), since, logs_since: iso_millis(&logs_since), logs_until: iso_millis(&started), edges })
@@ -317,7 +319,11 @@ async fn drive<P: Position>(
             Ok(JobEnd::Done)
         }
         Err(JobFail::Skip(reason)) => {
-            let end = if matches!(reason, SkipReason::Forbidden(_)) { JobEnd::Forbidden } else { JobEnd::Skipped };
+            let end = match reason {
+                SkipReason::Forbidden(_) => JobEnd::Forbidden,
+                SkipReason::NotLicensed(_) => JobEnd::Skipped("not licensed (401 E0000015)"),
+                SkipReason::NotAvailable(_) => JobEnd::Skipped("not available (404)"),
+            };
             let reason = reason.to_string();
             tracing::warn!(entity = ctx.job.name(), %reason, "entity skipped");
             st.status = Status::Skipped;

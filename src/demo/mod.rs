@@ -100,7 +100,15 @@ impl Run<'_> {
             let (jmode, note, calls, skipped) = report::job_fields(&state, job);
             for (i, t) in types.iter().enumerate() {
                 if self.chosen.is_some_and(|c| !c.iter().any(|x| x == t)) {
-                    let line = EntityLine { records: 0, expected: 0, mode: "skipped".into(), api_calls: 0, note: "not selected".into() };
+                    let line = EntityLine {
+                        records: 0,
+                        expected: 0,
+                        mode: "skipped".into(),
+                        api_calls: 0,
+                        note: "not selected".into(),
+                        read: "skipped".into(),
+                        tombstones: 0,
+                    };
                     entities.insert(t.to_string(), line);
                     continue;
                 }
@@ -113,6 +121,8 @@ impl Run<'_> {
                         mode: if skipped.contains_key(*t) { "skipped".into() } else { jmode.clone() },
                         api_calls: if i == 0 { calls } else { 0 },
                         note: if i > 0 && note.is_empty() { format!("calls counted under {}", types[0]) } else { note },
+                        read: if skipped.contains_key(*t) { "skipped".into() } else { report::read_of(&state, job) },
+                        tombstones: report::tombstones_of(&state, job, t),
                     },
                 );
             }
@@ -206,14 +216,30 @@ pub async fn run(opts: DemoOptions) -> Result<Report, Error> {
     let initial = runner.run("INITIAL").await;
     progress.finish();
     report::print_run(&initial);
-    let changed = sim.sim.mutate(&sim::mutate::Mutation::default());
+    let change = sim::mutate::Mutation {
+        delete_users: 1,
+        remove_members: 2,
+        unassign_app_users: 1,
+        reset_factors: 1,
+        grant_roles: 1,
+        revoke_roles: 1,
+        ..sim::mutate::Mutation::default()
+    };
+    let changed = sim.sim.mutate(&change);
+    let n = |k: &str| changed[k].as_array().map_or(0, Vec::len);
     println!(
-        "\nChanged the org: {} users, {} groups, {} new log events, {} devices updated, {} deleted",
-        changed["users"].as_array().map_or(0, Vec::len),
-        changed["groups"].as_array().map_or(0, Vec::len),
-        changed["logs"].as_array().map_or(0, Vec::len),
-        changed["devices"].as_array().map_or(0, Vec::len),
-        changed["deleted_devices"].as_array().map_or(0, Vec::len)
+        "\nChanged the org: {} users, {} groups, {} new log events, {} devices updated, {} deleted; {} users deleted, {} members removed, {} app users unassigned, {} users' factors reset, {} roles granted, {} revoked",
+        n("users"),
+        n("groups"),
+        n("logs"),
+        n("devices"),
+        n("deleted_devices"),
+        n("deleted_users"),
+        n("removed_members"),
+        n("unassigned_app_users"),
+        n("reset_factors"),
+        n("granted_roles"),
+        n("revoked_roles")
     );
     let incremental = runner.run("INCREMENTAL").await;
     progress.finish();

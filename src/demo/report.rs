@@ -18,6 +18,10 @@ pub struct EntityLine {
     pub api_calls: u64,
     /// Skip reason or fallback.
     pub note: String,
+    /// How it was read: `full`, `incremental`, `log-driven`, `fallback: <why>` or `skipped`.
+    pub read: String,
+    /// Tombstones sent in this run (`deleted` objects, `removed` edges).
+    pub tombstones: u64,
 }
 
 /// One run.
@@ -58,9 +62,10 @@ pub struct Report {
 pub fn print_run(r: &RunLine) {
     println!();
     println!("{} sync: {}", r.mode, r.outcome);
-    println!("  {:<24} {:>9} {:>9} {:>10} {:>10}  note", "entity", "records", "expected", "mode", "api calls");
+    println!("  {:<24} {:>9} {:>9} {:>11} {:>10} {:>10}  note", "entity", "records", "expected", "read", "api calls", "tombstones");
     for (t, e) in &r.entities {
-        println!("  {:<24} {:>9} {:>9} {:>10} {:>10}  {}", t, e.records, e.expected, e.mode, e.api_calls, e.note);
+        let read = if e.read.starts_with("fallback") { "fallback" } else { e.read.as_str() };
+        println!("  {:<24} {:>9} {:>9} {:>11} {:>10} {:>10}  {}", t, e.records, e.expected, read, e.api_calls, e.tombstones, e.note);
     }
     let ratio = if r.min_api_calls > 0 { r.api_calls as f64 / r.min_api_calls as f64 } else { 0.0 };
     println!(
@@ -74,6 +79,20 @@ pub fn print_run(r: &RunLine) {
         r.retries,
         r.artifacts
     );
+}
+
+/// How a job read its entity: its mode, or `fallback: <why>` from its note.
+pub fn read_of(state: &Value, job: &str) -> String {
+    let j = &state[format!("job.{job}")];
+    match j["mode"].as_str().unwrap_or("") {
+        "fallback" => j["note"].as_str().filter(|n| n.starts_with("fallback")).unwrap_or("fallback").to_string(),
+        m => m.to_string(),
+    }
+}
+
+/// Tombstones a job sent for one item type.
+pub fn tombstones_of(state: &Value, job: &str, item_type: &str) -> u64 {
+    state[format!("job.{job}")]["tombstones"][item_type].as_u64().unwrap_or(0)
 }
 
 /// Reads a job's line fields from the connector state.

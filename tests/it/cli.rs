@@ -82,7 +82,18 @@ fn the_demo_runs_and_writes_a_report_with_the_fixed_shape() {
         assert_eq!(e["records"], e["expected"], "{t}");
         assert!(e["expected"].as_u64().unwrap() > 0, "{t}");
         assert!(["full", "incremental", "skipped"].contains(&e["mode"].as_str().unwrap()));
+        assert_eq!(e["read"], e["mode"], "{t}: a first sync reads as its mode says");
+        assert_eq!(e["tombstones"], 0, "{t}");
     }
+    // The incremental run reads the System Log's entities by its events, and sends the
+    // deletions it made as tombstones.
+    let inc = runs[1]["entities"].as_object().unwrap();
+    for t in ["factors", "app_user_assignments", "iam_role_members", "policies"] {
+        assert_eq!(inc[t]["read"], "log-driven", "{t}");
+    }
+    assert_eq!(inc["users"]["read"], "incremental");
+    let tombstones: u64 = inc.values().map(|e| e["tombstones"].as_u64().unwrap()).sum();
+    assert!(tombstones > 0, "the demo's deletions reach DevRev");
     assert!(runs[1]["api_calls"].as_u64() < runs[0]["api_calls"].as_u64(), "the incremental run makes fewer calls");
     for f in ["users.jsonl", "external_domain_metadata.json", "state.json", "events.jsonl"] {
         assert!(dir.path().join(f).exists(), "{f}");

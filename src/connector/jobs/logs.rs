@@ -132,7 +132,11 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<LogsPos>) -> Result<(), Job
     }
     ctx.sink.checkpoint(keys::LOGS_WINDOW, window).await?;
     if driving {
-        let verdict = if changes.overflow {
+        let verdict = if !continues {
+            LogVerdict::Fallback(
+                "the System Log since the last sync cannot be read completely (the last sync kept no position in it)".into(),
+            )
+        } else if changes.overflow {
             LogVerdict::Fallback(format!("more than {} changes since the last sync", crate::connector::changes::MAX_CHANGES))
         } else {
             LogVerdict::Changes(Arc::new(changes))

@@ -1,0 +1,215 @@
+//! Incremental syncs driven by the System Log: after a full sync and a sequence of changes
+//! (deletions, removals, factor resets, role grants and revokes), what DevRev holds equals the
+//! simulator's truth, deletions included; with the log denied, the log-driven entities fall
+//! back to a full reading and say so.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use okta_sim::mutate::Mutation;
+use okta_sim::{SimConfig, Sizes};
+use serde_json::Value;
+
+use crate::helpers::*;
+
+/// The item types this test compares (the System Log is append-only).
+const TYPES: &[&str] = &[
+    "users",
+    "groups",
+    "group_members",
+    "iam_roles",
+    "iam_role_members",
+    "applications",
+    "app_user_assignments",
+    "app_group_assignments",
+    "policies",
+    "devices",
+    "factors",
+];
+
+/// What DevRev holds: per id the record with the latest `modified_date` (a tombstone wins a
+/// tie), tombstones applied.
+struct Held {
+    live: BTreeMap<String, BTreeMap<String, Value>>,
+    /// Ids sent as tombstones and still standing, per item type.
+    gone: BTreeMap<String, BTreeSet<String>>,
+}
+
+fn held(w: &World) -> Held {
+    let st = w.emu.emu.store.lock().unwrap();
+    let mut live = BTreeMap::new();
+    let mut gone = BTreeMap::new();
+    for t in TYPES {
+        let mut latest: BTreeMap<String, Value> = BTreeMap::new();
+        for r in st.records(t) {
+            let id = r["id"].as_str().unwrap().to_string();
+            let is_tomb = |r: &Value| r["data"]["deleted"] == true || r["data"]["removed"] == true;
+            let newer = match latest.get(&id) {
+                None => true,
+                Some(old) => {
+                    let (a, b) = (r["modified_date"].as_str().unwrap(), old["modified_date"].as_str().unwrap());
+                    a > b || (a == b && is_tomb(&r))
+                }
+            };
+            if newer {
+                latest.insert(id, r);
+            }
+        }
+        let (dead, alive): (BTreeMap<_, _>, BTreeMap<_, _>) =
+            latest.into_iter().partition(|(_, r)| r["data"]["deleted"] == true || r["data"]["removed"] == true);
+        gone.insert(t.to_string(), dead.into_keys().collect());
+        live.insert(t.to_string(), alive);
+    }
+    Held { live, gone }
+}
+
+impl Held {
+    /// Live ids of a type; an edge whose user, group or app is deleted in DevRev goes with it
+    /// (the object's `deleted: true` stands for its memberships and assignments).
+    fn ids(&self, t: &str) -> BTreeSet<String> {
+        let dead = |field: &str, owner: &str, r: &Value| r["data"][field].as_str().is_some_and(|id| self.gone[owner].contains(id));
+        self.live[t]
+            .iter()
+            .filter(|(_, r)| !(dead("user_id", "users", r) || dead("group_id", "groups", r) || dead("app_id", "applications", r)))
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+}
+
+fn assert_holds_truth(w: &World, label: &str) {
+    let truth = w.sim.sim.truth(None);
+    let h = held(w);
+    for t in TYPES {
+        let want = w.truth_ids(&truth, t);
+        let got = h.ids(t);
+        assert_eq!(
+            got,
+            want,
+            "{label}: {t}: missing {:?} extra {:?}",
+            want.difference(&got).take(5).collect::<Vec<_>>(),
+            got.difference(&want).take(5).collect::<Vec<_>>()
+        );
+    }
+    // Every deleted object reached DevRev as a tombstone.
+    for t in ["users", "groups", "applications", "devices"] {
+        let deleted: BTreeSet<String> =
+            truth["deleted"][t]["ids"].as_array().into_iter().flatten().map(|v| v.as_str().unwrap().to_string()).collect();
+        let missing: Vec<_> = deleted.iter().filter(|id| !h.gone[t].contains(id.as_str()) && h.live[t].contains_key(id.as_str())).collect();
+        assert!(missing.is_empty(), "{label}: deleted {t} still live in DevRev: {missing:?}");
+    }
+}
+
+fn state(w: &World) -> Value {
+    w.platform.state_section("su1", okta_airsync::connector::OktaConnector::STATE_KEY)
+}
+
+fn changes(round: usize) -> Mutation {
+    Mutation {
+        users: 2,
+        groups: 2,
+        logs: 10,
+        devices: 1,
+        delete_devices: 1,
+        delete_users: 1,
+        delete_groups: usize::from(round == 1),
+        delete_apps: usize::from(round == 2),
+        remove_members: 2,
+        unassign_app_users: 2,
+        reset_factors: 2,
+        grant_roles: 1,
+        revoke_roles: 1,
+        ..Mutation::none()
+    }
+}
+
+fn org(seed: u64) -> SimConfig {
+    SimConfig {
+        seed,
+        sizes: Sizes { users: 80, groups: 10, apps: 6, devices: 20, log_events: 300, ..Sizes::default() },
+        ..SimConfig::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_driven_incremental_syncs_keep_devrev_equal_to_the_truth_deletions_included() {
+    for seed in [31, 32, 33] {
+        let w = world(org(seed), Duration::from_secs(600)).await;
+        assert_eq!(w.platform.run_sync("INITIAL").await.outcome, "DONE");
+        assert_holds_truth(&w, &format!("seed {seed}, initial"));
+        w.sim.sim.reset_stats();
+        let initial_calls = {
+            let w2 = world(org(seed), Duration::from_secs(600)).await;
+            assert_eq!(w2.platform.run_sync("INITIAL").await.outcome, "DONE");
+            w2.sim_calls()
+        };
+        for round in 0..3 {
+            w.sim.sim.mutate(&changes(round));
+            w.sim.sim.reset_stats();
+            let rep = w.platform.run_sync("INCREMENTAL").await;
+            assert_eq!(rep.outcome, "DONE", "{rep:?}");
+            let label = format!("seed {seed}, round {round}");
+            assert_holds_truth(&w, &label);
+            let s = state(&w);
+            for j in ["factors", "apps", "roles", "policies"] {
+                assert_eq!(s[format!("job.{j}")]["mode"], "log-driven", "{label}: {j}");
+            }
+            let calls = w.sim_calls();
+            assert!(calls * 2 < initial_calls, "{label}: an incremental run costs {calls} calls, a full one {initial_calls}");
+            // Factors: one call per user an event names (2 resets, 1 deleted user), not per user.
+            let factor_calls = s["job.factors"]["api_calls"].as_u64().unwrap();
+            assert!(factor_calls <= 4, "{label}: factors cost {factor_calls} calls");
+            let tombstones: u64 = Job::names()
+                .iter()
+                .map(|j| s[format!("job.{j}")]["tombstones"].as_object().map_or(0, |m| m.values().map(|v| v.as_u64().unwrap()).sum()))
+                .sum();
+            assert!(tombstones > 0, "{label}: deletions were sent as tombstones");
+        }
+        assert_eq!(w.violations(), Vec::<String>::new());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_system_log_denied_incremental_syncs_fall_back_to_full_readings_and_say_so() {
+    let mut cfg = org(41);
+    cfg.faults.deny = vec!["logs".into()];
+    let w = world(cfg, Duration::from_secs(600)).await;
+    assert_eq!(w.platform.run_sync("INITIAL").await.outcome, "DONE");
+    for round in 0..2 {
+        // Changes a full reading sees: factor resets, role grants and revokes, new members.
+        let m = Mutation { users: 2, groups: 2, reset_factors: 2, grant_roles: 1, revoke_roles: 1, ..Mutation::none() };
+        w.sim.sim.mutate(&m);
+        let rep = w.platform.run_sync("INCREMENTAL").await;
+        assert_eq!(rep.outcome, "DONE", "{rep:?}");
+        let s = state(&w);
+        assert_eq!(s["job.system_logs"]["status"], "skipped");
+        for j in ["factors", "apps", "roles", "policies"] {
+            let job = &s[format!("job.{j}")];
+            assert_eq!(job["mode"], "fallback", "round {round}: {j}: {job}");
+            assert!(job["note"].as_str().unwrap().starts_with("fallback: System Log denied (403)"), "{job}");
+        }
+        let truth = w.sim.sim.truth(None);
+        let h = held(&w);
+        // A full re-reading compares with the ids remembered: reset factors and revoked roles
+        // are tombstoned without the log.
+        for t in ["factors", "iam_role_members", "applications", "app_user_assignments", "policies", "group_members"] {
+            let want = w.truth_ids(&truth, t);
+            let got = h.ids(t);
+            if ["factors", "iam_role_members"].contains(&t) {
+                assert_eq!(got, want, "round {round}: {t}");
+            } else {
+                let missing: Vec<_> = want.difference(&got).take(5).collect();
+                assert!(missing.is_empty(), "round {round}: {t}: missing {missing:?}");
+            }
+        }
+    }
+    assert_eq!(w.violations(), Vec::<String>::new());
+}
+
+/// The job names, for summing the tombstones.
+struct Job;
+
+impl Job {
+    fn names() -> Vec<&'static str> {
+        okta_airsync::connector::JOBS.iter().map(|(j, _)| *j).collect()
+    }
+}
