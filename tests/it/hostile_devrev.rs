@@ -229,11 +229,12 @@ async fn a_confirm_that_fails_reports_nothing_unconfirmed_and_loses_no_record() 
     let h = hostile(fast_runtime(Duration::from_secs(60))).await;
     h.fault(Fault { after: 2, ..with("confirm", 500, "confirm is down", 100) });
     h.expect_error("START_EXTRACTING_DATA", "artifacts.confirm-upload answered HTTP 500").await;
-    let st = h.emu.emu.store.lock().unwrap();
-    let unconfirmed: Vec<_> = st.artifacts.values().filter(|a| a.uploaded && !a.confirmed).collect();
+    let unconfirmed: Vec<u32> = {
+        let st = h.emu.emu.store.lock().unwrap();
+        st.artifacts.values().filter(|a| a.uploaded && !a.confirmed).map(|a| a.reported).collect()
+    };
     assert_eq!(unconfirmed.len(), 1, "the third upload was not confirmed");
-    assert!(unconfirmed.iter().all(|a| a.reported == 0), "an unconfirmed artifact is never reported");
-    drop(st);
+    assert!(unconfirmed.iter().all(|r| *r == 0), "an unconfirmed artifact is never reported");
     h.clear_faults();
     h.finish_and_check().await;
 }
