@@ -14,9 +14,9 @@ use tokio::io::AsyncWriteExt;
 
 use crate::helpers::*;
 
-/// Runs `okta-airsync run` as a child for each invocation, and kills the first `kills` of them
-/// at a random instant between 20 and 400 ms (seeded), once Okta answers slowly enough for
-/// a kill to land mid-extraction.
+/// Runs `okta-airsync run` as a child for each invocation, and kills the first `kills` data-phase
+/// invocations at a random instant between 20 and 400 ms (seeded); Okta answers slowly enough
+/// for a kill to land mid-extraction.
 fn killing_invoker(okta_base: String, seed: u64, kills: usize, killed: Arc<AtomicUsize>) -> Invoke {
     let rng = Arc::new(Mutex::new(rand_chacha::ChaCha8Rng::seed_from_u64(seed)));
     Arc::new(move |body: Vec<u8>| {
@@ -34,7 +34,8 @@ fn killing_invoker(okta_base: String, seed: u64, kills: usize, killed: Arc<Atomi
                 stdin.write_all(&body).await.unwrap();
             }
             let at = Duration::from_millis(rng.lock().unwrap().gen_range(20..400));
-            if killed.load(Ordering::SeqCst) >= kills {
+            let data_phase = String::from_utf8_lossy(&body).contains("_EXTRACTING_DATA\"");
+            if !data_phase || killed.load(Ordering::SeqCst) >= kills {
                 child.wait().await.unwrap();
                 return;
             }
@@ -66,7 +67,10 @@ async fn a_worker_killed_at_random_instants_loses_nothing() {
         // A killed invocation never replies: the platform sends the event again, as DevRev does
         // after its timeout. The driver treats "no reply" as the end, so run phases by hand.
         p.max_invocations = 200;
-        assert_eq!(p.invoke_one("START_EXTRACTING_METADATA", "INITIAL").await.map(|r| r.event_type).as_deref(), Some("METADATA_EXTRACTION_DONE"));
+        assert_eq!(
+            p.invoke_one("START_EXTRACTING_METADATA", "INITIAL").await.map(|r| r.event_type).as_deref(),
+            Some("METADATA_EXTRACTION_DONE")
+        );
         let mut event = "START_EXTRACTING_DATA";
         let mut replies = Vec::new();
         for _ in 0..60 {
@@ -98,7 +102,10 @@ async fn a_worker_killed_at_random_instants_loses_nothing() {
         for t in ITEM_TYPES.iter().filter(|t| **t != "system_logs") {
             for r in st.records(t) {
                 let text = r["data"].to_string();
-                assert!(!placeholders.iter().any(|p| text.contains(p.as_str())), "seed {seed}: a {t} record references a placeholder: {text}");
+                assert!(
+                    !placeholders.iter().any(|p| text.contains(p.as_str())),
+                    "seed {seed}: a {t} record references a placeholder: {text}"
+                );
             }
         }
     }
