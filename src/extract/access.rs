@@ -138,15 +138,23 @@ pub fn device(dv: &Value, keep_user: impl Fn(&Value) -> bool, links: &AdminLinks
     put(&mut d, "registered", p.get("registered").and_then(Value::as_bool));
     put(&mut d, "secure_hardware_present", p.get("secureHardwarePresent").and_then(Value::as_bool));
     put(&mut d, "resource_type", s(dv, "/resourceType"));
-    // Each kept user with its posture on this device (Okta's device-user relation), as three
-    // lists in the same order; a posture Okta does not give reads UNKNOWN.
-    let (mut users, mut managed, mut locks) = (Vec::new(), Vec::new(), Vec::new());
+    // Each kept user once, with its posture on this device (Okta's device-user relation), as
+    // three lists in the same order; a user listed twice keeps the last posture listed, and a
+    // posture Okta does not give reads UNKNOWN.
+    let (mut users, mut managed, mut locks) = (Vec::<Value>::new(), Vec::new(), Vec::new());
     for du in dv.pointer("/_embedded/users").and_then(Value::as_array).into_iter().flatten() {
         let Some(u) = du.get("user").filter(|u| keep_user(u)) else { continue };
         let Some(uid) = s(u, "/id") else { continue };
-        users.push(Value::from(uid));
-        managed.push(Value::from(s(du, "/managementStatus").unwrap_or_else(|| "UNKNOWN".into())));
-        locks.push(Value::from(s(du, "/screenLockType").unwrap_or_else(|| "UNKNOWN".into())));
+        let m = Value::from(s(du, "/managementStatus").unwrap_or_else(|| "UNKNOWN".into()));
+        let l = Value::from(s(du, "/screenLockType").unwrap_or_else(|| "UNKNOWN".into()));
+        match users.iter().position(|x| x.as_str() == Some(uid.as_str())) {
+            Some(i) => (managed[i], locks[i]) = (m, l),
+            None => {
+                users.push(Value::from(uid));
+                managed.push(m);
+                locks.push(l);
+            }
+        }
     }
     d.insert("user_ids".into(), Value::Array(users));
     d.insert("management_statuses".into(), Value::Array(managed));

@@ -306,3 +306,132 @@ async fn every_family_reads_the_simulators_truth_in_its_fewest_calls() {
     };
     assert_eq!(c.calls_for("roles") + iam_pages, family("roles"));
 }
+
+/// The normalizers over what these endpoints read from the simulator: every record valid
+/// against the metadata declaring the org's custom attributes, every new field equal to the
+/// truth, no seeded secret anywhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulators_families_normalize_to_the_truths_fields() {
+    use okta_airsync::extract::{access, coverage, identity, AdminLinks};
+    use okta_airsync::metadata::{document, validate::check_record};
+    use okta_airsync::okta::endpoints;
+    let h = okta_sim::start(crate::helpers::small(42)).await.unwrap();
+    let c = OktaClient::new(OktaConfig::new(url::Url::parse(&h.base_url).unwrap(), ApiToken::new("sim-token"))).unwrap();
+    let truth = h.sim.truth(None);
+    let fields = &truth["fields"];
+    let links = AdminLinks::from_base(c.base_url());
+    let all_pages = |url| {
+        let c = c.clone();
+        async move {
+            let mut p = Pager::new(c, url, EndRule::NoNext);
+            let mut out = Vec::new();
+            while let Some(page) = p.next_page().await.unwrap() {
+                out.extend(page.items);
+            }
+            out
+        }
+    };
+    let (types, warnings) = coverage::user_type_attrs(&user_types::fetch_with_schemas(&c).await.unwrap());
+    assert!(warnings.iter().any(|w| w.contains("pinHash")), "{warnings:?}");
+    let doc = document(&types.all());
+    let mut records: Vec<(&str, Value)> = Vec::new();
+    let mut typed = 0;
+    for u in all_pages(endpoints::users::list(&c, None)).await.iter().filter(|u| !identity::is_shadow(u)) {
+        let r = coverage::user(u, &types, &links).unwrap();
+        let want = &fields["users"][r["id"].as_str().unwrap()];
+        assert_eq!((&r["data"]["user_type_id"], &r["data"]["user_type_name"]), (&want["user_type"], &want["user_type_name"]));
+        // `credentials` comes only once the client asks omitCredentialsLinks; then it must match.
+        if let Some(p) = r["data"].get("credentials_provider_type") {
+            assert_eq!(p, &want["credentials_provider_type"]);
+        }
+        typed += u["profile"].get("accountCode").is_some() as usize;
+        records.push(("users", r));
+    }
+    assert!(typed > 0);
+    for g in all_pages(endpoints::groups::list(&c, None)).await {
+        let r = identity::group(&g, &links).unwrap();
+        let want = &fields["groups"][r["id"].as_str().unwrap()];
+        assert_eq!(
+            (&r["data"]["group_type"], r["data"].get("source_app_id").unwrap_or(&Value::Null)),
+            (&want["type"], &want["source_app_id"])
+        );
+        records.push(("groups", r));
+    }
+    for d in all_pages(endpoints::devices::list(&c, None)).await {
+        let r = access::device(&d, |_| true, &links).unwrap();
+        let want = &fields["devices"][r["id"].as_str().unwrap()]["users"];
+        for (i, uid) in r["data"]["user_ids"].as_array().unwrap().iter().enumerate() {
+            let w = &want[uid.as_str().unwrap()];
+            assert_eq!(
+                (&r["data"]["management_statuses"][i], &r["data"]["screen_lock_types"][i]),
+                (&w["managementStatus"], &w["screenLockType"]),
+                "{}: {} in {}",
+                r["id"],
+                r["data"],
+                d["_embedded"]
+            );
+        }
+        records.push(("devices", r));
+    }
+    let (mut policies, mut rules) = (0, 0);
+    for s in all_pages(auth_servers::list(&c)).await {
+        let sid = s["id"].as_str().unwrap();
+        for p in auth_servers::fetch_policies(&c, sid).await.unwrap() {
+            let rs = auth_servers::fetch_rules(&c, sid, p["id"].as_str().unwrap()).await.unwrap();
+            let r = coverage::auth_server_policy(&s, &p, &rs, &links).unwrap();
+            (policies, rules) = (policies + 1, rules + r["data"]["rule_count"].as_u64().unwrap());
+            records.push(("policies", r));
+        }
+    }
+    assert_eq!(
+        (policies, rules),
+        (
+            truth["record_types"]["authorization_server_policies"]["ids"].as_array().unwrap().len(),
+            truth["record_types"]["authorization_server_policy_rules"]["ids"].as_array().unwrap().len() as u64
+        )
+    );
+    let assignees: Vec<(bool, String)> = {
+        let org = h.sim.org.read().unwrap();
+        let users =
+            org.user_roles.keys().filter(|u| org.users[**u as usize].status != "shadow").map(|u| (true, org.users[*u as usize].id.clone()));
+        users.chain(org.group_roles.keys().map(|g| (false, org.groups[*g as usize].id.clone()))).collect()
+    };
+    let mut seen = BTreeSet::new();
+    for (is_user, id) in &assignees {
+        let who = if *is_user { role_targets::Assignee::User(id) } else { role_targets::Assignee::Group(id) };
+        let by_groups = role_targets::fetch_roles_expanded(&c, who, role_targets::Kind::Groups).await.unwrap();
+        let by_apps = if role_targets::any_can_have(&by_groups, who, role_targets::Kind::Apps) {
+            Some(role_targets::fetch_roles_expanded(&c, who, role_targets::Kind::Apps).await.unwrap())
+        } else {
+            None
+        };
+        let direct: Vec<Value> = by_groups.into_iter().filter(|a| role_targets::is_direct(a, who)).collect();
+        for (a, t) in coverage::with_targets(direct, by_apps.as_deref()) {
+            let kind = if *is_user { "USER" } else { "GROUP" };
+            let r = coverage::role_member_with_targets(&a, &json!({"id": id}), kind, &t, &links).unwrap();
+            let want = &fields["role_assignments"][a["id"].as_str().unwrap()];
+            assert_eq!(
+                (&r["data"]["scope"], &r["data"]["target_group_ids"], &r["data"]["target_app_ids"]),
+                (&want["scope"], &want["target_groups"], &want["target_apps"]),
+                "{a}"
+            );
+            seen.insert(a["id"].as_str().unwrap().to_string());
+            records.push(("iam_role_members", r));
+        }
+    }
+    assert_eq!(seen.len(), fields["role_assignments"].as_object().unwrap().len());
+    let want = truth["record_types"]["authenticator_enrollments"]["ids"].as_array().unwrap();
+    let owners: BTreeSet<&str> = want.iter().map(|x| x.as_str().unwrap().split(':').next().unwrap()).collect();
+    for u in owners {
+        for e in enrollments::fetch(&c, u).await.unwrap() {
+            records.push(("authenticator_enrollments", coverage::authenticator_enrollment(&json!({"id": u}), &e, &links).unwrap()));
+        }
+    }
+    assert_eq!(records.iter().filter(|(t, _)| *t == "authenticator_enrollments").count(), want.len());
+    let secrets: Vec<&str> = truth["secrets"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    for (t, r) in &records {
+        assert_eq!(check_record(&doc, t, r), Vec::<String>::new());
+        let text = r.to_string();
+        assert!(secrets.iter().all(|s| !text.contains(s)), "{t}: a seeded secret in {text}");
+    }
+}

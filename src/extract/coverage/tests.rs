@@ -216,11 +216,12 @@ fn devices_carry_each_users_posture_in_the_order_of_their_users() {
         "_embedded": {"users": [
             {"managementStatus": "MANAGED", "screenLockType": "BIOMETRIC", "user": {"id": "00u1"}},
             {"managementStatus": "NOT_MANAGED", "screenLockType": "PASSCODE", "user": {"id": "00uSHADOW"}},
-            {"user": {"id": "00u3"}}]}});
+            {"user": {"id": "00u3"}},
+            {"managementStatus": "NOT_MANAGED", "screenLockType": "NONE", "user": {"id": "00u1"}}]}});
     let r = valid(&[], "devices", access::device(&dv, |u| u["id"] != "00uSHADOW", &links()));
     assert_eq!(r["data"]["user_ids"], json!(["00u1", "00u3"]));
-    assert_eq!(r["data"]["management_statuses"], json!(["MANAGED", "UNKNOWN"]));
-    assert_eq!(r["data"]["screen_lock_types"], json!(["BIOMETRIC", "UNKNOWN"]));
+    assert_eq!(r["data"]["management_statuses"], json!(["NOT_MANAGED", "UNKNOWN"]), "a user listed twice: once, the last posture");
+    assert_eq!(r["data"]["screen_lock_types"], json!(["NONE", "UNKNOWN"]));
 }
 
 #[test]
