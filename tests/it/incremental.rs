@@ -213,3 +213,65 @@ impl Job {
         okta_airsync::connector::JOBS.iter().map(|(j, _)| *j).collect()
     }
 }
+
+/// The benchmark behind scripts/bench-incremental.sh (release build; ignored in the suite):
+/// a full sync of an R10k-sized org, 1 % of it changed (users, memberships, factors, app and
+/// role assignments, deletions included), then an incremental sync; prints its API calls as a
+/// share of the full sync's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: scripts/bench-incremental.sh"]
+async fn bench_incremental_calls_after_changing_one_percent_of_an_r10k_org() {
+    let users: usize = std::env::var("BENCH_USERS").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000);
+    let mut cfg = SimConfig {
+        seed: 10,
+        sizes: Sizes { users, groups: 500, apps: 100, devices: 2000, log_events: 50_000, ..Sizes::default() },
+        ..SimConfig::default()
+    };
+    cfg.faults.rate_limit_per_min = Some(100_000_000);
+    let w = world(cfg, Duration::from_secs(3600)).await;
+    assert_eq!(w.platform.run_sync("INITIAL").await.outcome, "DONE");
+    let full = w.sim_calls();
+    let full_jobs = state(&w);
+    let pct = users / 100;
+    let m = Mutation {
+        users: pct * 3 / 10,
+        deactivate: pct / 10,
+        delete_users: pct / 10,
+        groups: 5,
+        remove_members: pct / 5,
+        unassign_app_users: pct / 5,
+        reset_factors: pct * 3 / 10,
+        grant_roles: 5,
+        revoke_roles: 5,
+        devices: pct / 10,
+        delete_devices: pct / 10,
+        delete_groups: 2,
+        delete_apps: 1,
+        ..Mutation::none()
+    };
+    let changed = w.sim.sim.mutate(&m);
+    w.sim.sim.reset_stats();
+    assert_eq!(w.platform.run_sync("INCREMENTAL").await.outcome, "DONE");
+    let inc = w.sim_calls();
+    let s = state(&w);
+    println!(
+        "changed: {}",
+        serde_json::to_string(
+            &changed.as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_array().map_or(0, Vec::len))).collect::<BTreeMap<_, _>>()
+        )
+        .unwrap()
+    );
+    println!("{:<12} {:>12} {:>12} {:>10}  read", "job", "full calls", "incr calls", "tombstones");
+    for j in Job::names() {
+        let job = &s[format!("job.{j}")];
+        let read = match job["mode"].as_str().unwrap_or("") {
+            "fallback" => job["note"].as_str().unwrap_or("").to_string(),
+            m => m.to_string(),
+        };
+        let tomb: u64 = job["tombstones"].as_object().map_or(0, |m| m.values().map(|v| v.as_u64().unwrap()).sum());
+        println!("{j:<12} {:>12} {:>12} {tomb:>10}  {read}", full_jobs[format!("job.{j}")]["api_calls"], job["api_calls"]);
+    }
+    let share = inc as f64 * 100.0 / full as f64;
+    println!("BENCH full sync {full} API calls, incremental {inc} API calls: {share:.1} % of the full sync's");
+    assert!(share <= 10.0, "{share:.1} %");
+}
