@@ -1,4 +1,4 @@
-//! The eight extraction jobs, as a type: names, item types and state keys in one place.
+//! The nine extraction jobs, as a type: names, item types and state keys in one place.
 
 /// One extraction job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -19,11 +19,23 @@ pub enum Job {
     Devices,
     /// MFA factors.
     Factors,
+    /// Identity Engine authenticator enrollments.
+    AuthenticatorEnrollments,
 }
 
 impl Job {
     /// Every job, in the order they are reported.
-    pub const ALL: [Job; 8] = [Job::Users, Job::Groups, Job::Roles, Job::Apps, Job::Policies, Job::SystemLogs, Job::Devices, Job::Factors];
+    pub const ALL: [Job; 9] = [
+        Job::Users,
+        Job::Groups,
+        Job::Roles,
+        Job::Apps,
+        Job::Policies,
+        Job::SystemLogs,
+        Job::Devices,
+        Job::Factors,
+        Job::AuthenticatorEnrollments,
+    ];
 
     /// The job's name: its state key suffix, client label and log field.
     pub const fn name(self) -> &'static str {
@@ -36,6 +48,7 @@ impl Job {
             Job::SystemLogs => "system_logs",
             Job::Devices => "devices",
             Job::Factors => "factors",
+            Job::AuthenticatorEnrollments => "authenticator_enrollments",
         }
     }
 
@@ -50,6 +63,7 @@ impl Job {
             Job::SystemLogs => &["system_logs"],
             Job::Devices => &["devices"],
             Job::Factors => &["factors"],
+            Job::AuthenticatorEnrollments => &["authenticator_enrollments"],
         }
     }
 
@@ -71,8 +85,8 @@ impl std::fmt::Display for Job {
 }
 
 /// The jobs with the item types each produces, for reports.
-pub const JOBS: [(&str, &[&str]); 8] = {
-    let mut out: [(&str, &[&str]); 8] = [("", &[]); 8];
+pub const JOBS: [(&str, &[&str]); 9] = {
+    let mut out: [(&str, &[&str]); 9] = [("", &[]); 9];
     let mut i = 0;
     while i < Job::ALL.len() {
         out[i] = (Job::ALL[i].name(), Job::ALL[i].item_types());

@@ -108,7 +108,7 @@ impl Extractor for OktaConnector {
     async fn metadata(&self, inv: &Invocation) -> Result<Value, PhaseError> {
         let client = self.client(inv).map_err(phase_error)?;
         let schema = schema::user_schema(&client).await.map_err(phase_error)?;
-        Ok(crate::metadata::document(&schema.attrs))
+        Ok(crate::metadata::document(&schema.types.all()))
     }
 
     async fn extract(&self, inv: &Invocation, state: Value, sink: Sink) -> ExtractOutcome {

@@ -224,10 +224,10 @@ pub struct UsersPos {
     /// passed them, so a resumed run drops the same edges as an uninterrupted one.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub placeholders: BTreeSet<String>,
-    /// The custom attributes read from the user schema when the job started: a resume types
+    /// The custom attributes of every user type, read when the job started: a resume types
     /// users the same way as the pages already sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schema: Option<Vec<crate::extract::schema::CustomAttr>>,
+    pub user_types: Option<crate::extract::coverage::UserTypeAttrs>,
 }
 
 /// The roles job's steps.
@@ -284,6 +284,9 @@ pub struct PoliciesPos {
     pub type_index: usize,
     /// The next page of that type.
     pub cursor: Option<String>,
+    /// The authorization servers' policies, read after every type (a fan-out over the servers).
+    #[serde(default)]
+    pub auth_servers: FanPos,
 }
 
 /// A System Log event seen recently: its uuid and `published` time.

@@ -188,6 +188,7 @@ pub const LOG_DRIVEN_TYPES: &[&str] = &[
     "policies",
     "devices",
     "factors",
+    "authenticator_enrollments",
 ];
 
 /// Days between full reconciliations of the edges when the organization sets none.
@@ -279,6 +280,7 @@ async fn drive_job(ctx: &JobCtx, stored: Option<Value>) -> Result<JobEnd, JobFai
         Job::SystemLogs => drive(ctx, stored, |c, s| jobs::logs::extract(c, s).boxed()).await,
         Job::Devices => drive(ctx, stored, |c, s| jobs::devices::extract(c, s).boxed()).await,
         Job::Factors => drive(ctx, stored, |c, s| jobs::factors::extract(c, s).boxed()).await,
+        Job::AuthenticatorEnrollments => drive(ctx, stored, |c, s| jobs::enrollments::extract(c, s).boxed()).await,
     }
 }
 

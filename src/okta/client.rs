@@ -311,7 +311,7 @@ impl OktaClient {
             .get(url.clone())
             .header(reqwest::header::AUTHORIZATION, self.inner.cfg.token.header())
             .header(reqwest::header::ACCEPT, "application/json")
-            .header(reqwest::header::CONTENT_TYPE, "application/json; okta-response=omitCredentials")
+            .header(reqwest::header::CONTENT_TYPE, "application/json; okta-response=omitCredentialsLinks")
             .send()
             .await;
         let resp = match sent {

@@ -4,11 +4,14 @@
 //! child of a fan-out), so a resume repeats at most the page that was in flight.
 
 pub mod apps;
+pub mod auth_servers;
 pub mod devices;
+pub mod enrollments;
 pub mod factors;
 pub mod groups;
 pub mod logs;
 pub mod policies;
+pub mod role_targets;
 pub mod roles;
 pub mod users;
 

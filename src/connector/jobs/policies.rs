@@ -54,6 +54,8 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<PoliciesPos>) -> Result<(),
     };
     loop {
         let Some(kind) = POLICY_TYPES.get(st.pos.type_index) else {
+            let only = changes.as_ref().map(|cs| (cs.policies.clone(), since.clone()));
+            super::auth_servers::extract(ctx, st, super::auth_servers::Wanted { only }).await?;
             if let Some(cs) = &changes {
                 ctx.send_tombstones(st, cs.tombstones_of(&["policies"])).await?;
             }
@@ -101,7 +103,7 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<PoliciesPos>) -> Result<(),
             }
             ctx.save(st).await?;
         }
-        st.pos = PoliciesPos { type_index: st.pos.type_index + 1, cursor: None };
+        st.pos = PoliciesPos { type_index: st.pos.type_index + 1, cursor: None, ..PoliciesPos::default() };
         ctx.save(st).await?;
     }
 }

@@ -4,7 +4,6 @@
 //! whose stats say they carry admin privileges. Standard roles are emitted once, when first
 //! assigned.
 
-use futures::FutureExt;
 use serde_json::{json, Value};
 
 use super::{fan_out, token_or_licence, walk_list, Batches, ChildFuture, EdgeRead, FanOut, JobCtx, JobFail, SkipReason};
@@ -62,26 +61,16 @@ impl FanOut<RolesPos> for Assignments<'_> {
 
     fn fetch(&self, p: &Value) -> ChildFuture {
         let id = p.get("id").and_then(Value::as_str).unwrap_or("");
-        let url = match self.assignee_type {
-            "GROUP" => endpoints::groups::roles(&self.ctx.client, id),
-            _ => endpoints::users::roles(&self.ctx.client, id),
-        };
-        let client = self.ctx.client.clone();
-        async move { client.get(&url).await.map(|r| r.body) }.boxed()
+        super::role_targets::fetch(&self.ctx.client, self.assignee_type, id)
     }
 
     fn children(&self, st: &mut JobState<RolesPos>, p: &Value, raw: Value) -> Batches {
-        let list: Vec<Value> = raw
-            .as_array()
-            .into_iter()
-            .flatten()
-            // Roles a user holds through a group are listed once, from the group.
-            .filter(|a| self.assignee_type == "GROUP" || a.get("assignmentType").and_then(Value::as_str).unwrap_or("USER") == "USER")
-            .cloned()
-            .collect();
+        // Roles a user holds through a group are listed once, from the group; each with its targets.
+        let pairs = super::role_targets::direct_with_targets(&raw, self.assignee_type, super::id_of(p));
+        let list: Vec<Value> = pairs.iter().map(|(a, _)| a.clone()).collect();
         let roles = self.new_roles(st, &list);
         // Titled with the assignee's login (a group's name) from the listing already read.
-        let members: Vec<Value> = list.iter().filter_map(|a| identity::role_member_of(a, p, self.assignee_type, &self.ctx.links)).collect();
+        let members = super::role_targets::members(&pairs, p, self.assignee_type, &self.ctx.links);
         remember(st, "iam_roles", &roles);
         remember(st, "iam_role_members", &members);
         vec![("iam_roles", roles), ("iam_role_members", members)]

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::{since_clause, walk_list, JobCtx, JobFail};
 use crate::connector::schema::user_schema;
 use crate::connector::state::{keys, JobState, Mode, UsersPass, UsersPos};
-use crate::extract::identity;
+use crate::extract::{coverage, identity};
 use crate::okta::{self, endpoints};
 
 /// Extracts (or resumes) the users.
@@ -19,15 +19,15 @@ use crate::okta::{self, endpoints};
 /// ids found so far and the schema the users were typed by live in the job's position, so a
 /// kill at any instant resumes with the same placeholders and the same custom attributes.
 pub async fn extract(ctx: &JobCtx, st: &mut JobState<UsersPos>) -> Result<(), JobFail> {
-    let attrs = match st.pos.schema.clone() {
+    let attrs = match st.pos.user_types.clone() {
         Some(attrs) => attrs,
         None => {
             let schema = user_schema(&ctx.client).await?;
             if let Some(n) = schema.note {
                 st.note = n;
             }
-            st.pos.schema = Some(schema.attrs.clone());
-            schema.attrs
+            st.pos.user_types = Some(schema.types.clone());
+            schema.types
         }
     };
     if let Ok(mut s) = ctx.placeholders.write() {
@@ -66,7 +66,7 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<UsersPos>) -> Result<(), Jo
                             s.insert(id.to_string());
                         }
                     } else if seen.insert(id.to_string()) {
-                        recs.extend(identity::user(u, &attrs, &ctx.links));
+                        recs.extend(coverage::user(u, &attrs, &ctx.links));
                     }
                 }
                 vec![("users", recs)]

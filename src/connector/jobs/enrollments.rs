@@ -1,0 +1,124 @@
+//! Identity Engine authenticator enrollments: one call per user, like factors (Okta has no bulk
+//! endpoint), over the plain user list with bounded parallelism, resuming by user id.
+//! Placeholder and deprovisioned users are skipped.
+//!
+//! The family has its own gating: a Classic Engine org or a missing licence (E0000015), or a
+//! path the org does not know (404 E0000008), skips the job as not licensed or not available;
+//! a user deleted since the listing (any other 404) is skipped alone and counted.
+//!
+//! After the first sync the System Log drives it as it drives factors: only the users whose
+//! factors or authenticators an event names are read again.
+
+use std::collections::BTreeSet;
+
+use futures::{FutureExt, StreamExt};
+use serde_json::{json, Value};
+
+use super::{fan_out, Batches, ChildFuture, EdgeRead, FanOut, JobCtx, JobFail, SkipReason};
+use crate::connector::state::{FanPos, JobState, Mode};
+use crate::extract::{coverage, identity};
+use crate::okta::coverage::enrollments;
+use crate::okta::{self, endpoints};
+
+const TYPE: &str = "authenticator_enrollments";
+
+struct Enrollments<'a> {
+    ctx: &'a JobCtx,
+}
+
+impl FanOut<FanPos> for Enrollments<'_> {
+    fn parents(&self, _st: &mut JobState<FanPos>, _parents: &[Value]) -> Batches {
+        Vec::new()
+    }
+
+    fn wants_children(&self, u: &Value) -> bool {
+        let status = u.get("status").and_then(Value::as_str).unwrap_or("");
+        !identity::is_shadow(u) && status != "DEPROVISIONED" && !self.ctx.is_placeholder(super::id_of(u))
+    }
+
+    fn fetch(&self, u: &Value) -> ChildFuture {
+        fetch(self.ctx, super::id_of(u))
+    }
+
+    fn children(&self, _st: &mut JobState<FanPos>, u: &Value, raw: Value) -> Batches {
+        vec![(TYPE, records(self.ctx, u, &raw))]
+    }
+}
+
+/// One user's enrollments as a JSON array. A 404 naming an unknown path (the family is not
+/// available) is turned into a plain 404 answer so the fan-out does not take it for a user
+/// gone; [`extract`] turns it into a skip.
+fn fetch(ctx: &JobCtx, uid: &str) -> ChildFuture {
+    let client = ctx.client.clone();
+    let uid = uid.to_string();
+    async move {
+        match enrollments::fetch(&client, &uid).await {
+            Ok(es) => Ok(Value::Array(es)),
+            Err(okta::Error::NotFound { endpoint, code, summary }) if code == enrollments::PATH_NOT_FOUND => {
+                Err(okta::Error::Api { endpoint, status: 404, code, summary })
+            }
+            Err(e) => Err(e),
+        }
+    }
+    .boxed()
+}
+
+fn records(ctx: &JobCtx, user: &Value, raw: &Value) -> Vec<Value> {
+    raw.as_array().into_iter().flatten().filter_map(|e| coverage::authenticator_enrollment(user, e, &ctx.links)).collect()
+}
+
+/// Whether an error means the org offers no authenticator enrollments.
+fn unavailable(e: &okta::Error) -> bool {
+    matches!(e, okta::Error::Api { status: 404, code, .. } if code == enrollments::PATH_NOT_FOUND)
+}
+
+/// Extracts (or resumes) the authenticator enrollments.
+pub async fn extract(ctx: &JobCtx, st: &mut JobState<FanPos>) -> Result<(), JobFail> {
+    let r = match ctx.edge_read().await? {
+        EdgeRead::Log(cs) => {
+            st.mode = Mode::LogDriven;
+            let dropped: BTreeSet<&str> = cs.deleted_ids("users").into_iter().chain(cs.deactivated_users.iter().map(String::as_str)).collect();
+            let users: Vec<&str> =
+                cs.factor_users.iter().map(String::as_str).filter(|u| !dropped.contains(u) && !ctx.is_placeholder(u)).collect();
+            log_driven(ctx, st, &users).await
+        }
+        EdgeRead::Full(mode, note) => {
+            st.mode = mode;
+            if !note.is_empty() {
+                st.note = note;
+            }
+            let start = endpoints::users::list(&ctx.client, None);
+            fan_out(ctx, st, start, |p| p, &Enrollments { ctx }).await
+        }
+    };
+    match r {
+        Err(JobFail::Okta(e)) if unavailable(&e) => Err(JobFail::Skip(SkipReason::NotAvailable(e))),
+        other => other,
+    }
+}
+
+/// Reads again the enrollments of the users the events name, in id order, resuming after the
+/// last user done.
+async fn log_driven(ctx: &JobCtx, st: &mut JobState<FanPos>, users: &[&str]) -> Result<(), JobFail> {
+    let after = st.pos.last_done.clone();
+    let todo: Vec<&str> = users.iter().copied().filter(|u| after.as_deref().is_none_or(|a| *u > a)).collect();
+    for chunk in todo.chunks(ctx.fanout.max(1)) {
+        ctx.check_stop()?;
+        let fetches: Vec<ChildFuture> = chunk.iter().map(|u| fetch(ctx, u)).collect();
+        let raws: Vec<Result<Value, okta::Error>> = futures::stream::iter(fetches).buffered(ctx.fanout.max(1)).collect().await;
+        for (uid, raw) in chunk.iter().zip(raws) {
+            match raw {
+                Ok(raw) => {
+                    st.children_read += 1;
+                    let recs = records(ctx, &json!({"id": uid}), &raw);
+                    ctx.send(st, TYPE, recs).await?;
+                }
+                Err(e) if enrollments::user_gone(&e) => st.parents_gone += 1,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        st.pos.last_done = chunk.last().map(|u| u.to_string());
+        ctx.save(st).await?;
+    }
+    Ok(())
+}
