@@ -74,9 +74,17 @@ pub async fn world_rt(cfg: SimConfig, runtime: RuntimeConfig) -> World {
 }
 
 impl World {
-    /// Ground truth ids of one item type.
+    /// Ground truth ids of one item type (`policies` includes the authorization servers'
+    /// policies, which the connector extracts as policies).
     pub fn truth_ids(&self, truth: &Value, item_type: &str) -> BTreeSet<String> {
-        truth["record_types"][item_type]["ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect()
+        let ids = |t: &str| -> Vec<String> {
+            truth["record_types"][t]["ids"].as_array().into_iter().flatten().map(|v| v.as_str().unwrap().to_string()).collect()
+        };
+        let mut out: BTreeSet<String> = truth["record_types"][item_type]["ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+        if item_type == "policies" {
+            out.extend(ids("authorization_server_policies"));
+        }
+        out
     }
 
     /// Distinct ids the emulator stored for one item type.
