@@ -23,9 +23,12 @@ use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
 /// Cases per property: small by default (CI), `PROPTEST_CASES` for a campaign.
+/// CI (no `PROPTEST_CASES`) runs a fixed seed, so a run is reproducible and never flaky; a
+/// campaign draws fresh cases every time.
 fn cfg() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(64);
-    ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
+    let campaign = std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok());
+    let rng_seed = if campaign.is_some() { proptest::test_runner::RngSeed::Random } else { proptest::test_runner::RngSeed::Fixed(16) };
+    ProptestConfig { cases: campaign.unwrap_or(64), failure_persistence: None, rng_seed, ..ProptestConfig::default() }
 }
 
 // ---------------------------------------------------------------- generators
@@ -452,6 +455,20 @@ fn a_huge_window_is_refused_not_a_panic() {
         let r = resolve(Some(&json!({"type": kind, "value": value})), &state, Utc::now());
         assert!(r.is_err(), "{kind} {value}: {r:?}");
     }
+}
+
+/// Found by the long campaign: hosts the url crate reads as IPv4 numbers pass the org URL's own
+/// checks (they are not dotted quads for `std`), then `base()` either panics (an invalid IPv4
+/// number) or returns an IP org (which the same parser then refuses).
+#[test]
+#[ignore = "panics: okta::org_url::parse_org_url(\"https://1.99999999999..\") and (\"https://4294967296.1..\") hit base()'s expect (InvalidIpv4Address); and \"https://0.0..\" gives https://0.0.0.0/ (src/okta, not this helper's to fix)"]
+fn numeric_hosts_are_refused_not_a_panic() {
+    let panicked: Vec<&str> = ["https://1.99999999999..", "https://0.0..", "https://0x7f.1..", "https://4294967296.1.."]
+        .into_iter()
+        .filter(|input| std::panic::catch_unwind(|| parse_org_url(input)).is_err())
+        .collect();
+    assert!(panicked.is_empty(), "panicked on {panicked:?}");
+    assert!(parse_org_url("https://0.0..").is_err(), "an IP org was accepted");
 }
 
 // ---------------------------------------------------------------- Okta connection and paging

@@ -10,9 +10,12 @@ use okta_sim::filter::{self, Expr, Literal, Rules};
 use okta_sim::paging;
 use proptest::prelude::*;
 
+/// CI (no `PROPTEST_CASES`) runs a fixed seed, so a run is reproducible and never flaky; a
+/// campaign draws fresh cases every time.
 fn cfg() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(64);
-    ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
+    let campaign = std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok());
+    let rng_seed = if campaign.is_some() { proptest::test_runner::RngSeed::Random } else { proptest::test_runner::RngSeed::Fixed(16) };
+    ProptestConfig { cases: campaign.unwrap_or(64), failure_persistence: None, rng_seed, ..ProptestConfig::default() }
 }
 
 fn attr() -> impl Strategy<Value = String> {
