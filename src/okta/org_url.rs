@@ -78,7 +78,11 @@ pub fn parse_org_url(input: &str) -> Result<Url, OrgUrlError> {
     if host == "localhost" || host.ends_with(".localhost") {
         return Err(err(input, "localhost is not an Okta org"));
     }
-    if host.parse::<std::net::Ipv4Addr>().is_ok() || host.starts_with('[') {
+    // URL parsers read a host whose last label is a number (`1.2`, `0x7f.1`, `10.0.0.1`) as an
+    // IPv4 address, however short.
+    let last = host.rsplit('.').next().unwrap_or("");
+    let numeric = !last.is_empty() && (last.bytes().all(|c| c.is_ascii_digit()) || last.starts_with("0x"));
+    if numeric || host.parse::<std::net::Ipv4Addr>().is_ok() || host.starts_with('[') {
         return Err(err(input, "IP addresses are not Okta orgs"));
     }
     let labels: Vec<&str> = host.split('.').collect();
@@ -92,7 +96,7 @@ pub fn parse_org_url(input: &str) -> Result<Url, OrgUrlError> {
         if host.ends_with("-admin") {
             return Err(err(input, "that is the admin console subdomain; drop `-admin`"));
         }
-        return Ok(base(&format!("{host}.okta.com")));
+        return base(input, &format!("{host}.okta.com"));
     }
     if let Some(suffix) = OKTA_SUFFIXES.iter().find(|s| host.ends_with(&format!(".{s}"))) {
         let sub = &host[..host.len() - suffix.len() - 1];
@@ -102,7 +106,7 @@ pub fn parse_org_url(input: &str) -> Result<Url, OrgUrlError> {
         if sub.ends_with("-admin") {
             return Err(err(input, "that is the admin console host; drop `-admin`"));
         }
-        return Ok(base(&host));
+        return base(input, &host);
     }
     if OKTA_SUFFIXES.iter().any(|s| host.starts_with(&format!("{s}.")) || host.contains(&format!(".{s}."))) {
         return Err(err(input, "the host only looks like an Okta domain"));
@@ -110,11 +114,16 @@ pub fn parse_org_url(input: &str) -> Result<Url, OrgUrlError> {
     if !explicit {
         return Err(err(input, "a custom domain must be given as a full https:// URL"));
     }
-    Ok(base(&host))
+    base(input, &host)
 }
 
-fn base(host: &str) -> Url {
-    Url::parse(&format!("https://{host}")).expect("validated host makes a valid URL")
+/// The base URL of a validated host; the URL parser must agree that it is a domain.
+fn base(input: &str, host: &str) -> Result<Url, OrgUrlError> {
+    let url = Url::parse(&format!("https://{host}")).map_err(|e| err(input, format!("not a valid host ({e})")))?;
+    match url.host() {
+        Some(Host::Domain(_)) => Ok(url),
+        _ => Err(err(input, "IP addresses are not Okta orgs")),
+    }
 }
 
 /// Accepts a testing base URL: https of any host, or http only on loopback.
