@@ -80,7 +80,8 @@ impl World {
         let ids = |t: &str| -> Vec<String> {
             truth["record_types"][t]["ids"].as_array().into_iter().flatten().map(|v| v.as_str().unwrap().to_string()).collect()
         };
-        let mut out: BTreeSet<String> = truth["record_types"][item_type]["ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+        let mut out: BTreeSet<String> =
+            truth["record_types"][item_type]["ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
         if item_type == "policies" {
             out.extend(ids("authorization_server_policies"));
         }

@@ -4,6 +4,7 @@
 mod churn;
 mod cli;
 mod connector_jobs;
+mod coverage_e2e;
 mod coverage_endpoints;
 mod deploy;
 mod devrev_wire;
