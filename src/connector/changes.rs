@@ -473,4 +473,45 @@ mod tests {
         c.observe(&json!({"no": "eventType"}));
         assert!(c.is_empty(), "{c:?}");
     }
+
+    #[test]
+    fn an_edge_added_again_cancels_its_removal_and_deactivation_drops_factors() {
+        let mut c = ChangeSet::default();
+        let g = json!({"id": "00g1", "type": "UserGroup", "displayName": "Eng"});
+        c.observe(&event("group.user_membership.remove", json!([user("00u1"), g.clone()])));
+        c.observe(&event("group.user_membership.add", json!([user("00u1"), g])));
+        assert!(c.tombstones.is_empty(), "removed then added: the membership stands");
+        c.observe(&event("user.mfa.factor.activate", json!([user("00u2")])));
+        c.observe(&event("user.lifecycle.deactivate", json!([user("00u2")])));
+        assert!(c.factor_users.is_empty());
+        assert_eq!(c.deactivated_users, ["00u2".to_string()].into());
+        c.observe(&event("user.lifecycle.reactivate", json!([user("00u2")])));
+        assert!(c.deactivated_users.is_empty());
+        assert_eq!(c.factor_users, ["00u2".to_string()].into());
+    }
+
+    #[test]
+    fn a_deleted_users_tombstone_passes_the_metadata_and_names_its_roles_to_read_again() {
+        let mut c = ChangeSet::default();
+        c.observe(&event("user.lifecycle.delete.completed", json!([user("00u9")])));
+        assert!(c.role_users.contains("00u9"));
+        let meta = crate::metadata::document(&[]);
+        let r = c.tombstones[0].to_record().unwrap();
+        assert_eq!(crate::metadata::validate::check_record(&meta, "users", &r), Vec::<String>::new());
+        assert_eq!(r["data"]["deleted"], true);
+        let f = from_memory("factors", "00u9:uft1", &[("user_id".to_string(), "00u9".to_string())].into(), "2026-11-01T10:00:00.000Z");
+        let r = f.to_record().unwrap();
+        assert_eq!(crate::metadata::validate::check_record(&meta, "factors", &r), Vec::<String>::new());
+        assert_eq!(r["data"]["removed"], true);
+    }
+
+    #[test]
+    fn too_many_changes_overflow_to_a_full_reading() {
+        let mut c = ChangeSet::default();
+        for i in 0..=MAX_CHANGES {
+            c.observe(&event("user.mfa.factor.activate", json!([user(&format!("00u{i}"))])));
+        }
+        assert!(c.overflow);
+        assert!(c.factor_users.is_empty(), "nothing kept past the bound");
+    }
 }

@@ -341,3 +341,20 @@ async fn drive<P: Position>(
         Err(e) => Err(e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_reconciliation_days_is_checked() {
+        assert_eq!(reconciliation_days(None).unwrap(), 7);
+        assert_eq!(reconciliation_days(Some(&Value::String(" ".into()))).unwrap(), 7);
+        assert_eq!(reconciliation_days(Some(&Value::String("3".into()))).unwrap(), 3);
+        assert_eq!(reconciliation_days(Some(&serde_json::json!(30))).unwrap(), 30);
+        for bad in [serde_json::json!("0"), serde_json::json!("weekly"), serde_json::json!(400), serde_json::json!(true)] {
+            let e = reconciliation_days(Some(&bad)).unwrap_err().to_string();
+            assert!(e.contains("full_reconciliation_days"), "{e}");
+        }
+    }
+}
