@@ -93,13 +93,18 @@ fn on_sigterm() -> CancellationToken {
 
 /// `run`: one invocation from a file or stdin.
 pub async fn run(event: &str, worker: &WorkerArgs) -> Result<ExitCode, Error> {
-    let body = if event == "-" {
-        let mut buf = Vec::new();
-        tokio::io::AsyncReadExt::read_to_end(&mut tokio::io::stdin(), &mut buf).await.map_err(io("reading the event from stdin"))?;
-        buf
+    // Read one byte past the limit at most: the runtime refuses a larger invocation by name,
+    // and a runaway input never fills memory.
+    let cap = crate::airsync::event::MAX_EVENT_BYTES as u64 + 1;
+    let mut body = Vec::new();
+    if event == "-" {
+        let stdin = tokio::io::AsyncReadExt::take(tokio::io::stdin(), cap);
+        tokio::io::AsyncReadExt::read_to_end(&mut Box::pin(stdin), &mut body).await.map_err(io("reading the event from stdin"))?;
     } else {
-        std::fs::read(event).map_err(io(format!("reading the event file {event}")))?
-    };
+        let file = std::fs::File::open(event).map_err(io(format!("reading the event file {event}")))?;
+        std::io::Read::read_to_end(&mut std::io::Read::take(file, cap), &mut body)
+            .map_err(io(format!("reading the event file {event}")))?;
+    }
     let connector = worker.connector()?;
     let reports = run_invocation(&body, &connector, &worker.runtime(on_sigterm())?).await?;
     let failed: Vec<String> = reports

@@ -178,3 +178,32 @@ async fn serve_answers_handle_sync_with_the_reply_it_sent() {
     let st = w.emu.emu.store.lock().unwrap();
     assert_eq!(st.received.last().unwrap().event_type, "DATA_EXTRACTION_DONE");
 }
+
+#[test]
+fn an_event_over_the_size_limit_is_refused_by_name_without_reading_it_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("big.json");
+    std::fs::write(&f, " ".repeat(8 * 1024 * 1024) + "[]").unwrap();
+    for args in [vec!["run", "--event", f.to_str().unwrap()]] {
+        let out = bin().args(&args).env("RUST_LOG", "off").output().unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("over the 1048576-byte limit"), "{err}");
+    }
+    let mut child = bin()
+        .args(["run", "--event", "-"])
+        .env("RUST_LOG", "off")
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        // The worker stops reading past the limit: a closed pipe here is fine.
+        let _ = stdin.write_all(&vec![b' '; 8 * 1024 * 1024]);
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("over the 1048576-byte limit"));
+}

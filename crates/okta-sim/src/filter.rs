@@ -90,9 +90,16 @@ fn lex(s: &str) -> Result<Vec<Tok>, String> {
 
 const OPS: &[&str] = &["eq", "ne", "gt", "ge", "lt", "le", "sw", "co", "ew"];
 
+/// How deep `(` and `not` may nest, and how many comparisons one filter may hold: a real
+/// filter needs a handful, and a recursive parser must not let a URL exhaust its stack.
+const MAX_DEPTH: usize = 32;
+const MAX_TERMS: usize = 256;
+
 struct Parser {
     toks: Vec<Tok>,
     i: usize,
+    depth: usize,
+    terms: usize,
 }
 
 impl Parser {
@@ -118,19 +125,35 @@ impl Parser {
         }
         Ok(l)
     }
+    fn nest(&mut self) -> Result<(), String> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(format!("the filter nests deeper than {MAX_DEPTH} levels"));
+        }
+        Ok(())
+    }
     fn unary(&mut self) -> Result<Expr, String> {
         if self.peek_word().as_deref() == Some("not") {
             self.i += 1;
-            return Ok(Expr::Not(Box::new(self.unary()?)));
+            self.nest()?;
+            let e = Expr::Not(Box::new(self.unary()?));
+            self.depth -= 1;
+            return Ok(e);
         }
         if self.toks.get(self.i) == Some(&Tok::LParen) {
             self.i += 1;
+            self.nest()?;
             let e = self.or()?;
+            self.depth -= 1;
             if self.toks.get(self.i) != Some(&Tok::RParen) {
                 return Err("missing )".into());
             }
             self.i += 1;
             return Ok(e);
+        }
+        self.terms += 1;
+        if self.terms > MAX_TERMS {
+            return Err(format!("the filter has more than {MAX_TERMS} comparisons"));
         }
         let attr = match self.toks.get(self.i) {
             Some(Tok::Word(w)) if w.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) => w.clone(),
@@ -160,7 +183,7 @@ impl Parser {
 
 /// Parses an expression.
 pub fn parse(s: &str) -> Result<Expr, String> {
-    let mut p = Parser { toks: lex(s)?, i: 0 };
+    let mut p = Parser { toks: lex(s)?, i: 0, depth: 0, terms: 0 };
     let e = p.or()?;
     if p.i != p.toks.len() {
         return Err("trailing input".into());
