@@ -249,7 +249,7 @@ async fn the_cumulative_limit_holds_when_several_buckets_are_busy() {
 }
 
 /// The org size of the simulator runs: `RL_E2E_USERS` users (default 2 000: about 3 600 calls,
-/// some 40 s in a debug build on 2 shared cores; `scripts/rate-limits.sh` runs 10 000) and groups,
+/// 10 to 40 s in a debug build on 2 shared cores; `scripts/rate-limits.sh` runs 10 000) and groups,
 /// apps, devices and events in proportion.
 fn e2e_sizes() -> okta_sim::Sizes {
     let users = std::env::var("RL_E2E_USERS").ok().and_then(|v| v.parse().ok()).unwrap_or(2000usize);
