@@ -63,7 +63,7 @@ impl std::fmt::Display for SkipReason {
         match self {
             SkipReason::Forbidden(e) => write!(f, "missing permission: {e}"),
             SkipReason::NotAvailable(e) => write!(f, "not available in this org: {e}"),
-            SkipReason::NotLicensed(e) => write!(f, "not licensed: feature not available to this org or token ({e})"),
+            SkipReason::NotLicensed(e) => write!(f, "not licensed: {}", e.explain()),
         }
     }
 }

@@ -73,6 +73,16 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<PoliciesPos>) -> Result<(),
                     tracing::debug!(policy_type = kind, "policy type not supported by this org");
                     break;
                 }
+                // 401 E0000015 for one type: the org has not licensed it (an Identity Engine
+                // type on a Classic org). That type is skipped and noted; the others go on.
+                Err(e) if e.feature_unavailable() => {
+                    tracing::warn!(policy_type = kind, "policy type not licensed for this org; skipped");
+                    let note = format!("{kind} policies skipped: not licensed");
+                    if !st.note.contains(&note) {
+                        st.note = if st.note.is_empty() { note } else { format!("{}; {note}", st.note) };
+                    }
+                    break;
+                }
                 Err(e) => return Err(e.into()),
             };
             let fetches = page.items.into_iter().filter(|p| wanted(p)).map(|p| {
