@@ -140,11 +140,14 @@ impl Run {
             let mut next = inv.clone();
             next.is_start = false;
             next.stop = Default::default();
-            if let Some(ExtractOutcome::Done) = self.invoke(conn, &next, |_| false).await {
+            // Each invocation has its own deadline, as each process does.
+            next.deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+            let o = self.invoke(conn, &next, |_| false).await;
+            if let Some(ExtractOutcome::Done) = o {
                 return;
             }
         }
-        panic!("the data phase never finished");
+        panic!("the data phase never finished in 20 invocations");
     }
 
     fn ids(&self, item_type: &str) -> BTreeSet<String> {
@@ -164,6 +167,8 @@ fn org() -> SimConfig {
     SimConfig {
         seed: 41,
         sizes: Sizes { users: 650, groups: 14, apps: 6, devices: 30, log_events: 200, placeholders: true },
+        // Resuming is the subject here, not rate limits (tests/it/rate_limits.rs has those).
+        faults: okta_sim::Faults { rate_limit_per_min: Some(1_000_000), ..okta_sim::Faults::default() },
         ..SimConfig::default()
     }
 }

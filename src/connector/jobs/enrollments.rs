@@ -77,7 +77,8 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<FanPos>) -> Result<(), JobF
     let r = match ctx.edge_read().await? {
         EdgeRead::Log(cs) => {
             st.mode = Mode::LogDriven;
-            let dropped: BTreeSet<&str> = cs.deleted_ids("users").into_iter().chain(cs.deactivated_users.iter().map(String::as_str)).collect();
+            let dropped: BTreeSet<&str> =
+                cs.deleted_ids("users").into_iter().chain(cs.deactivated_users.iter().map(String::as_str)).collect();
             let users: Vec<&str> =
                 cs.factor_users.iter().map(String::as_str).filter(|u| !dropped.contains(u) && !ctx.is_placeholder(u)).collect();
             log_driven(ctx, st, &users).await
