@@ -79,6 +79,7 @@ pub fn kind_of(item_type: &str) -> TombstoneKind {
 /// ones and both ends of an edge, so a tombstone made from memory passes the metadata.
 pub const REMEMBERED_FIELDS: &[(&str, &[&str])] = &[
     ("factors", &["user_id", "factor_type"]),
+    ("authenticator_enrollments", &["user_id", "enrollment_type"]),
     ("iam_role_members", &["role_id", "assignee_type", "user_id", "group_id"]),
     ("iam_roles", &["label", "role_kind"]),
 ];
@@ -125,7 +126,7 @@ fn fill_required(item_type: &str, data: &mut serde_json::Map<String, Value>, tit
 }
 
 /// The most parents and tombstones a change set holds; past it the run reads in full.
-pub const MAX_CHANGES: usize = 20_000;
+pub const MAX_CHANGES: usize = 2_000;
 
 /// What the events since the last sync ask the incremental sync to do.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

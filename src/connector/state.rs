@@ -57,9 +57,9 @@ pub struct Known {
     pub ids: BTreeMap<String, BTreeMap<String, String>>,
 }
 
-/// The most ids remembered per item type (factors, role assignments, roles): about 100 bytes
-/// each in the state.
-pub const KNOWN_LIMIT: usize = 2_000;
+/// The most ids remembered per item type (factors, authenticator enrollments, role assignments,
+/// roles): about 100 bytes each in the state, which DevRev wants under about 1 MB in all.
+pub const KNOWN_LIMIT: usize = 1_000;
 
 /// Settings fixed for the whole sync run at its first data invocation.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

@@ -41,7 +41,7 @@ pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, 
     }
     // A job none of whose item types the user chose makes no call at all; the System Log is
     // still read when it drives the types the user chose.
-    let log_driven = sync.edges == EdgePlan::Log && inv.scope.wants_any(LOG_DRIVEN_TYPES);
+    let log_driven = sync.edges == EdgePlan::Log && wants_log_driven(&inv.scope);
     let selected = |j: Job| inv.scope.wants_any(j.item_types()) || (j == Job::SystemLogs && log_driven);
     for job in Job::ALL.into_iter().filter(|j| !selected(*j)) {
         let stored = read_key::<StoredStatus>(&state, &job.state_key()).unwrap_or_default().status;
@@ -175,21 +175,11 @@ pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, 
     Ok(out)
 }
 
-/// The item types the System Log drives in an incremental run (and whose deletions it tells).
-pub const LOG_DRIVEN_TYPES: &[&str] = &[
-    "users",
-    "groups",
-    "group_members",
-    "iam_roles",
-    "iam_role_members",
-    "applications",
-    "app_user_assignments",
-    "app_group_assignments",
-    "policies",
-    "devices",
-    "factors",
-    "authenticator_enrollments",
-];
+/// Whether an incremental run reads some item type the System Log drives (every item type but
+/// the log itself: the others it either names for a re-read or tells the deletions of).
+fn wants_log_driven(scope: &crate::airsync::extractor::ExtractionScope) -> bool {
+    crate::extract::ITEM_TYPES.iter().any(|t| *t != "system_logs" && scope.wants(t))
+}
 
 /// Days between full reconciliations of the edges when the organization sets none.
 pub const DEFAULT_RECONCILIATION_DAYS: i64 = 7;

@@ -6,7 +6,7 @@ pub mod validate;
 
 use serde_json::{json, Map, Value};
 
-use crate::extract::identity::USER_STATUSES;
+use crate::extract::identity::{GROUP_TYPES, USER_STATUSES};
 use crate::extract::schema::{CustomAttr, CustomKind};
 use crate::extract::TITLE_FIELD;
 
@@ -74,8 +74,6 @@ fn record_type(name: &str, description: &str, fields: Vec<(&str, &str, F, bool)>
     }
     json!({"name": name, "description": description, "fields": Value::Object(fm)})
 }
-
-const GROUP_TYPES: &[&str] = &["OKTA_GROUP", "APP_GROUP", "BUILT_IN"];
 
 /// Descriptions of fields whose label alone does not say what they hold: (record type, field,
 /// description).

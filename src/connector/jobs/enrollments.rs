@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 use futures::{FutureExt, StreamExt};
 use serde_json::{json, Value};
 
+use super::remembered::{gone_for_user, Seen};
 use super::{fan_out, Batches, ChildFuture, EdgeRead, FanOut, JobCtx, JobFail, SkipReason};
 use crate::connector::state::{FanPos, JobState, Mode};
 use crate::extract::{coverage, identity};
@@ -24,6 +25,8 @@ const TYPE: &str = "authenticator_enrollments";
 
 struct Enrollments<'a> {
     ctx: &'a JobCtx,
+    /// Enrollments listed in this run.
+    seen: Seen,
 }
 
 impl FanOut<FanPos> for Enrollments<'_> {
@@ -41,7 +44,9 @@ impl FanOut<FanPos> for Enrollments<'_> {
     }
 
     fn children(&self, _st: &mut JobState<FanPos>, u: &Value, raw: Value) -> Batches {
-        vec![(TYPE, records(self.ctx, u, &raw))]
+        let recs = records(self.ctx, u, &raw);
+        self.seen.note(&recs);
+        vec![(TYPE, recs)]
     }
 }
 
@@ -89,7 +94,10 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<FanPos>) -> Result<(), JobF
                 st.note = note;
             }
             let start = endpoints::users::list(&ctx.client, None);
-            fan_out(ctx, st, start, |p| p, &Enrollments { ctx }).await
+            // A listing resumed in a later invocation cannot tell what it listed before.
+            let e = Enrollments { ctx, seen: Seen::new(TYPE, st.pos == FanPos::default()) };
+            fan_out(ctx, st, start, |p| p, &e).await?;
+            e.seen.finish(ctx, st).await
         }
     };
     match r {
@@ -101,22 +109,33 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<FanPos>) -> Result<(), JobF
 /// Reads again the enrollments of the users the events name, in id order, resuming after the
 /// last user done.
 async fn log_driven(ctx: &JobCtx, st: &mut JobState<FanPos>, users: &[&str]) -> Result<(), JobFail> {
+    let mut known = ctx.known(TYPE);
     let after = st.pos.last_done.clone();
     let todo: Vec<&str> = users.iter().copied().filter(|u| after.as_deref().is_none_or(|a| *u > a)).collect();
     for chunk in todo.chunks(ctx.fanout.max(1)) {
         ctx.check_stop()?;
         let fetches: Vec<ChildFuture> = chunk.iter().map(|u| fetch(ctx, u)).collect();
         let raws: Vec<Result<Value, okta::Error>> = futures::stream::iter(fetches).buffered(ctx.fanout.max(1)).collect().await;
+        let mut gone = Vec::new();
         for (uid, raw) in chunk.iter().zip(raws) {
-            match raw {
+            let recs = match raw {
                 Ok(raw) => {
                     st.children_read += 1;
-                    let recs = records(ctx, &json!({"id": uid}), &raw);
-                    ctx.send(st, TYPE, recs).await?;
+                    records(ctx, &json!({"id": uid}), &raw)
                 }
-                Err(e) if enrollments::user_gone(&e) => st.parents_gone += 1,
+                // Deleted since the event: none left.
+                Err(e) if enrollments::user_gone(&e) => {
+                    st.parents_gone += 1;
+                    Vec::new()
+                }
                 Err(e) => return Err(e.into()),
-            }
+            };
+            gone.extend(gone_for_user(&mut known, TYPE, uid, &recs, &ctx.sync.sync_started));
+            ctx.send(st, TYPE, recs).await?;
+        }
+        ctx.send_tombstones(st, &gone).await?;
+        if known.complete {
+            ctx.save_known(TYPE, &known).await?;
         }
         st.pos.last_done = chunk.last().map(|u| u.to_string());
         ctx.save(st).await?;

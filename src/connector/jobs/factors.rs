@@ -5,17 +5,17 @@
 //! After the first sync the System Log drives them: only the users whose factors an event
 //! names are read again. Factors that are gone (reset, or their user deactivated or deleted)
 //! are sent as tombstones from the ids remembered from the last reading (bounded by
-//! [`KNOWN_LIMIT`]).
+//! [`KNOWN_LIMIT`](crate::connector::state::KNOWN_LIMIT)).
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Mutex;
+use std::collections::BTreeSet;
 
 use futures::{FutureExt, StreamExt};
 use serde_json::Value;
 
+use super::remembered::{gone_for_user, Seen};
 use super::{fan_out, Batches, ChildFuture, EdgeRead, FanOut, JobCtx, JobFail};
-use crate::connector::changes::{self, ChangeSet, Tombstone};
-use crate::connector::state::{FanPos, JobState, Known, Mode, KNOWN_LIMIT};
+use crate::connector::changes::ChangeSet;
+use crate::connector::state::{FanPos, JobState, Mode};
 use crate::extract::{access, identity};
 use crate::okta::{self, endpoints};
 
@@ -23,8 +23,8 @@ const TYPE: &str = "factors";
 
 struct Factors<'a> {
     ctx: &'a JobCtx,
-    /// Factors listed in this run (`None` past the limit).
-    seen: Mutex<Option<BTreeMap<String, BTreeMap<String, String>>>>,
+    /// Factors listed in this run.
+    seen: Seen,
 }
 
 impl FanOut<FanPos> for Factors<'_> {
@@ -45,14 +45,7 @@ impl FanOut<FanPos> for Factors<'_> {
     fn children(&self, _st: &mut JobState<FanPos>, u: &Value, raw: Value) -> Batches {
         let uid = u.get("id").and_then(Value::as_str).unwrap_or("");
         let recs = records(self.ctx, uid, &raw);
-        if let Ok(mut seen) = self.seen.lock() {
-            if let Some(m) = seen.as_mut() {
-                m.extend(recs.iter().filter_map(|r| changes::remembered(TYPE, r)));
-                if m.len() > KNOWN_LIMIT {
-                    *seen = None;
-                }
-            }
-        }
+        self.seen.note(&recs);
         vec![(TYPE, recs)]
     }
 }
@@ -77,27 +70,10 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<FanPos>) -> Result<(), JobF
                 st.note = note;
             }
             // A listing resumed in a later invocation cannot tell what it listed before.
-            let fresh = st.pos == FanPos::default();
-            let f = Factors { ctx, seen: Mutex::new(fresh.then(BTreeMap::new)) };
+            let f = Factors { ctx, seen: Seen::new(TYPE, st.pos == FanPos::default()) };
             let start = endpoints::users::list(&ctx.client, None);
             fan_out(ctx, st, start, |p| p, &f).await?;
-            let seen = f.seen.into_inner().ok().flatten();
-            let before = ctx.known(TYPE);
-            let now = match seen {
-                Some(ids) => Known { complete: true, ids },
-                None => Known::default(),
-            };
-            // What the last complete listing had and this one no longer returns is gone.
-            if before.complete && now.complete {
-                let gone: Vec<Tombstone> = before
-                    .ids
-                    .iter()
-                    .filter(|(id, _)| !now.ids.contains_key(*id))
-                    .map(|(id, fields)| changes::from_memory(TYPE, id, fields, &ctx.sync.sync_started))
-                    .collect();
-                ctx.send_tombstones(st, &gone).await?;
-            }
-            ctx.save_known(TYPE, &now).await
+            f.seen.finish(ctx, st).await
         }
     }
 }
@@ -139,23 +115,10 @@ async fn log_driven(ctx: &JobCtx, st: &mut JobState<FanPos>, cs: &ChangeSet) -> 
                 Some(Err(e)) => return Err(e.into()),
                 None => Vec::new(),
             };
-            let now: BTreeMap<String, BTreeMap<String, String>> = recs.iter().filter_map(|r| changes::remembered(TYPE, r)).collect();
-            let before: Vec<String> =
-                known.ids.iter().filter(|(_, f)| f.get("user_id").map(String::as_str) == Some(*uid)).map(|(id, _)| id.clone()).collect();
-            for id in before {
-                if !now.contains_key(&id) {
-                    if let Some(fields) = known.ids.remove(&id) {
-                        gone.push(changes::from_memory(TYPE, &id, &fields, &ctx.sync.sync_started));
-                    }
-                }
-            }
-            known.ids.extend(now);
+            gone.extend(gone_for_user(&mut known, TYPE, uid, &recs, &ctx.sync.sync_started));
             ctx.send(st, TYPE, recs).await?;
         }
         ctx.send_tombstones(st, &gone).await?;
-        if known.ids.len() > KNOWN_LIMIT {
-            known = Known::default();
-        }
         if known.complete {
             ctx.save_known(TYPE, &known).await?;
         }

@@ -11,6 +11,7 @@ pub mod factors;
 pub mod groups;
 pub mod logs;
 pub mod policies;
+pub mod remembered;
 pub mod role_targets;
 pub mod roles;
 pub mod users;
