@@ -205,3 +205,31 @@ fn an_event_over_the_size_limit_is_refused_by_name_without_reading_it_all() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("over the 1048576-byte limit"));
 }
+
+#[test]
+fn the_demo_extracts_only_the_entities_chosen_and_reports_the_rest_not_selected() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args(["demo", "--no-live", "--users", "40", "--groups", "6", "--apps", "3", "--devices", "5", "--log-events", "50"])
+        .args(["--entities", "users,groups", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["violations"], serde_json::json!([]), "the emulator saw no excluded item type extracted");
+    for (t, e) in report["runs"][0]["entities"].as_object().unwrap() {
+        if t == "users" || t == "groups" {
+            assert_eq!(e["records"], e["expected"], "{t}");
+            assert!(e["records"].as_u64().unwrap() > 0, "{t}");
+        } else {
+            assert_eq!(e["mode"], "skipped", "{t}");
+            assert_eq!(e["note"], "not selected", "{t}");
+            assert_eq!(e["records"], 0, "{t}");
+        }
+    }
+    let out = bin().args(["demo", "--entities", "users,passwords"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("`passwords` is not an item type") && err.contains("group_members"), "{err}");
+}
