@@ -9,6 +9,9 @@
 //! - [`demo`]: the one-command demo over the `okta-sim` and `devrev-emu` crates (feature `playground`).
 //! - [`telemetry`]: the tracing subscriber.
 #![warn(missing_docs)]
+// Outside data (events, state, Okta's pages, what a person typed) must never panic the worker:
+// no `expect`, no indexing or slicing that can go out of bounds, no string slicing.
+#![warn(clippy::expect_used, clippy::indexing_slicing, clippy::string_slice)]
 
 pub mod airsync;
 pub mod check;

@@ -15,7 +15,7 @@ pub fn truncate_message(msg: &str) -> String {
     if units.len() <= MAX_MESSAGE_UNITS {
         return msg.to_string();
     }
-    let head = String::from_utf16_lossy(&units[..MAX_MESSAGE_UNITS]);
+    let head = String::from_utf16_lossy(units.get(..MAX_MESSAGE_UNITS).unwrap_or_default());
     format!("{head}... {} more characters", units.len() - MAX_MESSAGE_UNITS)
 }
 

@@ -131,7 +131,7 @@ impl WorkerState {
 fn short(v: &Value) -> String {
     let s = v.to_string();
     if s.len() > 60 {
-        format!("{}…", &s[..s.char_indices().nth(60).map_or(s.len(), |(i, _)| i)])
+        format!("{}…", s.chars().take(60).collect::<String>())
     } else {
         s
     }

@@ -1,6 +1,9 @@
 //! `okta-airsync demo`: a whole Okta → DevRev sync on this machine, with no accounts. Starts the
 //! Okta simulator and the DevRev emulator on loopback, runs an initial sync, changes the org,
 //! runs an incremental sync, and reports what DevRev would have received.
+//!
+//! Its data comes from the simulator and the emulator it started, not from outside.
+#![allow(clippy::expect_used, clippy::indexing_slicing)]
 
 pub mod report;
 

@@ -148,7 +148,11 @@ pub fn device(dv: &Value, keep_user: impl Fn(&Value) -> bool, links: &AdminLinks
         let m = Value::from(s(du, "/managementStatus").unwrap_or_else(|| "UNKNOWN".into()));
         let l = Value::from(s(du, "/screenLockType").unwrap_or_else(|| "UNKNOWN".into()));
         match users.iter().position(|x| x.as_str() == Some(uid.as_str())) {
-            Some(i) => (managed[i], locks[i]) = (m, l),
+            Some(i) => {
+                if let (Some(slot_m), Some(slot_l)) = (managed.get_mut(i), locks.get_mut(i)) {
+                    (*slot_m, *slot_l) = (m, l);
+                }
+            }
             None => {
                 users.push(Value::from(uid));
                 managed.push(m);

@@ -57,7 +57,7 @@ pub fn mask_phone(p: &str) -> String {
     if digits.len() <= 4 {
         return "*".repeat(digits.len());
     }
-    let tail: String = digits[digits.len() - 4..].iter().collect();
+    let tail: String = digits.iter().skip(digits.len() - 4).collect();
     format!("{}{}", "*".repeat(digits.len() - 4), tail)
 }
 

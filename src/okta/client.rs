@@ -155,7 +155,7 @@ impl OktaClient {
 
     /// Calls made through handles labeled `label`.
     pub fn calls_for(&self, label: &str) -> u64 {
-        self.inner.labels.lock().expect("labels lock is never poisoned").get(label).copied().unwrap_or(0)
+        self.inner.labels.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(label).copied().unwrap_or(0)
     }
 
     /// The org's base URL.
@@ -175,7 +175,7 @@ impl OktaClient {
 
     /// A copy of the per-route counters.
     pub fn stats(&self) -> BTreeMap<String, RouteStats> {
-        self.inner.stats.lock().expect("stats lock is never poisoned").clone()
+        self.inner.stats.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     /// The share of each rate-limit bucket in use now (lowered after 429s pacing did not
@@ -194,7 +194,7 @@ impl OktaClient {
     }
 
     fn count(&self, route: &str, f: impl FnOnce(&mut RouteStats)) {
-        let mut s = self.inner.stats.lock().expect("stats lock is never poisoned");
+        let mut s = self.inner.stats.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         f(s.entry(route.to_string()).or_default());
     }
 

@@ -33,8 +33,8 @@ fn is_dns_label(l: &str) -> bool {
     !b.is_empty()
         && b.len() <= 63
         && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
-        && b[0] != b'-'
-        && b[b.len() - 1] != b'-'
+        && b.first() != Some(&b'-')
+        && b.last() != Some(&b'-')
 }
 
 /// Parses user input into the org's base URL (`https://host`, no trailing path).
@@ -99,7 +99,7 @@ pub fn parse_org_url(input: &str) -> Result<Url, OrgUrlError> {
         return base(input, &format!("{host}.okta.com"));
     }
     if let Some(suffix) = OKTA_SUFFIXES.iter().find(|s| host.ends_with(&format!(".{s}"))) {
-        let sub = &host[..host.len() - suffix.len() - 1];
+        let sub = host.strip_suffix(suffix).and_then(|h| h.strip_suffix('.')).unwrap_or(&host);
         if sub.contains('.') {
             return Err(err(input, "an Okta org host has exactly one label before the Okta domain"));
         }

@@ -44,13 +44,13 @@ fn split_links(s: &str) -> Vec<&str> {
             '<' => depth += 1,
             '>' => depth -= 1,
             ',' if depth <= 0 => {
-                out.push(&s[start..i]);
+                out.push(s.get(start..i).unwrap_or(""));
                 start = i + 1;
             }
             _ => {}
         }
     }
-    out.push(&s[start..]);
+    out.push(s.get(start..).unwrap_or(""));
     out
 }
 

@@ -70,7 +70,7 @@ impl FanOut<FanPos> for Apps<'_> {
         let read = self.read.clone();
         let (links, placeholders, sink) = (self.ctx.links.clone(), self.ctx.placeholders.clone(), self.ctx.sink.clone());
         async move {
-            let mut out = json!({});
+            let mut out = serde_json::Map::new();
             for (kind, url) in [("app_user_assignments", users_url), ("app_group_assignments", groups_url)] {
                 if !wanted.contains(&kind) || forbidden(&fb, kind) {
                     continue;
@@ -90,7 +90,7 @@ impl FanOut<FanPos> for Apps<'_> {
                 };
                 match send_pages(&client, url, &sink, kind, keep).await {
                     Ok(Some(n)) => {
-                        out[kind] = json!(n);
+                        out.insert(kind.to_string(), json!(n));
                         if let Ok(mut r) = read.lock() {
                             r.insert(kind);
                         }
@@ -99,7 +99,8 @@ impl FanOut<FanPos> for Apps<'_> {
                     // Other apps' lists of this kind were read: only this app's is out of reach.
                     Err(e @ okta::Error::PermissionDenied { .. }) if read.lock().is_ok_and(|r| r.contains(kind)) => {
                         tracing::warn!(entity = kind, error = %e, "one app's assignments forbidden; skipping that app");
-                        out["forbidden"] = json!(out["forbidden"].as_u64().unwrap_or(0) + 1);
+                        let forbidden = out.get("forbidden").and_then(Value::as_u64).unwrap_or(0) + 1;
+                        out.insert("forbidden".to_string(), json!(forbidden));
                     }
                     Err(e @ okta::Error::PermissionDenied { .. }) => {
                         tracing::warn!(entity = kind, error = %e, "missing permission; skipping this item type");
@@ -110,7 +111,7 @@ impl FanOut<FanPos> for Apps<'_> {
                     Err(e) => return Err(e),
                 }
             }
-            Ok(out)
+            Ok(Value::Object(out))
         }
         .boxed()
     }

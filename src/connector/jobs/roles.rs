@@ -32,7 +32,9 @@ impl Assignments<'_> {
             let rec = if is_custom {
                 // No access to /iam/roles: describe the custom role from its assignment.
                 let mut r = a.clone();
-                r["id"] = json!(role_id);
+                if let Some(o) = r.as_object_mut() {
+                    o.insert("id".into(), json!(role_id));
+                }
                 identity::custom_role(&r, &self.ctx.links)
             } else {
                 identity::standard_role(a, &self.ctx.links)

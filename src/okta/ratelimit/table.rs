@@ -129,12 +129,13 @@ impl Tier {
             Bucket::Devices => [100, 150, 150, 100],
             Bucket::Other => [100, 600, 600, 1200],
         };
-        row[self as usize]
+        // A tier is one of the four columns: the index is always in bounds.
+        row.get(self as usize).copied().unwrap_or(row[0])
     }
 
     /// The org's cumulative per-minute limit across the buckets.
     pub fn cumulative(self) -> u64 {
-        [980, 5200, 5200, 7000][self as usize]
+        [980, 5200, 5200, 7000].get(self as usize).copied().unwrap_or(980)
     }
 
     /// The most cautious tier that agrees with the bucket limits seen in `X-Rate-Limit-Limit`:
