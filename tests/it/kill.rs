@@ -60,6 +60,8 @@ async fn a_worker_killed_at_random_instants_loses_nothing() {
             ..SimConfig::default()
         };
         cfg.faults.latency_ms = 15;
+        // Kills are the subject here, not rate limits (tests/it/rate_limits.rs has those).
+        cfg.faults.rate_limit_per_min = Some(1_000_000);
         let w = world(cfg, Duration::from_secs(600)).await;
         let killed = Arc::new(AtomicUsize::new(0));
         let invoke = killing_invoker(w.sim.base_url.clone(), seed, 4, killed.clone());
