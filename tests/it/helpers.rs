@@ -52,8 +52,14 @@ pub async fn world(cfg: SimConfig, soft_deadline: Duration) -> World {
 }
 
 /// As [`world`], with a runtime configuration of the test's own.
-pub async fn world_rt(cfg: SimConfig, runtime: RuntimeConfig) -> World {
+pub async fn world_rt(mut cfg: SimConfig, runtime: RuntimeConfig) -> World {
     init_logs();
+    // Okta's real limits, paced at half, make a debug test wait minutes of real time; the
+    // tests of rate limits ask for limits (a tier, a token share, a per-minute limit) on purpose.
+    let default_limits = okta_sim::Faults::default();
+    if cfg.faults.rate_limit_per_min.is_none() && cfg.faults.tier == default_limits.tier && cfg.faults.token_share_pct.is_none() {
+        cfg.faults.rate_limit_per_min = Some(1_000_000);
+    }
     let sim = sim::start(cfg).await.expect("simulator starts");
     let dir = tempfile::tempdir().expect("temp dir");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
