@@ -11,4 +11,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCH_USERS="${1:-10000}" cargo test --release --locked -q -p okta-airsync --test it \
   incremental::bench_incremental_calls -- --ignored --nocapture --test-threads=1 2>&1 |
-  grep -E '^(changed|job|users|groups|roles|apps|policies|system_logs|devices|factors|BENCH)|test result|panicked|FAILED'
+  grep -E '^(changed|job|users|groups|roles|apps|policies|system_logs|devices|factors|authenticator_enrollments|BENCH)|test result|panicked|FAILED'
