@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::schema::{custom_attrs, CustomAttr, USER_FIELDS};
 use super::secrets::{mask_phone, strip};
-use super::{access, identity, json_text, put, put_title, record, s, snake, ts, AdminLinks};
+use super::{access, identity, json_text, put, put_title, record, s, ts, AdminLinks};
 
 // ------------------------------------------------------------------------- user types
 
@@ -117,17 +117,7 @@ pub fn user_type_attrs(types: &[(Value, Value)]) -> (UserTypeAttrs, Vec<String>)
                 continue;
             }
             let clash = named.iter().any(|n| n.okta_name == a.okta_name);
-            let mut field = a.field.clone();
-            if taken.contains(&field) {
-                let base = snake(&a.okta_name);
-                field = format!("custom_{base}");
-                let mut n = 2;
-                while taken.contains(&field) {
-                    field = format!("custom_{base}_{n}");
-                    n += 1;
-                }
-            }
-            taken.push(field.clone());
+            let field = super::schema::free_field(a.field.clone(), &a.okta_name, &mut taken);
             let title = if clash { format!("{} ({display})", a.title) } else { a.title.clone() };
             let attr = CustomAttr { field, title, ..a };
             named.push(attr.clone());

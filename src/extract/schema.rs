@@ -115,17 +115,7 @@ pub fn custom_attrs(schema: &Value) -> (Vec<CustomAttr>, Vec<String>) {
                 CustomKind::Text
             }
         };
-        let base = snake(name);
-        let mut field = base.clone();
-        if taken.contains(&field) {
-            field = format!("custom_{base}");
-            let mut n = 2;
-            while taken.contains(&field) {
-                field = format!("custom_{base}_{n}");
-                n += 1;
-            }
-        }
-        taken.push(field.clone());
+        let field = free_field(snake(name), name, &mut taken);
         let title = def.get("title").and_then(Value::as_str).unwrap_or(name).to_string();
         out.push(CustomAttr { okta_name: name.clone(), field, kind, title });
     }
@@ -145,6 +135,23 @@ pub fn convert(kind: CustomKind, v: &Value) -> Option<Value> {
         (CustomKind::JsonText, other) => Some(Value::String(other.to_string())),
         _ => None,
     }
+}
+
+/// `field` if no attribute has it yet, else `custom_<name>`, `custom_<name>_2`, ...; recorded
+/// in `taken`.
+pub(crate) fn free_field(field: String, okta_name: &str, taken: &mut Vec<String>) -> String {
+    let mut field = field;
+    if taken.contains(&field) {
+        let base = snake(okta_name);
+        field = format!("custom_{base}");
+        let mut n = 2;
+        while taken.contains(&field) {
+            field = format!("custom_{base}_{n}");
+            n += 1;
+        }
+    }
+    taken.push(field.clone());
+    field
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use super::remembered::{gone_for_user, Seen};
 use super::{fan_out, Batches, ChildFuture, EdgeRead, FanOut, JobCtx, JobFail, SkipReason};
 use crate::connector::state::{FanPos, JobState, Mode};
-use crate::extract::{coverage, identity};
+use crate::extract::coverage;
 use crate::okta::coverage::enrollments;
 use crate::okta::{self, endpoints};
 
@@ -35,8 +35,7 @@ impl FanOut<FanPos> for Enrollments<'_> {
     }
 
     fn wants_children(&self, u: &Value) -> bool {
-        let status = u.get("status").and_then(Value::as_str).unwrap_or("");
-        !identity::is_shadow(u) && status != "DEPROVISIONED" && !self.ctx.is_placeholder(super::id_of(u))
+        super::user_has_children(self.ctx, u)
     }
 
     fn fetch(&self, u: &Value) -> ChildFuture {

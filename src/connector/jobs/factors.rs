@@ -16,7 +16,7 @@ use super::remembered::{gone_for_user, Seen};
 use super::{fan_out, Batches, ChildFuture, EdgeRead, FanOut, JobCtx, JobFail};
 use crate::connector::changes::ChangeSet;
 use crate::connector::state::{FanPos, JobState, Mode};
-use crate::extract::{access, identity};
+use crate::extract::access;
 use crate::okta::{self, endpoints};
 
 const TYPE: &str = "factors";
@@ -33,8 +33,7 @@ impl FanOut<FanPos> for Factors<'_> {
     }
 
     fn wants_children(&self, u: &Value) -> bool {
-        let status = u.get("status").and_then(Value::as_str).unwrap_or("");
-        !identity::is_shadow(u) && status != "DEPROVISIONED" && !self.ctx.is_placeholder(u.get("id").and_then(Value::as_str).unwrap_or(""))
+        super::user_has_children(self.ctx, u)
     }
 
     fn fetch(&self, u: &Value) -> ChildFuture {

@@ -322,6 +322,13 @@ pub trait FanOut<P>: Send + Sync {
     }
 }
 
+/// Whether a listed user can have factors or enrollments: not a placeholder, not
+/// deprovisioned (Okta keeps none for them).
+pub fn user_has_children(ctx: &JobCtx, u: &Value) -> bool {
+    let status = u.get("status").and_then(Value::as_str).unwrap_or("");
+    !crate::extract::identity::is_shadow(u) && status != "DEPROVISIONED" && !ctx.is_placeholder(id_of(u))
+}
+
 /// The id of a parent (`""` when it has none).
 pub fn id_of(v: &Value) -> &str {
     v.get("id").and_then(Value::as_str).unwrap_or("")
