@@ -403,7 +403,11 @@ async fn conclude<E: Extractor>(
 }
 
 async fn data<E: Extractor>(ctx: &Ctx<'_, E>, mut state: WorkerState) -> (Reply, Option<WorkerState>) {
-    if ctx.ev.event_type == EventType::StartExtractingData && state.get_str("lastSyncStarted").is_empty() {
+    // The SDK sets it on START only. A START killed before its first state save leaves it empty
+    // for the CONTINUE the platform sends next; without a start time of its own, every such
+    // invocation would look like a new sync run and begin again from nothing.
+    let starts = matches!(ctx.ev.event_type, EventType::StartExtractingData | EventType::ContinueExtractingData);
+    if starts && state.get_str("lastSyncStarted").is_empty() {
         state.set_str("lastSyncStarted", &iso_millis(&Utc::now()));
     }
     let inv = invocation(ctx, &state);

@@ -139,6 +139,9 @@ pub struct OrgArgs {
     /// Users, groups, apps, devices and memberships deleted or deactivated per minute while serving.
     #[arg(long, default_value_t = 0.0)]
     churn_per_min: f64,
+    /// Stop churning after this many changes in all (default: churn for as long as the simulator serves).
+    #[arg(long)]
+    churn_limit: Option<u64>,
     /// System Log events become visible up to this many seconds after their `published` time.
     #[arg(long, default_value_t = 0)]
     log_lag_secs: u64,
@@ -173,6 +176,7 @@ impl OrgArgs {
             gateway_error_rate: self.gateway_error_rate,
             unlicensed: self.unlicensed.iter().map(|d| if d.contains(':') { d.clone() } else { crate::demo::deny_family(d) }).collect(),
             churn_per_min: self.churn_per_min,
+            churn_limit: self.churn_limit,
             log_lag_secs: self.log_lag_secs,
         }
     }

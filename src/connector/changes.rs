@@ -155,7 +155,29 @@ pub struct ChangeSet {
     /// More than [`MAX_CHANGES`] parents and tombstones: the run cannot be log-driven.
     #[serde(default)]
     pub overflow: bool,
+    /// When the newest event that changed something the connector reads was published
+    /// (RFC 3339; empty: none was seen).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub latest_change: String,
 }
+
+/// The event types (by prefix) that change something the connector reads: users and their
+/// profiles, factors and admin roles, groups and memberships, apps and assignments, devices,
+/// policies and rules, custom roles and resource sets. Sign-ins, sessions and the like change
+/// nothing it extracts but the log itself.
+pub const CHANGE_EVENT_PREFIXES: &[&str] = &[
+    "user.lifecycle.",
+    "user.account.update_profile",
+    "user.account.privilege.",
+    "user.mfa.factor.",
+    "group.",
+    "application.lifecycle.",
+    "application.user_membership.",
+    "device.",
+    "policy.lifecycle.",
+    "policy.rule.",
+    "iam.",
+];
 
 /// A target of a log event.
 struct Target<'a> {
@@ -204,6 +226,17 @@ impl ChangeSet {
             return;
         }
         self.events += 1;
+        if CHANGE_EVENT_PREFIXES.iter().any(|p| kind.starts_with(p)) {
+            let parse = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok();
+            let newer = match (parse(&at), parse(&self.latest_change)) {
+                (Some(a), Some(latest)) => a > latest,
+                (Some(_), None) => true,
+                (None, _) => false,
+            };
+            if newer {
+                self.latest_change.clone_from(&at);
+            }
+        }
         let ts = targets(event);
         let user = first(&ts, USER);
         let group = first(&ts, GROUP);
@@ -327,7 +360,8 @@ impl ChangeSet {
             _ => {}
         }
         if self.size() > MAX_CHANGES {
-            *self = ChangeSet { overflow: true, events: self.events, ..ChangeSet::default() };
+            let latest_change = std::mem::take(&mut self.latest_change);
+            *self = ChangeSet { overflow: true, events: self.events, latest_change, ..ChangeSet::default() };
         }
     }
 
@@ -382,6 +416,18 @@ impl ChangeSet {
             title: format!("{} ← {}", name_of(parent), name_of(child)),
             fields,
         });
+    }
+
+    /// Whether an event seen says something the connector reads changed at or after `t`
+    /// (RFC 3339), or too much changed to tell.
+    pub fn changed_since(&self, t: &str) -> bool {
+        let parse = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok();
+        self.overflow
+            || match (parse(&self.latest_change), parse(t)) {
+                (Some(latest), Some(t)) => latest >= t,
+                (None, _) => false,
+                (Some(_), None) => true,
+            }
     }
 
     /// Whether nothing asks for a re-read or a tombstone.

@@ -20,6 +20,7 @@ use crate::airsync::extractor::{ExtractOutcome, Extractor, Invocation, PhaseErro
 use crate::okta::{endpoints, OktaClient, OktaConfig};
 pub use error::Error;
 pub use job::{Job, JOBS};
+pub use sync::NOTHING_CHANGED;
 
 /// Connector settings (beyond what the event carries).
 #[derive(Debug, Clone)]

@@ -21,6 +21,9 @@ pub mod keys {
     pub const LOGS_WINDOW: &str = "system_logs_window";
     /// The prefix of each job's key.
     pub const JOB_PREFIX: &str = "job.";
+    /// The prefix of each job's key in the catch-up round of a run (`catch_up.job.users`...):
+    /// the full reading's own entries stay as they were, for the report.
+    pub const CATCH_UP_PREFIX: &str = "catch_up.";
     /// What the System Log read in this sync run asks to read again ([`crate::connector::changes::ChangeSet`]),
     /// saved by the logs job with its position.
     pub const CHANGES: &str = "changes";
@@ -75,6 +78,54 @@ pub struct SyncRun {
     /// How factors, assignments, role assignments and policies are read.
     #[serde(default)]
     pub edges: EdgePlan,
+    /// This is the catch-up round of a run that read in full: it reads again what changed
+    /// while the full reading ran (users, groups and devices by `lastUpdated`, the rest from
+    /// the System Log events since the run started), so that the run ends with the org as it
+    /// is at its end, not as it was when each page was read.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub catch_up: bool,
+}
+
+impl SyncRun {
+    /// Whether this run, once every job is over, goes on with a catch-up round: a run that
+    /// read the edges in full (hours, in a large org) and is not a catch-up itself.
+    pub fn wants_catch_up(&self) -> bool {
+        !self.catch_up && !matches!(self.edges, EdgePlan::Log)
+    }
+
+    /// The catch-up round of this run, starting at `now`: incremental from the run's start
+    /// (less the overlap), log-driven from the events since then, its System Log poll going on
+    /// from where this round's stopped.
+    pub fn catch_up_round(&self, now: chrono::DateTime<chrono::Utc>, overlap: chrono::Duration) -> SyncRun {
+        let started = chrono::DateTime::parse_from_rfc3339(&self.sync_started).map(|d| d.with_timezone(&chrono::Utc)).unwrap_or(now);
+        let logs_end = chrono::DateTime::parse_from_rfc3339(&self.logs_until).map(|d| d.with_timezone(&chrono::Utc)).unwrap_or(started);
+        SyncRun {
+            sync_started: self.sync_started.clone(),
+            since: Some(crate::airsync::artifacts::iso_millis(&(started - overlap))),
+            logs_since: crate::airsync::artifacts::iso_millis(&(logs_end - overlap)),
+            logs_until: crate::airsync::artifacts::iso_millis(&now.max(logs_end)),
+            edges: EdgePlan::Log,
+            catch_up: true,
+        }
+    }
+
+    /// Events published from this time on are changes a catch-up round must read again
+    /// (`None`: this run is not followed by one).
+    pub fn catch_up_from(&self, overlap: chrono::Duration) -> Option<chrono::DateTime<chrono::Utc>> {
+        if !self.wants_catch_up() {
+            return None;
+        }
+        chrono::DateTime::parse_from_rfc3339(&self.sync_started).ok().map(|d| d.with_timezone(&chrono::Utc) - overlap)
+    }
+
+    /// A job's key in the state for this round.
+    pub fn job_key(&self, job: super::job::Job) -> String {
+        if self.catch_up {
+            format!("{}{}", keys::CATCH_UP_PREFIX, job.state_key())
+        } else {
+            job.state_key()
+        }
+    }
 }
 
 /// A job's status.

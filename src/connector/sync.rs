@@ -35,8 +35,11 @@ pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, 
         tracing::info!(since = ?sync.since, logs_since = %sync.logs_since, "starting a new sync run");
         sink.checkpoint(keys::SYNC_RUN, serde_json::to_value(&sync).unwrap_or_default()).await?;
         sink.checkpoint(keys::CHANGES, serde_json::to_value(ChangeSet::default()).unwrap_or_default()).await?;
+        let round = SyncRun { catch_up: true, ..sync.clone() };
         for job in Job::ALL {
             sink.checkpoint(&job.state_key(), serde_json::to_value(JobState::<()>::default()).unwrap_or_default()).await?;
+            // The last run's catch-up round is over with it.
+            sink.checkpoint(&round.job_key(job), Value::Null).await?;
         }
     }
     // A job none of whose item types the user chose makes no call at all; the System Log is
@@ -44,13 +47,13 @@ pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, 
     let log_driven = sync.edges == EdgePlan::Log && wants_log_driven(&inv.scope);
     let selected = |j: Job| inv.scope.wants_any(j.item_types()) || (j == Job::SystemLogs && log_driven);
     for job in Job::ALL.into_iter().filter(|j| !selected(*j)) {
-        let stored = read_key::<StoredStatus>(&state, &job.state_key()).unwrap_or_default().status;
+        let stored = read_key::<StoredStatus>(&state, &sync.job_key(job)).unwrap_or_default().status;
         if fresh || stored == Status::Pending {
             let mut st = JobState::<()> { status: Status::Skipped, mode: Mode::Skipped, note: NOT_SELECTED.into(), ..JobState::default() };
             for t in job.item_types() {
                 st.skipped.insert(t.to_string(), NOT_SELECTED.into());
             }
-            sink.checkpoint(&job.state_key(), serde_json::to_value(&st).unwrap_or_default()).await?;
+            sink.checkpoint(&sync.job_key(job), serde_json::to_value(&st).unwrap_or_default()).await?;
         }
     }
     let status = |job: Job| {
@@ -59,7 +62,7 @@ pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, 
         } else if fresh {
             Status::Pending
         } else {
-            read_key::<StoredStatus>(&state, &job.state_key()).unwrap_or_default().status
+            read_key::<StoredStatus>(&state, &sync.job_key(job)).unwrap_or_default().status
         }
     };
     let placeholders: HashSet<String> = read_key(&state, keys::PLACEHOLDER_USERS).unwrap_or_default();
@@ -81,7 +84,7 @@ pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, 
             logs_tx.send_replace(Some(LogVerdict::Changes(Arc::new(changes.clone()))));
         }
         Status::Skipped => {
-            let note = state.get(Job::SystemLogs.state_key()).and_then(|j| j.get("note")).and_then(Value::as_str).unwrap_or("skipped");
+            let note = state.get(sync.job_key(Job::SystemLogs)).and_then(|j| j.get("note")).and_then(Value::as_str).unwrap_or("skipped");
             let why = if note.starts_with("missing permission") {
                 "System Log denied (403)".to_string()
             } else if note.starts_with("not licensed") {
@@ -101,7 +104,7 @@ pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, 
         client: client.clone(),
         sink: sink.clone(),
         stop: inv.stop.child_token(),
-        sync,
+        sync: sync.clone(),
         links: AdminLinks::from_base(client.base_url()),
         fanout: conn.settings.fanout,
         placeholders: Arc::new(RwLock::new(placeholders)),
@@ -120,7 +123,7 @@ pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, 
     let mut pending: Vec<Job> = Job::ALL.into_iter().filter(|j| status(*j) == Status::Pending).collect();
     pending.sort_by_key(|j| j.name());
     let tasks = pending.into_iter().map(|job| {
-        let stored = if fresh { None } else { state.get(job.state_key()).cloned() };
+        let stored = if fresh { None } else { state.get(base.sync.job_key(job)).cloned() };
         let calls_before = stored.as_ref().and_then(|s| s.get("api_calls")).and_then(Value::as_u64).unwrap_or(0);
         let ctx = JobCtx { job, client: client.labeled(job.name()), sink: sink.scoped(job.name()), calls_before, ..base.clone() };
         let ready_tx = ready_tx.clone();
@@ -167,12 +170,50 @@ pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, 
         let org_gone = matches!(okta::endpoints::org::fetch(&client).await, Err(okta::Error::NotFound { .. }));
         return Ok(ExtractOutcome::Error(format!("{job}: {}", platform_message(e, org_gone))));
     }
+    // Which jobs read their entity to the end in this round (here or in an earlier invocation).
+    let read_through: Vec<(Job, bool)> = Job::ALL
+        .into_iter()
+        .map(|j| match results.iter().find(|(k, _)| *k == j) {
+            Some((_, r)) => (j, matches!(r, Ok(JobEnd::Done))),
+            None => (j, status(j) == Status::Done),
+        })
+        .collect();
     let out = outcome(results.into_iter().map(|(j, r)| (j, r.map(|_| ()))).collect());
     // Every edge was read in full and uploaded: the next reconciliation is due N days later.
     if matches!(out, ExtractOutcome::Done) && matches!(base.sync.edges, EdgePlan::Full | EdgePlan::Reconcile) {
         sink.checkpoint(keys::RECONCILED, Value::String(base.sync.sync_started.clone())).await?;
     }
+    if matches!(out, ExtractOutcome::Done) && base.sync.wants_catch_up() {
+        return start_catch_up(&base, &read_through).await;
+    }
+    // A catch-up round whose System Log could not tell what changed (too many changes, a poll
+    // that could not go on) leaves those edges to the next sync, which then reads them in full.
+    let logs_read = read_through.iter().any(|(j, done)| *j == Job::SystemLogs && *done);
+    let fell_back = matches!(*base.logs_ready.borrow(), Some(LogVerdict::Fallback(_)));
+    if matches!(out, ExtractOutcome::Done) && base.sync.catch_up && logs_read && fell_back {
+        tracing::warn!("the catch-up round could not follow the System Log; the next sync reconciles the edges");
+        sink.checkpoint(keys::RECONCILED, Value::Null).await?;
+    }
     Ok(out)
+}
+
+/// Ends the full reading of a run: saves its catch-up round (the jobs that read their entity
+/// pending again, under their catch-up keys; the others skipped, as they were) and asks to be
+/// called again, so the round starts from the state the full reading committed.
+async fn start_catch_up(base: &JobCtx, read_through: &[(Job, bool)]) -> Result<ExtractOutcome, Error> {
+    let next = base.sync.catch_up_round(Utc::now(), base.overlap);
+    tracing::info!(since = ?next.since, "every entity read; catching up with what changed while the sync ran");
+    for (job, read) in read_through {
+        let st = if *read {
+            JobState::<()>::default()
+        } else {
+            let note = "not caught up: the full reading skipped it".to_string();
+            JobState::<()> { status: Status::Skipped, mode: Mode::Skipped, note, ..JobState::default() }
+        };
+        base.sink.checkpoint(&next.job_key(*job), serde_json::to_value(&st).unwrap_or_default()).await?;
+    }
+    base.sink.checkpoint(keys::SYNC_RUN, serde_json::to_value(&next).unwrap_or_default()).await?;
+    Ok(ExtractOutcome::Progress)
 }
 
 /// Whether an incremental run reads some item type the System Log drives (every item type but
@@ -205,6 +246,22 @@ enum JobEnd {
     Forbidden,
     /// Skipped for another reason: not licensed (401 E0000015), not available (404).
     Skipped(&'static str),
+}
+
+/// The note of a job of a catch-up round that had nothing to read again.
+pub const NOTHING_CHANGED: &str = "nothing changed while the sync ran";
+
+/// Whether this job, in a catch-up round, has nothing to read again: the System Log, read up
+/// to now, names no change made since the run started. A log that could not be read (denied,
+/// not selected, too many changes) tells nothing, and the job reads what changed by itself.
+async fn nothing_to_catch_up(ctx: &JobCtx) -> Result<bool, JobFail> {
+    if !ctx.sync.catch_up || ctx.job == Job::SystemLogs {
+        return Ok(false);
+    }
+    Ok(match ctx.wait_for_logs().await? {
+        LogVerdict::Changes(cs) => !cs.changed_since(&ctx.sync.sync_started),
+        LogVerdict::Fallback(_) => false,
+    })
 }
 
 /// The note and skip reason of a job the user left out of the sync.
@@ -248,7 +305,14 @@ fn start_sync_run(
         // Whether the log can be read from where the last sync stopped is the log job's call.
         EdgePlan::Log
     };
-    Ok(SyncRun { sync_started: iso_millis(&started), since, logs_since: iso_millis(&logs_since), logs_until: iso_millis(&started), edges })
+    Ok(SyncRun {
+        sync_started: iso_millis(&started),
+        since,
+        logs_since: iso_millis(&logs_since),
+        logs_until: iso_millis(&started),
+        edges,
+        catch_up: false,
+    })
 }
 
 fn read_key<T: serde::de::DeserializeOwned>(state: &Value, key: &str) -> Option<T> {
@@ -296,6 +360,15 @@ async fn drive<P: Position>(
     extract: impl for<'a> FnOnce(&'a JobCtx, &'a mut JobState<P>) -> BoxFuture<'a, Result<(), JobFail>>,
 ) -> Result<JobEnd, JobFail> {
     let mut st = load::<P>(ctx.job, stored);
+    if nothing_to_catch_up(ctx).await? {
+        st.status = Status::Done;
+        st.mode = Mode::LogDriven;
+        st.note = NOTHING_CHANGED.into();
+        st.pos = P::default();
+        ctx.save(&mut st).await?;
+        tracing::info!(entity = ctx.job.name(), "nothing changed while the sync ran; no call made");
+        return Ok(JobEnd::Done);
+    }
     let span = tracing::info_span!("job", entity = ctx.job.name());
     let r = extract(ctx, &mut st).instrument(span).await;
     let r = match r {

@@ -90,9 +90,15 @@ pub fn read_of(state: &Value, job: &str) -> String {
     }
 }
 
-/// Tombstones a job sent for one item type.
+/// The job's entry in the catch-up round of a run that read in full (`Null`: none).
+fn catch_up<'a>(state: &'a Value, job: &str) -> &'a Value {
+    &state[format!("catch_up.job.{job}")]
+}
+
+/// Tombstones a job sent for one item type (its catch-up round's included).
 pub fn tombstones_of(state: &Value, job: &str, item_type: &str) -> u64 {
-    state[format!("job.{job}")]["tombstones"][item_type].as_u64().unwrap_or(0)
+    let of = |j: &Value| j["tombstones"][item_type].as_u64().unwrap_or(0);
+    of(&state[format!("job.{job}")]) + of(catch_up(state, job))
 }
 
 /// Reads a job's line fields from the connector state.
@@ -102,10 +108,17 @@ pub fn job_fields(state: &Value, job: &str) -> (String, String, u64, BTreeMap<St
         .as_object()
         .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
         .unwrap_or_default();
+    let c = catch_up(state, job);
+    let mut note = j["note"].as_str().unwrap_or("").to_string();
+    let caught: u64 = c["records"].as_object().map_or(0, |m| m.values().filter_map(Value::as_u64).sum());
+    if c["status"] == "done" && c["note"] != crate::connector::NOTHING_CHANGED {
+        let line = format!("caught up {caught} changed records");
+        note = if note.is_empty() { line } else { format!("{note}; {line}") };
+    }
     (
         j["mode"].as_str().unwrap_or("").to_string(),
-        j["note"].as_str().unwrap_or("").to_string(),
-        j["api_calls"].as_u64().unwrap_or(0),
+        note,
+        j["api_calls"].as_u64().unwrap_or(0) + c["api_calls"].as_u64().unwrap_or(0),
         skipped,
     )
 }

@@ -216,12 +216,14 @@ async fn the_coverage_families_equal_the_truth_fit_the_metadata_and_leak_nothing
         }
         // A sync costs a few calls beyond the data phase's minimum whatever the org's size: the
         // org (sync units), the user types again (metadata phase: 1 + 3), the user list walked
-        // by the factors and the enrollments fan-outs, the group list by the roles job. On a
-        // 60-user org (~180 calls) those 8 are 4 %; from a few hundred users on, under 2 %.
+        // by the factors and the enrollments fan-outs, the group list by the roles job, and the
+        // catch-up round's System Log poll (which finds nothing changed, so nothing else is read
+        // again). On a 60-user org (~180 calls) those 9 are 5 %; from a few hundred users on,
+        // under 2 %.
         if w.truth_ids(&truth, "users").len() >= 300 {
             assert!(ratio <= 1.02, "seed {seed}: ratio {ratio}");
         } else {
-            assert!(calls <= min + 8, "seed {seed}: {calls} calls, minimum {min}");
+            assert!(calls <= min + 9, "seed {seed}: {calls} calls, minimum {min}");
         }
         assert_eq!(job(&w, "authenticator_enrollments")["status"], "done");
         assert_eq!(w.violations(), Vec::<String>::new());

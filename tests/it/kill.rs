@@ -24,7 +24,7 @@ fn killing_invoker(okta_base: String, seed: u64, kills: usize, killed: Arc<Atomi
         Box::pin(async move {
             let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_okta-airsync"))
                 .args(["run", "--event", "-", "--okta-base-url", &okta_base])
-                .env("RUST_LOG", "off")
+                .env("RUST_LOG", std::env::var("KILL_LOG").unwrap_or("off".into()))
                 .stdin(std::process::Stdio::piped())
                 .stdout(std::process::Stdio::null())
                 .kill_on_drop(true)

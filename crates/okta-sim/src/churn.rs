@@ -312,6 +312,7 @@ fn delete_app(org: &mut Org, ai: usize) {
 /// Time-driven churn.
 pub struct Churn {
     per_min: f64,
+    limit: Option<u64>,
     lag_secs: u64,
     state: Mutex<ChurnState>,
 }
@@ -320,13 +321,19 @@ struct ChurnState {
     last: DateTime<Utc>,
     carry: f64,
     rng: ChaCha8Rng,
+    applied: u64,
 }
 
 impl Churn {
-    /// `per_min` changes per minute from `start` on, seeded by `seed`.
-    pub fn new(per_min: f64, lag_secs: u64, seed: u64, start: DateTime<Utc>) -> Self {
-        let state = ChurnState { last: start, carry: 0.0, rng: ChaCha8Rng::seed_from_u64(seed ^ 0xc4a7) };
-        Churn { per_min: per_min.max(0.0), lag_secs, state: Mutex::new(state) }
+    /// `per_min` changes per minute from `start` on (at most `limit` in all), seeded by `seed`.
+    pub fn new(per_min: f64, limit: Option<u64>, lag_secs: u64, seed: u64, start: DateTime<Utc>) -> Self {
+        let state = ChurnState { last: start, carry: 0.0, rng: ChaCha8Rng::seed_from_u64(seed ^ 0xc4a7), applied: 0 };
+        Churn { per_min: per_min.max(0.0), limit, lag_secs, state: Mutex::new(state) }
+    }
+
+    /// Changes applied so far.
+    pub fn applied(&self) -> u64 {
+        self.state.lock().map(|s| s.applied).unwrap_or(0)
     }
 
     /// Applies the changes due by `now`; returns how many were applied.
@@ -337,8 +344,9 @@ impl Churn {
         let Ok(mut st) = self.state.lock() else { return 0 };
         let elapsed = (now - st.last).num_milliseconds().max(0) as f64 / 60_000.0;
         let due = st.carry + elapsed * self.per_min;
-        let n = due.floor() as usize;
-        st.carry = due - n as f64;
+        let left = self.limit.map_or(u64::MAX, |l| l.saturating_sub(st.applied));
+        let n = (due.floor() as u64).min(left) as usize;
+        st.carry = due - due.floor();
         st.last = now;
         if n == 0 {
             return 0;
@@ -365,6 +373,7 @@ impl Churn {
                 applied += 1;
             }
         }
+        st.applied += n as u64;
         applied
     }
 }

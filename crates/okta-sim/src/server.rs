@@ -64,6 +64,10 @@ pub struct Faults {
     /// Changes per minute of the simulator's clock while it serves (0: none). See
     /// [`crate::churn`].
     pub churn_per_min: f64,
+    /// At most this many changes in all, after which the org stands still (`None`: no end).
+    /// A test that compares with the truth at the end lets the churn stop before the sync
+    /// does, so that the end is well defined.
+    pub churn_limit: Option<u64>,
     /// System Log events become visible up to this many seconds after their `published` time
     /// (0: at once).
     pub log_lag_secs: u64,
@@ -128,7 +132,7 @@ impl Sim {
         let anchor = cfg.anchor.unwrap_or_else(chrono::Utc::now);
         let org = gen::generate(cfg.seed, cfg.sizes, anchor);
         let clock = Clock::default();
-        let churn = Churn::new(cfg.faults.churn_per_min, cfg.faults.log_lag_secs, cfg.seed, clock.now());
+        let churn = Churn::new(cfg.faults.churn_per_min, cfg.faults.churn_limit, cfg.faults.log_lag_secs, cfg.seed, clock.now());
         Arc::new(Sim {
             churn,
             org: RwLock::new(org),
@@ -156,7 +160,7 @@ impl Sim {
         let total: u64 = s.values().map(|r| r.calls).sum();
         let limited: u64 = s.values().map(|r| r.rate_limited).sum();
         let bytes: u64 = s.values().map(|r| r.bytes).sum();
-        json!({"routes": &*s, "total_calls": total, "rate_limited": limited, "bytes": bytes, "connection_resets": self.resets.load(Ordering::Relaxed)})
+        json!({"routes": &*s, "total_calls": total, "rate_limited": limited, "bytes": bytes, "connection_resets": self.resets.load(Ordering::Relaxed), "churn_changes": self.churn.applied()})
     }
 
     /// Clears the stats.

@@ -85,9 +85,13 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<LogsPos>) -> Result<(), Job
     }
     let page_size: usize = endpoints::logs::PAGE_SIZE.parse().unwrap_or(1000);
     let links = ctx.links.clone();
-    // In a log-driven run every event also feeds the change set, saved with the position.
+    // In a log-driven run every event also feeds the change set, saved with the position. In
+    // a run that reads in full, the events since it started feed the change set of its
+    // catch-up round (the changes made while the full reading went on).
     let driving = ctx.sync.edges == EdgePlan::Log;
-    let mut changes: ChangeSet = if driving { (*ctx.changes).clone() } else { ChangeSet::default() };
+    let catch_up_from = ctx.sync.catch_up_from(ctx.overlap);
+    let collecting = driving || catch_up_from.is_some();
+    let mut changes: ChangeSet = if collecting { (*ctx.changes).clone() } else { ChangeSet::default() };
     let next = loop {
         ctx.check_stop()?;
         let page = ctx.client.get_page(&url).await?;
@@ -102,7 +106,11 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<LogsPos>) -> Result<(), Job
                 recent.push(SeenEvent { uuid: uuid.to_string(), published });
             }
             recs.extend(logs::log_event(e, &links));
-            if driving {
+            let during_run = || {
+                let published = e.get("published").and_then(Value::as_str).and_then(|p| DateTime::parse_from_rfc3339(p).ok());
+                catch_up_from.is_none_or(|from| published.is_none_or(|p| p.with_timezone(&Utc) >= from))
+            };
+            if driving || (collecting && during_run()) {
                 changes.observe(e);
             }
         }
@@ -112,7 +120,7 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<LogsPos>) -> Result<(), Job
             // More pages now: checkpoint the next one, with the uuids it must not repeat.
             Some(next) if full && next != url => {
                 st.pos = LogsPos { cursor: Some(next.to_string()), recent: recent.clone() };
-                if driving {
+                if collecting {
                     save_changes(ctx, &changes).await?;
                 }
                 ctx.save(st).await?;
@@ -127,7 +135,7 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<LogsPos>) -> Result<(), Job
     };
     let window = LogsWindow { end: ctx.sync.logs_until.clone(), tail_uuids: Vec::new(), next, recent };
     let window = serde_json::to_value(window).map_err(|_| JobFail::Stop)?;
-    if driving {
+    if collecting {
         save_changes(ctx, &changes).await?;
     }
     ctx.sink.checkpoint(keys::LOGS_WINDOW, window).await?;

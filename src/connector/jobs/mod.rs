@@ -164,6 +164,12 @@ impl JobCtx {
             EdgePlan::Fallback(why) => EdgeRead::Full(Mode::Fallback, format!("fallback: {why}")),
             EdgePlan::Log => match self.wait_for_logs().await? {
                 LogVerdict::Changes(cs) => EdgeRead::Log(cs),
+                // A catch-up round never reads in full again: what it cannot tell from the log
+                // is read by the next sync (its edges are reconciled, see `sync`).
+                LogVerdict::Fallback(why) if self.sync.catch_up => {
+                    tracing::warn!(entity = self.job.name(), %why, "the catch-up round cannot follow the System Log; the next sync reads these edges in full");
+                    EdgeRead::Log(Arc::new(ChangeSet::default()))
+                }
                 LogVerdict::Fallback(why) => EdgeRead::Full(Mode::Fallback, format!("fallback: {why}")),
             },
         })
@@ -242,7 +248,7 @@ impl JobCtx {
     pub async fn save<P: Position>(&self, st: &mut JobState<P>) -> Result<(), JobFail> {
         st.api_calls = self.calls_before + self.client.calls_for(self.job.name());
         let v = serde_json::to_value(&*st).map_err(|_| JobFail::Stop)?;
-        Ok(self.sink.checkpoint(&self.job.state_key(), v).await?)
+        Ok(self.sink.checkpoint(&self.sync.job_key(self.job), v).await?)
     }
 
     /// Whether a user id is a known placeholder.

@@ -47,6 +47,11 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<PoliciesPos>) -> Result<(),
             None
         }
     };
+    // A catch-up round reads policies again only if the log names one: Okta logs every
+    // change to a policy or its rules, and the round is minutes behind the listing, not days.
+    if ctx.sync.catch_up && changes.as_ref().is_some_and(|cs| cs.policies.is_empty() && cs.tombstones_of(&["policies"]).next().is_none()) {
+        return Ok(());
+    }
     let since = ctx.sync.since.clone().unwrap_or_default();
     let wanted = |p: &Value| match &changes {
         None => true,

@@ -62,11 +62,12 @@ pub fn record_types(org: &Org, shadow: &BTreeSet<u32>) -> Vec<(&'static str, Vec
 
 /// Per-record values, keyed by record type and id:
 /// - `users.{id}`: `user_type` (type id), `user_type_name`, `credentials_provider_type`,
-///   `credentials_provider_name`;
+///   `credentials_provider_name`, `status`, `last_updated`;
 /// - `user_types.{id}`: `name`, `schema_id`, `default`, `attributes` (custom attribute name to
 ///   its JSON Schema type);
 /// - `groups.{id}`: `type`, `source_app_id` (null unless an APP_GROUP with a live source);
-/// - `devices.{id}`: `users` (user id to `managementStatus` and `screenLockType`);
+/// - `devices.{id}`: `users` (user id to `managementStatus` and `screenLockType`), `status`,
+///   `last_updated`;
 /// - `role_assignments.{id}`: `type`, `scope` (`ALL` or `LIMITED`), `target_groups`,
 ///   `target_apps` (app ids, or catalog names for whole catalog apps).
 pub fn fields(org: &Org, shadow: &BTreeSet<u32>) -> Value {
@@ -76,7 +77,8 @@ pub fn fields(org: &Org, shadow: &BTreeSet<u32>) -> Value {
         users.insert(
             u.id.clone(),
             json!({"user_type": t.map(|t| &t.id), "user_type_name": t.map(|t| &t.name),
-                   "credentials_provider_type": u.provider.kind, "credentials_provider_name": u.provider.name}),
+                   "credentials_provider_type": u.provider.kind, "credentials_provider_name": u.provider.name,
+                   "status": u.status, "last_updated": crate::model::okta_time(&u.last_updated)}),
         );
     }
     let types: Map<String, Value> = org
@@ -107,7 +109,7 @@ pub fn fields(org: &Org, shadow: &BTreeSet<u32>) -> Value {
                 .zip(&d.posture)
                 .map(|(u, (m, l))| (org.users[*u as usize].id.clone(), json!({"managementStatus": m, "screenLockType": l})))
                 .collect();
-            (d.id.clone(), json!({"users": us}))
+            (d.id.clone(), json!({"users": us, "status": d.status, "last_updated": crate::model::okta_time(&d.last_updated)}))
         })
         .collect();
     let roles: Map<String, Value> = assignments(org, shadow)
