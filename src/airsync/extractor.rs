@@ -159,6 +159,9 @@ pub enum SinkMsg {
     /// A checkpoint: set `key` in the connector state once every record the same scope sent
     /// before it is uploaded.
     Checkpoint(std::sync::Arc<str>, String, Value),
+    /// Upload every open batch, commit every checkpoint, and answer with the connector state
+    /// section as it now stands (`None` when the writer failed and committed nothing more).
+    Settle(tokio::sync::oneshot::Sender<Option<Value>>),
     /// Sent by the runtime only, once the extractor returned: flush and finish. A writer whose
     /// channel closes without it was abandoned (the invocation was cancelled) and uploads
     /// nothing more; what it uploaded before is already in the saved state.
@@ -209,6 +212,15 @@ impl Sink {
     /// Records a checkpoint that becomes durable once the records before it are uploaded.
     pub async fn checkpoint(&self, key: &str, value: Value) -> Result<(), SinkClosed> {
         self.tx.send(SinkMsg::Checkpoint(self.scope.clone(), key.to_string(), value)).await.map_err(|_| SinkClosed)
+    }
+
+    /// Uploads every record sent so far (open batches included), commits every checkpoint,
+    /// and returns the connector state section as it now stands: what a next invocation would
+    /// be handed, so an extractor can go on in this one from there.
+    pub async fn settled(&self) -> Result<Value, SinkClosed> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.tx.send(SinkMsg::Settle(tx)).await.map_err(|_| SinkClosed)?;
+        rx.await.ok().flatten().ok_or(SinkClosed)
     }
 }
 

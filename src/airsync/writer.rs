@@ -162,6 +162,11 @@ impl Writer {
                     self.queue(Pending { needs, key, value });
                     self.commit_ready();
                 }
+                SinkMsg::Settle(reply) => {
+                    self.upload_all().await;
+                    let settled = (self.error.is_none() && self.pending.is_empty()).then(|| Value::Object(self.connector.clone()));
+                    let _ = reply.send(settled);
+                }
             }
         }
         // Whatever happens next, senders waiting for room must not wait forever.
@@ -171,16 +176,21 @@ impl Writer {
             return self.finish();
         }
         if self.error.is_none() {
-            let types: Vec<String> = self.batches.keys().cloned().collect();
-            for t in types {
-                if self.error.is_some() {
-                    break;
-                }
-                self.upload(&t).await;
-            }
-            self.commit_ready();
+            self.upload_all().await;
         }
         self.finish()
+    }
+
+    /// Uploads every open batch and commits what that makes ready.
+    async fn upload_all(&mut self) {
+        let types: Vec<String> = self.batches.keys().cloned().collect();
+        for t in types {
+            if self.error.is_some() {
+                break;
+            }
+            self.upload(&t).await;
+        }
+        self.commit_ready();
     }
 
     async fn push(&mut self, item_type: &str, records: Vec<Value>) {

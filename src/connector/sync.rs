@@ -22,15 +22,47 @@ use crate::airsync::extractor::{ErrorCode, ExtractOutcome, Invocation, Sink};
 use crate::extract::AdminLinks;
 use crate::okta;
 
-/// Runs (or resumes) the data phase from the connector's committed state section.
+/// Runs (or resumes) the data phase from the connector's committed state section. A full
+/// reading that ends with time to spare goes on in this invocation with its catch-up round,
+/// from the state the reading committed (every record it sent uploaded first).
 pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, sink: Sink) -> Result<ExtractOutcome, Error> {
+    let client = conn.client(inv)?.with_deadline(inv.deadline);
+    match round(conn, inv, &client, state, &sink).await? {
+        Round::Ended(out) => Ok(out),
+        Round::CatchUpDue if inv.stop.is_cancelled() => Ok(ExtractOutcome::Progress),
+        Round::CatchUpDue => {
+            let state = sink.settled().await?;
+            match round(conn, inv, &client, state, &sink).await? {
+                Round::Ended(out) => Ok(out),
+                // A catch-up round never asks for another one; should it, the next call runs it.
+                Round::CatchUpDue => Ok(ExtractOutcome::Progress),
+            }
+        }
+    }
+}
+
+/// How one round of reading (the full reading, or its catch-up) ended.
+enum Round {
+    /// The invocation's outcome.
+    Ended(ExtractOutcome),
+    /// Every entity read; the catch-up round is saved and due.
+    CatchUpDue,
+}
+
+impl From<ExtractOutcome> for Round {
+    fn from(o: ExtractOutcome) -> Self {
+        Round::Ended(o)
+    }
+}
+
+/// Runs (or resumes) one round of the sync run from `state`.
+async fn round(conn: &OktaConnector, inv: &Invocation, client: &okta::OktaClient, state: Value, sink: &Sink) -> Result<Round, Error> {
     let previous_logs: LogsWindow = read_key(&state, keys::LOGS_WINDOW).unwrap_or_default();
     let stored: Option<SyncRun> = read_key(&state, keys::SYNC_RUN);
     let (sync, fresh) = match stored {
         Some(r) if r.sync_started == iso_or_same(&inv.sync_started) => (r, false),
         _ => (start_sync_run(conn, inv, &previous_logs, read_key(&state, keys::RECONCILED))?, true),
     };
-    let client = conn.client(inv)?.with_deadline(inv.deadline);
     if fresh {
         tracing::info!(since = ?sync.since, logs_since = %sync.logs_since, "starting a new sync run");
         sink.checkpoint(keys::SYNC_RUN, serde_json::to_value(&sync).unwrap_or_default()).await?;
@@ -160,15 +192,16 @@ pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, 
     if fresh && forbidden > 0 && forbidden == results.len() {
         return Ok(ExtractOutcome::Error(ErrorCode::ExternalSystemNoPermission.message(
             "403 on every entity: the token works but its admin may read nothing here; use a token of a Read-only Administrator or higher",
-        )));
+        ))
+        .into());
     }
     // A list that answers 404 may mean the org itself is gone: ask the org.
     if let Some((job, e)) = results.iter().find_map(|(j, r)| match r {
         Err(JobFail::Okta(e @ okta::Error::NotFound { .. })) => Some((*j, e)),
         _ => None,
     }) {
-        let org_gone = matches!(okta::endpoints::org::fetch(&client).await, Err(okta::Error::NotFound { .. }));
-        return Ok(ExtractOutcome::Error(format!("{job}: {}", platform_message(e, org_gone))));
+        let org_gone = matches!(okta::endpoints::org::fetch(client).await, Err(okta::Error::NotFound { .. }));
+        return Ok(ExtractOutcome::Error(format!("{job}: {}", platform_message(e, org_gone))).into());
     }
     // Which jobs read their entity to the end in this round (here or in an earlier invocation).
     let read_through: Vec<(Job, bool)> = Job::ALL
@@ -184,7 +217,8 @@ pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, 
         sink.checkpoint(keys::RECONCILED, Value::String(base.sync.sync_started.clone())).await?;
     }
     if matches!(out, ExtractOutcome::Done) && base.sync.wants_catch_up() {
-        return start_catch_up(&base, &read_through).await;
+        start_catch_up(&base, &read_through).await?;
+        return Ok(Round::CatchUpDue);
     }
     // A catch-up round whose System Log could not tell what changed (too many changes, a poll
     // that could not go on) leaves those edges to the next sync, which then reads them in full.
@@ -194,13 +228,13 @@ pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, 
         tracing::warn!("the catch-up round could not follow the System Log; the next sync reconciles the edges");
         sink.checkpoint(keys::RECONCILED, Value::Null).await?;
     }
-    Ok(out)
+    Ok(out.into())
 }
 
 /// Ends the full reading of a run: saves its catch-up round (the jobs that read their entity
-/// pending again, under their catch-up keys; the others skipped, as they were) and asks to be
-/// called again, so the round starts from the state the full reading committed.
-async fn start_catch_up(base: &JobCtx, read_through: &[(Job, bool)]) -> Result<ExtractOutcome, Error> {
+/// pending again, under their catch-up keys; the others skipped, as they were), to be run from
+/// the state the full reading committed.
+async fn start_catch_up(base: &JobCtx, read_through: &[(Job, bool)]) -> Result<(), Error> {
     let next = base.sync.catch_up_round(Utc::now(), base.overlap);
     tracing::info!(since = ?next.since, "every entity read; catching up with what changed while the sync ran");
     for (job, read) in read_through {
@@ -213,7 +247,7 @@ async fn start_catch_up(base: &JobCtx, read_through: &[(Job, bool)]) -> Result<E
         base.sink.checkpoint(&next.job_key(*job), serde_json::to_value(&st).unwrap_or_default()).await?;
     }
     base.sink.checkpoint(keys::SYNC_RUN, serde_json::to_value(&next).unwrap_or_default()).await?;
-    Ok(ExtractOutcome::Progress)
+    Ok(())
 }
 
 /// Whether an incremental run reads some item type the System Log drives (every item type but

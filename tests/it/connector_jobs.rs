@@ -177,20 +177,27 @@ async fn unlicensed_features_are_skipped_as_not_licensed_and_the_sync_is_done() 
         stop: Default::default(),
         deadline: tokio::time::Instant::now() + Duration::from_secs(60),
     };
-    // The full reading, then its catch-up round (one more invocation, from the saved state).
-    let mut state = serde_json::Map::new();
-    let mut outs = Vec::new();
-    for _ in 0..2 {
-        let (tx, mut rx) = mpsc::channel(10_000);
-        let sink = Sink::new(tx, Arc::new(tokio::sync::Semaphore::new(100_000)));
-        outs.push(conn.extract(&inv, Value::Object(state.clone()), sink).await);
-        while let Ok(m) = rx.try_recv() {
-            if let SinkMsg::Checkpoint(_, k, v) = m {
-                state.insert(k, v);
+    // The full reading, then its catch-up round in the same invocation, from the settled state.
+    let (tx, mut rx) = mpsc::channel(10_000);
+    let sink = Sink::new(tx, Arc::new(tokio::sync::Semaphore::new(100_000)));
+    let writer = tokio::spawn(async move {
+        let mut state = serde_json::Map::new();
+        while let Some(m) = rx.recv().await {
+            match m {
+                SinkMsg::Checkpoint(_, k, v) => {
+                    state.insert(k, v);
+                }
+                SinkMsg::Settle(reply) => {
+                    let _ = reply.send(Some(Value::Object(state.clone())));
+                }
+                _ => {}
             }
         }
-    }
-    assert_eq!(outs, [ExtractOutcome::Progress, ExtractOutcome::Done]);
+        state
+    });
+    let out = conn.extract(&inv, Value::Object(Default::default()), sink).await;
+    let state = writer.await.unwrap();
+    assert_eq!(out, ExtractOutcome::Done);
     assert_eq!(state["catch_up.job.users"]["status"], "done", "{:?}", state.get("catch_up.job.users"));
     let devices = &state["job.devices"];
     assert_eq!(devices["status"], "skipped");

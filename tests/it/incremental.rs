@@ -17,55 +17,6 @@ fn types() -> impl Iterator<Item = &'static str> {
     okta_airsync::extract::ITEM_TYPES.iter().copied().filter(|t| *t != "system_logs")
 }
 
-/// What DevRev holds: per id the record with the latest `modified_date` (a tombstone wins a
-/// tie), tombstones applied.
-struct Held {
-    live: BTreeMap<String, BTreeMap<String, Value>>,
-    /// Ids sent as tombstones and still standing, per item type.
-    gone: BTreeMap<String, BTreeSet<String>>,
-}
-
-fn held(w: &World) -> Held {
-    let st = w.emu.emu.store.lock().unwrap();
-    let mut live = BTreeMap::new();
-    let mut gone = BTreeMap::new();
-    for t in types() {
-        let mut latest: BTreeMap<String, Value> = BTreeMap::new();
-        for r in st.records(t) {
-            let id = r["id"].as_str().unwrap().to_string();
-            let is_tomb = |r: &Value| r["data"]["deleted"] == true || r["data"]["removed"] == true;
-            let newer = match latest.get(&id) {
-                None => true,
-                Some(old) => {
-                    let (a, b) = (r["modified_date"].as_str().unwrap(), old["modified_date"].as_str().unwrap());
-                    a > b || (a == b && is_tomb(&r))
-                }
-            };
-            if newer {
-                latest.insert(id, r);
-            }
-        }
-        let (dead, alive): (BTreeMap<_, _>, BTreeMap<_, _>) =
-            latest.into_iter().partition(|(_, r)| r["data"]["deleted"] == true || r["data"]["removed"] == true);
-        gone.insert(t.to_string(), dead.into_keys().collect());
-        live.insert(t.to_string(), alive);
-    }
-    Held { live, gone }
-}
-
-impl Held {
-    /// Live ids of a type; an edge whose user, group or app is deleted in DevRev goes with it
-    /// (the object's `deleted: true` stands for its memberships and assignments).
-    fn ids(&self, t: &str) -> BTreeSet<String> {
-        let dead = |field: &str, owner: &str, r: &Value| r["data"][field].as_str().is_some_and(|id| self.gone[owner].contains(id));
-        self.live[t]
-            .iter()
-            .filter(|(_, r)| !(dead("user_id", "users", r) || dead("group_id", "groups", r) || dead("app_id", "applications", r)))
-            .map(|(id, _)| id.clone())
-            .collect()
-    }
-}
-
 fn assert_holds_truth(w: &World, label: &str) {
     let truth = w.sim.sim.truth(None);
     let h = held(w);
