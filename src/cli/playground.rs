@@ -142,6 +142,13 @@ pub struct OrgArgs {
     /// Stop churning after this many changes in all (default: churn for as long as the simulator serves).
     #[arg(long)]
     churn_limit: Option<u64>,
+    /// Aim the churn's deletions at the users, groups and apps the latest list pages served, so
+    /// that they vanish between their list call and their child calls.
+    #[arg(long)]
+    churn_aim: bool,
+    /// Churn by requests instead of time: one change every N requests served.
+    #[arg(long)]
+    churn_every_calls: Option<u64>,
     /// System Log events become visible up to this many seconds after their `published` time.
     #[arg(long, default_value_t = 0)]
     log_lag_secs: u64,
@@ -177,6 +184,8 @@ impl OrgArgs {
             unlicensed: self.unlicensed.iter().map(|d| if d.contains(':') { d.clone() } else { crate::demo::deny_family(d) }).collect(),
             churn_per_min: self.churn_per_min,
             churn_limit: self.churn_limit,
+            churn_aim: self.churn_aim,
+            churn_every_calls: self.churn_every_calls,
             log_lag_secs: self.log_lag_secs,
         }
     }

@@ -151,6 +151,7 @@ impl Run<'_> {
             rate_limited: stats["rate_limited"].as_u64().unwrap_or(0),
             retries,
             artifacts: new.len(),
+            parents_gone: JOBS.iter().map(|(job, _)| report::parents_gone_of(&state, job)).sum(),
             entities,
         }
     }

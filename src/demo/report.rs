@@ -45,6 +45,9 @@ pub struct RunLine {
     pub retries: u64,
     /// Artifacts reported.
     pub artifacts: usize,
+    /// Parents (users, groups, apps, policies, roles) that vanished between their list call
+    /// and their children's, skipped and counted by the jobs that fan out over them.
+    pub parents_gone: u64,
     /// Per item type.
     pub entities: BTreeMap<String, EntityLine>,
 }
@@ -69,7 +72,7 @@ pub fn print_run(r: &RunLine) {
     }
     let ratio = if r.min_api_calls > 0 { r.api_calls as f64 / r.min_api_calls as f64 } else { 0.0 };
     println!(
-        "  wall {:.1} s | invocations {} | API calls {} (minimum for a full sync {}, ratio {:.2}) | 429s {} | retries {} | artifacts {}",
+        "  wall {:.1} s | invocations {} | API calls {} (minimum for a full sync {}, ratio {:.2}) | 429s {} | retries {} | artifacts {} | parents gone mid-run {}",
         r.wall_ms as f64 / 1000.0,
         r.invocations,
         r.api_calls,
@@ -77,7 +80,8 @@ pub fn print_run(r: &RunLine) {
         ratio,
         r.rate_limited,
         r.retries,
-        r.artifacts
+        r.artifacts,
+        r.parents_gone
     );
 }
 
@@ -101,6 +105,12 @@ pub fn tombstones_of(state: &Value, job: &str, item_type: &str) -> u64 {
     of(&state[format!("job.{job}")]) + of(catch_up(state, job))
 }
 
+/// Parents a job found gone mid-run (its catch-up round's included).
+pub fn parents_gone_of(state: &Value, job: &str) -> u64 {
+    let of = |j: &Value| j["parents_gone"].as_u64().unwrap_or(0);
+    of(&state[format!("job.{job}")]) + of(catch_up(state, job))
+}
+
 /// Reads a job's line fields from the connector state.
 pub fn job_fields(state: &Value, job: &str) -> (String, String, u64, BTreeMap<String, String>) {
     let j = &state[format!("job.{job}")];
@@ -113,6 +123,11 @@ pub fn job_fields(state: &Value, job: &str) -> (String, String, u64, BTreeMap<St
     let caught: u64 = c["records"].as_object().map_or(0, |m| m.values().filter_map(Value::as_u64).sum());
     if c["status"] == "done" && c["note"] != crate::connector::NOTHING_CHANGED {
         let line = format!("caught up {caught} changed records");
+        note = if note.is_empty() { line } else { format!("{note}; {line}") };
+    }
+    let gone = parents_gone_of(state, job);
+    if gone > 0 {
+        let line = format!("{gone} parents gone mid-run");
         note = if note.is_empty() { line } else { format!("{note}; {line}") };
     }
     (

@@ -15,43 +15,107 @@ fn state(w: &World) -> Value {
     w.platform.state_section("su1", okta_airsync::connector::OktaConnector::STATE_KEY)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// The org size of the churn run: an R10k-sized org, 10 000 users (`CHURN_E2E_USERS` sets
+/// another), with groups, apps and devices in proportion.
+fn churn_sizes() -> Sizes {
+    let users = std::env::var("CHURN_E2E_USERS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000usize);
+    Sizes {
+        users,
+        groups: (users / 25).max(12),
+        apps: (users / 100).max(6),
+        devices: users / 10,
+        log_events: users / 2,
+        ..Sizes::default()
+    }
+}
+
+fn ids_of(v: &Value) -> BTreeSet<String> {
+    v["ids"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect()
+}
+
+#[tokio::test(start_paused = true)]
 async fn churn_during_a_full_sync_ends_done_with_every_surviving_record_and_counts_vanished_parents() {
-    // 3 000 users (an R10k org takes minutes in a debug build; this one well under a minute).
+    let sizes = churn_sizes();
+    let parents = (sizes.users + sizes.groups + sizes.apps + sizes.devices) as u64;
+    // A third of the churn's changes delete an object (users, groups, apps, devices): about
+    // 1% of the parents go; the others deactivate users and devices (pages shift) and remove
+    // memberships and assignments. The churn stops after that many changes, so that the org
+    // at the end is well defined. The sync runs on the paused clock (the client's pacing of
+    // the org's cumulative limit costs no real time), so the churn goes by calls: one change
+    // every so many requests, ending at about four fifths of a full sync's calls. Its
+    // deletions are aimed at what the latest list pages served, so that they fall between a
+    // parent's list call and its child calls, as an hours-long sync meets them.
+    let limit = parents * 3 / 100;
+    let min_calls =
+        okta_sim::Sim::new(SimConfig { seed: 77, sizes, ..SimConfig::default() }).truth(None)["min_api_calls"].as_u64().unwrap();
     let cfg = SimConfig {
         seed: 77,
-        sizes: Sizes { users: 3000, groups: 120, apps: 30, devices: 300, log_events: 1500, ..Sizes::default() },
-        // With the simulator's limits lifted the full sync takes seconds, not the hours a real
-        // org's would: the churn is as fast in proportion, so that parents vanish mid fan-out.
-        faults: Faults { churn_per_min: 1500.0, ..Faults::default() },
+        sizes,
+        faults: Faults {
+            churn_every_calls: Some(min_calls * 4 / 5 / limit),
+            churn_limit: Some(limit),
+            churn_aim: true,
+            ..Faults::default()
+        },
         ..SimConfig::default()
     };
-    let w = world(cfg, Duration::from_secs(600)).await;
+    let w = paused_world(cfg).await;
+    let started = std::time::Instant::now();
     let rep = w.platform.run_sync("INITIAL").await;
     assert_eq!(rep.outcome, "DONE", "{rep:?}");
+    let stats = w.sim.sim.stats();
     let truth = w.sim.sim.truth(None);
-    let deleted = |t: &str| -> BTreeSet<String> {
-        truth["deleted"][t]["ids"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect()
-    };
-    let gone: usize = ["users", "groups", "applications", "devices"].iter().map(|t| deleted(t).len()).sum();
-    println!("parents deleted during the sync: {gone}; deleted: {}", truth["deleted"]);
-    assert!(gone > 0, "the org churned during the sync");
-    // System Log events the churn wrote after the logs job caught up belong to the next sync.
+    let gone: usize = ["users", "groups", "applications", "devices"].iter().map(|t| ids_of(&truth["deleted"][t]).len()).sum();
+    println!(
+        "churn: {parents} parents, {} changes, {gone} parents deleted ({:.2}%); sync {:.1} s, {} invocations, {} API calls",
+        stats["churn_changes"],
+        gone as f64 * 100.0 / parents as f64,
+        started.elapsed().as_secs_f64(),
+        rep.invocations,
+        stats["total_calls"]
+    );
+    assert_eq!(stats["churn_changes"], limit, "the churn ran to its end during the sync");
+    assert!(gone as u64 * 200 >= parents, "about 1% of the parents were deleted: {gone} of {parents}");
+
+    // What DevRev holds (latest record per id, tombstones applied) is the org at the end.
+    let h = held(&w);
     for t in ITEM_TYPES.iter().filter(|t| **t != "system_logs") {
-        let want = w.truth_ids(&truth, t);
-        let got = w.stored_ids(t);
+        let (want, got) = (w.truth_ids(&truth, t), h.ids(t));
         let missing: Vec<_> = want.difference(&got).take(5).collect();
-        assert!(missing.is_empty(), "{t}: records of objects that still exist are missing: {missing:?}");
+        let extra: Vec<_> = got.difference(&want).take(5).collect();
+        assert!(missing.is_empty() && extra.is_empty(), "{t}: missing {missing:?}, extra {extra:?}");
     }
-    for t in ["groups", "applications", "devices"] {
-        let extra: Vec<_> = w.stored_ids(t).difference(&w.truth_ids(&truth, t)).cloned().collect();
-        let unexplained: Vec<_> = extra.iter().filter(|id| !deleted(t).contains(*id)).collect();
-        assert!(unexplained.is_empty(), "{t}: extracted, neither existing nor deleted: {unexplained:?}");
+    for t in ["users", "groups", "applications", "devices"] {
+        let live: Vec<_> = ids_of(&truth["deleted"][t]).into_iter().filter(|id| h.live[t].contains_key(id)).take(5).collect();
+        assert!(live.is_empty(), "deleted {t} still live in DevRev: {live:?}");
     }
+    // Every record of what still exists carries the values it has at the end.
+    let f = &truth["fields"];
+    for (id, want) in f["users"].as_object().unwrap() {
+        let r = &h.live["users"][id];
+        assert_eq!((&r["data"]["status"], &r["modified_date"]), (&want["status"], &want["last_updated"]), "user {id}");
+    }
+    for (id, want) in f["devices"].as_object().unwrap() {
+        let r = &h.live["devices"][id];
+        assert_eq!((&r["data"]["status"], &r["modified_date"]), (&want["status"], &want["last_updated"]), "device {id}");
+    }
+    for (id, want) in f["groups"].as_object().unwrap() {
+        let d = &h.live["groups"][id]["data"];
+        assert_eq!(
+            (&d["group_type"], d.get("source_app_id").unwrap_or(&Value::Null)),
+            (&want["type"], &want["source_app_id"]),
+            "group {id}"
+        );
+    }
+
+    // The run says how many parents vanished under it, and its catch-up round ran.
     let st = state(&w);
-    let vanished: u64 = okta_airsync::connector::Job::ALL.iter().map(|j| st[j.state_key()]["parents_gone"].as_u64().unwrap_or(0)).sum();
+    let vanished: u64 = okta_airsync::connector::JOBS.iter().map(|(j, _)| okta_airsync::demo::report::parents_gone_of(&st, j)).sum();
     println!("parents gone mid-run, as counted: {vanished}");
-    assert!(vanished > 0, "the state counts the parents that vanished: {st}");
+    let per_job: Vec<(&str, u64)> =
+        okta_airsync::connector::JOBS.iter().map(|(j, _)| (*j, okta_airsync::demo::report::parents_gone_of(&st, j))).collect();
+    assert!(vanished > 0, "the state counts the parents that vanished: {per_job:?}");
+    assert_eq!(st["catch_up.job.users"]["status"], "done", "{}", st["catch_up.job.users"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

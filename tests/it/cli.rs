@@ -72,7 +72,7 @@ fn the_demo_runs_and_writes_a_report_with_the_fixed_shape() {
     assert_eq!(runs[1]["mode"], "INCREMENTAL");
     for r in runs {
         assert_eq!(r["outcome"], "DONE");
-        for k in ["invocations", "wall_ms", "api_calls", "min_api_calls", "rate_limited", "retries", "artifacts"] {
+        for k in ["invocations", "wall_ms", "api_calls", "min_api_calls", "rate_limited", "retries", "artifacts", "parents_gone"] {
             assert!(r[k].is_u64(), "{k}");
         }
     }

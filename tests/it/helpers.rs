@@ -13,10 +13,12 @@ use okta_airsync::demo::in_process;
 use okta_sim::{self as sim, SimConfig, SimHandle, Sizes};
 use serde_json::Value;
 
-/// Quiet unless TEST_LOG is set.
+/// Quiet unless TEST_LOG is set (to a tracing filter, such as `info` or
+/// `okta_airsync::okta=debug`; empty: `info`).
 pub fn init_logs() {
-    if std::env::var("TEST_LOG").is_ok() {
-        let _ = tracing_subscriber::fmt().with_env_filter("info").with_test_writer().try_init();
+    if let Ok(filter) = std::env::var("TEST_LOG") {
+        let filter = if filter.trim().is_empty() { "info".to_string() } else { filter };
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
     }
 }
 
@@ -49,6 +51,52 @@ pub fn fast_runtime(soft_deadline: Duration) -> RuntimeConfig {
 /// Starts the simulator and the emulator and wires a platform to the in-process connector.
 pub async fn world(cfg: SimConfig, soft_deadline: Duration) -> World {
     world_rt(cfg, fast_runtime(soft_deadline)).await
+}
+
+/// A world on tokio's paused clock (in a `#[tokio::test(start_paused = true)]`), the
+/// simulator's clock following the test's: hours of paced calls pass in the seconds the work
+/// takes. The ticker that moves the simulator's clock stops when this is dropped.
+pub struct PausedWorld {
+    pub world: World,
+    ticker: tokio::task::JoinHandle<()>,
+}
+
+impl std::ops::Deref for PausedWorld {
+    type Target = World;
+    fn deref(&self) -> &World {
+        &self.world
+    }
+}
+
+impl Drop for PausedWorld {
+    fn drop(&mut self) {
+        self.ticker.abort();
+    }
+}
+
+/// Starts a [`PausedWorld`].
+pub async fn paused_world(cfg: SimConfig) -> PausedWorld {
+    // The invocation's deadline must not be what ends hours of paced calls, and no DevRev
+    // timer may race a socket.
+    let runtime = RuntimeConfig {
+        soft_deadline: Duration::from_secs(7 * 24 * 3600),
+        devrev_retry: RetryPolicy { max_retries: 2, base_delay: Duration::from_millis(10), timeout: None },
+        ..RuntimeConfig::default()
+    };
+    let world = world_rt(cfg, runtime).await;
+    let sim = world.sim.sim.clone();
+    // Small ticks: whenever the runtime idles, the paused clock jumps to the next timer, and a
+    // big page read across many such jumps would meet the client's 60 s request timeout.
+    let ticker = tokio::spawn(async move {
+        let (start, mut advanced) = (tokio::time::Instant::now(), 0u64);
+        loop {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            let secs = start.elapsed().as_secs();
+            sim.clock.advance((secs - advanced) as i64);
+            advanced = secs;
+        }
+    });
+    PausedWorld { world, ticker }
 }
 
 /// As [`world`], with a runtime configuration of the test's own.

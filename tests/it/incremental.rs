@@ -156,6 +156,31 @@ impl Job {
 }
 
 /// The benchmark behind scripts/bench-incremental.sh (release build; ignored in the suite):
+
+#[tokio::test(start_paused = true)]
+async fn a_deactivated_user_s_factors_and_enrollments_are_tombstoned_when_too_many_to_remember() {
+    // More factors than the state remembers: the deactivated users' factors and enrollments
+    // are listed once more to be tombstoned, not left live in DevRev. (The paused clock: the
+    // client's pacing of the org's cumulative limit costs no real time.)
+    let sizes = Sizes { users: 1500, groups: 10, apps: 6, devices: 20, log_events: 300, ..Sizes::default() };
+    let w = paused_world(SimConfig { seed: 34, sizes, ..SimConfig::default() }).await;
+    assert_eq!(w.platform.run_sync("INITIAL").await.outcome, "DONE");
+    let s = state(&w);
+    for t in ["factors", "authenticator_enrollments"] {
+        assert_ne!(s[format!("known.{t}")]["complete"], true, "{t}: this org must hold more than the state remembers");
+    }
+    let changed = w.sim.sim.mutate(&Mutation { deactivate: 8, ..Mutation::none() });
+    let deactivated: BTreeSet<String> = changed["users"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    assert!(!deactivated.is_empty(), "{changed}");
+    assert_eq!(w.platform.run_sync("INCREMENTAL").await.outcome, "DONE");
+    assert_holds_truth(&w, "after the deactivations");
+    let h = held(&w);
+    for t in ["factors", "authenticator_enrollments"] {
+        let gone = h.gone[t].iter().filter(|id| deactivated.iter().any(|u| id.starts_with(&format!("{u}:")))).count();
+        assert!(gone > 0, "{t}: the deactivated users' records were tombstoned");
+    }
+}
+
 /// a full sync of an R10k-sized org, 1 % of it changed (users, memberships, factors, app and
 /// role assignments, deletions included), then an incremental sync; prints its API calls as a
 /// share of the full sync's.

@@ -266,35 +266,12 @@ fn e2e_sizes() -> okta_sim::Sizes {
 /// A full sync against `--tier developer --token-share PCT` on the paused clock; the
 /// simulator's clock follows the test's. Returns 429s per simulator bucket.
 async fn sync_against_a_limited_org(token_share_pct: u8) -> BTreeMap<&'static str, u64> {
-    use crate::helpers::{world_rt, World};
-    use okta_airsync::airsync::devrev::RetryPolicy;
-    use okta_airsync::airsync::runtime::RuntimeConfig;
     let faults = okta_sim::Faults { tier: okta_sim::Tier::Developer, token_share_pct: Some(token_share_pct), ..Default::default() };
     let cfg = okta_sim::SimConfig { seed: 5, sizes: e2e_sizes(), faults, ..okta_sim::SimConfig::default() };
-    // Hours of paced calls pass on the paused clock; the invocation's deadline must not be
-    // what ends them, and no DevRev timer may race a socket.
-    let runtime = RuntimeConfig {
-        soft_deadline: Duration::from_secs(7 * 24 * 3600),
-        devrev_retry: RetryPolicy { max_retries: 2, base_delay: Duration::from_millis(10), timeout: None },
-        ..RuntimeConfig::default()
-    };
-    let w: World = world_rt(cfg, runtime).await;
-    let sim = w.sim.sim.clone();
-    // Small ticks: whenever the runtime idles, the paused clock jumps to the next timer, and a
-    // big page read across many such jumps would meet the client's 60 s request timeout.
-    let ticker = tokio::spawn(async move {
-        let (start, mut advanced) = (Instant::now(), 0u64);
-        loop {
-            tokio::time::sleep(Duration::from_millis(250)).await;
-            let secs = start.elapsed().as_secs();
-            sim.clock.advance((secs - advanced) as i64);
-            advanced = secs;
-        }
-    });
+    let w = crate::helpers::paused_world(cfg).await;
     let t0 = Instant::now();
     let real = std::time::Instant::now();
     let report = w.platform.run_sync("INITIAL").await;
-    ticker.abort();
     assert_eq!(report.outcome, "DONE", "{report:?}");
     let truth = w.sim.sim.truth(None);
     for t in okta_airsync::extract::ITEM_TYPES {

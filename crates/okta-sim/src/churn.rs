@@ -4,6 +4,17 @@
 //! [`Churn`] is time-driven: `--churn-per-min N` makes N changes per minute of the simulator's
 //! clock, drawn from a seeded generator and applied just before the request that finds them
 //! due, so 404s in the middle of a fan-out and pages that shift between two calls happen.
+//!
+//! **By calls** (`--churn-every-calls N`). One change every N requests served instead of per
+//! minute: a sync compressed into seconds (limits lifted, a paused clock) meets its changes
+//! spread over its calls, as an hours-long one meets them over its hours.
+//!
+//! **Aim** (`--churn-aim`). A real sync runs for hours, and an object deleted at a random
+//! moment falls between its list call and its child calls only by the share of the sync that
+//! window takes. With aim on, deletions of users, groups and apps pick their victim among the
+//! ones the latest list page of that kind served (a user not yet deactivated is deleted as
+//! Okta's DELETE does it twice: deactivated, then deleted), so that nearly every deletion
+//! lands in that window: the case the connector must survive, met on purpose.
 
 use std::sync::Mutex;
 
@@ -63,6 +74,28 @@ fn pick<R: Rng>(rng: &mut R, xs: &[usize]) -> Option<usize> {
     xs.choose(rng).copied()
 }
 
+/// The ids the latest list page of each kind served, for aimed deletions.
+#[derive(Debug, Default, Clone)]
+pub struct Listed {
+    /// The latest `/api/v1/users` page.
+    pub users: Vec<String>,
+    /// The latest `/api/v1/groups` page.
+    pub groups: Vec<String>,
+    /// The latest `/api/v1/apps` page.
+    pub apps: Vec<String>,
+}
+
+/// The candidates among `xs` that `listed` names (by `id_of`), else `xs` itself.
+fn aimed(xs: Vec<usize>, listed: Option<&[String]>, id_of: impl Fn(usize) -> String) -> Vec<usize> {
+    let Some(listed) = listed.filter(|l| !l.is_empty()) else { return xs };
+    let hot: Vec<usize> = xs.iter().copied().filter(|i| listed.contains(&id_of(*i))).collect();
+    if hot.is_empty() {
+        xs
+    } else {
+        hot
+    }
+}
+
 fn touch_user(org: &mut Org, i: usize, now: DateTime<Utc>) {
     if let Some(u) = org.users.get_mut(i) {
         u.last_updated = now;
@@ -81,6 +114,12 @@ fn changeable_user(org: &Org, i: usize) -> bool {
 /// Applies one change of `kind` to a random eligible object; returns the id it touched, or
 /// `None` when nothing was eligible.
 pub fn apply<R: Rng>(org: &mut Org, kind: Change, ev: &mut Emitter<'_, R>) -> Option<String> {
+    apply_aimed(org, kind, ev, None)
+}
+
+/// As [`apply`]; with `aim`, a deletion picks its victim among the objects the latest list
+/// pages served, where any is eligible.
+fn apply_aimed<R: Rng>(org: &mut Org, kind: Change, ev: &mut Emitter<'_, R>, aim: Option<&Listed>) -> Option<String> {
     let now = ev.now;
     match kind {
         Change::DeactivateUser => {
@@ -94,9 +133,22 @@ pub fn apply<R: Rng>(org: &mut Org, kind: Change, ev: &mut Emitter<'_, R>) -> Op
             Some(org.users[i].id.clone())
         }
         Change::DeleteUser => {
-            let ok: Vec<usize> =
-                (0..org.users.len()).filter(|i| changeable_user(org, *i) && org.users[*i].status == "DEPROVISIONED").collect();
-            let i = pick(ev.rng, &ok)?;
+            // Okta deletes a DEPROVISIONED user; a DELETE on any other deactivates it first.
+            // Aimed, the users of the latest page are eligible too (deleted twice over).
+            let listed = aim.map(|a| a.users.as_slice()).filter(|l| !l.is_empty());
+            let ok: Vec<usize> = (0..org.users.len())
+                .filter(|i| {
+                    changeable_user(org, *i)
+                        && (org.users[*i].status == "DEPROVISIONED" || listed.is_some_and(|l| l.contains(&org.users[*i].id)))
+                })
+                .collect();
+            let i = pick(ev.rng, &aimed(ok, listed, |i| org.users[i].id.clone()))?;
+            if org.users[i].status != "DEPROVISIONED" {
+                org.users[i].status = "DEPROVISIONED".into();
+                org.users[i].status_changed = now;
+                touch_user(org, i, now);
+                ev.emit(org, "user.lifecycle.deactivate", vec![LogTarget::User(i as u32)], vec![]);
+            }
             delete_user(org, i);
             ev.emit(org, "user.lifecycle.delete.initiated", vec![LogTarget::User(i as u32)], vec![]);
             ev.emit(org, "user.lifecycle.delete.completed", vec![LogTarget::User(i as u32)], vec![]);
@@ -104,14 +156,14 @@ pub fn apply<R: Rng>(org: &mut Org, kind: Change, ev: &mut Emitter<'_, R>) -> Op
         }
         Change::DeleteGroup => {
             let ok: Vec<usize> = (0..org.groups.len()).filter(|g| !org.groups[*g].deleted && org.groups[*g].kind != "BUILT_IN").collect();
-            let gi = pick(ev.rng, &ok)?;
+            let gi = pick(ev.rng, &aimed(ok, aim.map(|a| a.groups.as_slice()), |g| org.groups[g].id.clone()))?;
             delete_group(org, gi);
             ev.emit(org, "group.lifecycle.delete", vec![LogTarget::Group(gi as u32)], vec![]);
             Some(org.groups[gi].id.clone())
         }
         Change::DeleteApp => {
             let ok: Vec<usize> = (0..org.apps.len()).filter(|a| !org.apps[*a].deleted).collect();
-            let ai = pick(ev.rng, &ok)?;
+            let ai = pick(ev.rng, &aimed(ok, aim.map(|a| a.apps.as_slice()), |a| org.apps[a].id.clone()))?;
             delete_app(org, ai);
             ev.emit(org, "application.lifecycle.deactivate", vec![LogTarget::App(ai as u32)], vec![]);
             ev.emit(org, "application.lifecycle.delete", vec![LogTarget::App(ai as u32)], vec![]);
@@ -314,10 +366,16 @@ pub struct Churn {
     per_min: f64,
     limit: Option<u64>,
     lag_secs: u64,
+    /// Aimed deletions: the latest list pages, else `None`.
+    aim: Option<Mutex<Listed>>,
+    /// One change every this many requests, instead of per minute.
+    every_calls: Option<u64>,
     state: Mutex<ChurnState>,
 }
 
 struct ChurnState {
+    /// Requests seen (for `every_calls`).
+    calls: u64,
     last: DateTime<Utc>,
     carry: f64,
     rng: ChaCha8Rng,
@@ -327,8 +385,40 @@ struct ChurnState {
 impl Churn {
     /// `per_min` changes per minute from `start` on (at most `limit` in all), seeded by `seed`.
     pub fn new(per_min: f64, limit: Option<u64>, lag_secs: u64, seed: u64, start: DateTime<Utc>) -> Self {
-        let state = ChurnState { last: start, carry: 0.0, rng: ChaCha8Rng::seed_from_u64(seed ^ 0xc4a7), applied: 0 };
-        Churn { per_min: per_min.max(0.0), limit, lag_secs, state: Mutex::new(state) }
+        let state = ChurnState { calls: 0, last: start, carry: 0.0, rng: ChaCha8Rng::seed_from_u64(seed ^ 0xc4a7), applied: 0 };
+        Churn { per_min: per_min.max(0.0), limit, lag_secs, aim: None, every_calls: None, state: Mutex::new(state) }
+    }
+
+    /// One change every `n` requests served, instead of per minute (see the module doc).
+    pub fn every_calls(mut self, n: u64) -> Self {
+        self.every_calls = Some(n.max(1));
+        self
+    }
+
+    /// Aims the deletions at the objects the latest list pages served (see the module doc).
+    pub fn aimed(mut self) -> Self {
+        self.aim = Some(Mutex::new(Listed::default()));
+        self
+    }
+
+    /// Whether deletions are aimed (the server then reports the list pages it serves).
+    pub fn is_aimed(&self) -> bool {
+        self.aim.is_some() && self.active()
+    }
+
+    fn active(&self) -> bool {
+        self.per_min > 0.0 || self.every_calls.is_some()
+    }
+
+    /// Records the ids a list page of `kind` (`users`, `groups`, `apps`) served.
+    pub fn listed(&self, kind: &str, ids: Vec<String>) {
+        let Some(Ok(mut l)) = self.aim.as_ref().map(Mutex::lock) else { return };
+        match kind {
+            "users" => l.users = ids,
+            "groups" => l.groups = ids,
+            "apps" => l.apps = ids,
+            _ => {}
+        }
     }
 
     /// Changes applied so far.
@@ -336,21 +426,32 @@ impl Churn {
         self.state.lock().map(|s| s.applied).unwrap_or(0)
     }
 
-    /// Applies the changes due by `now`; returns how many were applied.
+    /// Applies the changes due by `now` (or by this request, churning by calls); returns how
+    /// many were applied.
     pub fn catch_up(&self, org: &std::sync::RwLock<Org>, now: DateTime<Utc>) -> usize {
-        if self.per_min <= 0.0 {
+        if !self.active() {
             return 0;
         }
         let Ok(mut st) = self.state.lock() else { return 0 };
-        let elapsed = (now - st.last).num_milliseconds().max(0) as f64 / 60_000.0;
-        let due = st.carry + elapsed * self.per_min;
         let left = self.limit.map_or(u64::MAX, |l| l.saturating_sub(st.applied));
-        let n = (due.floor() as u64).min(left) as usize;
-        st.carry = due - due.floor();
+        let due = match self.every_calls {
+            Some(every) => {
+                st.calls += 1;
+                u64::from(st.calls % every == 0)
+            }
+            None => {
+                let elapsed = (now - st.last).num_milliseconds().max(0) as f64 / 60_000.0;
+                let due = st.carry + elapsed * self.per_min;
+                st.carry = due - due.floor();
+                due.floor() as u64
+            }
+        };
+        let n = due.min(left) as usize;
         st.last = now;
         if n == 0 {
             return 0;
         }
+        let aim: Option<Listed> = self.aim.as_ref().and_then(|a| a.lock().ok().map(|l| l.clone()));
         let Ok(mut org) = org.write() else { return 0 };
         let total: u32 = MIX.iter().map(|(_, w)| w).sum();
         let st = &mut *st;
@@ -369,7 +470,7 @@ impl Churn {
                     }
                 })
                 .map_or(Change::RemoveMember, |(k, _)| *k);
-            if apply(&mut org, kind, &mut ev).is_some() {
+            if apply_aimed(&mut org, kind, &mut ev, aim.as_ref()).is_some() {
                 applied += 1;
             }
         }

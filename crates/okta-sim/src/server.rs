@@ -68,6 +68,13 @@ pub struct Faults {
     /// A test that compares with the truth at the end lets the churn stop before the sync
     /// does, so that the end is well defined.
     pub churn_limit: Option<u64>,
+    /// Aim the churn's deletions at the users, groups and apps the latest list pages served,
+    /// so that they vanish between their list call and their child calls (see
+    /// [`crate::churn`]).
+    pub churn_aim: bool,
+    /// Churn by requests instead of time: one change every this many requests served
+    /// (`churn_per_min` is then ignored).
+    pub churn_every_calls: Option<u64>,
     /// System Log events become visible up to this many seconds after their `published` time
     /// (0: at once).
     pub log_lag_secs: u64,
@@ -133,6 +140,11 @@ impl Sim {
         let org = gen::generate(cfg.seed, cfg.sizes, anchor);
         let clock = Clock::default();
         let churn = Churn::new(cfg.faults.churn_per_min, cfg.faults.churn_limit, cfg.faults.log_lag_secs, cfg.seed, clock.now());
+        let churn = if cfg.faults.churn_aim { churn.aimed() } else { churn };
+        let churn = match cfg.faults.churn_every_calls {
+            Some(n) => churn.every_calls(n),
+            None => churn,
+        };
         Arc::new(Sim {
             churn,
             org: RwLock::new(org),
@@ -337,6 +349,9 @@ async fn api_handler(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, head
     match answer {
         Err(e) => fail(e, out),
         Ok(a) => {
+            if let (true, [kind @ ("users" | "groups" | "apps")]) = (sim.churn.is_aimed(), segs.as_slice()) {
+                sim.churn.listed(kind, listed_ids(&a));
+            }
             let self_url = link_url(&base, &path, &query, None);
             out.append("link", HeaderValue::from_str(&format!("<{self_url}>; rel=\"self\"")).unwrap_or(HeaderValue::from_static("")));
             if let Some(after) = a.next_after {
@@ -355,6 +370,19 @@ async fn api_handler(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, head
             respond(200, a.body, a.raw, "application/json", out)
         }
     }
+}
+
+/// The ids of a list page (for the churn's aim).
+fn listed_ids(a: &api::Answer) -> Vec<String> {
+    #[derive(serde::Deserialize)]
+    struct Id {
+        id: String,
+    }
+    let items: Vec<Id> = match &a.raw {
+        Some(raw) => serde_json::from_str(raw).unwrap_or_default(),
+        None => serde_json::from_value(a.body.clone()).unwrap_or_default(),
+    };
+    items.into_iter().map(|i| i.id).collect()
 }
 
 fn link_url(base: &str, path: &str, query: &[(String, String)], after: Option<&str>) -> String {

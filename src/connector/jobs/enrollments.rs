@@ -7,16 +7,16 @@
 //! a user deleted since the listing (any other 404) is skipped alone and counted.
 //!
 //! After the first sync the System Log drives it as it drives factors: only the users whose
-//! factors or authenticators an event names are read again.
+//! factors or authenticators an event names are read again, and the enrollments of users
+//! deactivated or deleted since are tombstoned
+//! ([`remembered::log_driven`](super::remembered::log_driven)).
 
-use std::collections::BTreeSet;
-
-use futures::{FutureExt, StreamExt};
+use futures::FutureExt;
 use serde_json::{json, Value};
 
-use super::remembered::{gone_for_user, Seen};
+use super::remembered::{log_driven, Seen, UserChildren};
 use super::{fan_out, Batches, ChildFuture, EdgeRead, FanOut, JobCtx, JobFail, SkipReason};
-use crate::connector::state::{FanPos, JobState, Mode};
+use crate::connector::state::{FanPos, JobState};
 use crate::extract::coverage;
 use crate::okta::coverage::enrollments;
 use crate::okta::{self, endpoints};
@@ -80,12 +80,9 @@ fn unavailable(e: &okta::Error) -> bool {
 pub async fn extract(ctx: &JobCtx, st: &mut JobState<FanPos>) -> Result<(), JobFail> {
     let r = match ctx.edge_read().await? {
         EdgeRead::Log(cs) => {
-            st.mode = Mode::LogDriven;
-            let dropped: BTreeSet<&str> =
-                cs.deleted_ids("users").into_iter().chain(cs.deactivated_users.iter().map(String::as_str)).collect();
-            let users: Vec<&str> =
-                cs.factor_users.iter().map(String::as_str).filter(|u| !dropped.contains(u) && !ctx.is_placeholder(u)).collect();
-            log_driven(ctx, st, &users).await
+            let fetch = |u: &str| fetch(ctx, u);
+            let records = |u: &str, raw: &Value| records(ctx, &json!({"id": u}), raw);
+            log_driven(ctx, st, &cs, &UserChildren { item_type: TYPE, fetch: &fetch, records: &records }).await
         }
         EdgeRead::Full(mode, note) => {
             st.mode = mode;
@@ -103,41 +100,4 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<FanPos>) -> Result<(), JobF
         Err(JobFail::Okta(e)) if unavailable(&e) => Err(JobFail::Skip(SkipReason::NotAvailable(e))),
         other => other,
     }
-}
-
-/// Reads again the enrollments of the users the events name, in id order, resuming after the
-/// last user done.
-async fn log_driven(ctx: &JobCtx, st: &mut JobState<FanPos>, users: &[&str]) -> Result<(), JobFail> {
-    let mut known = ctx.known(TYPE);
-    let after = st.pos.last_done.clone();
-    let todo: Vec<&str> = users.iter().copied().filter(|u| after.as_deref().is_none_or(|a| *u > a)).collect();
-    for chunk in todo.chunks(ctx.fanout.max(1)) {
-        ctx.check_stop()?;
-        let fetches: Vec<ChildFuture> = chunk.iter().map(|u| fetch(ctx, u)).collect();
-        let raws: Vec<Result<Value, okta::Error>> = futures::stream::iter(fetches).buffered(ctx.fanout.max(1)).collect().await;
-        let mut gone = Vec::new();
-        for (uid, raw) in chunk.iter().zip(raws) {
-            let recs = match raw {
-                Ok(raw) => {
-                    st.children_read += 1;
-                    records(ctx, &json!({"id": uid}), &raw)
-                }
-                // Deleted since the event: none left.
-                Err(e) if enrollments::user_gone(&e) => {
-                    st.parents_gone += 1;
-                    Vec::new()
-                }
-                Err(e) => return Err(e.into()),
-            };
-            gone.extend(gone_for_user(&mut known, TYPE, uid, &recs, &ctx.sync.sync_started));
-            ctx.send(st, TYPE, recs).await?;
-        }
-        ctx.send_tombstones(st, &gone).await?;
-        if known.complete {
-            ctx.save_known(TYPE, &known).await?;
-        }
-        st.pos.last_done = chunk.last().map(|u| u.to_string());
-        ctx.save(st).await?;
-    }
-    Ok(())
 }

@@ -4,20 +4,19 @@
 //!
 //! After the first sync the System Log drives them: only the users whose factors an event
 //! names are read again. Factors that are gone (reset, or their user deactivated or deleted)
-//! are sent as tombstones from the ids remembered from the last reading (bounded by
-//! [`KNOWN_LIMIT`](crate::connector::state::KNOWN_LIMIT)).
+//! are sent as tombstones: from the ids remembered from the last reading (bounded by
+//! [`KNOWN_LIMIT`](crate::connector::state::KNOWN_LIMIT)), and for a deactivated user whose
+//! factors memory cannot tell, from what Okta still lists for that user
+//! ([`remembered::log_driven`](super::remembered::log_driven)).
 
-use std::collections::BTreeSet;
-
-use futures::{FutureExt, StreamExt};
+use futures::FutureExt;
 use serde_json::Value;
 
-use super::remembered::{gone_for_user, Seen};
+use super::remembered::{log_driven, Seen, UserChildren};
 use super::{fan_out, Batches, ChildFuture, EdgeRead, FanOut, JobCtx, JobFail};
-use crate::connector::changes::ChangeSet;
-use crate::connector::state::{FanPos, JobState, Mode};
+use crate::connector::state::{FanPos, JobState};
 use crate::extract::access;
-use crate::okta::{self, endpoints};
+use crate::okta::endpoints;
 
 const TYPE: &str = "factors";
 
@@ -62,7 +61,11 @@ fn records(ctx: &JobCtx, uid: &str, raw: &Value) -> Vec<Value> {
 /// Extracts (or resumes) the factors.
 pub async fn extract(ctx: &JobCtx, st: &mut JobState<FanPos>) -> Result<(), JobFail> {
     match ctx.edge_read().await? {
-        EdgeRead::Log(cs) => log_driven(ctx, st, &cs).await,
+        EdgeRead::Log(cs) => {
+            let fetch = |u: &str| fetch(ctx, u);
+            let records = |u: &str, raw: &Value| records(ctx, u, raw);
+            log_driven(ctx, st, &cs, &UserChildren { item_type: TYPE, fetch: &fetch, records: &records }).await
+        }
         EdgeRead::Full(mode, note) => {
             st.mode = mode;
             if !note.is_empty() {
@@ -75,54 +78,4 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<FanPos>) -> Result<(), JobF
             f.seen.finish(ctx, st).await
         }
     }
-}
-
-/// Reads again the factors of the users the events name; tombstones the remembered factors
-/// of users that lost them.
-async fn log_driven(ctx: &JobCtx, st: &mut JobState<FanPos>, cs: &ChangeSet) -> Result<(), JobFail> {
-    st.mode = Mode::LogDriven;
-    let mut known = ctx.known(TYPE);
-    let deleted = cs.deleted_ids("users");
-    // Users whose factors are no longer listed: deleted or deactivated.
-    let dropped: BTreeSet<&str> = deleted.iter().copied().chain(cs.deactivated_users.iter().map(String::as_str)).collect();
-    let reread: BTreeSet<&str> =
-        cs.factor_users.iter().map(String::as_str).filter(|u| !dropped.contains(u) && !ctx.is_placeholder(u)).collect();
-    let after = st.pos.last_done.clone();
-    let todo: Vec<&str> = reread.union(&dropped).copied().filter(|u| after.as_deref().is_none_or(|a| *u > a)).collect();
-    for chunk in todo.chunks(ctx.fanout.max(1)) {
-        ctx.check_stop()?;
-        let fetches: Vec<futures::future::BoxFuture<'static, Option<Result<Value, okta::Error>>>> = chunk
-            .iter()
-            .map(|u| match reread.contains(u) {
-                true => fetch(ctx, u).map(Some).boxed(),
-                false => futures::future::ready(None).boxed(),
-            })
-            .collect();
-        let raws: Vec<Option<Result<Value, okta::Error>>> = futures::stream::iter(fetches).buffered(ctx.fanout.max(1)).collect().await;
-        let mut gone = Vec::new();
-        for (uid, raw) in chunk.iter().zip(raws) {
-            let recs = match raw {
-                Some(Ok(raw)) => {
-                    st.children_read += 1;
-                    records(ctx, uid, &raw)
-                }
-                // Deleted since the event: none left.
-                Some(Err(okta::Error::NotFound { .. })) => {
-                    st.parents_gone += 1;
-                    Vec::new()
-                }
-                Some(Err(e)) => return Err(e.into()),
-                None => Vec::new(),
-            };
-            gone.extend(gone_for_user(&mut known, TYPE, uid, &recs, &ctx.sync.sync_started));
-            ctx.send(st, TYPE, recs).await?;
-        }
-        ctx.send_tombstones(st, &gone).await?;
-        if known.complete {
-            ctx.save_known(TYPE, &known).await?;
-        }
-        st.pos.last_done = chunk.last().map(|u| u.to_string());
-        ctx.save(st).await?;
-    }
-    Ok(())
 }

@@ -6,15 +6,22 @@
 //! listing are both whole, what the last one had and this one lacks is gone. A log-driven run
 //! compares each re-read user's children with what is remembered for that user
 //! ([`gone_for_user`]). Bounded by [`KNOWN_LIMIT`] ids per item type.
+//!
+//! [`log_driven`] is the one log-driven reading of such a family: it reads again the users
+//! the events name, and tombstones every child of a user deactivated or deleted, whether
+//! remembered or, where memory is incomplete (past the limit, or a listing that spanned
+//! invocations), as Okta still lists them for a deactivated user.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
+use futures::{FutureExt, StreamExt};
 use serde_json::Value;
 
-use super::{JobCtx, JobFail};
-use crate::connector::changes::{self, Tombstone};
-use crate::connector::state::{FanPos, JobState, Known, KNOWN_LIMIT};
+use super::{ChildFuture, JobCtx, JobFail};
+use crate::connector::changes::{self, ChangeSet, Tombstone};
+use crate::connector::state::{FanPos, JobState, Known, Mode, KNOWN_LIMIT};
+use crate::okta;
 
 /// The remembered fields per record id.
 type Ids = BTreeMap<String, BTreeMap<String, String>>;
@@ -85,4 +92,99 @@ pub fn gone_for_user(known: &mut Known, item_type: &str, uid: &str, recs: &[Valu
         *known = Known::default();
     }
     gone
+}
+
+/// One family of user children read log-driven (factors, authenticator enrollments).
+pub struct UserChildren<'a> {
+    /// The item type.
+    pub item_type: &'static str,
+    /// One user's children, as Okta lists them (a 404 `NotFound`: the user is gone).
+    pub fetch: &'a (dyn Fn(&str) -> ChildFuture + Sync),
+    /// The records of one user's listing.
+    pub records: &'a (dyn Fn(&str, &Value) -> Vec<Value> + Sync),
+}
+
+/// What a log-driven run does with one user.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Todo {
+    /// Read the children again: send them, tombstone what is remembered and no longer listed.
+    Reread,
+    /// Deactivated: all its children go; list them where memory cannot tell them.
+    Deactivated,
+    /// Deleted: all its remembered children go (the user's own tombstone stands for the rest).
+    Deleted,
+}
+
+/// Reads again, in id order and resuming after the last user done, the children of the users
+/// the events name, and tombstones the children of users deactivated or deleted since the last
+/// reading (a deactivated user's children are not records: the full listing walks the plain
+/// user list, which leaves deactivated users out).
+pub async fn log_driven(ctx: &JobCtx, st: &mut JobState<FanPos>, cs: &ChangeSet, fam: &UserChildren<'_>) -> Result<(), JobFail> {
+    st.mode = Mode::LogDriven;
+    let mut known = ctx.known(fam.item_type);
+    let deleted = cs.deleted_ids("users");
+    let mut todo: BTreeMap<&str, Todo> = BTreeMap::new();
+    for u in cs.factor_users.iter().map(String::as_str).filter(|u| !ctx.is_placeholder(u)) {
+        todo.insert(u, Todo::Reread);
+    }
+    for u in cs.deactivated_users.iter().map(String::as_str) {
+        todo.insert(u, Todo::Deactivated);
+    }
+    for u in deleted {
+        todo.insert(u, Todo::Deleted);
+    }
+    let after = st.pos.last_done.clone();
+    let todo: Vec<(&str, Todo)> = todo.into_iter().filter(|(u, _)| after.as_deref().is_none_or(|a| *u > a)).collect();
+    for chunk in todo.chunks(ctx.fanout.max(1)) {
+        ctx.check_stop()?;
+        // Memory tells a deactivated user's children only while it is whole.
+        let list = |t: Todo| t == Todo::Reread || (t == Todo::Deactivated && !known.complete);
+        let fetches: Vec<futures::future::BoxFuture<'static, Option<Result<Value, okta::Error>>>> = chunk
+            .iter()
+            .map(|(u, t)| match list(*t) {
+                true => (fam.fetch)(u).map(Some).boxed(),
+                false => futures::future::ready(None).boxed(),
+            })
+            .collect();
+        let raws: Vec<Option<Result<Value, okta::Error>>> = futures::stream::iter(fetches).buffered(ctx.fanout.max(1)).collect().await;
+        let mut gone = Vec::new();
+        for ((uid, t), raw) in chunk.iter().zip(raws) {
+            let listed = match raw {
+                Some(Ok(raw)) => {
+                    st.children_read += 1;
+                    (fam.records)(uid, &raw)
+                }
+                // Deleted since the event: none left.
+                Some(Err(okta::Error::NotFound { .. })) => {
+                    st.parents_gone += 1;
+                    Vec::new()
+                }
+                Some(Err(e)) => return Err(e.into()),
+                None => Vec::new(),
+            };
+            let at = &ctx.sync.sync_started;
+            if *t == Todo::Reread {
+                gone.extend(gone_for_user(&mut known, fam.item_type, uid, &listed, at));
+                ctx.send(st, fam.item_type, listed).await?;
+                continue;
+            }
+            let mut lost = gone_for_user(&mut known, fam.item_type, uid, &[], at);
+            let told: BTreeSet<String> = lost.iter().map(|t| t.id.clone()).collect();
+            lost.extend(
+                listed
+                    .iter()
+                    .filter_map(|r| changes::remembered(fam.item_type, r))
+                    .filter(|(id, _)| !told.contains(id))
+                    .map(|(id, fields)| changes::from_memory(fam.item_type, &id, &fields, at)),
+            );
+            gone.extend(lost);
+        }
+        ctx.send_tombstones(st, &gone).await?;
+        if known.complete {
+            ctx.save_known(fam.item_type, &known).await?;
+        }
+        st.pos.last_done = chunk.last().map(|(u, _)| u.to_string());
+        ctx.save(st).await?;
+    }
+    Ok(())
 }

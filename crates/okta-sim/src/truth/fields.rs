@@ -65,7 +65,8 @@ pub fn record_types(org: &Org, shadow: &BTreeSet<u32>) -> Vec<(&'static str, Vec
 ///   `credentials_provider_name`, `status`, `last_updated`;
 /// - `user_types.{id}`: `name`, `schema_id`, `default`, `attributes` (custom attribute name to
 ///   its JSON Schema type);
-/// - `groups.{id}`: `type`, `source_app_id` (null unless an APP_GROUP with a live source);
+/// - `groups.{id}`: `type`, `source_app_id` (null unless an APP_GROUP; the app its
+///   `_links.source` names, which stays after that app is deleted);
 /// - `devices.{id}`: `users` (user id to `managementStatus` and `screenLockType`), `status`,
 ///   `last_updated`;
 /// - `role_assignments.{id}`: `type`, `scope` (`ALL` or `LIMITED`), `target_groups`,
@@ -89,15 +90,8 @@ pub fn fields(org: &Org, shadow: &BTreeSet<u32>) -> Value {
             (t.id.clone(), json!({"name": t.name, "schema_id": t.schema_id, "default": t.default, "attributes": attrs}))
         })
         .collect();
-    let groups: Map<String, Value> = org
-        .groups
-        .iter()
-        .filter(|g| !g.deleted)
-        .map(|g| {
-            let source = g.source_app.as_ref().filter(|s| org.apps.iter().any(|a| &a.id == *s && !a.deleted));
-            (g.id.clone(), json!({"type": g.kind, "source_app_id": source}))
-        })
-        .collect();
+    let groups: Map<String, Value> =
+        org.groups.iter().filter(|g| !g.deleted).map(|g| (g.id.clone(), json!({"type": g.kind, "source_app_id": g.source_app}))).collect();
     let devices: Map<String, Value> = org
         .devices
         .iter()
