@@ -3,8 +3,8 @@
 # 10 000 System Log events) at Okta's Integrator Free ("developer") limits, with the API token
 # at Okta's default 50 % share and at 30 %. Hours of paced calls pass on tokio's paused clock
 # (the simulator's clock follows it); prints calls, simulated minutes, real seconds and the
-# 429s per bucket. The same runs as the tests in tests/it/rate_limits.rs, at a size the debug
-# test suite does not afford.
+# 429s per bucket. The same runs as the tests in tests/it/rate_limits.rs (which the debug test
+# suite runs at this size too), in a release build, with their figures.
 # Usage: scripts/rate-limits.sh [USERS]   (default 10000)
 set -euo pipefail
 cd "$(dirname "$0")/.."

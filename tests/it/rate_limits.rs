@@ -248,11 +248,11 @@ async fn the_cumulative_limit_holds_when_several_buckets_are_busy() {
     assert!(busiest >= 400, "the cumulative share was used: {busiest}");
 }
 
-/// The org size of the simulator runs: `RL_E2E_USERS` users (default 2 000: about 3 600 calls,
-/// 10 to 40 s in a debug build on 2 shared cores; `scripts/rate-limits.sh` runs 10 000) and groups,
-/// apps, devices and events in proportion.
+/// The org size of the simulator runs: an R10k-sized org, `RL_E2E_USERS` users (default
+/// 10 000: about 17 900 calls, some 75 s in a debug build on 2 shared cores), and groups, apps,
+/// devices and events in proportion.
 fn e2e_sizes() -> okta_sim::Sizes {
-    let users = std::env::var("RL_E2E_USERS").ok().and_then(|v| v.parse().ok()).unwrap_or(2000usize);
+    let users = std::env::var("RL_E2E_USERS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000usize);
     okta_sim::Sizes {
         users,
         groups: (users / 30).clamp(12, 300),
