@@ -52,7 +52,7 @@ async fn churn_during_a_full_sync_ends_done_with_every_surviving_record_and_coun
         seed: 77,
         sizes,
         faults: Faults {
-            churn_every_calls: Some(min_calls * 4 / 5 / limit),
+            churn_every_calls: Some(min_calls * 4 / 5 / limit.max(1)),
             churn_limit: Some(limit),
             churn_aim: true,
             ..Faults::default()

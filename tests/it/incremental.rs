@@ -155,8 +155,6 @@ impl Job {
     }
 }
 
-/// The benchmark behind scripts/bench-incremental.sh (release build; ignored in the suite):
-
 #[tokio::test(start_paused = true)]
 async fn a_deactivated_user_s_factors_and_enrollments_are_tombstoned_when_too_many_to_remember() {
     // More factors than the state remembers: the deactivated users' factors and enrollments
@@ -181,6 +179,7 @@ async fn a_deactivated_user_s_factors_and_enrollments_are_tombstoned_when_too_ma
     }
 }
 
+/// The benchmark behind scripts/bench-incremental.sh (release build; ignored in the suite):
 /// a full sync of an R10k-sized org, 1 % of it changed (users, memberships, factors, app and
 /// role assignments, deletions included), then an incremental sync; prints its API calls as a
 /// share of the full sync's.

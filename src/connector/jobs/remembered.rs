@@ -122,16 +122,18 @@ enum Todo {
 pub async fn log_driven(ctx: &JobCtx, st: &mut JobState<FanPos>, cs: &ChangeSet, fam: &UserChildren<'_>) -> Result<(), JobFail> {
     st.mode = Mode::LogDriven;
     let mut known = ctx.known(fam.item_type);
-    let deleted = cs.deleted_ids("users");
+    // Memory that was whole and overflows in this run is saved as no longer whole.
+    let was_complete = known.complete;
     let mut todo: BTreeMap<&str, Todo> = BTreeMap::new();
-    for u in cs.factor_users.iter().map(String::as_str).filter(|u| !ctx.is_placeholder(u)) {
-        todo.insert(u, Todo::Reread);
-    }
-    for u in cs.deactivated_users.iter().map(String::as_str) {
-        todo.insert(u, Todo::Deactivated);
-    }
-    for u in deleted {
-        todo.insert(u, Todo::Deleted);
+    // Later kinds win: a user deactivated after an event names its factors is deactivated,
+    // and a deleted one is deleted.
+    let kinds = [
+        (cs.factor_users.iter().map(String::as_str).collect::<Vec<_>>(), Todo::Reread),
+        (cs.deactivated_users.iter().map(String::as_str).collect(), Todo::Deactivated),
+        (cs.deleted_ids("users").into_iter().collect(), Todo::Deleted),
+    ];
+    for (ids, t) in kinds {
+        todo.extend(ids.into_iter().filter(|u| !ctx.is_placeholder(u)).map(|u| (u, t)));
     }
     let after = st.pos.last_done.clone();
     let todo: Vec<(&str, Todo)> = todo.into_iter().filter(|(u, _)| after.as_deref().is_none_or(|a| *u > a)).collect();
@@ -149,6 +151,11 @@ pub async fn log_driven(ctx: &JobCtx, st: &mut JobState<FanPos>, cs: &ChangeSet,
         let raws: Vec<Option<Result<Value, okta::Error>>> = futures::stream::iter(fetches).buffered(ctx.fanout.max(1)).collect().await;
         let mut gone = Vec::new();
         for ((uid, t), raw) in chunk.iter().zip(raws) {
+            // Memory that overflowed earlier in this chunk no longer tells this user's children.
+            let raw = match raw {
+                None if *t == Todo::Deactivated && !known.complete => Some((fam.fetch)(uid).await),
+                raw => raw,
+            };
             let listed = match raw {
                 Some(Ok(raw)) => {
                     st.children_read += 1;
@@ -180,7 +187,7 @@ pub async fn log_driven(ctx: &JobCtx, st: &mut JobState<FanPos>, cs: &ChangeSet,
             gone.extend(lost);
         }
         ctx.send_tombstones(st, &gone).await?;
-        if known.complete {
+        if known.complete || was_complete {
             ctx.save_known(fam.item_type, &known).await?;
         }
         st.pos.last_done = chunk.last().map(|(u, _)| u.to_string());
