@@ -421,7 +421,8 @@ impl Churn {
         }
     }
 
-    /// Changes applied so far.
+    /// Changes attempted so far: those that found nothing eligible count too (toward the limit
+    /// as well, so that a churn that runs out of victims still ends).
     pub fn applied(&self) -> u64 {
         self.state.lock().map(|s| s.applied).unwrap_or(0)
     }
