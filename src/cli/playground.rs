@@ -97,6 +97,10 @@ pub struct OrgArgs {
     /// Per-minute limit of every rate-limit bucket (default: Okta's Workforce limits).
     #[arg(long)]
     rate_limit_per_min: Option<u64>,
+    /// The org's cumulative per-minute limit across the buckets (default: the tier's); the demo
+    /// states it to the connector as the `org_rate_limit_per_minute` input.
+    #[arg(long)]
+    cumulative_per_min: Option<u64>,
     /// Deny an entity (users, groups, roles, apps, policies, logs, devices, factors, schema): repeatable.
     #[arg(long)]
     deny: Vec<String>,
@@ -170,6 +174,7 @@ impl OrgArgs {
         Faults {
             latency_ms: self.latency_ms,
             rate_limit_per_min: self.rate_limit_per_min,
+            cumulative_per_min: self.cumulative_per_min,
             fault_rate: self.fault_rate,
             deny: self.deny.iter().map(|d| crate::demo::deny_family(d)).collect(),
             reject_filter: self.reject_filter.clone(),

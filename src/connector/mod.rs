@@ -4,6 +4,7 @@
 pub mod changes;
 pub mod connection;
 mod error;
+pub mod inputs;
 pub mod job;
 pub mod jobs;
 mod outcome;
@@ -69,6 +70,7 @@ impl OktaConnector {
         let conn = connection::resolve(&inv.connection_key, org, self.settings.base_url_override.as_ref())?;
         let mut cfg = OktaConfig::new(conn.base_url, conn.token);
         cfg.rate_share = self.settings.rate_share;
+        cfg.cumulative_limit = inputs::org_rate_limit(inv.global_values.get(inputs::ORG_RATE_LIMIT))?;
         cfg.max_in_flight = self.settings.max_in_flight;
         cfg.retry_delays = self.settings.retry_delays.clone();
         Ok(OktaClient::new(cfg)?)

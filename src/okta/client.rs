@@ -33,6 +33,9 @@ pub struct OktaConfig {
     /// The org's subscription, when known: it sets the cumulative per-minute limit. `None`:
     /// the most cautious tier that fits the bucket limits seen.
     pub tier: Option<Tier>,
+    /// The org's cumulative per-minute limit, when its admin states it (an org whose limits
+    /// Okta raised); `None`: the tier's.
+    pub cumulative_limit: Option<u64>,
     /// Requests in flight at most (default 8, at most 75).
     pub max_in_flight: usize,
     /// Connect timeout.
@@ -58,6 +61,7 @@ impl OktaConfig {
             token,
             rate_share: 0.5,
             tier: None,
+            cumulative_limit: None,
             max_in_flight: 8,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Some(Duration::from_secs(60)),
@@ -132,7 +136,7 @@ impl OktaClient {
         Ok(OktaClient {
             inner: Arc::new(Inner {
                 http,
-                limiter: RateLimiter::new(cfg.rate_share, cfg.tier),
+                limiter: RateLimiter::new(cfg.rate_share, cfg.tier).with_cumulative(cfg.cumulative_limit),
                 in_flight: Semaphore::new(max),
                 stats: Mutex::new(BTreeMap::new()),
                 labels: Mutex::new(BTreeMap::new()),

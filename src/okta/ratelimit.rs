@@ -181,6 +181,15 @@ impl RateLimiter {
         RateLimiter { share: share.clamp(0.01, 1.0), tier, state: Mutex::new(State::default()) }
     }
 
+    /// Starts from the org's cumulative per-minute limit as its admin states it (an org whose
+    /// limits Okta raised), instead of the tier's; a 429 naming a larger one still replaces it.
+    pub fn with_cumulative(self, limit: Option<u64>) -> Self {
+        if let Some(l) = limit {
+            self.state.lock().unwrap_or_else(|p| p.into_inner()).org.limit = Some(l.max(1));
+        }
+        self
+    }
+
     /// Takes a slot for a request to `bucket`, or says until when to wait.
     pub fn try_acquire(&self, bucket: Bucket) -> Result<Slot<'_>, Instant> {
         let now = Instant::now();
@@ -372,6 +381,19 @@ mod tests {
         assert_eq!(rl.share(Bucket::Other), 0.5, "the bucket was not at fault");
         let until = rl.try_acquire(Bucket::Users).unwrap_err();
         assert!(until - Instant::now() >= Duration::from_secs(20));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stated_cumulative_limit_replaces_the_tier_s() {
+        let rl = RateLimiter::new(0.5, Some(Tier::Developer)).with_cumulative(Some(40_000));
+        assert_eq!(rl.cumulative_limit(), 40_000);
+        let mut n = 0;
+        while let Ok(s) = rl.try_acquire(Bucket::ALL[n % Bucket::ALL.len()]) {
+            s.observe(obs(100_000, 100_000, 60));
+            n += 1;
+        }
+        assert_eq!(n, 20_000, "half of the stated 40 000 a minute, not of the tier's 980");
+        assert_eq!(RateLimiter::new(0.5, Some(Tier::Developer)).with_cumulative(None).cumulative_limit(), 980);
     }
 
     #[tokio::test(start_paused = true)]

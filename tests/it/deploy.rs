@@ -38,7 +38,12 @@ fn every_reference_in_the_manifest_resolves() {
     let problems = devrev_emu::rules::manifest::check(&text);
     assert!(problems.is_empty(), "{problems:#?}");
     let inputs = &m["inputs"]["organization"];
-    assert!(inputs.as_sequence().unwrap().iter().any(|i| i["name"].as_str() == Some("system_log_start_date")));
+    // Every organization input the connector reads is declared, optional, with a text field.
+    for name in ["system_log_start_date", "full_reconciliation_days", okta_airsync::connector::inputs::ORG_RATE_LIMIT] {
+        let input = inputs.as_sequence().unwrap().iter().find(|i| i["name"].as_str() == Some(name));
+        let input = input.unwrap_or_else(|| panic!("input {name} is not in manifest.yaml"));
+        assert_eq!((input["field_type"].as_str(), input["is_required"].as_bool()), (Some("text"), Some(false)), "{name}");
+    }
     // The shim's factory must export each function (the node test checks the keys themselves).
     let shim = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/snap-in/src/index.js")).unwrap();
     for f in &functions {

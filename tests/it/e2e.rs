@@ -315,6 +315,20 @@ async fn a_bad_system_log_start_date_is_an_error_before_anything_is_uploaded() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_org_rate_limit_is_an_error_that_names_the_input_in_every_phase() {
+    let input = okta_airsync::connector::inputs::ORG_RATE_LIMIT;
+    for (event, reply) in [("START_EXTRACTING_METADATA", "METADATA_EXTRACTION_ERROR"), ("START_EXTRACTING_DATA", "DATA_EXTRACTION_ERROR")] {
+        let mut w = world(small(1), Duration::from_secs(60)).await;
+        w.platform.global_values.insert(input.into(), "fast".into());
+        let r = w.platform.invoke_one(event, "INITIAL").await.unwrap();
+        assert_eq!(r.event_type, reply);
+        let msg = r.body["event_data"]["error"]["message"].as_str().unwrap();
+        assert!(msg.contains(input) && msg.contains("requests per minute"), "{msg}");
+        assert_eq!(w.sim_calls(), 0, "no Okta call was made");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_old_start_date_is_clamped_to_the_retention_and_an_empty_window_is_fine() {
     let mut w = world(SimConfig { sizes: Sizes { log_events: 0, ..small(2).sizes }, ..small(2) }, Duration::from_secs(60)).await;
     w.platform.global_values.insert("system_log_start_date".into(), "2001-01-01".into());

@@ -248,6 +248,33 @@ async fn the_cumulative_limit_holds_when_several_buckets_are_busy() {
     assert!(busiest >= 400, "the cumulative share was used: {busiest}");
 }
 
+#[tokio::test(start_paused = true)]
+async fn an_org_rate_limit_stated_by_the_admin_replaces_the_published_cumulative_limit() {
+    // An org whose limits Okta raised: 20 000 a minute per bucket, 30 000 across them. Stated
+    // (the `org_rate_limit_per_minute` input), 8 000 calls go out in the first minute, half of
+    // it; unstated, the client assumes Workforce's published 7 000 and takes three minutes.
+    let limits = [("users", 20_000), ("users/{id}", 20_000), ("groups", 20_000), ("groups/{id}", 20_000), ("api/v1", 20_000)];
+    for stated in [Some(30_000), None] {
+        let (m, base) = Mock::start(&limits, 100, Some(30_000)).await;
+        let mut cfg = OktaConfig::new(url::Url::parse(&base).unwrap(), ApiToken::new("SSWS tok-123"));
+        (cfg.request_timeout, cfg.pool_idle_timeout, cfg.cumulative_limit) = (None, None, stated);
+        let c = OktaClient::new(cfg).unwrap();
+        run_all(
+            &c,
+            vec![paths(4000, |i| format!("/api/v1/users/00u{i:017}/factors")), paths(4000, |i| format!("/api/v1/groups/00g{i:017}/users"))],
+        )
+        .await;
+        let hits = m.hits();
+        assert_eq!(m.limited().values().sum::<usize>(), 0, "{stated:?}: {:?}", m.limited());
+        assert_eq!(hits.len(), 8000);
+        let last = hits.iter().map(|h| h.at).max().unwrap();
+        match stated {
+            Some(_) => assert!(last < WINDOW, "stated: the last call at {last:?}"),
+            None => assert!(last >= 2 * WINDOW, "unstated: the last call at {last:?}"),
+        }
+    }
+}
+
 /// The org size of the simulator runs: an R10k-sized org, `RL_E2E_USERS` users (default
 /// 10 000: about 17 900 calls, some 75 s in a debug build on 2 shared cores), and groups, apps,
 /// devices and events in proportion.

@@ -31,6 +31,9 @@ pub struct Faults {
     pub latency_ms: u64,
     /// Per-minute limit for every bucket, overriding the tier's table.
     pub rate_limit_per_min: Option<u64>,
+    /// The org's cumulative per-minute limit across the buckets (`None`: the tier's). An org
+    /// whose limits Okta raised; its admin states it to the connector.
+    pub cumulative_per_min: Option<u64>,
     /// The org's subscription, which sets each bucket's limit and the cumulative limit
     /// (default Workforce, see [`crate::limits`]).
     pub tier: Tier,
@@ -284,7 +287,7 @@ async fn api_handler(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, head
     }
     let org_limit = f.rate_limit_per_min.unwrap_or_else(|| f.tier.limit(bucket));
     let v = sim.buckets.hit(Counter::Bucket(bucket), token_limit(org_limit, f.token_share_pct.unwrap_or(100)), now);
-    let cumulative = sim.buckets.hit(Counter::Cumulative, f.tier.cumulative(), now);
+    let cumulative = sim.buckets.hit(Counter::Cumulative, f.cumulative_per_min.unwrap_or_else(|| f.tier.cumulative()), now);
     let shown = if !v.exceeded && cumulative.exceeded { cumulative } else { v };
     out.insert("x-rate-limit-limit", HeaderValue::from(shown.limit));
     out.insert("x-rate-limit-remaining", HeaderValue::from(shown.remaining));

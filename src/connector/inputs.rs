@@ -1,0 +1,50 @@
+//! Organization inputs that shape how the connector talks to Okta (the ones that shape what a
+//! sync reads live with the sync run: `system_log_start_date`, `full_reconciliation_days`).
+
+use serde_json::Value;
+
+use super::Error;
+
+/// The input naming the org's cumulative per-minute API limit.
+pub const ORG_RATE_LIMIT: &str = "org_rate_limit_per_minute";
+
+/// The range accepted: Okta's smallest published cumulative limit is 980 a minute
+/// (Integrator Free); raised limits reach far beyond Workforce's 7 000.
+const RANGE: std::ops::RangeInclusive<u64> = 100..=10_000_000;
+
+/// Reads `org_rate_limit_per_minute` (a number or a numeric string; empty: `None`, the limit
+/// of the tier the headers suggest).
+pub fn org_rate_limit(v: Option<&Value>) -> Result<Option<u64>, Error> {
+    let bad = |raw: String| {
+        Error::BadInput {
+        input: ORG_RATE_LIMIT,
+        value: raw,
+        want: "a whole number of requests per minute from 100 to 10000000 (the org's cumulative limit across Okta's management API, 7000 for a Workforce Identity org unless Okta raised it)",
+    }
+    };
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => s.trim().parse::<u64>().ok().filter(|n| RANGE.contains(n)).map(Some).ok_or_else(|| bad(s.clone())),
+        Some(Value::Number(n)) => n.as_u64().filter(|n| RANGE.contains(n)).map(Some).ok_or_else(|| bad(n.to_string())),
+        Some(other) => Err(bad(other.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_org_rate_limit_is_checked() {
+        assert_eq!(org_rate_limit(None).unwrap(), None);
+        assert_eq!(org_rate_limit(Some(&json!(""))).unwrap(), None);
+        assert_eq!(org_rate_limit(Some(&json!(" 20000 "))).unwrap(), Some(20_000));
+        assert_eq!(org_rate_limit(Some(&json!(7000))).unwrap(), Some(7000));
+        for bad in [json!("fast"), json!("-5"), json!("99"), json!(1.5), json!("20000000"), json!(true)] {
+            let e = org_rate_limit(Some(&bad)).unwrap_err().to_string();
+            assert!(e.contains(ORG_RATE_LIMIT) && e.contains("requests per minute"), "{bad}: {e}");
+        }
+    }
+}
