@@ -96,18 +96,37 @@ impl LoopGuard {
 pub async fn collect_as<T: serde::de::DeserializeOwned, U>(
     client: &OktaClient,
     url: Url,
-    mut keep: impl FnMut(T) -> Option<U>,
+    keep: impl FnMut(T) -> Option<U>,
 ) -> Result<Vec<U>, Error> {
-    let mut guard = LoopGuard::default();
     let mut out = Vec::new();
+    each_page_as(client, url, keep, |kept| {
+        out.extend(kept);
+        std::future::ready(true)
+    })
+    .await?;
+    Ok(out)
+}
+
+/// Walks a JSON-array list to its end, reading each page straight into `T`, and hands what
+/// `keep` makes of a page's elements to `each` as the page arrives, so a long list is never
+/// held whole. `each` answering `false` stops the walk: `Ok(false)`.
+pub async fn each_page_as<T: serde::de::DeserializeOwned, U, Fut: std::future::Future<Output = bool>>(
+    client: &OktaClient,
+    url: Url,
+    mut keep: impl FnMut(T) -> Option<U>,
+    mut each: impl FnMut(Vec<U>) -> Fut,
+) -> Result<bool, Error> {
+    let mut guard = LoopGuard::default();
     let mut next = Some(url);
     while let Some(u) = next.take() {
         guard.check(&u)?;
         let (items, n) = client.get_list_as::<T>(&u).await?;
-        out.extend(items.into_iter().filter_map(&mut keep));
+        if !each(items.into_iter().filter_map(&mut keep).collect()).await {
+            return Ok(false);
+        }
         next = n;
     }
-    Ok(out)
+    Ok(true)
 }
 
 /// Walks a list page by page.

@@ -3,13 +3,12 @@
 //! `lastMembershipUpdated` moved past the watermark.
 
 use futures::FutureExt;
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use super::{fall_back, fan_out, pass_since, since_clause, Batches, ChildFuture, FanOut, JobCtx, JobFail};
+use super::{fall_back, fan_out, pass_since, send_pages_as, since_clause, Batches, ChildFuture, FanOut, JobCtx, JobFail};
 use crate::connector::state::{EdgePlan, FanPos, JobState, Mode};
 use crate::extract::{identity, ts};
-use crate::okta::endpoints;
-use crate::okta::paging::collect_as;
+use crate::okta::{self, endpoints};
 
 /// The part of a group member this job reads.
 #[derive(serde::Deserialize)]
@@ -51,37 +50,34 @@ impl FanOut<FanPos> for Groups<'_> {
     fn fetch(&self, g: &Value) -> ChildFuture {
         let id = g.get("id").and_then(Value::as_str).unwrap_or("");
         let url = endpoints::groups::members(&self.ctx.client, id);
-        let client = self.ctx.client.clone();
-        // Members are read as just id, status and login: a big group's users are never held
-        // as whole JSON.
-        let keep = |m: Member| {
-            (!m.status.eq_ignore_ascii_case("shadow")).then(|| match m.profile.login {
-                Some(login) => serde_json::json!({ "id": m.id, "profile": { "login": login } }),
-                None => serde_json::json!({ "id": m.id }),
-            })
-        };
-        async move { collect_as(&client, url, keep).await.map(Value::Array) }.boxed()
+        // The group as listed titles its memberships ("Engineering ← ada@acme.com").
+        let group = g.clone();
+        let (client, sink, links, placeholders) =
+            (self.ctx.client.clone(), self.ctx.sink.clone(), self.ctx.links.clone(), self.ctx.placeholders.clone());
+        async move {
+            // Members are read as just id, status and login, and sent page by page as they
+            // arrive: a 100 000-member group is never held in memory, whole or as raw JSON.
+            let keep = |m: Member| {
+                let placeholder =
+                    m.status.eq_ignore_ascii_case("shadow") || placeholders.read().map(|s| s.contains(&m.id)).unwrap_or(false);
+                let member = match m.profile.login {
+                    Some(login) => json!({ "id": m.id, "profile": { "login": login } }),
+                    None => json!({ "id": m.id }),
+                };
+                (!placeholder).then(|| identity::group_member(&group, &member, &links)).flatten()
+            };
+            match send_pages_as(&client, url, &sink, "group_members", keep).await? {
+                Some(n) => Ok(json!({ "group_members": n })),
+                None => Err(okta::Error::DeadlineReached { endpoint: "the artifact writer stopped".into() }),
+            }
+        }
+        .boxed()
     }
 
-    fn children(&self, st: &mut JobState<FanPos>, g: &Value, raw: Value) -> Batches {
-        self.child_chunks(st, g, raw).collect()
-    }
-
-    fn child_chunks<'a>(
-        &'a self,
-        _st: &mut JobState<FanPos>,
-        g: &'a Value,
-        raw: Value,
-    ) -> Box<dyn Iterator<Item = (&'static str, Vec<Value>)> + Send + 'a> {
-        let Value::Array(members) = raw else { return Box::new(std::iter::empty()) };
-        let members: Vec<Value> = members.into_iter().filter(|m| !self.ctx.is_placeholder(super::id_of(m))).collect();
-        // Records are built 1000 at a time: a 100 000-member group never sits in memory whole.
-        let links = self.ctx.links.clone();
-        let mut it = members.into_iter();
-        Box::new(std::iter::from_fn(move || {
-            let chunk: Vec<Value> = it.by_ref().take(1000).filter_map(|m| identity::group_member(g, &m, &links)).collect();
-            (!chunk.is_empty()).then_some(("group_members", chunk))
-        }))
+    fn children(&self, st: &mut JobState<FanPos>, _g: &Value, raw: Value) -> Batches {
+        // The records were sent as their pages arrived; only the count comes back.
+        *st.records.entry("group_members".to_string()).or_default() += raw.get("group_members").and_then(Value::as_u64).unwrap_or(0);
+        Vec::new()
     }
 }
 

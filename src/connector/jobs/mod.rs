@@ -299,6 +299,25 @@ pub async fn send_pages(
     Ok(Some(sent))
 }
 
+/// As [`send_pages`], for a JSON-array list whose elements are read straight into `T` (only
+/// the fields the records need), page by page.
+pub async fn send_pages_as<T: serde::de::DeserializeOwned>(
+    client: &OktaClient,
+    url: Url,
+    sink: &Sink,
+    item_type: &'static str,
+    to_record: impl Fn(T) -> Option<Value>,
+) -> Result<Option<u64>, okta::Error> {
+    let mut sent = 0u64;
+    let pushed = okta::paging::each_page_as(client, url, to_record, |recs: Vec<Value>| {
+        sent += recs.len() as u64;
+        let sink = sink.clone();
+        async move { recs.is_empty() || sink.push(item_type, recs).await.is_ok() }
+    })
+    .await?;
+    Ok(pushed.then_some(sent))
+}
+
 /// Records of some item types, each with its list.
 pub type Batches = Vec<(&'static str, Vec<Value>)>;
 
