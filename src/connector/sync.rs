@@ -142,6 +142,7 @@ async fn round(conn: &OktaConnector, inv: &Invocation, client: &okta::OktaClient
         placeholders: Arc::new(RwLock::new(placeholders)),
         users_ready: ready_rx,
         calls_before: 0,
+        calls_counted: 0,
         previous_logs,
         overlap,
         scope: inv.scope.clone(),
@@ -157,7 +158,9 @@ async fn round(conn: &OktaConnector, inv: &Invocation, client: &okta::OktaClient
     let tasks = pending.into_iter().map(|job| {
         let stored = if fresh { None } else { state.get(base.sync.job_key(job)).cloned() };
         let calls_before = stored.as_ref().and_then(|s| s.get("api_calls")).and_then(Value::as_u64).unwrap_or(0);
-        let ctx = JobCtx { job, client: client.labeled(job.name()), sink: sink.scoped(job.name()), calls_before, ..base.clone() };
+        let calls_counted = client.calls_for(job.name());
+        let ctx =
+            JobCtx { job, client: client.labeled(job.name()), sink: sink.scoped(job.name()), calls_before, calls_counted, ..base.clone() };
         let ready_tx = ready_tx.clone();
         async move {
             let r = drive_job(&ctx, stored).await;

@@ -35,6 +35,7 @@ fn ctx(server: &MockServer, job: Job) -> (JobCtx, mpsc::Receiver<SinkMsg>) {
         placeholders: Arc::new(RwLock::new(HashSet::new())),
         users_ready: ready_rx,
         calls_before: 0,
+        calls_counted: 0,
         previous_logs: Default::default(),
         overlap: chrono::Duration::minutes(5),
         scope: Default::default(),

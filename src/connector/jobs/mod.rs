@@ -125,8 +125,11 @@ pub struct JobCtx {
     pub placeholders: Arc<RwLock<HashSet<String>>>,
     /// Becomes true once the users job is over (done or skipped).
     pub users_ready: watch::Receiver<bool>,
-    /// Calls made by this job before this invocation.
+    /// Calls made by this job before this invocation (in this round of the sync run).
     pub calls_before: u64,
+    /// Calls of this job the invocation's client had already counted when this round began
+    /// (an earlier round of the same invocation), not this round's.
+    pub calls_counted: u64,
     /// The System Log window the last sync run left.
     pub previous_logs: LogsWindow,
     /// Overlap subtracted from watermarks.
@@ -246,7 +249,7 @@ impl JobCtx {
 
     /// Checkpoints the job state.
     pub async fn save<P: Position>(&self, st: &mut JobState<P>) -> Result<(), JobFail> {
-        st.api_calls = self.calls_before + self.client.calls_for(self.job.name());
+        st.api_calls = self.calls_before + self.client.calls_for(self.job.name()).saturating_sub(self.calls_counted);
         let v = serde_json::to_value(&*st).map_err(|_| JobFail::Stop)?;
         Ok(self.sink.checkpoint(&self.sync.job_key(self.job), v).await?)
     }
