@@ -38,6 +38,9 @@ pub struct Settings {
     pub overlap: Duration,
     /// Waits before transient retries (tests shorten them).
     pub retry_delays: Vec<Duration>,
+    /// Per-request timeout to Okta (`None` disables it: tests on tokio's paused clock, where
+    /// the clock jumps to the next timer whenever the runtime idles, even mid-response).
+    pub request_timeout: Option<Duration>,
 }
 
 impl Default for Settings {
@@ -49,6 +52,7 @@ impl Default for Settings {
             fanout: 4,
             overlap: Duration::from_secs(300),
             retry_delays: vec![Duration::from_secs(1), Duration::from_secs(2)],
+            request_timeout: Some(Duration::from_secs(60)),
         }
     }
 }
@@ -73,6 +77,11 @@ impl OktaConnector {
         cfg.cumulative_limit = inputs::org_rate_limit(inv.global_values.get(inputs::ORG_RATE_LIMIT))?;
         cfg.max_in_flight = self.settings.max_in_flight;
         cfg.retry_delays = self.settings.retry_delays.clone();
+        cfg.request_timeout = self.settings.request_timeout;
+        if cfg.request_timeout.is_none() {
+            // No idle-connection timer either: the paused clock would jump to it too.
+            cfg.pool_idle_timeout = None;
+        }
         Ok(OktaClient::new(cfg)?)
     }
 }

@@ -50,7 +50,7 @@ pub fn fast_runtime(soft_deadline: Duration) -> RuntimeConfig {
 
 /// Starts the simulator and the emulator and wires a platform to the in-process connector.
 pub async fn world(cfg: SimConfig, soft_deadline: Duration) -> World {
-    world_rt(cfg, fast_runtime(soft_deadline)).await
+    world_rt(cfg, fast_runtime(soft_deadline), false).await
 }
 
 /// A world on tokio's paused clock (in a `#[tokio::test(start_paused = true)]`), the
@@ -83,10 +83,10 @@ pub async fn paused_world(cfg: SimConfig) -> PausedWorld {
         devrev_retry: RetryPolicy { max_retries: 2, base_delay: Duration::from_millis(10), timeout: None },
         ..RuntimeConfig::default()
     };
-    let world = world_rt(cfg, runtime).await;
+    let world = world_rt(cfg, runtime, true).await;
     let sim = world.sim.sim.clone();
-    // Small ticks: whenever the runtime idles, the paused clock jumps to the next timer, and a
-    // big page read across many such jumps would meet the client's 60 s request timeout.
+    // Small ticks: whenever the runtime idles, the paused clock jumps to the next timer (the
+    // client's requests have no timeout here, but waits and windows must pass gradually).
     let ticker = tokio::spawn(async move {
         let (start, mut advanced) = (tokio::time::Instant::now(), 0u64);
         loop {
@@ -100,7 +100,9 @@ pub async fn paused_world(cfg: SimConfig) -> PausedWorld {
 }
 
 /// As [`world`], with a runtime configuration of the test's own.
-pub async fn world_rt(mut cfg: SimConfig, runtime: RuntimeConfig) -> World {
+/// `paused`: the test runs on tokio's paused clock, where no request may time out (the clock
+/// jumps to the next timer whenever the runtime idles, even while a response streams in).
+pub async fn world_rt(mut cfg: SimConfig, runtime: RuntimeConfig, paused: bool) -> World {
     init_logs();
     // Okta's real limits, paced at half, make a debug test wait minutes of real time; the
     // tests of rate limits ask for limits (a tier, a token share, a per-minute limit) on purpose.
@@ -115,6 +117,7 @@ pub async fn world_rt(mut cfg: SimConfig, runtime: RuntimeConfig) -> World {
     let settings = Settings {
         base_url_override: Some(url::Url::parse(&sim.base_url).expect("sim url")),
         retry_delays: vec![Duration::from_millis(10), Duration::from_millis(20)],
+        request_timeout: if paused { None } else { Settings::default().request_timeout },
         ..Settings::default()
     };
     let invoke = in_process(OktaConnector { settings }, runtime);

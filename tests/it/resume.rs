@@ -22,7 +22,7 @@ async fn a_crashed_invocation_loses_nothing() {
     cfg.faults.latency_ms = 100;
     // Small batches, so artifacts are uploaded (and the state saved) before the crash.
     let rt = okta_airsync::airsync::runtime::RuntimeConfig { batch_size: 25, ..fast_runtime(Duration::from_secs(600)) };
-    let w = world_rt(cfg, rt).await;
+    let w = world_rt(cfg, rt, false).await;
     let p = &w.platform;
     assert_eq!(p.invoke_one("START_EXTRACTING_METADATA", "INITIAL").await.unwrap().event_type, "METADATA_EXTRACTION_DONE");
     // The worker dies mid-run, right after its first uploads: its future is dropped, as a
