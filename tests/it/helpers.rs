@@ -74,12 +74,17 @@ impl Drop for PausedWorld {
     }
 }
 
-/// Starts a [`PausedWorld`].
+/// Starts a [`PausedWorld`] whose invocations run for as long as the sync needs.
 pub async fn paused_world(cfg: SimConfig) -> PausedWorld {
-    // The invocation's deadline must not be what ends hours of paced calls, and no DevRev
-    // timer may race a socket.
+    // The invocation's deadline must not be what ends hours of paced calls.
+    paused_world_with_deadline(cfg, Duration::from_secs(7 * 24 * 3600)).await
+}
+
+/// Starts a [`PausedWorld`] whose invocations stop at `soft_deadline` (of the paused clock).
+pub async fn paused_world_with_deadline(cfg: SimConfig, soft_deadline: Duration) -> PausedWorld {
+    // No DevRev timer may race a socket.
     let runtime = RuntimeConfig {
-        soft_deadline: Duration::from_secs(7 * 24 * 3600),
+        soft_deadline,
         devrev_retry: RetryPolicy { max_retries: 2, base_delay: Duration::from_millis(10), timeout: None },
         ..RuntimeConfig::default()
     };

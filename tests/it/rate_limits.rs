@@ -290,12 +290,31 @@ fn e2e_sizes() -> okta_sim::Sizes {
     }
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_throttled_sync_over_ten_minute_invocations_ends_whole_with_at_most_two_429s_per_bucket() {
+    // The platform's ten-minute invocations: each ends DELAYED when the next window opens past
+    // its deadline, and the next one (a new client) goes on from the saved state.
+    let sizes = okta_sim::Sizes { users: 600, groups: 12, apps: 6, devices: 100, log_events: 600, ..okta_sim::Sizes::default() };
+    let (limited, invocations) = sync_against_a_limited_org_with(30, sizes, Duration::from_secs(600)).await;
+    assert!(invocations > 5, "the sync spanned many invocations: {invocations}");
+    assert!(limited.values().all(|n| *n <= 2), "{limited:?}");
+}
+
 /// A full sync against `--tier developer --token-share PCT` on the paused clock; the
 /// simulator's clock follows the test's. Returns 429s per simulator bucket.
 async fn sync_against_a_limited_org(token_share_pct: u8) -> BTreeMap<&'static str, u64> {
+    sync_against_a_limited_org_with(token_share_pct, e2e_sizes(), Duration::from_secs(7 * 24 * 3600)).await.0
+}
+
+/// As [`sync_against_a_limited_org`], an org of `sizes`, invocations ending at `soft_deadline`.
+async fn sync_against_a_limited_org_with(
+    token_share_pct: u8,
+    sizes: okta_sim::Sizes,
+    soft_deadline: Duration,
+) -> (BTreeMap<&'static str, u64>, u64) {
     let faults = okta_sim::Faults { tier: okta_sim::Tier::Developer, token_share_pct: Some(token_share_pct), ..Default::default() };
-    let cfg = okta_sim::SimConfig { seed: 5, sizes: e2e_sizes(), faults, ..okta_sim::SimConfig::default() };
-    let w = crate::helpers::paused_world(cfg).await;
+    let cfg = okta_sim::SimConfig { seed: 5, sizes, faults, ..okta_sim::SimConfig::default() };
+    let w = crate::helpers::paused_world_with_deadline(cfg, soft_deadline).await;
     let t0 = Instant::now();
     let real = std::time::Instant::now();
     let report = w.platform.run_sync("INITIAL").await;
@@ -321,13 +340,14 @@ async fn sync_against_a_limited_org(token_share_pct: u8) -> BTreeMap<&'static st
         *calls.entry(b).or_default() += s["calls"].as_u64().unwrap();
     }
     println!(
-        "token share {token_share_pct}%, {} users: {} calls, {} simulated minutes, {:.1} s real, calls per bucket {calls:?}, 429s per bucket {limited:?}",
-        e2e_sizes().users,
+        "token share {token_share_pct}%, {} users, {} invocations: {} calls, {} simulated minutes, {:.1} s real, calls per bucket {calls:?}, 429s per bucket {limited:?}",
+        sizes.users,
+        report.invocations,
         w.sim_calls(),
         t0.elapsed().as_secs() / 60,
         real.elapsed().as_secs_f64()
     );
-    limited
+    (limited, report.invocations as u64)
 }
 
 #[tokio::test(start_paused = true)]
