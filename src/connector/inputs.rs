@@ -12,21 +12,31 @@ pub const ORG_RATE_LIMIT: &str = "org_rate_limit_per_minute";
 /// (Integrator Free); raised limits reach far beyond Workforce's 7 000.
 const RANGE: std::ops::RangeInclusive<u64> = 100..=10_000_000;
 
+/// What `org_rate_limit_per_minute` should hold.
+const WANT: &str = "a whole number of requests per minute from 100 to 10000000 (the org's cumulative limit across \
+                    Okta's management API, 7000 for a Workforce Identity org unless Okta raised it)";
+
 /// Reads `org_rate_limit_per_minute` (a number or a numeric string; empty: `None`, the limit
 /// of the tier the headers suggest).
 pub fn org_rate_limit(v: Option<&Value>) -> Result<Option<u64>, Error> {
-    let bad = |raw: String| {
-        Error::BadInput {
-        input: ORG_RATE_LIMIT,
-        value: raw,
-        want: "a whole number of requests per minute from 100 to 10000000 (the org's cumulative limit across Okta's management API, 7000 for a Workforce Identity org unless Okta raised it)",
-    }
-    };
+    whole_number(ORG_RATE_LIMIT, v, RANGE, WANT)
+}
+
+/// Reads a whole-number organization input: a number or a numeric string within `range`;
+/// absent, null or blank is `None`; anything else an error naming `input` and what it should
+/// hold (`want`).
+pub fn whole_number(
+    input: &'static str,
+    v: Option<&Value>,
+    range: std::ops::RangeInclusive<u64>,
+    want: &'static str,
+) -> Result<Option<u64>, Error> {
+    let bad = |raw: String| Error::BadInput { input, value: raw, want };
     match v {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(Value::String(s)) => s.trim().parse::<u64>().ok().filter(|n| RANGE.contains(n)).map(Some).ok_or_else(|| bad(s.clone())),
-        Some(Value::Number(n)) => n.as_u64().filter(|n| RANGE.contains(n)).map(Some).ok_or_else(|| bad(n.to_string())),
+        Some(Value::String(s)) => s.trim().parse::<u64>().ok().filter(|n| range.contains(n)).map(Some).ok_or_else(|| bad(s.clone())),
+        Some(Value::Number(n)) => n.as_u64().filter(|n| range.contains(n)).map(Some).ok_or_else(|| bad(n.to_string())),
         Some(other) => Err(bad(other.to_string())),
     }
 }

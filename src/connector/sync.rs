@@ -264,14 +264,8 @@ pub const DEFAULT_RECONCILIATION_DAYS: i64 = 7;
 
 /// Reads `full_reconciliation_days` (a number or a numeric string; empty: the default).
 pub fn reconciliation_days(v: Option<&Value>) -> Result<i64, Error> {
-    let bad = |raw: String| Error::BadInput { input: "full_reconciliation_days", value: raw, want: "a whole number of days from 1 to 365" };
-    match v {
-        None | Some(Value::Null) => Ok(DEFAULT_RECONCILIATION_DAYS),
-        Some(Value::String(s)) if s.trim().is_empty() => Ok(DEFAULT_RECONCILIATION_DAYS),
-        Some(Value::String(s)) => s.trim().parse::<i64>().ok().filter(|d| (1..=365).contains(d)).ok_or_else(|| bad(s.clone())),
-        Some(Value::Number(n)) => n.as_i64().filter(|d| (1..=365).contains(d)).ok_or_else(|| bad(n.to_string())),
-        Some(other) => Err(bad(other.to_string())),
-    }
+    let days = super::inputs::whole_number("full_reconciliation_days", v, 1..=365, "a whole number of days from 1 to 365")?;
+    Ok(days.map_or(DEFAULT_RECONCILIATION_DAYS, |d| d as i64))
 }
 
 /// How a job that did not fail ended.

@@ -337,17 +337,6 @@ pub trait FanOut<P>: Send + Sync {
     fn fetch(&self, parent: &Value) -> ChildFuture;
     /// Turns one parent's children into records (called in parent order).
     fn children(&self, st: &mut JobState<P>, parent: &Value, raw: Value) -> Batches;
-
-    /// As [`FanOut::children`], a chunk at a time, so a huge parent's records are never all
-    /// in memory at once. The default yields `children` in one go.
-    fn child_chunks<'a>(
-        &'a self,
-        st: &mut JobState<P>,
-        parent: &'a Value,
-        raw: Value,
-    ) -> Box<dyn Iterator<Item = (&'static str, Vec<Value>)> + Send + 'a> {
-        Box::new(self.children(st, parent, raw).into_iter())
-    }
 }
 
 /// Whether a listed user can have factors or enrollments: not a placeholder, not
@@ -418,7 +407,7 @@ pub async fn fan_out<P: Position>(
             match raw {
                 Some(Ok(raw)) => {
                     st.children_read += 1;
-                    for (t, recs) in f.child_chunks(st, &parent, raw) {
+                    for (t, recs) in f.children(st, &parent, raw) {
                         ctx.send(st, t, recs).await?;
                     }
                 }
