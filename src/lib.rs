@@ -8,6 +8,7 @@
 //! - [`connector`]: the only place that sees both sides: jobs, checkpoints, the sync report.
 //! - [`demo`]: the one-command demo over the `okta-sim` and `devrev-emu` crates (feature `playground`).
 //! - [`telemetry`]: the tracing subscriber.
+//! - [`crash`]: crash points for the deterministic crash tests (feature `failpoints`).
 #![warn(missing_docs)]
 // Outside data (events, state, Okta's pages, what a person typed) must never panic the worker:
 // no `expect`, no indexing or slicing that can go out of bounds, no string slicing.
@@ -17,6 +18,7 @@ pub mod airsync;
 pub mod check;
 pub mod cli;
 pub mod connector;
+pub mod crash;
 #[cfg(feature = "playground")]
 pub mod demo;
 pub mod extract;

@@ -9,6 +9,8 @@ use okta_airsync::telemetry;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    #[cfg(feature = "failpoints")]
+    let _crash_points = okta_airsync::crash::setup();
     let cli = Cli::parse();
     telemetry::init(cli.log_format, cli.default_log_level());
     match cli::execute(cli.cmd).await {

@@ -151,14 +151,36 @@ impl ErrorCode {
     }
 }
 
+/// Who sent a record or a checkpoint, which decides what a checkpoint waits for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// The extractor as a whole (the sink the runtime hands it). Its checkpoints are the run's
+    /// transitions (a new run, a round ending, the next round due): each waits for every
+    /// record any scope sent before it, and every checkpoint sent after it waits for it.
+    Run,
+    /// One independent producer (an extraction job): its checkpoints wait only for the
+    /// records it sent itself, not for other jobs' partial batches.
+    Job(std::sync::Arc<str>),
+}
+
+impl Scope {
+    /// The job's name, or `None` for the run.
+    pub fn job(&self) -> Option<&str> {
+        match self {
+            Scope::Run => None,
+            Scope::Job(name) => Some(name),
+        }
+    }
+}
+
 /// Messages the sink carries to the runtime's writer.
 #[derive(Debug)]
 pub enum SinkMsg {
-    /// Records of one item type, already normalized, from a scope (one per extraction job).
-    Records(std::sync::Arc<str>, String, Vec<Value>),
-    /// A checkpoint: set `key` in the connector state once every record the same scope sent
-    /// before it is uploaded.
-    Checkpoint(std::sync::Arc<str>, String, Value),
+    /// Records of one item type, already normalized, from a scope.
+    Records(Scope, String, Vec<Value>),
+    /// A checkpoint: set `key` in the connector state once the records it covers are uploaded
+    /// (see [`Scope`]), in the same state write that lists their artifacts.
+    Checkpoint(Scope, String, Value),
     /// Upload every open batch, commit every checkpoint, and answer with the connector state
     /// section as it now stands (`None` when the writer failed and committed nothing more).
     Settle(tokio::sync::oneshot::Sender<Option<Value>>),
@@ -177,7 +199,7 @@ pub const RECORDS_IN_FLIGHT: usize = 8192;
 pub struct Sink {
     tx: mpsc::Sender<SinkMsg>,
     room: std::sync::Arc<tokio::sync::Semaphore>,
-    scope: std::sync::Arc<str>,
+    scope: Scope,
 }
 
 /// The runtime's writer is gone (it failed); the extractor should stop.
@@ -188,13 +210,13 @@ pub struct SinkClosed;
 impl Sink {
     /// Wraps a channel and the writer's room for records (the runtime creates both).
     pub fn new(tx: mpsc::Sender<SinkMsg>, room: std::sync::Arc<tokio::sync::Semaphore>) -> Self {
-        Sink { tx, room, scope: std::sync::Arc::from("") }
+        Sink { tx, room, scope: Scope::Run }
     }
 
     /// The same sink for one independent producer (an extraction job): its checkpoints wait
     /// only for its own records, not for other producers' partial batches.
     pub fn scoped(&self, scope: &str) -> Self {
-        Sink { tx: self.tx.clone(), room: self.room.clone(), scope: std::sync::Arc::from(scope) }
+        Sink { tx: self.tx.clone(), room: self.room.clone(), scope: Scope::Job(std::sync::Arc::from(scope)) }
     }
 
     /// Sends normalized records of one item type, waiting while the writer is full.
@@ -209,7 +231,8 @@ impl Sink {
         Ok(())
     }
 
-    /// Records a checkpoint that becomes durable once the records before it are uploaded.
+    /// Records a checkpoint that becomes durable once the records it covers are uploaded: this
+    /// scope's records sent before it, or, on the run's own sink, every record sent before it.
     pub async fn checkpoint(&self, key: &str, value: Value) -> Result<(), SinkClosed> {
         self.tx.send(SinkMsg::Checkpoint(self.scope.clone(), key.to_string(), value)).await.map_err(|_| SinkClosed)
     }

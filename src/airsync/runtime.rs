@@ -162,8 +162,10 @@ pub async fn handle_event<E: Extractor>(ev: AirdropEvent, ex: &E, cfg: &RuntimeC
     timer.abort();
     let error = reply.data.get("error").and_then(|e| e.get("message")).and_then(Value::as_str).map(str::to_string);
     let body = reply.body(&ctx.ev.event_context);
+    crate::crash::point("runtime.reply.before");
     match ctx.client.emit(&ctx.ev.callback_url, &body).await {
         Ok(()) => {
+            crate::crash::point("runtime.reply.after");
             if let Some(f) = &cfg.on_reply {
                 f(reply.kind.as_str());
             }
@@ -173,6 +175,7 @@ pub async fn handle_event<E: Extractor>(ev: AirdropEvent, ex: &E, cfg: &RuntimeC
                 if let Err(e) = save_state(&ctx, &state).await {
                     tracing::warn!(error = %e, "could not clear the reported artifacts from the state; the next invocation reports them again");
                 }
+                crate::crash::point("runtime.state_clear.after");
             }
             EventReport { event_type: name, reply: Some(reply.kind.as_str().into()), error }
         }
@@ -390,7 +393,8 @@ async fn conclude<E: Extractor>(
 ) -> (Reply, Option<WorkerState>) {
     let err = ctx.ev.event_type.error_reply();
     let mut pre = res.state.clone();
-    pre.set_unreported_artifacts(res.artifacts.clone());
+    pre.set_unreported_artifacts([pre.unreported_artifacts(), res.artifacts.clone()].concat());
+    crate::crash::point("runtime.state_save.before");
     if let Err(e) = save_state(ctx, &pre).await {
         return (Reply::error(err, &format!("saving the worker state failed: {e}"), Some(res.artifacts)), None);
     }

@@ -91,6 +91,25 @@ impl WorkerState {
         self.map.insert(RUNTIME_KEY.into(), Value::Object(section));
     }
 
+    /// Ids of carried-over artifacts whose confirmation may not have reached DevRev: the state
+    /// lists an artifact before its `confirm-upload`, so a crash between the two leaves it here
+    /// and the next invocation confirms it again before reporting it.
+    pub fn unconfirmed_artifacts(&self) -> Vec<String> {
+        let ids = self.runtime_section().get("unconfirmed_artifacts").and_then(Value::as_array).cloned().unwrap_or_default();
+        ids.iter().filter_map(Value::as_str).map(str::to_string).collect()
+    }
+
+    /// Records which of the unreported artifacts still need their confirmation.
+    pub fn set_unconfirmed_artifacts(&mut self, ids: &[String]) {
+        let mut section = self.runtime_section();
+        if ids.is_empty() {
+            section.remove("unconfirmed_artifacts");
+        } else {
+            section.insert("unconfirmed_artifacts".into(), json!(ids));
+        }
+        self.map.insert(RUNTIME_KEY.into(), Value::Object(section));
+    }
+
     /// Makes `owner` (a phase of a sync run) the owner of the carried-over artifact list. An
     /// artifact list left by another phase or another run is not this reply's to report: it is
     /// dropped and logged, and its count returned. A list from a state without an owner (an older
@@ -114,7 +133,9 @@ impl WorkerState {
             );
         }
         let kept = if same { carried } else { Vec::new() };
+        let unconfirmed = if same { self.unconfirmed_artifacts() } else { Vec::new() };
         self.map.insert(RUNTIME_KEY.into(), json!({ "phase": owner.phase, "run_id": owner.run_id, "unreported_artifacts": kept }));
+        self.set_unconfirmed_artifacts(&unconfirmed);
         dropped
     }
 

@@ -16,8 +16,9 @@ use tokio_util::task::AbortOnDropHandle;
 
 use super::artifacts::{descriptor, Batch, DateRange};
 use super::devrev::{DevRevClient, DevRevError};
-use super::extractor::{SinkMsg, RECORDS_IN_FLIGHT};
+use super::extractor::{Scope, SinkMsg, RECORDS_IN_FLIGHT};
 use super::state::WorkerState;
+use crate::crash;
 
 /// Where the state lives, for mid-invocation saves.
 #[derive(Clone)]
@@ -57,10 +58,17 @@ pub struct WriterResult {
     pub size_limited: bool,
 }
 
+/// A checkpoint waiting for the uploads that cover it.
 struct Pending {
+    /// Per item type, the pushed count that must be uploaded first.
     needs: Vec<(String, u64)>,
     key: String,
     value: Value,
+    /// A run transition ([`Scope::Run`]): it waits for every checkpoint before it, and every
+    /// checkpoint after it waits for it.
+    barrier: bool,
+    /// Records pushed in all (every type, every scope) when it was queued.
+    queued_at: u64,
 }
 
 struct Writer {
@@ -72,11 +80,15 @@ struct Writer {
     connector: serde_json::Map<String, Value>,
     batches: BTreeMap<String, Batch>,
     pushed: HashMap<String, u64>,
+    /// Records pushed in all, every type.
+    pushed_total: u64,
     uploaded: HashMap<String, u64>,
-    /// Per (scope, item type): the item type's pushed count after that scope's last push.
+    /// Per (job, item type): the item type's pushed count after that job's last push.
     last_seq: HashMap<(Arc<str>, String), u64>,
     pending: Vec<Pending>,
     artifacts: Vec<Value>,
+    /// Ids of listed artifacts whose `confirm-upload` has not answered yet.
+    unconfirmed: Vec<String>,
     artifact_bytes: usize,
     dates: HashMap<String, DateRange>,
     last_type: Option<String>,
@@ -100,6 +112,7 @@ pub fn spawn(
     let room = Arc::new(Semaphore::new(RECORDS_IN_FLIGHT));
     let connector = state.connector(connector_key).as_object().cloned().unwrap_or_default();
     let artifacts = state.unreported_artifacts();
+    let unconfirmed = state.unconfirmed_artifacts();
     let artifact_bytes = artifacts.iter().map(|a| a.to_string().len() + 1).sum();
     let w = Writer {
         client,
@@ -110,10 +123,12 @@ pub fn spawn(
         connector,
         batches: BTreeMap::new(),
         pushed: HashMap::new(),
+        pushed_total: 0,
         uploaded: HashMap::new(),
         last_seq: HashMap::new(),
         pending: Vec::new(),
         artifacts,
+        unconfirmed,
         artifact_bytes,
         dates: HashMap::new(),
         last_type: None,
@@ -129,6 +144,7 @@ pub fn spawn(
 
 impl Writer {
     async fn run(mut self, mut rx: mpsc::Receiver<SinkMsg>) -> WriterResult {
+        self.confirm_carried().await;
         let mut finished = false;
         while let Some(msg) = rx.recv().await {
             if matches!(msg, SinkMsg::Finish) {
@@ -148,18 +164,17 @@ impl Writer {
                 SinkMsg::Records(scope, item_type, records) => {
                     let n = records.len();
                     self.push(&item_type, records).await;
-                    let seq = self.pushed.get(&item_type).copied().unwrap_or(0);
-                    self.last_seq.insert((scope, item_type), seq);
+                    if let Scope::Job(job) = scope {
+                        let seq = self.pushed.get(&item_type).copied().unwrap_or(0);
+                        self.last_seq.insert((job, item_type), seq);
+                    }
                     self.room.add_permits(n);
+                    self.upload_overdue().await;
                 }
                 SinkMsg::Checkpoint(scope, key, value) => {
-                    let needs = self
-                        .last_seq
-                        .iter()
-                        .filter(|((s, t), seq)| *s == scope && self.uploaded.get(t).copied().unwrap_or(0) < **seq)
-                        .map(|((_, t), seq)| (t.clone(), *seq))
-                        .collect();
-                    self.queue(Pending { needs, key, value });
+                    let needs = self.needs(&scope);
+                    let barrier = scope == Scope::Run;
+                    self.queue(Pending { needs, key, value, barrier, queued_at: self.pushed_total });
                     self.commit_ready();
                 }
                 SinkMsg::Settle(reply) => {
@@ -181,16 +196,72 @@ impl Writer {
         self.finish()
     }
 
+    /// Confirms again the carried-over artifacts an earlier invocation listed but may not have
+    /// confirmed (it ended between the state save and `confirm-upload`). A repeated confirmation
+    /// is harmless: ts-adaas itself sends it again after a timeout.
+    async fn confirm_carried(&mut self) {
+        for id in self.unconfirmed.clone() {
+            if !self.cfg.confirm {
+                break;
+            }
+            match self.client.confirm(&self.cfg.artifact_request_id, &id).await {
+                Ok(()) => self.unconfirmed.retain(|x| *x != id),
+                Err(e) => return self.fail(e),
+            }
+        }
+    }
+
+    /// What a checkpoint of `scope` waits for: per item type, the count pushed so far, for the
+    /// types not yet uploaded that far (a job's own types; every type for the run).
+    fn needs(&self, scope: &Scope) -> Vec<(String, u64)> {
+        let uploaded = |t: &str| self.uploaded.get(t).copied().unwrap_or(0);
+        match scope {
+            Scope::Run => self.pushed.iter().filter(|(t, n)| uploaded(t) < **n).map(|(t, n)| (t.clone(), *n)).collect(),
+            Scope::Job(job) => self
+                .last_seq
+                .iter()
+                .filter(|((s, t), seq)| s == job && uploaded(t) < **seq)
+                .map(|((_, t), seq)| (t.clone(), *seq))
+                .collect(),
+        }
+    }
+
     /// Uploads every open batch and commits what that makes ready.
     async fn upload_all(&mut self) {
+        crash::point("writer.flush.before");
         let types: Vec<String> = self.batches.keys().cloned().collect();
         for t in types {
             if self.error.is_some() {
                 break;
             }
             self.upload(&t).await;
+            crash::point("writer.flush.uploaded");
         }
         self.commit_ready();
+        crash::point("writer.flush.after");
+    }
+
+    /// Uploads, small as they may be, the partial batches that a checkpoint has waited behind
+    /// for more than a batch's worth of records: positions keep up with what was uploaded, so a
+    /// crash re-sends at most about a batch per item type, not the run so far.
+    async fn upload_overdue(&mut self) {
+        let limit = self.cfg.batch_size as u64;
+        let uploaded = |t: &str| self.uploaded.get(t).copied().unwrap_or(0);
+        let mut overdue: Vec<String> = Vec::new();
+        for p in self.pending.iter().filter(|p| self.pushed_total - p.queued_at > limit) {
+            for (t, n) in &p.needs {
+                if uploaded(t) < *n && self.batches.contains_key(t) && !overdue.contains(t) {
+                    overdue.push(t.clone());
+                }
+            }
+        }
+        for t in overdue {
+            if self.error.is_some() {
+                return;
+            }
+            tracing::debug!(item_type = %t, "a checkpoint waited behind this partial batch; uploading it early");
+            self.upload(&t).await;
+        }
     }
 
     async fn push(&mut self, item_type: &str, records: Vec<Value>) {
@@ -201,6 +272,7 @@ impl Writer {
                 return;
             }
             *self.pushed.entry(item_type.to_string()).or_default() += 1;
+            self.pushed_total += 1;
             if batch.count >= self.cfg.batch_size {
                 self.upload(item_type).await;
                 if self.error.is_some() {
@@ -228,11 +300,10 @@ impl Writer {
         };
         let rid = self.cfg.artifact_request_id.clone();
         let result = async {
+            crash::point("writer.upload.before");
             let target = self.client.upload_url(&rid, &file_name, "application/x-gzip").await?;
             self.client.upload(&target, bytes).await?;
-            if self.cfg.confirm {
-                self.client.confirm(&rid, &target.artifact_id).await?;
-            }
+            crash::point("writer.upload.after");
             Ok::<_, DevRevError>(target.artifact_id)
         }
         .await;
@@ -245,6 +316,9 @@ impl Writer {
         let desc = descriptor(&id, item_type, count, with_dates.then_some(&dates));
         self.artifact_bytes += desc.to_string().len() + 1;
         self.artifacts.push(desc);
+        if self.cfg.confirm {
+            self.unconfirmed.push(id.clone());
+        }
         self.dates.entry(item_type.to_string()).or_default().merge(&dates);
         self.last_type = Some(item_type.to_string());
         *self.uploaded.entry(item_type.to_string()).or_default() += count as u64;
@@ -254,11 +328,21 @@ impl Writer {
             self.size_limited = true;
             self.stop.cancel();
         }
+        // The state lists the artifact (and commits the checkpoints it covers) before it is
+        // confirmed: a crash in between leaves it to the next invocation to confirm and report.
         if let Some(t) = self.state_target.clone() {
             let snapshot = self.snapshot();
             if let Err(e) = self.client.state_update(&t.worker_data_url, &t.sync_unit, &t.request_id, &snapshot.to_json()).await {
-                self.fail(e);
+                return self.fail(e);
             }
+            crash::point("writer.state_save.after");
+        }
+        if self.cfg.confirm {
+            if let Err(e) = self.client.confirm(&rid, &id).await {
+                return self.fail(e);
+            }
+            self.unconfirmed.retain(|x| *x != id);
+            crash::point("writer.confirm.after");
         }
     }
 
@@ -267,12 +351,12 @@ impl Writer {
     /// coarsens where a crash resumes, and memory stays bounded).
     fn queue(&mut self, p: Pending) {
         const MAX_PENDING_PER_KEY: usize = 64;
-        let same = self.pending.iter().filter(|x| x.key == p.key).count();
-        if same >= MAX_PENDING_PER_KEY {
+        let same = self.pending.iter().filter(|x| x.key == p.key && !x.barrier).count();
+        if !p.barrier && same >= MAX_PENDING_PER_KEY {
             let mut nth = 0;
             let key = p.key.clone();
             self.pending.retain(|x| {
-                if x.key != key {
+                if x.key != key || x.barrier {
                     return true;
                 }
                 nth += 1;
@@ -283,28 +367,42 @@ impl Writer {
     }
 
     /// Applies, in order, every waiting checkpoint whose records are all uploaded. Needs grow
-    /// monotonically per key, so a key's checkpoints become ready in order.
+    /// monotonically per scope, so a scope's checkpoints become ready in order; a run
+    /// transition (a barrier) commits only after every checkpoint before it, and holds back
+    /// every checkpoint after it. The state saved next lists every artifact these cover.
     fn commit_ready(&mut self) {
         let uploaded = &self.uploaded;
-        let ready = |p: &Pending| p.needs.iter().all(|(t, n)| uploaded.get(t).copied().unwrap_or(0) >= *n);
-        let (done, waiting): (Vec<Pending>, Vec<Pending>) = std::mem::take(&mut self.pending).into_iter().partition(|p| ready(p));
-        self.pending = waiting;
-        for p in done {
-            self.connector.insert(p.key, p.value);
+        let covered = |p: &Pending| p.needs.iter().all(|(t, n)| uploaded.get(t).copied().unwrap_or(0) >= *n);
+        let mut waiting = Vec::new();
+        let mut behind_barrier = false;
+        for p in std::mem::take(&mut self.pending) {
+            let ready = !behind_barrier && covered(&p) && !(p.barrier && !waiting.is_empty());
+            if ready {
+                self.connector.insert(p.key, p.value);
+            } else {
+                behind_barrier |= p.barrier;
+                waiting.push(p);
+            }
         }
+        self.pending = waiting;
     }
 
     fn snapshot(&self) -> WorkerState {
         let mut s = self.state.clone();
         s.set_connector(&self.connector_key, Value::Object(self.connector.clone()));
         s.set_unreported_artifacts(self.artifacts.clone());
+        s.set_unconfirmed_artifacts(&self.unconfirmed);
         s
     }
 
+    /// The reply reports every confirmed artifact; one whose confirmation failed stays in the
+    /// state, unreported and unconfirmed, for the next invocation of this phase and run.
     fn finish(self) -> WriterResult {
         let mut state = self.snapshot();
-        state.set_unreported_artifacts(Vec::new());
+        let is_unconfirmed = |a: &Value| a.get("id").and_then(Value::as_str).is_some_and(|id| self.unconfirmed.iter().any(|u| u == id));
+        let (kept, artifacts): (Vec<Value>, Vec<Value>) = self.artifacts.iter().cloned().partition(is_unconfirmed);
+        state.set_unreported_artifacts(kept);
         let last_upload = self.last_type.as_ref().map(|t| (t.clone(), self.dates.get(t).cloned().unwrap_or_default()));
-        WriterResult { artifacts: self.artifacts, state, last_upload, error: self.error, size_limited: self.size_limited }
+        WriterResult { artifacts, state, last_upload, error: self.error, size_limited: self.size_limited }
     }
 }

@@ -31,6 +31,10 @@ pub struct WorkerArgs {
     /// platform's choice; jobs whose item types are all left out make no API call.
     #[arg(long, env = "OKTA_AIRSYNC_ENTITIES")]
     pub entities: Option<String>,
+    /// Records per artifact (10 to 2000; ts-adaas uploads 2000). Smaller artifacts make a
+    /// resumed invocation re-send less after a crash, at the cost of more uploads.
+    #[arg(long, env = "OKTA_AIRSYNC_BATCH_SIZE", default_value_t = 2000, value_parser = clap::value_parser!(u16).range(10..=2000))]
+    pub batch_size: u16,
 }
 
 impl WorkerArgs {
@@ -57,6 +61,7 @@ impl WorkerArgs {
         Ok(RuntimeConfig {
             entities,
             soft_deadline: Duration::from_secs(self.soft_deadline_secs),
+            batch_size: usize::from(self.batch_size),
             shutdown,
             on_reply: Some(std::sync::Arc::new(|reply: &str| {
                 use std::io::Write;

@@ -31,7 +31,9 @@ pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, 
         Round::Ended(out) => Ok(out),
         Round::CatchUpDue if inv.stop.is_cancelled() => Ok(ExtractOutcome::Progress),
         Round::CatchUpDue => {
+            crate::crash::point("connector.catch_up.saved");
             let state = sink.settled().await?;
+            crate::crash::point("connector.catch_up.settled");
             match round(conn, inv, &client, state, &sink).await? {
                 Round::Ended(out) => Ok(out),
                 // A catch-up round never asks for another one; should it, the next call runs it.

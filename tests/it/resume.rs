@@ -193,7 +193,7 @@ async fn a_kill_at_every_users_page_boundary_resumes_without_placeholder_edges_o
         let inv = invocation(true);
         let mut seen = 0;
         let killed = run.invoke(&conn, &inv, |m| {
-            seen += usize::from(is_checkpoint_of(m, "job.users") && matches!(m, SinkMsg::Checkpoint(s, _, _) if &**s == "users"));
+            seen += usize::from(is_checkpoint_of(m, "job.users") && matches!(m, SinkMsg::Checkpoint(s, _, _) if s.job() == Some("users")));
             seen == boundary
         });
         assert!(killed.await.is_none(), "killed at users page {boundary}");
