@@ -9,6 +9,8 @@
 //! One simulator serves every trial of a mode (it changes only where the test mutates it), and
 //! each trial has its own DevRev emulator. `CRASH_LOG=info` shows the children's logs.
 
+#![allow(clippy::unwrap_used)] // a test binary: unwraps are assertions
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::process::ExitStatusExt;
 use std::sync::{Arc, Mutex};

@@ -376,7 +376,8 @@ impl Writer {
         let mut waiting = Vec::new();
         let mut behind_barrier = false;
         for p in std::mem::take(&mut self.pending) {
-            let ready = !behind_barrier && covered(&p) && !(p.barrier && !waiting.is_empty());
+            let first_waiting = waiting.is_empty() || !p.barrier;
+            let ready = !behind_barrier && first_waiting && covered(&p);
             if ready {
                 self.connector.insert(p.key, p.value);
             } else {
