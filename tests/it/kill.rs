@@ -14,34 +14,64 @@ use tokio::io::AsyncWriteExt;
 
 use crate::helpers::*;
 
+/// When a kill lands.
+#[derive(Clone)]
+enum KillAt {
+    /// A random instant of this many milliseconds from the start (seeded).
+    Within(std::ops::Range<u64>),
+    /// A random instant of up to this many milliseconds after the worker logs that every
+    /// entity is read: the end-of-sync flush and the switch to the catch-up round.
+    AfterReading(u64),
+}
+
 /// Runs `okta-airsync run` as a child for each invocation, and kills the first `kills` data-phase
-/// invocations at a random instant between 20 and 400 ms (seeded); Okta answers slowly enough
-/// for a kill to land mid-extraction.
-fn killing_invoker(okta_base: String, seed: u64, kills: usize, killed: Arc<AtomicUsize>) -> Invoke {
+/// invocations as `at` says; Okta answers slowly enough for a kill to land mid-extraction.
+fn killing_invoker(okta_base: String, seed: u64, kills: usize, killed: Arc<AtomicUsize>, at: KillAt) -> Invoke {
     let rng = Arc::new(Mutex::new(rand_chacha::ChaCha8Rng::seed_from_u64(seed)));
     Arc::new(move |body: Vec<u8>| {
-        let (okta_base, rng, killed) = (okta_base.clone(), rng.clone(), killed.clone());
+        let (okta_base, rng, killed, at) = (okta_base.clone(), rng.clone(), killed.clone(), at.clone());
         Box::pin(async move {
+            let watch = matches!(at, KillAt::AfterReading(_));
+            let log = if watch { "info".to_string() } else { std::env::var("KILL_LOG").unwrap_or("off".into()) };
             let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_okta-airsync"))
                 .args(["run", "--event", "-", "--okta-base-url", &okta_base])
-                .env("RUST_LOG", std::env::var("KILL_LOG").unwrap_or("off".into()))
+                .env("RUST_LOG", log)
                 .stdin(std::process::Stdio::piped())
                 .stdout(std::process::Stdio::null())
+                .stderr(if watch { std::process::Stdio::piped() } else { std::process::Stdio::null() })
                 .kill_on_drop(true)
                 .spawn()
                 .expect("the binary starts");
             if let Some(mut stdin) = child.stdin.take() {
                 stdin.write_all(&body).await.unwrap();
             }
-            let at = Duration::from_millis(rng.lock().unwrap().gen_range(20..400));
             let data_phase = String::from_utf8_lossy(&body).contains("_EXTRACTING_DATA\"");
             if !data_phase || killed.load(Ordering::SeqCst) >= kills {
                 child.wait().await.unwrap();
                 return;
             }
+            let (delay, read_through) = match at {
+                KillAt::Within(w) => (rng.lock().unwrap().gen_range(w), None),
+                KillAt::AfterReading(up_to) => (rng.lock().unwrap().gen_range(0..=up_to), child.stderr.take()),
+            };
+            // The instant to kill: after `delay`, counted from the start or from the log line.
+            let trigger = async move {
+                if let Some(err) = read_through {
+                    use tokio::io::AsyncBufReadExt;
+                    let mut lines = tokio::io::BufReader::new(err).lines();
+                    while let Ok(Some(l)) = lines.next_line().await {
+                        if l.contains("every entity read") {
+                            // Keep draining so the child never blocks on a full pipe.
+                            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+                            break;
+                        }
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+            };
             tokio::select! {
                 _ = child.wait() => {}
-                _ = tokio::time::sleep(at) => {
+                _ = trigger => {
                     child.start_kill().unwrap();
                     child.wait().await.unwrap();
                     killed.fetch_add(1, Ordering::SeqCst);
@@ -51,20 +81,28 @@ fn killing_invoker(okta_base: String, seed: u64, kills: usize, killed: Arc<Atomi
     })
 }
 
+fn org(seed: u64) -> SimConfig {
+    let mut cfg = SimConfig {
+        seed: 50 + seed,
+        sizes: Sizes { users: 300, groups: 12, apps: 6, devices: 30, log_events: 300, placeholders: true },
+        ..SimConfig::default()
+    };
+    cfg.faults.latency_ms = 15;
+    // Kills are the subject here, not rate limits (tests/it/rate_limits.rs has those).
+    cfg.faults.rate_limit_per_min = Some(1_000_000);
+    cfg
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_killed_at_random_instants_loses_nothing() {
-    for seed in [1u64, 2] {
-        let mut cfg = SimConfig {
-            seed: 50 + seed,
-            sizes: Sizes { users: 300, groups: 12, apps: 6, devices: 30, log_events: 300, placeholders: true },
-            ..SimConfig::default()
-        };
-        cfg.faults.latency_ms = 15;
-        // Kills are the subject here, not rate limits (tests/it/rate_limits.rs has those).
-        cfg.faults.rate_limit_per_min = Some(1_000_000);
-        let w = world(cfg, Duration::from_secs(600)).await;
+    // Seeds 1 and 2 kill anywhere early on; seeds 3 to 5 once every entity is read, where the
+    // end-of-sync flush and the switch to the catch-up round are (tests/crash.rs stops at each
+    // await there; these land wherever the instant falls).
+    for seed in [1u64, 2, 3, 4, 5] {
+        let at = if seed <= 2 { KillAt::Within(20..400) } else { KillAt::AfterReading(25) };
+        let w = world(org(seed), Duration::from_secs(600)).await;
         let killed = Arc::new(AtomicUsize::new(0));
-        let invoke = killing_invoker(w.sim.base_url.clone(), seed, 4, killed.clone());
+        let invoke = killing_invoker(w.sim.base_url.clone(), seed, 1 + usize::from(seed <= 2) * 3, killed.clone(), at);
         let mut p = devrev_emu::Platform::new(w.emu.emu.clone(), invoke);
         // A killed invocation never replies: the platform sends the event again, as DevRev does
         // after its timeout. The driver treats "no reply" as the end, so run phases by hand.
