@@ -542,8 +542,18 @@ proptest! {
     }
 
     #[test]
-    fn any_body_gives_a_next_link_or_none(v in okta_json()) {
-        let _ = body_next(&v);
+    fn any_body_gives_its_next_link_and_nothing_else(v in okta_json(), next in prop::option::of(prop_oneof![nasty_string().prop_map(Value::String), okta_json()])) {
+        // Whatever else the body holds, the next link is `_links.next.href` when that is text.
+        let mut v = v;
+        if let (Some(o), Some(n)) = (v.as_object_mut(), next.clone()) {
+            o.insert("_links".into(), json!({"next": {"href": n}}));
+        }
+        let want = match (&v, &next) {
+            (Value::Object(_), Some(Value::String(h))) => Some(h.clone()),
+            (Value::Object(o), None) => o.get("_links").and_then(|l| l.pointer("/next/href")).and_then(Value::as_str).map(str::to_string),
+            _ => None,
+        };
+        prop_assert_eq!(body_next(&v), want);
     }
 }
 
@@ -667,8 +677,16 @@ proptest! {
     #[test]
     fn admin_links_take_any_base(u in "https?://[a-z0-9.-]{1,30}(:[0-9]{1,5})?(/[a-z]{0,5})?", p in nasty_string()) {
         if let Ok(base) = url::Url::parse(&u) {
+            // A link stays on the org's admin origin, whatever path it is given: the org's
+            // host (an Okta org's `-admin` host), scheme and port.
             let l = AdminLinks::from_base(&base);
-            let _ = l.link(&p);
+            let link = url::Url::parse(&l.link(&p)).expect("a link parses");
+            let host = base.host_str().unwrap_or("");
+            let admin = host.split_once('.').map(|(sub, rest)| format!("{sub}-admin.{rest}"));
+            let got = link.host_str().unwrap_or("");
+            prop_assert!(got == host || Some(got) == admin.as_deref(), "{} from {} and {:?}", link, base, p);
+            prop_assert_eq!(link.scheme(), base.scheme());
+            prop_assert_eq!(link.port_or_known_default(), base.port_or_known_default());
         }
     }
 }

@@ -233,7 +233,13 @@ impl Sink {
 
     /// Records a checkpoint that becomes durable once the records it covers are uploaded: this
     /// scope's records sent before it, or, on the run's own sink, every record sent before it.
-    pub async fn checkpoint(&self, key: &str, value: Value) -> Result<(), SinkClosed> {
+    pub async fn checkpoint<T: serde::Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<(), SinkClosed> {
+        // A value that does not serialize (a map with non-text keys) is a bug: the extraction
+        // stops, said so, rather than checkpointing something else.
+        let value = serde_json::to_value(value).map_err(|e| {
+            tracing::error!(key, error = %e, "a checkpoint does not serialize; stopping the extraction");
+            SinkClosed
+        })?;
         self.tx.send(SinkMsg::Checkpoint(self.scope.clone(), key.to_string(), value)).await.map_err(|_| SinkClosed)
     }
 

@@ -12,6 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::extract::item_type::{ItemType, Shape};
+
 /// Whether a tombstone stands for a deleted object or a removed edge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -67,10 +69,11 @@ impl Tombstone {
     }
 }
 
-/// Whether a record type is an object (`deleted`) or an edge (`removed`).
+/// Whether a record type is an object (`deleted`) or an edge (`removed`), as
+/// [`ItemType::shape`] says.
 pub fn kind_of(item_type: &str) -> TombstoneKind {
-    match item_type {
-        "users" | "groups" | "applications" | "devices" | "policies" | "iam_roles" => TombstoneKind::Deleted,
+    match ItemType::parse(item_type).map(ItemType::shape) {
+        Some(Shape::Object) => TombstoneKind::Deleted,
         _ => TombstoneKind::Removed,
     }
 }
@@ -79,7 +82,7 @@ pub fn kind_of(item_type: &str) -> TombstoneKind {
 /// ones and both ends of an edge, so a tombstone made from memory passes the metadata.
 pub const REMEMBERED_FIELDS: &[(&str, &[&str])] = &[
     ("factors", &["user_id", "factor_type"]),
-    ("authenticator_enrollments", &["user_id"]),
+    ("authenticator_enrollments", &["user_id", "enrollment_type"]),
     ("iam_role_members", &["role_id", "assignee_type", "user_id", "group_id"]),
     ("iam_roles", &["label", "role_kind"]),
 ];
@@ -104,24 +107,16 @@ pub fn from_memory(item_type: &str, id: &str, fields: &BTreeMap<String, String>,
     }
 }
 
-/// Required fields a tombstone may not know, filled so the record passes the metadata: the
-/// title where a name is required, empty text, and for enums the value the object had to have
-/// before it could go (a user is deactivated before it is deleted).
+/// Required fields a tombstone may not know (the metadata says which), filled so the record
+/// passes it, with the values of [`ItemType::tombstone_fill`].
 fn fill_required(item_type: &str, data: &mut serde_json::Map<String, Value>, title: &str) {
-    const TITLE: &str = "\u{0}title";
-    let defaults: &[(&str, &str)] = match item_type {
-        "users" => &[("login", TITLE), ("display_name", TITLE), ("status", "DEPROVISIONED")],
-        "groups" => &[("name", TITLE), ("description", ""), ("group_type", "OKTA_GROUP")],
-        "iam_roles" => &[("label", TITLE), ("description", ""), ("role_kind", "STANDARD")],
-        "iam_role_members" => &[("assignee_type", "USER")],
-        "applications" => &[("label", TITLE)],
-        "policies" => &[("name", TITLE), ("policy_type", "")],
-        "factors" => &[("factor_type", "")],
-        _ => &[],
-    };
-    for (k, v) in defaults {
-        let v = if *v == TITLE { title } else { v };
-        data.entry(k.to_string()).or_insert_with(|| Value::String(v.to_string()));
+    let Some(t) = ItemType::parse(item_type) else { return };
+    for field in crate::metadata::required_fields(t) {
+        if !data.contains_key(field.as_str()) {
+            if let Some(v) = t.tombstone_fill(field, title) {
+                data.insert(field.clone(), Value::String(v));
+            }
+        }
     }
 }
 
@@ -201,8 +196,18 @@ fn targets(event: &Value) -> Vec<Target<'_>> {
         .collect()
 }
 
-fn first<'a>(ts: &'a [Target<'a>], kind: &str) -> Option<&'a Target<'a>> {
-    ts.iter().find(|t| t.kind == kind)
+/// One event being observed.
+struct Seen<'a> {
+    kind: &'a str,
+    at: &'a str,
+    ts: &'a [Target<'a>],
+}
+
+impl<'a> Seen<'a> {
+    /// The event's first target of this type.
+    fn first(&self, kind: &str) -> Option<&'a Target<'a>> {
+        self.ts.iter().find(|t| t.kind == kind)
+    }
 }
 
 /// A readable name for a target: a user's login, else its display name, else its id.
@@ -227,21 +232,34 @@ impl ChangeSet {
         }
         self.events += 1;
         if CHANGE_EVENT_PREFIXES.iter().any(|p| kind.starts_with(p)) {
-            let parse = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok();
-            let newer = match (parse(&at), parse(&self.latest_change)) {
-                (Some(a), Some(latest)) => a > latest,
-                (Some(_), None) => true,
-                (None, _) => false,
-            };
-            if newer {
-                self.latest_change.clone_from(&at);
-            }
+            self.note_change_at(&at);
         }
         let ts = targets(event);
-        let user = first(&ts, USER);
-        let group = first(&ts, GROUP);
-        let app = first(&ts, APP);
-        match kind {
+        let e = Seen { kind, at: &at, ts: &ts };
+        let _ = self.observe_edge(&e) || self.observe_lifecycle(&e);
+        if self.size() > MAX_CHANGES {
+            let latest_change = std::mem::take(&mut self.latest_change);
+            *self = ChangeSet { overflow: true, events: self.events, latest_change, ..ChangeSet::default() };
+        }
+    }
+
+    /// Keeps the newest time a change was published.
+    fn note_change_at(&mut self, at: &str) {
+        let parse = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok();
+        let newer = match (parse(at), parse(&self.latest_change)) {
+            (Some(a), Some(latest)) => a > latest,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if newer {
+            self.latest_change = at.to_string();
+        }
+    }
+
+    /// Factors, memberships, assignments and admin roles; false when the event is none of them.
+    fn observe_edge(&mut self, e: &Seen<'_>) -> bool {
+        let (user, group, app) = (e.first(USER), e.first(GROUP), e.first(APP));
+        match e.kind {
             k if k.starts_with("user.mfa.factor.") => {
                 if let Some(u) = user {
                     self.factor_users.insert(u.id.to_string());
@@ -255,27 +273,20 @@ impl ChangeSet {
                     }
                 }
             }
+            "application.user_membership.remove" => {
+                if let (Some(a), Some(u)) = (app, user) {
+                    self.assignment_apps.insert(a.id.to_string());
+                    self.edge_removed("app_user_assignments", (a, "app_id"), (u, "user_id"), e.at);
+                }
+            }
             "group.user_membership.add" => {
                 if let (Some(g), Some(u)) = (group, user) {
                     self.restored("group_members", g, u);
                 }
             }
-            "user.lifecycle.deactivate" => {
-                if let Some(u) = user {
-                    self.factor_users.remove(u.id);
-                    self.deactivated_users.insert(u.id.to_string());
-                }
-            }
-            "user.lifecycle.activate" | "user.lifecycle.reactivate" | "user.lifecycle.unsuspend" => {
-                if let Some(u) = user {
-                    self.deactivated_users.remove(u.id);
-                    self.factor_users.insert(u.id.to_string());
-                }
-            }
-            "application.user_membership.remove" => {
-                if let (Some(a), Some(u)) = (app, user) {
-                    self.assignment_apps.insert(a.id.to_string());
-                    self.edge_removed("app_user_assignments", a, u, "app_id", "user_id", &at);
+            "group.user_membership.remove" => {
+                if let (Some(g), Some(u)) = (group, user) {
+                    self.edge_removed("group_members", (g, "group_id"), (u, "user_id"), e.at);
                 }
             }
             "group.application_assignment.add" | "group.application_assignment.update" => {
@@ -289,49 +300,68 @@ impl ChangeSet {
             "group.application_assignment.remove" => {
                 if let (Some(a), Some(g)) = (app, group) {
                     self.assignment_apps.insert(a.id.to_string());
-                    self.edge_removed("app_group_assignments", a, g, "app_id", "group_id", &at);
+                    self.edge_removed("app_group_assignments", (a, "app_id"), (g, "group_id"), e.at);
                 }
             }
-            "group.user_membership.remove" => {
-                if let (Some(g), Some(u)) = (group, user) {
-                    self.edge_removed("group_members", g, u, "group_id", "user_id", &at);
-                }
-            }
+            _ => return self.observe_roles(e),
+        }
+        true
+    }
+
+    /// Admin roles granted or revoked, custom roles and resource sets changed.
+    fn observe_roles(&mut self, e: &Seen<'_>) -> bool {
+        match e.kind {
             "user.account.privilege.grant" | "user.account.privilege.revoke" => {
-                if let Some(u) = user {
+                if let Some(u) = e.first(USER) {
                     self.role_users.insert(u.id.to_string());
                 }
             }
             "group.privilege.grant" | "group.privilege.revoke" => {
-                if let Some(g) = group {
+                if let Some(g) = e.first(GROUP) {
                     self.role_groups.insert(g.id.to_string());
                 }
             }
             k if k.starts_with("iam.role.") || k.starts_with("iam.resourceset.") => self.roles_changed = true,
+            _ => return false,
+        }
+        true
+    }
+
+    /// Users (de)activated, objects created, changed or deleted; false when the event is none
+    /// of them.
+    fn observe_lifecycle(&mut self, e: &Seen<'_>) -> bool {
+        let (user, group, app) = (e.first(USER), e.first(GROUP), e.first(APP));
+        match e.kind {
+            "user.lifecycle.deactivate" => {
+                if let Some(u) = user {
+                    self.factor_users.remove(u.id);
+                    self.deactivated_users.insert(u.id.to_string());
+                }
+            }
+            "user.lifecycle.activate" | "user.lifecycle.reactivate" | "user.lifecycle.unsuspend" => {
+                if let Some(u) = user {
+                    self.deactivated_users.remove(u.id);
+                    self.factor_users.insert(u.id.to_string());
+                }
+            }
             "user.lifecycle.delete.completed" => {
                 if let Some(u) = user {
                     self.factor_users.remove(u.id);
                     self.role_users.insert(u.id.to_string());
-                    let mut fields = BTreeMap::new();
-                    fields.insert("login".to_string(), name_of(u));
-                    fields.insert("display_name".to_string(), u.display_name.to_string());
-                    self.deleted("users", u, &at, fields);
+                    let fields = [("login", name_of(u)), ("display_name", u.display_name.to_string())];
+                    self.deleted("users", u, e.at, &fields);
                 }
             }
             "group.lifecycle.delete" => {
                 if let Some(g) = group {
                     self.role_groups.insert(g.id.to_string());
-                    let mut fields = BTreeMap::new();
-                    fields.insert("name".to_string(), name_of(g));
-                    self.deleted("groups", g, &at, fields);
+                    self.deleted("groups", g, e.at, &[("name", name_of(g))]);
                 }
             }
             "application.lifecycle.delete" => {
                 if let Some(a) = app {
                     self.apps.remove(a.id);
-                    let mut fields = BTreeMap::new();
-                    fields.insert("label".to_string(), a.display_name.to_string());
-                    self.deleted("applications", a, &at, fields);
+                    self.deleted("applications", a, e.at, &[("label", a.display_name.to_string())]);
                 }
             }
             k if k.starts_with("application.lifecycle.") => {
@@ -340,29 +370,29 @@ impl ChangeSet {
                 }
             }
             "device.lifecycle.delete" => {
-                if let Some(d) = first(&ts, DEVICE) {
-                    self.deleted("devices", d, &at, BTreeMap::new());
+                if let Some(d) = e.first(DEVICE) {
+                    self.deleted("devices", d, e.at, &[]);
                 }
             }
+            _ => return self.observe_policy(e),
+        }
+        true
+    }
+
+    /// Policies and their rules.
+    fn observe_policy(&mut self, e: &Seen<'_>) -> bool {
+        let Some(p) = e.first(POLICY) else { return false };
+        match e.kind {
             "policy.lifecycle.delete" => {
-                if let Some(p) = first(&ts, POLICY) {
-                    self.policies.remove(p.id);
-                    let mut fields = BTreeMap::new();
-                    fields.insert("name".to_string(), name_of(p));
-                    self.deleted("policies", p, &at, fields);
-                }
+                self.policies.remove(p.id);
+                self.deleted("policies", p, e.at, &[("name", name_of(p))]);
             }
             k if k.starts_with("policy.lifecycle.") || k.starts_with("policy.rule.") => {
-                if let Some(p) = first(&ts, POLICY) {
-                    self.policies.insert(p.id.to_string());
-                }
+                self.policies.insert(p.id.to_string());
             }
-            _ => {}
+            _ => return false,
         }
-        if self.size() > MAX_CHANGES {
-            let latest_change = std::mem::take(&mut self.latest_change);
-            *self = ChangeSet { overflow: true, events: self.events, latest_change, ..ChangeSet::default() };
-        }
+        true
     }
 
     /// Parents and tombstones held.
@@ -389,11 +419,12 @@ impl ChangeSet {
 
     /// An edge added again after it was removed: the removal no longer holds.
     fn restored(&mut self, item_type: &str, parent: &Target<'_>, child: &Target<'_>) {
-        let id = format!("{}:{}", parent.id, child.id);
+        let id = ItemType::edge_id(parent.id, child.id);
         self.tombstones.retain(|t| !(t.item_type == item_type && t.id == id));
     }
 
-    fn deleted(&mut self, item_type: &str, t: &Target<'_>, at: &str, fields: BTreeMap<String, String>) {
+    fn deleted(&mut self, item_type: &str, t: &Target<'_>, at: &str, fields: &[(&str, String)]) {
+        let fields = fields.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
         self.tombstones.push(Tombstone {
             item_type: item_type.into(),
             id: t.id.into(),
@@ -404,16 +435,22 @@ impl ChangeSet {
         });
     }
 
-    fn edge_removed(&mut self, item_type: &str, parent: &Target<'_>, child: &Target<'_>, parent_key: &str, child_key: &str, at: &str) {
+    fn edge_removed(
+        &mut self,
+        item_type: &str,
+        (parent, parent_key): (&Target<'_>, &str),
+        (child, child_key): (&Target<'_>, &str),
+        at: &str,
+    ) {
         let mut fields = BTreeMap::new();
         fields.insert(parent_key.to_string(), parent.id.to_string());
         fields.insert(child_key.to_string(), child.id.to_string());
         self.tombstones.push(Tombstone {
             item_type: item_type.into(),
-            id: format!("{}:{}", parent.id, child.id),
+            id: ItemType::edge_id(parent.id, child.id),
             at: at.into(),
             kind: TombstoneKind::Removed,
-            title: format!("{} ← {}", name_of(parent), name_of(child)),
+            title: ItemType::edge_title(&name_of(parent), &name_of(child)),
             fields,
         });
     }

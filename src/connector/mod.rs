@@ -8,6 +8,7 @@ pub mod inputs;
 pub mod job;
 pub mod jobs;
 mod outcome;
+pub mod plan;
 pub mod schema;
 pub mod state;
 mod sync;

@@ -141,6 +141,36 @@ pub enum Status {
     Skipped,
 }
 
+/// Why a job (or a part of it) was skipped: kept as a kind, so a later invocation reads it back
+/// without parsing a note.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipKind {
+    /// 403: the token's admin lacks the permission.
+    Forbidden,
+    /// 401 E0000015: the org or the token is not licensed for the feature.
+    NotLicensed,
+    /// 404 on the list: the org does not have the feature.
+    NotAvailable,
+    /// The user left the job's item types out.
+    NotSelected,
+    /// A catch-up round: the full reading skipped it.
+    NotCaughtUp,
+}
+
+impl SkipKind {
+    /// The short form, after the entity's name ("System Log denied (403)").
+    pub const fn short(self) -> &'static str {
+        match self {
+            SkipKind::Forbidden => "denied (403)",
+            SkipKind::NotLicensed => "not licensed (401 E0000015)",
+            SkipKind::NotAvailable => "not available (404)",
+            SkipKind::NotSelected => "not selected",
+            SkipKind::NotCaughtUp => "not caught up: the full reading skipped it",
+        }
+    }
+}
+
 /// How a job lists its entity in this run.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -189,6 +219,9 @@ pub struct JobState<P> {
     pub mode: Mode,
     /// Why skipped, or a fallback note.
     pub note: String,
+    /// Why skipped, as a kind (`None`: not skipped, or skipped by an older version).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip: Option<SkipKind>,
     /// Records sent per item type (pages re-read after a resume count again).
     pub records: BTreeMap<String, u64>,
     /// Item types skipped, with the reason.

@@ -1,7 +1,6 @@
 //! The data phase: resumes (or starts) the sync run, runs every pending job concurrently
 //! through one client, and saves each job's end (done or skipped).
 
-use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
@@ -11,11 +10,11 @@ use serde_json::Value;
 use tokio::sync::watch;
 use tracing::Instrument;
 
-use super::changes::{ChangeSet, REMEMBERED_FIELDS};
 use super::job::Job;
-use super::jobs::{self, JobCtx, JobFail, LogVerdict, SkipReason};
+use super::jobs::{self, JobCtx, JobFail, LogVerdict};
 use super::outcome::{outcome, platform_message};
-use super::state::{keys, EdgePlan, JobState, Known, LogsWindow, Mode, Position, Status, StoredStatus, SyncRun};
+use super::plan::{LogEnd, PlanInputs, RoundPlan};
+use super::state::{keys, EdgePlan, JobState, LogsWindow, Mode, Position, SkipKind, Status, SyncRun};
 use super::{Error, OktaConnector};
 use crate::airsync::artifacts::iso_millis;
 use crate::airsync::extractor::{ErrorCode, ExtractOutcome, Invocation, Sink};
@@ -57,129 +56,81 @@ impl From<ExtractOutcome> for Round {
     }
 }
 
-/// Runs (or resumes) one round of the sync run from `state`.
+/// Runs (or resumes) one round of the sync run from `state`: plans it, writes what the plan
+/// writes, runs the pending jobs and concludes.
 async fn round(conn: &OktaConnector, inv: &Invocation, client: &okta::OktaClient, state: Value, sink: &Sink) -> Result<Round, Error> {
-    let previous_logs: LogsWindow = read_key(&state, keys::LOGS_WINDOW).unwrap_or_default();
-    let stored: Option<SyncRun> = read_key(&state, keys::SYNC_RUN);
-    let (sync, fresh) = match stored {
-        Some(r) if r.sync_started == iso_or_same(&inv.sync_started) => (r, false),
-        _ => (start_sync_run(conn, inv, &previous_logs, read_key(&state, keys::RECONCILED))?, true),
-    };
-    if fresh {
-        tracing::info!(since = ?sync.since, logs_since = %sync.logs_since, "starting a new sync run");
-        sink.checkpoint(keys::SYNC_RUN, serde_json::to_value(&sync).unwrap_or_default()).await?;
-        sink.checkpoint(keys::CHANGES, serde_json::to_value(ChangeSet::default()).unwrap_or_default()).await?;
-        let round = SyncRun { catch_up: true, ..sync.clone() };
-        for job in Job::ALL {
-            sink.checkpoint(&job.state_key(), serde_json::to_value(JobState::<()>::default()).unwrap_or_default()).await?;
-            // The last run's catch-up round is over with it.
-            sink.checkpoint(&round.job_key(job), Value::Null).await?;
-        }
+    let new_run = |logs: &LogsWindow, reconciled: Option<String>| start_sync_run(conn, inv, logs, reconciled);
+    let inputs = PlanInputs { sync_started: iso_or_same(&inv.sync_started), scope: &inv.scope, new_run: &new_run };
+    let plan = RoundPlan::from_state(&state, &inputs)?;
+    if plan.fresh {
+        tracing::info!(since = ?plan.sync.since, logs_since = %plan.sync.logs_since, "starting a new sync run");
     }
-    // A job none of whose item types the user chose makes no call at all; the System Log is
-    // still read when it drives the types the user chose.
-    let log_driven = sync.edges == EdgePlan::Log && wants_log_driven(&inv.scope);
-    let selected = |j: Job| inv.scope.wants_any(j.item_types()) || (j == Job::SystemLogs && log_driven);
-    for job in Job::ALL.into_iter().filter(|j| !selected(*j)) {
-        let stored = read_key::<StoredStatus>(&state, &sync.job_key(job)).unwrap_or_default().status;
-        if fresh || stored == Status::Pending {
-            let mut st = JobState::<()> { status: Status::Skipped, mode: Mode::Skipped, note: NOT_SELECTED.into(), ..JobState::default() };
-            for t in job.item_types() {
-                st.skipped.insert(t.to_string(), NOT_SELECTED.into());
-            }
-            sink.checkpoint(&sync.job_key(job), serde_json::to_value(&st).unwrap_or_default()).await?;
-        }
+    for (key, value) in &plan.writes {
+        sink.checkpoint(key, value).await?;
     }
-    let status = |job: Job| {
-        if !selected(job) {
-            Status::Skipped
-        } else if fresh {
-            Status::Pending
-        } else {
-            read_key::<StoredStatus>(&state, &sync.job_key(job)).unwrap_or_default().status
-        }
-    };
-    let placeholders: HashSet<String> = read_key(&state, keys::PLACEHOLDER_USERS).unwrap_or_default();
-    let (ready_tx, ready_rx) = watch::channel(status(Job::Users) != Status::Pending);
-    let overlap = chrono::Duration::from_std(conn.settings.overlap).unwrap_or_default();
-    let changes: ChangeSet = if fresh { ChangeSet::default() } else { read_key(&state, keys::CHANGES).unwrap_or_default() };
-    let (logs_tx, logs_rx) = watch::channel(None);
-    // The System Log job finished (or was skipped) in an earlier invocation: its verdict stands.
-    match status(Job::SystemLogs) {
-        Status::Pending => {}
-        _ if !selected(Job::SystemLogs) => {
-            logs_tx.send_replace(Some(LogVerdict::Fallback("the System Log is not selected".into())));
-        }
-        Status::Done if changes.overflow => {
-            logs_tx
-                .send_replace(Some(LogVerdict::Fallback(format!("more than {} changes since the last sync", super::changes::MAX_CHANGES))));
-        }
-        Status::Done => {
-            logs_tx.send_replace(Some(LogVerdict::Changes(Arc::new(changes.clone()))));
-        }
-        Status::Skipped => {
-            let note = state.get(sync.job_key(Job::SystemLogs)).and_then(|j| j.get("note")).and_then(Value::as_str).unwrap_or("skipped");
-            let why = if note.starts_with("missing permission") {
-                "System Log denied (403)".to_string()
-            } else if note.starts_with("not licensed") {
-                "System Log not licensed (401 E0000015)".to_string()
-            } else {
-                format!("the System Log could not be read ({note})")
-            };
-            logs_tx.send_replace(Some(LogVerdict::Fallback(why)));
-        }
-    }
-    let known: BTreeMap<String, Known> = REMEMBERED_FIELDS
-        .iter()
-        .filter_map(|(t, _)| Some((t.to_string(), read_key::<Known>(&state, &format!("{}{t}", keys::KNOWN_PREFIX))?)))
-        .collect();
+    let (base, users_ready) = job_context(conn, inv, client, sink, &plan);
+    let results = run_jobs(&base, &plan, client, users_ready).await;
+    conclude(&base, &plan, client, results).await
+}
+
+/// The context every job of the round starts from.
+fn job_context(
+    conn: &OktaConnector,
+    inv: &Invocation,
+    client: &okta::OktaClient,
+    sink: &Sink,
+    plan: &RoundPlan,
+) -> (JobCtx, watch::Sender<bool>) {
+    let (ready_tx, ready_rx) = watch::channel(plan.status(Job::Users) != Status::Pending);
+    let (logs_tx, logs_rx) = watch::channel(plan.log_verdict.clone());
     let base = JobCtx {
         job: Job::Users,
         client: client.clone(),
         sink: sink.clone(),
         stop: inv.stop.child_token(),
-        sync: sync.clone(),
+        sync: plan.sync.clone(),
         links: AdminLinks::from_base(client.base_url()),
         fanout: conn.settings.fanout,
-        placeholders: Arc::new(RwLock::new(placeholders)),
+        placeholders: Arc::new(RwLock::new(plan.placeholders.clone())),
         users_ready: ready_rx,
         calls_before: 0,
         calls_counted: 0,
-        previous_logs,
-        overlap,
+        previous_logs: plan.previous_logs.clone(),
+        overlap: chrono::Duration::from_std(conn.settings.overlap).unwrap_or_default(),
         scope: inv.scope.clone(),
         logs_ready: logs_rx,
-        known: Arc::new(known),
-        changes: Arc::new(changes),
+        known: Arc::new(plan.known.clone()),
+        changes: Arc::new(plan.changes.clone()),
         logs_tx: Arc::new(logs_tx),
     };
-    let ready_tx = Arc::new(ready_tx);
-    // Started in name order, as they always were (the order decides whose first pages go first).
-    let mut pending: Vec<Job> = Job::ALL.into_iter().filter(|j| status(*j) == Status::Pending).collect();
-    pending.sort_by_key(|j| j.name());
-    let tasks = pending.into_iter().map(|job| {
-        let stored = if fresh { None } else { state.get(base.sync.job_key(job)).cloned() };
+    (base, ready_tx)
+}
+
+/// Runs the round's pending jobs concurrently through the one client; a job that fails in a
+/// way the others cannot outlive ends the invocation.
+async fn run_jobs(
+    base: &JobCtx,
+    plan: &RoundPlan,
+    client: &okta::OktaClient,
+    users_ready: watch::Sender<bool>,
+) -> Vec<(Job, Result<JobEnd, JobFail>)> {
+    let users_ready = Arc::new(users_ready);
+    let tasks = plan.pending().into_iter().map(|job| {
+        let stored = plan.stored.get(&job).cloned();
         let calls_before = stored.as_ref().and_then(|s| s.get("api_calls")).and_then(Value::as_u64).unwrap_or(0);
         let calls_counted = client.calls_for(job.name());
-        let ctx =
-            JobCtx { job, client: client.labeled(job.name()), sink: sink.scoped(job.name()), calls_before, calls_counted, ..base.clone() };
-        let ready_tx = ready_tx.clone();
+        let sink = base.sink.scoped(job.name());
+        let ctx = JobCtx { job, client: client.labeled(job.name()), sink, calls_before, calls_counted, ..base.clone() };
+        let users_ready = users_ready.clone();
         async move {
             let r = drive_job(&ctx, stored).await;
             if job == Job::Users && matches!(r, Ok(_) | Err(JobFail::Skip(_))) {
-                let _ = ready_tx.send(true);
+                let _ = users_ready.send(true);
             }
-            if job == Job::SystemLogs && ctx.logs_tx.borrow().is_none() {
+            if job == Job::SystemLogs {
                 match &r {
-                    Ok(JobEnd::Done) => {
-                        ctx.logs_tx.send_replace(Some(LogVerdict::Changes(Arc::new(ChangeSet::default()))));
-                    }
-                    Ok(JobEnd::Forbidden) => {
-                        ctx.logs_tx.send_replace(Some(LogVerdict::Fallback("System Log denied (403)".into())));
-                    }
-                    Ok(JobEnd::Skipped(why)) => {
-                        ctx.logs_tx.send_replace(Some(LogVerdict::Fallback(format!("System Log {why}"))));
-                    }
+                    Ok(JobEnd::Done) => ctx.publish_log_verdict(LogVerdict::of(LogEnd::Read { changes: Box::default(), whole: true })),
+                    Ok(JobEnd::Skipped(kind)) => ctx.publish_log_verdict(LogVerdict::of(LogEnd::Skipped(*kind))),
                     // The jobs it drives cannot go on without it: this invocation ends.
                     Err(_) => ctx.stop.cancel(),
                 }
@@ -190,50 +141,72 @@ async fn round(conn: &OktaConnector, inv: &Invocation, client: &okta::OktaClient
             (job, r)
         }
     });
-    let results = futures::future::join_all(tasks).await;
-    let results: Vec<(Job, Result<JobEnd, JobFail>)> = results;
-    // A token refused on every entity of a fresh run can read nothing: a persistent condition.
-    let forbidden = results.iter().filter(|(_, r)| matches!(r, Ok(JobEnd::Forbidden))).count();
-    if fresh && forbidden > 0 && forbidden == results.len() {
-        return Ok(ExtractOutcome::Error(ErrorCode::ExternalSystemNoPermission.message(
-            "403 on every entity: the token works but its admin may read nothing here; use a token of a Read-only Administrator or higher",
-        ))
-        .into());
-    }
-    // A list that answers 404 may mean the org itself is gone: ask the org.
-    if let Some((job, e)) = results.iter().find_map(|(j, r)| match r {
-        Err(JobFail::Okta(e @ okta::Error::NotFound { .. })) => Some((*j, e)),
-        _ => None,
-    }) {
-        let org_gone = matches!(okta::endpoints::org::fetch(client).await, Err(okta::Error::NotFound { .. }));
-        return Ok(ExtractOutcome::Error(format!("{job}: {}", platform_message(e, org_gone))).into());
+    futures::future::join_all(tasks).await
+}
+
+/// Turns the jobs' ends into the round's: persistent conditions first, then the outcome, the
+/// reconciliation's time and the catch-up round.
+async fn conclude(
+    base: &JobCtx,
+    plan: &RoundPlan,
+    client: &okta::OktaClient,
+    results: Vec<(Job, Result<JobEnd, JobFail>)>,
+) -> Result<Round, Error> {
+    if let Some(out) = persistent_condition(plan, client, &results).await {
+        return Ok(out.into());
     }
     // Which jobs read their entity to the end in this round (here or in an earlier invocation).
     let read_through: Vec<(Job, bool)> = Job::ALL
         .into_iter()
         .map(|j| match results.iter().find(|(k, _)| *k == j) {
             Some((_, r)) => (j, matches!(r, Ok(JobEnd::Done))),
-            None => (j, status(j) == Status::Done),
+            None => (j, plan.status(j) == Status::Done),
         })
         .collect();
     let out = outcome(results.into_iter().map(|(j, r)| (j, r.map(|_| ()))).collect());
-    // Every edge was read in full and uploaded: the next reconciliation is due N days later.
-    if matches!(out, ExtractOutcome::Done) && matches!(base.sync.edges, EdgePlan::Full | EdgePlan::Reconcile) {
-        sink.checkpoint(keys::RECONCILED, Value::String(base.sync.sync_started.clone())).await?;
+    if !matches!(out, ExtractOutcome::Done) {
+        return Ok(out.into());
     }
-    if matches!(out, ExtractOutcome::Done) && base.sync.wants_catch_up() {
-        start_catch_up(&base, &read_through).await?;
+    let sync = &base.sync;
+    // Every edge was read in full and uploaded: the next reconciliation is due N days later.
+    if matches!(sync.edges, EdgePlan::Full | EdgePlan::Reconcile) {
+        base.sink.checkpoint(keys::RECONCILED, &sync.sync_started).await?;
+    }
+    if sync.wants_catch_up() {
+        start_catch_up(base, &read_through).await?;
         return Ok(Round::CatchUpDue);
     }
     // A catch-up round whose System Log could not tell what changed (too many changes, a poll
     // that could not go on) leaves those edges to the next sync, which then reads them in full.
     let logs_read = read_through.iter().any(|(j, done)| *j == Job::SystemLogs && *done);
     let fell_back = matches!(*base.logs_ready.borrow(), Some(LogVerdict::Fallback(_)));
-    if matches!(out, ExtractOutcome::Done) && base.sync.catch_up && logs_read && fell_back {
+    if sync.catch_up && logs_read && fell_back {
         tracing::warn!("the catch-up round could not follow the System Log; the next sync reconciles the edges");
-        sink.checkpoint(keys::RECONCILED, Value::Null).await?;
+        base.sink.checkpoint(keys::RECONCILED, &Value::Null).await?;
     }
     Ok(out.into())
+}
+
+/// A condition that ends the run whatever else happened: a token refused on every entity of
+/// a fresh run, or a list answering 404 because the org itself is gone.
+async fn persistent_condition(
+    plan: &RoundPlan,
+    client: &okta::OktaClient,
+    results: &[(Job, Result<JobEnd, JobFail>)],
+) -> Option<ExtractOutcome> {
+    let forbidden = results.iter().filter(|(_, r)| matches!(r, Ok(JobEnd::Skipped(SkipKind::Forbidden)))).count();
+    if plan.fresh && forbidden > 0 && forbidden == results.len() {
+        return Some(ExtractOutcome::Error(ErrorCode::ExternalSystemNoPermission.message(
+            "403 on every entity: the token works but its admin may read nothing here; use a token of a Read-only Administrator or higher",
+        )));
+    }
+    // A list that answers 404 may mean the org itself is gone: ask the org.
+    let (job, e) = results.iter().find_map(|(j, r)| match r {
+        Err(JobFail::Okta(e @ okta::Error::NotFound { .. })) => Some((*j, e)),
+        _ => None,
+    })?;
+    let org_gone = matches!(okta::endpoints::org::fetch(client).await, Err(okta::Error::NotFound { .. }));
+    Some(ExtractOutcome::Error(format!("{job}: {}", platform_message(e, org_gone))))
 }
 
 /// Ends the full reading of a run: saves its catch-up round (the jobs that read their entity
@@ -246,19 +219,19 @@ async fn start_catch_up(base: &JobCtx, read_through: &[(Job, bool)]) -> Result<(
         let st = if *read {
             JobState::<()>::default()
         } else {
-            let note = "not caught up: the full reading skipped it".to_string();
-            JobState::<()> { status: Status::Skipped, mode: Mode::Skipped, note, ..JobState::default() }
+            let kind = SkipKind::NotCaughtUp;
+            JobState::<()> {
+                status: Status::Skipped,
+                mode: Mode::Skipped,
+                note: kind.short().into(),
+                skip: Some(kind),
+                ..JobState::default()
+            }
         };
-        base.sink.checkpoint(&next.job_key(*job), serde_json::to_value(&st).unwrap_or_default()).await?;
+        base.sink.checkpoint(&next.job_key(*job), &st).await?;
     }
-    base.sink.checkpoint(keys::SYNC_RUN, serde_json::to_value(&next).unwrap_or_default()).await?;
+    base.sink.checkpoint(keys::SYNC_RUN, &next).await?;
     Ok(())
-}
-
-/// Whether an incremental run reads some item type the System Log drives (every item type but
-/// the log itself: the others it either names for a re-read or tells the deletions of).
-fn wants_log_driven(scope: &crate::airsync::extractor::ExtractionScope) -> bool {
-    crate::extract::ITEM_TYPES.iter().any(|t| *t != "system_logs" && scope.wants(t))
 }
 
 /// Days between full reconciliations of the edges when the organization sets none.
@@ -275,10 +248,8 @@ pub fn reconciliation_days(v: Option<&Value>) -> Result<i64, Error> {
 enum JobEnd {
     /// Everything extracted.
     Done,
-    /// Skipped because the token's admin lacks the permission.
-    Forbidden,
-    /// Skipped for another reason: not licensed (401 E0000015), not available (404).
-    Skipped(&'static str),
+    /// Skipped, and why.
+    Skipped(SkipKind),
 }
 
 /// The note of a job of a catch-up round that had nothing to read again.
@@ -296,9 +267,6 @@ async fn nothing_to_catch_up(ctx: &JobCtx) -> Result<bool, JobFail> {
         LogVerdict::Fallback(_) => false,
     })
 }
-
-/// The note and skip reason of a job the user left out of the sync.
-const NOT_SELECTED: &str = "not selected";
 
 /// Fixes the sync run's settings at its first data invocation.
 fn start_sync_run(
@@ -328,16 +296,7 @@ fn start_sync_run(
         }
     }
     let days = reconciliation_days(inv.global_values.get("full_reconciliation_days"))?;
-    let edges = if since.is_none() {
-        EdgePlan::Full
-    } else if reconciled.as_deref().and_then(parse).is_none_or(|r| started - r >= chrono::Duration::days(days)) {
-        EdgePlan::Reconcile
-    } else if parse(&previous_logs.end).is_some_and(|end| end < started - chrono::Duration::days(jobs::logs::RETENTION_DAYS)) {
-        EdgePlan::Fallback("the last sync is older than the System Log's retention".into())
-    } else {
-        // Whether the log can be read from where the last sync stopped is the log job's call.
-        EdgePlan::Log
-    };
+    let edges = super::plan::edge_plan(since.is_some(), reconciled.as_deref().and_then(parse), parse(&previous_logs.end), started, days);
     Ok(SyncRun {
         sync_started: iso_millis(&started),
         since,
@@ -346,10 +305,6 @@ fn start_sync_run(
         edges,
         catch_up: false,
     })
-}
-
-fn read_key<T: serde::de::DeserializeOwned>(state: &Value, key: &str) -> Option<T> {
-    state.get(key).and_then(|v| serde_json::from_value(v.clone()).ok())
 }
 
 fn iso_or_same(s: &str) -> String {
@@ -417,22 +372,19 @@ async fn drive<P: Position>(
             Ok(JobEnd::Done)
         }
         Err(JobFail::Skip(reason)) => {
-            let end = match reason {
-                SkipReason::Forbidden(_) => JobEnd::Forbidden,
-                SkipReason::NotLicensed(_) => JobEnd::Skipped("not licensed (401 E0000015)"),
-                SkipReason::NotAvailable(_) => JobEnd::Skipped("not available (404)"),
-            };
+            let kind = reason.kind();
             let reason = reason.to_string();
             tracing::warn!(entity = ctx.job.name(), %reason, "entity skipped");
             st.status = Status::Skipped;
             st.mode = Mode::Skipped;
+            st.skip = Some(kind);
             for t in ctx.job.item_types() {
                 st.skipped.insert(t.to_string(), reason.clone());
             }
             st.note = reason;
             st.pos = P::default();
             ctx.save(&mut st).await?;
-            Ok(end)
+            Ok(JobEnd::Skipped(kind))
         }
         Err(e) => Err(e),
     }

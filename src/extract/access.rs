@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::secrets::{app_credentials, mask_phone, strip};
-use super::{json_text, put, put_title, record, s, ts, AdminLinks};
+use super::{json_text, put, put_title, record, s, ts, AdminLinks, ItemType};
 
 /// An application, its settings and credentials stripped of secrets.
 pub fn application(a: &Value, links: &AdminLinks) -> Option<Value> {
@@ -50,7 +50,7 @@ pub fn app_user_for(app: &Value, au: &Value, links: &AdminLinks) -> Option<Value
     let app_id = app_id.as_str();
     let uid = s(au, "/id")?;
     let mut d = Map::new();
-    put_title(&mut d, [Some(format!("{app_label} ← {}", s(au, "/credentials/userName").unwrap_or_else(|| uid.clone())))]);
+    put_title(&mut d, [Some(ItemType::edge_title(&app_label, &s(au, "/credentials/userName").unwrap_or_else(|| uid.clone())))]);
     d.insert("app_id".into(), app_id.into());
     d.insert("user_id".into(), uid.clone().into());
     put(&mut d, "scope", s(au, "/scope"));
@@ -63,7 +63,7 @@ pub fn app_user_for(app: &Value, au: &Value, links: &AdminLinks) -> Option<Value
         d.insert("profile".into(), json_text(&strip(p)).into());
     }
     d.insert("item_url_field".into(), links.link(&format!("/admin/app/instance/{app_id}#tab-assignments")).into());
-    record(&format!("{app_id}:{uid}"), ts(au.get("created")), ts(au.get("lastUpdated")), d)
+    record(&ItemType::edge_id(app_id, &uid), ts(au.get("created")), ts(au.get("lastUpdated")), d)
 }
 
 /// A group's assignment to an app, titled with the app's id. Prefer [`app_group_for`].
@@ -79,7 +79,7 @@ pub fn app_group_for(app: &Value, ag: &Value, links: &AdminLinks) -> Option<Valu
     let app_id = app_id.as_str();
     let gid = s(ag, "/id")?;
     let mut d = Map::new();
-    put_title(&mut d, [Some(format!("{app_label} ← {}", s(ag, "/_embedded/group/profile/name").unwrap_or_else(|| gid.clone())))]);
+    put_title(&mut d, [Some(ItemType::edge_title(&app_label, &s(ag, "/_embedded/group/profile/name").unwrap_or_else(|| gid.clone())))]);
     d.insert("app_id".into(), app_id.into());
     d.insert("group_id".into(), gid.clone().into());
     put(&mut d, "priority", ag.get("priority").and_then(Value::as_i64));
@@ -88,7 +88,7 @@ pub fn app_group_for(app: &Value, ag: &Value, links: &AdminLinks) -> Option<Valu
     }
     d.insert("item_url_field".into(), links.link(&format!("/admin/app/instance/{app_id}#tab-assignments")).into());
     let when = ts(ag.get("lastUpdated"));
-    record(&format!("{app_id}:{gid}"), when.clone(), when, d)
+    record(&ItemType::edge_id(app_id, &gid), when.clone(), when, d)
 }
 
 /// A policy with its (stripped) rules embedded as JSON text.
@@ -184,7 +184,7 @@ pub fn factor(user_id: &str, f: &Value, links: &AdminLinks) -> Option<Value> {
     put(&mut d, "device_type", s(f, "/profile/deviceType"));
     put(&mut d, "platform", s(f, "/profile/platform"));
     d.insert("item_url_field".into(), links.link(&format!("/admin/user/profile/view/{user_id}#tab-account")).into());
-    record(&format!("{user_id}:{fid}"), ts(f.get("created")), ts(f.get("lastUpdated")), d)
+    record(&ItemType::edge_id(user_id, &fid), ts(f.get("created")), ts(f.get("lastUpdated")), d)
 }
 
 #[cfg(test)]

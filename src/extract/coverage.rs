@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::schema::{custom_attrs, CustomAttr, USER_FIELDS};
 use super::secrets::{mask_phone, strip};
-use super::{access, identity, json_text, put, put_title, record, s, ts, AdminLinks};
+use super::{access, identity, json_text, put, put_title, record, s, ts, AdminLinks, ItemType};
 
 // ------------------------------------------------------------------------- user types
 
@@ -319,7 +319,7 @@ pub fn authenticator_enrollment(user: &Value, e: &Value, links: &AdminLinks) -> 
     put(&mut d, "phone_number_masked", s(e, "/profile/phoneNumber").map(|p| mask_phone(&p.replace(['X', 'x'], "0"))));
     put(&mut d, "email", s(e, "/profile/email"));
     d.insert("item_url_field".into(), links.link(&format!("/admin/user/profile/view/{uid}#tab-account")).into());
-    record(&format!("{uid}:{eid}"), ts(e.get("created")), ts(e.get("lastUpdated")), d)
+    record(&ItemType::edge_id(&uid, &eid), ts(e.get("created")), ts(e.get("lastUpdated")), d)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::schema::{convert, CustomAttr};
-use super::{put, put_title, record, s, ts, AdminLinks};
+use super::{put, put_title, record, s, ts, AdminLinks, ItemType};
 
 /// Okta's standard profile attributes and the field each becomes.
 const PROFILE_FIELDS: &[(&str, &str)] = &[
@@ -156,11 +156,11 @@ pub fn group_member(group: &Value, user: &Value, links: &AdminLinks) -> Option<V
     let when = ts(group.get("lastMembershipUpdated")).or_else(|| ts(group.get("lastUpdated")));
     let mut d = Map::new();
     let gname = s(group, "/profile/name").unwrap_or_else(|| gid.clone());
-    put_title(&mut d, [Some(format!("{gname} ← {}", user_ref(user, &uid)))]);
+    put_title(&mut d, [Some(ItemType::edge_title(&gname, &user_ref(user, &uid)))]);
     d.insert("group_id".into(), gid.clone().into());
     d.insert("user_id".into(), uid.clone().into());
     d.insert("item_url_field".into(), links.link(&format!("/admin/group/{gid}")).into());
-    record(&format!("{gid}:{uid}"), when.clone(), when, d)
+    record(&ItemType::edge_id(&gid, &uid), when.clone(), when, d)
 }
 
 /// Display names of the standard admin roles.
@@ -258,7 +258,7 @@ pub fn role_member_of(assignment: &Value, assignee: &Value, assignee_type: &str,
     let path =
         if assignee_type == "GROUP" { format!("/admin/group/{assignee_id}") } else { format!("/admin/user/profile/view/{assignee_id}") };
     d.insert("item_url_field".into(), links.link(&path).into());
-    record(&format!("{aid}:{assignee_id}"), ts(assignment.get("created")), ts(assignment.get("lastUpdated")), d)
+    record(&ItemType::edge_id(&aid, assignee_id), ts(assignment.get("created")), ts(assignment.get("lastUpdated")), d)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod coverage;
 pub mod identity;
+pub mod item_type;
 pub mod logs;
 pub mod schema;
 pub mod secrets;
@@ -14,22 +15,10 @@ pub mod secrets;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value};
 
-/// The item types, in the order they are documented.
-pub const ITEM_TYPES: &[&str] = &[
-    "users",
-    "groups",
-    "group_members",
-    "iam_roles",
-    "iam_role_members",
-    "applications",
-    "app_user_assignments",
-    "app_group_assignments",
-    "policies",
-    "system_logs",
-    "devices",
-    "factors",
-    "authenticator_enrollments",
-];
+pub use item_type::ItemType;
+
+/// Every item type's name, in the order they are documented.
+pub const ITEM_TYPES: &[&str] = &item_type::ITEM_TYPES;
 
 /// Builds admin-console links for records.
 #[derive(Debug, Clone)]
@@ -50,9 +39,14 @@ impl AdminLinks {
         AdminLinks { base: b.as_str().trim_end_matches('/').to_string() }
     }
 
-    /// `base` + `path`.
+    /// `base` + `path`. A path that does not start with `/` gets one, so nothing in it (an
+    /// id holding `@` or `:`) can move the link to another host.
     pub fn link(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
+        if path.starts_with('/') {
+            format!("{}{}", self.base, path)
+        } else {
+            format!("{}/{}", self.base, path)
+        }
     }
 }
 

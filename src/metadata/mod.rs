@@ -114,6 +114,24 @@ fn describe(rt: &mut Value) {
     }
 }
 
+/// The fields the metadata requires of `item_type`'s records (custom attributes are never
+/// required), in the document's order.
+pub fn required_fields(item_type: crate::extract::ItemType) -> &'static [String] {
+    static REQUIRED: std::sync::OnceLock<std::collections::BTreeMap<&'static str, Vec<String>>> = std::sync::OnceLock::new();
+    let all = REQUIRED.get_or_init(|| {
+        let doc = document(&[]);
+        crate::extract::ItemType::ALL
+            .into_iter()
+            .map(|t| {
+                let fields = doc.pointer(&format!("/record_types/{t}/fields")).and_then(Value::as_object);
+                let required = fields.into_iter().flatten().filter(|(_, f)| f["is_required"] == true).map(|(k, _)| k.clone());
+                (t.as_str(), required.collect())
+            })
+            .collect()
+    });
+    all.get(item_type.as_str()).map_or(&[], Vec::as_slice)
+}
+
 /// Builds the metadata document; `custom` adds the org's custom user attributes.
 pub fn document(custom: &[CustomAttr]) -> Value {
     use F::*;

@@ -188,7 +188,7 @@ impl okta_airsync::airsync::extractor::Extractor for TwoScopes {
         let (a, b) = (sink.scoped("a"), sink.scoped("b"));
         b.push("gadgets", (0..10).map(|i| rec("g", i)).collect()).await.unwrap();
         a.push("widgets", (0..2000).map(|i| rec("w", i)).collect()).await.unwrap();
-        a.checkpoint("a", serde_json::json!(1)).await.unwrap();
+        a.checkpoint("a", &serde_json::json!(1)).await.unwrap();
         a.push("widgets", (2000..4000).map(|i| rec("w", i)).collect()).await.unwrap();
         // The second widgets upload saves the state; then the worker "crashes" (never returns).
         futures::future::pending::<()>().await;

@@ -43,7 +43,7 @@ impl Extractor for Synthetic {
     async fn extract(&self, inv: &Invocation, state: Value, sink: Sink) -> ExtractOutcome {
         // What the runtime handed over, for tests of the time window.
         let window = json!([inv.extract_from, inv.extract_to]);
-        if state.get("window") != Some(&window) && sink.checkpoint("window", window).await.is_err() {
+        if state.get("window") != Some(&window) && sink.checkpoint("window", &window).await.is_err() {
             return ExtractOutcome::Progress;
         }
         for t in ["widgets", "gadgets"].into_iter().filter(|t| inv.scope.wants(t)) {
@@ -57,7 +57,7 @@ impl Extractor for Synthetic {
                 let recs = (next..end)
                     .map(|i| json!({"id": format!("{t}-{i:05}"), "created_date": "2024-01-01T00:00:00.000Z", "modified_date": format!("2024-02-01T00:00:{:02}.000Z", i % 60), "data": {"n": i}}))
                     .collect();
-                if sink.push(t, recs).await.is_err() || sink.checkpoint(t, json!(end)).await.is_err() {
+                if sink.push(t, recs).await.is_err() || sink.checkpoint(t, &json!(end)).await.is_err() {
                     return ExtractOutcome::Progress;
                 }
                 next = end;

@@ -7,10 +7,9 @@ use std::collections::HashSet;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::Value;
 
-use std::sync::Arc;
-
 use super::{JobCtx, JobFail, LogVerdict};
 use crate::connector::changes::ChangeSet;
+use crate::connector::plan::LogEnd;
 use crate::connector::state::{keys, EdgePlan, JobState, LogsPos, LogsWindow, Mode, SeenEvent};
 use crate::extract::{logs, ts};
 use crate::okta::endpoints;
@@ -134,30 +133,19 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<LogsPos>) -> Result<(), Job
         }
     };
     let window = LogsWindow { end: ctx.sync.logs_until.clone(), tail_uuids: Vec::new(), next, recent };
-    let window = serde_json::to_value(window).map_err(|_| JobFail::Stop)?;
     if collecting {
         save_changes(ctx, &changes).await?;
     }
-    ctx.sink.checkpoint(keys::LOGS_WINDOW, window).await?;
+    ctx.sink.checkpoint(keys::LOGS_WINDOW, &window).await?;
     if driving {
-        let verdict = if !continues {
-            LogVerdict::Fallback(
-                "the System Log since the last sync cannot be read completely (the last sync kept no position in it)".into(),
-            )
-        } else if changes.overflow {
-            LogVerdict::Fallback(format!("more than {} changes since the last sync", crate::connector::changes::MAX_CHANGES))
-        } else {
-            LogVerdict::Changes(Arc::new(changes))
-        };
-        ctx.logs_tx.send_replace(Some(verdict));
+        ctx.publish_log_verdict(LogVerdict::of(LogEnd::Read { changes: Box::new(changes), whole: continues }));
     }
     Ok(())
 }
 
 /// Saves the change set, in the job's scope, before the position that covers it.
 async fn save_changes(ctx: &JobCtx, changes: &ChangeSet) -> Result<(), JobFail> {
-    let v = serde_json::to_value(changes).map_err(|_| JobFail::Stop)?;
-    Ok(ctx.sink.checkpoint(keys::CHANGES, v).await?)
+    Ok(ctx.sink.checkpoint(keys::CHANGES, changes).await?)
 }
 
 /// Whether this run continues the last one's poll: its window starts where that one ended

@@ -59,6 +59,18 @@ pub enum SkipReason {
     NotLicensed(okta::Error),
 }
 
+impl SkipReason {
+    /// The kind the state keeps.
+    pub fn kind(&self) -> super::state::SkipKind {
+        use super::state::SkipKind;
+        match self {
+            SkipReason::Forbidden(_) => SkipKind::Forbidden,
+            SkipReason::NotAvailable(_) => SkipKind::NotAvailable,
+            SkipReason::NotLicensed(_) => SkipKind::NotLicensed,
+        }
+    }
+}
+
 impl std::fmt::Display for SkipReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -158,6 +170,18 @@ impl JobCtx {
         }
     }
 
+    /// Tells the jobs the System Log drives what it found, unless an earlier verdict stands
+    /// (the saved change set could not be read back, say).
+    pub fn publish_log_verdict(&self, verdict: LogVerdict) {
+        self.logs_tx.send_if_modified(|v| {
+            let first = v.is_none();
+            if first {
+                *v = Some(verdict);
+            }
+            first
+        });
+    }
+
     /// How the entities the System Log drives are read in this run (waits for the log's
     /// verdict in a log-driven run).
     pub async fn edge_read(&self) -> Result<EdgeRead, JobFail> {
@@ -220,8 +244,7 @@ impl JobCtx {
     /// Saves the remembered ids of an item type (same scope as the job, so they become state
     /// with the records they describe).
     pub async fn save_known(&self, item_type: &str, k: &Known) -> Result<(), JobFail> {
-        let v = serde_json::to_value(k).map_err(|_| JobFail::Stop)?;
-        Ok(self.sink.checkpoint(&format!("{}{item_type}", keys::KNOWN_PREFIX), v).await?)
+        Ok(self.sink.checkpoint(&format!("{}{item_type}", keys::KNOWN_PREFIX), k).await?)
     }
 
     /// Returns `Stop` once the invocation must end.
@@ -250,8 +273,7 @@ impl JobCtx {
     /// Checkpoints the job state.
     pub async fn save<P: Position>(&self, st: &mut JobState<P>) -> Result<(), JobFail> {
         st.api_calls = self.calls_before + self.client.calls_for(self.job.name()).saturating_sub(self.calls_counted);
-        let v = serde_json::to_value(&*st).map_err(|_| JobFail::Stop)?;
-        Ok(self.sink.checkpoint(&self.sync.job_key(self.job), v).await?)
+        Ok(self.sink.checkpoint(&self.sync.job_key(self.job), &*st).await?)
     }
 
     /// Whether a user id is a known placeholder.
@@ -372,16 +394,7 @@ pub async fn fan_out<P: Position>(
         let cursor = Some(url.to_string());
         ctx.check_stop()?;
         let page = ctx.client.get_page(&url).await?;
-        let skip = match pos.last_done.as_deref() {
-            None => 0,
-            Some(last) => match page.items.iter().position(|p| id_of(p) == last) {
-                Some(k) => k + 1,
-                None => {
-                    tracing::info!(entity = ctx.job.name(), "the last finished parent left its page since; doing the page again");
-                    0
-                }
-            },
-        };
+        let skip = resume_after(ctx, &page.items, pos.last_done.as_deref());
         let todo: Vec<Value> = page.items.get(skip..).unwrap_or_default().to_vec();
         // A fresh page sends all its parents; a page fetched again sends those still to do.
         let to_push: &[Value] = if pos.pushed { &todo } else { &page.items };
@@ -404,30 +417,8 @@ pub async fn fan_out<P: Position>(
         .buffered(ctx.fanout.max(1));
         while let Some((parent, raw)) = stream.next().await {
             ctx.check_stop()?;
-            match raw {
-                Some(Ok(raw)) => {
-                    st.children_read += 1;
-                    for (t, recs) in f.children(st, &parent, raw) {
-                        ctx.send(st, t, recs).await?;
-                    }
-                }
-                // The parent was deleted after its page was listed: its children are gone too.
-                Some(Err(e @ okta::Error::NotFound { .. })) => {
-                    tracing::info!(entity = ctx.job.name(), endpoint = e.endpoint(), "parent gone mid-run; skipping it");
-                    st.parents_gone += 1;
-                }
-                // Forbidden on this parent while others' children were read: this parent's
-                // children are out of the token's reach, not the whole kind.
-                Some(Err(e @ okta::Error::PermissionDenied { .. })) if st.children_read > 0 => {
-                    tracing::warn!(
-                        entity = ctx.job.name(),
-                        endpoint = e.endpoint(),
-                        "children of one parent forbidden; skipping that parent"
-                    );
-                    st.parents_forbidden += 1;
-                }
-                Some(Err(e)) => return Err(e.into()),
-                None => {}
+            if let Some(raw) = raw {
+                take_children(ctx, st, f, &parent, raw).await?;
             }
             *at(&mut st.pos) = FanPos { page: cursor.clone(), last_done: Some(id_of(&parent).to_string()), pushed: true };
             ctx.save(st).await?;
@@ -441,6 +432,53 @@ pub async fn fan_out<P: Position>(
             None => return Ok(()),
         }
     }
+}
+
+/// Where a page fetched again resumes: after the last finished parent, or from its start when
+/// that parent left the page since.
+fn resume_after(ctx: &JobCtx, items: &[Value], last_done: Option<&str>) -> usize {
+    match last_done {
+        None => 0,
+        Some(last) => match items.iter().position(|p| id_of(p) == last) {
+            Some(k) => k + 1,
+            None => {
+                tracing::info!(entity = ctx.job.name(), "the last finished parent left its page since; doing the page again");
+                0
+            }
+        },
+    }
+}
+
+/// Sends one parent's children; a parent deleted since its page was listed (404), or whose
+/// children alone the token may not read (403 while others' were read), is skipped and counted.
+async fn take_children<P: Position>(
+    ctx: &JobCtx,
+    st: &mut JobState<P>,
+    f: &dyn FanOut<P>,
+    parent: &Value,
+    raw: Result<Value, okta::Error>,
+) -> Result<(), JobFail> {
+    match raw {
+        Ok(raw) => {
+            st.children_read += 1;
+            for (t, recs) in f.children(st, parent, raw) {
+                ctx.send(st, t, recs).await?;
+            }
+        }
+        // The parent was deleted after its page was listed: its children are gone too.
+        Err(e @ okta::Error::NotFound { .. }) => {
+            tracing::info!(entity = ctx.job.name(), endpoint = e.endpoint(), "parent gone mid-run; skipping it");
+            st.parents_gone += 1;
+        }
+        // Forbidden on this parent while others' children were read: this parent's
+        // children are out of the token's reach, not the whole kind.
+        Err(e @ okta::Error::PermissionDenied { .. }) if st.children_read > 0 => {
+            tracing::warn!(entity = ctx.job.name(), endpoint = e.endpoint(), "children of one parent forbidden; skipping that parent");
+            st.parents_forbidden += 1;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
 }
 
 /// Walks a plain list from the cursor `at(&mut st.pos)` (or `start`), sending each page's

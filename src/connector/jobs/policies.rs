@@ -82,35 +82,12 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<PoliciesPos>) -> Result<(),
                 // type on a Classic org). That type is skipped and noted; the others go on.
                 Err(e) if e.feature_unavailable() => {
                     tracing::warn!(policy_type = kind, "policy type not licensed for this org; skipped");
-                    let note = format!("{kind} policies skipped: not licensed");
-                    if !st.note.contains(&note) {
-                        st.note = if st.note.is_empty() { note } else { format!("{}; {note}", st.note) };
-                    }
+                    add_note(st, &format!("{kind} policies skipped: not licensed"));
                     break;
                 }
                 Err(e) => return Err(e.into()),
             };
-            let fetches = page.items.into_iter().filter(|p| wanted(p)).map(|p| {
-                let embedded: Option<Vec<Value>> = p.pointer("/_embedded/rules").and_then(Value::as_array).cloned();
-                let id = p.get("id").and_then(Value::as_str).unwrap_or("").to_string();
-                let client = ctx.client.clone();
-                let url = endpoint::rules(&ctx.client, &id);
-                async move {
-                    let rules = match embedded {
-                        Some(r) if r.len() < EMBEDDED_RULES_MAX => r,
-                        // More than Okta embeds: every page of the rules.
-                        _ => collect_as(&client, url, Some::<Value>).await?,
-                    };
-                    Ok::<_, okta::Error>((p, rules))
-                }
-                .boxed()
-            });
-            let done: Vec<_> = futures::stream::iter(fetches).buffered(ctx.fanout.max(1)).collect().await;
-            let mut recs = Vec::new();
-            for r in done {
-                let (p, rules) = r?;
-                recs.extend(access::policy(&p, &rules, &ctx.links));
-            }
+            let recs = with_rules(ctx, page.items.into_iter().filter(|p| wanted(p))).await?;
             ctx.send(st, "policies", recs).await?;
             st.pos.cursor = pager.cursor().map(|u| u.to_string());
             if pager.cursor().is_none() {
@@ -121,4 +98,38 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<PoliciesPos>) -> Result<(),
         st.pos = PoliciesPos { type_index: st.pos.type_index + 1, cursor: None, ..PoliciesPos::default() };
         ctx.save(st).await?;
     }
+}
+
+/// Adds a note to the job's, once.
+fn add_note(st: &mut JobState<PoliciesPos>, note: &str) {
+    if !st.note.contains(note) {
+        st.note = if st.note.is_empty() { note.to_string() } else { format!("{}; {note}", st.note) };
+    }
+}
+
+/// The records of `policies`, each with its rules: those Okta embedded, or every page of them
+/// when it embedded as many as it ever does.
+async fn with_rules(ctx: &JobCtx, policies: impl Iterator<Item = Value>) -> Result<Vec<Value>, JobFail> {
+    let fetches = policies.map(|p| {
+        let embedded: Option<Vec<Value>> = p.pointer("/_embedded/rules").and_then(Value::as_array).cloned();
+        let id = p.get("id").and_then(Value::as_str).unwrap_or("").to_string();
+        let client = ctx.client.clone();
+        let url = endpoint::rules(&ctx.client, &id);
+        async move {
+            let rules = match embedded {
+                Some(r) if r.len() < EMBEDDED_RULES_MAX => r,
+                // More than Okta embeds: every page of the rules.
+                _ => collect_as(&client, url, Some::<Value>).await?,
+            };
+            Ok::<_, okta::Error>((p, rules))
+        }
+        .boxed()
+    });
+    let done: Vec<_> = futures::stream::iter(fetches).buffered(ctx.fanout.max(1)).collect().await;
+    let mut recs = Vec::new();
+    for r in done {
+        let (p, rules) = r?;
+        recs.extend(access::policy(&p, &rules, &ctx.links));
+    }
+    Ok(recs)
 }

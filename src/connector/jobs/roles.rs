@@ -169,15 +169,17 @@ async fn read_all(ctx: &JobCtx, st: &mut JobState<RolesPos>) -> Result<(), JobFa
                     Err(JobFail::Okta(e @ okta::Error::InvalidToken { .. })) => Err(token_or_licence(ctx, e).await),
                     other => other,
                 };
-                match r {
-                    Ok(()) => {}
-                    Err(JobFail::Skip(SkipReason::Forbidden(e) | SkipReason::NotLicensed(e)))
-                    | Err(JobFail::Okta(e @ okta::Error::NotFound { .. })) => {
-                        tracing::warn!(entity = "iam_roles", reason = %e, "custom roles not available; standard roles are still extracted");
-                        st.note = "custom roles not available (needs the IAM licence or permission)".into();
-                        st.pos.custom_available = false;
-                    }
+                let skipped = match r {
+                    Ok(()) => None,
+                    Err(JobFail::Skip(reason)) => Some(reason),
+                    Err(JobFail::Okta(e @ okta::Error::NotFound { .. })) => Some(SkipReason::NotAvailable(e)),
                     Err(e) => return Err(e),
+                };
+                if let Some(reason) = skipped {
+                    // One text per reason, the same as any other skip says.
+                    tracing::warn!(entity = "iam_roles", %reason, "custom roles skipped; standard roles are still extracted");
+                    st.note = format!("custom roles skipped ({reason}); standard roles are still extracted");
+                    st.pos.custom_available = false;
                 }
                 st.pos.step = RolesStep::Assignees;
                 st.pos.cursor = None;

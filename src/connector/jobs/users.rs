@@ -5,13 +5,14 @@
 
 use std::collections::HashSet;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::{since_clause, walk_list, JobCtx, JobFail};
 use crate::connector::schema::user_schema;
 use crate::connector::state::{keys, JobState, Mode, UsersPass, UsersPos};
+use crate::extract::coverage::UserTypeAttrs;
 use crate::extract::{coverage, identity};
-use crate::okta::{self, endpoints};
+use crate::okta::endpoints;
 
 /// Extracts (or resumes) the users.
 ///
@@ -19,32 +20,13 @@ use crate::okta::{self, endpoints};
 /// ids found so far and the schema the users were typed by live in the job's position, so a
 /// kill at any instant resumes with the same placeholders and the same custom attributes.
 pub async fn extract(ctx: &JobCtx, st: &mut JobState<UsersPos>) -> Result<(), JobFail> {
-    let attrs = match st.pos.user_types.clone() {
-        Some(attrs) => attrs,
-        None => {
-            let schema = user_schema(&ctx.client).await?;
-            if let Some(n) = schema.note {
-                st.note = n;
-            }
-            st.pos.user_types = Some(schema.types.clone());
-            schema.types
-        }
-    };
+    let attrs = user_types(ctx, st).await?;
     if let Ok(mut s) = ctx.placeholders.write() {
         s.extend(st.pos.placeholders.iter().cloned());
     }
     let mut seen: HashSet<String> = HashSet::new();
     loop {
-        let pass = match (st.pos.pass, &ctx.sync.since) {
-            (None | Some(UsersPass::Incremental), Some(_)) if st.mode != Mode::Full => UsersPass::Incremental,
-            (Some(UsersPass::Deprovisioned), _) => UsersPass::Deprovisioned,
-            _ => UsersPass::Plain,
-        };
-        let start = match (pass, &ctx.sync.since) {
-            (UsersPass::Incremental, Some(since)) => endpoints::users::list(&ctx.client, Some(&since_clause("lastUpdated", since))),
-            (UsersPass::Deprovisioned, _) => endpoints::users::deprovisioned(&ctx.client),
-            _ => endpoints::users::list(&ctx.client, None),
-        };
+        let (pass, start) = next_pass(ctx, st);
         st.mode = if pass == UsersPass::Incremental { Mode::Incremental } else { Mode::Full };
         if st.pos.pass != Some(pass) {
             st.pos.pass = Some(pass);
@@ -73,18 +55,13 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<UsersPos>) -> Result<(), Jo
             },
         )
         .await;
-        match result {
-            Err(JobFail::Okta(e @ okta::Error::FilterRejected { .. })) if pass == UsersPass::Incremental => {
-                tracing::warn!(entity = "users", reason = %e, "incremental filter rejected; falling back to full sync");
-                st.note = "incremental filter rejected: falling back to full sync".into();
-                st.mode = Mode::Full;
-                st.pos.pass = Some(UsersPass::Plain);
-                st.pos.cursor = None;
-                continue;
-            }
-            Err(e) => return Err(e),
-            Ok(()) => {}
-        }
+        let Some(result) = super::fall_back(ctx, st, pass == UsersPass::Incremental, result) else {
+            // The position starts again; what the job learnt before stays.
+            st.pos.user_types = Some(attrs.clone());
+            st.pos.placeholders = ctx.placeholders.read().map(|s| s.iter().cloned().collect()).unwrap_or_default();
+            continue;
+        };
+        result?;
         match pass {
             UsersPass::Plain => {
                 st.pos.pass = Some(UsersPass::Deprovisioned);
@@ -104,8 +81,38 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<UsersPos>) -> Result<(), Jo
     }
 }
 
+/// The custom attributes of every user type: read when the job starts, kept in its position
+/// so a resumed job types users as the pages already sent.
+async fn user_types(ctx: &JobCtx, st: &mut JobState<UsersPos>) -> Result<UserTypeAttrs, JobFail> {
+    if let Some(attrs) = st.pos.user_types.clone() {
+        return Ok(attrs);
+    }
+    let schema = user_schema(&ctx.client).await?;
+    if let Some(n) = schema.note {
+        st.note = n;
+    }
+    st.pos.user_types = Some(schema.types.clone());
+    Ok(schema.types)
+}
+
+/// The pass to run (incremental while the run has a watermark and no filter was rejected;
+/// the deprovisioned users after the plain list) and where it starts.
+fn next_pass(ctx: &JobCtx, st: &JobState<UsersPos>) -> (UsersPass, url::Url) {
+    let pass = match (st.pos.pass, &ctx.sync.since) {
+        (None | Some(UsersPass::Incremental), Some(_)) if st.mode != Mode::Full => UsersPass::Incremental,
+        (Some(UsersPass::Deprovisioned), _) => UsersPass::Deprovisioned,
+        _ => UsersPass::Plain,
+    };
+    let start = match (pass, &ctx.sync.since) {
+        (UsersPass::Incremental, Some(since)) => endpoints::users::list(&ctx.client, Some(&since_clause("lastUpdated", since))),
+        (UsersPass::Deprovisioned, _) => endpoints::users::deprovisioned(&ctx.client),
+        _ => endpoints::users::list(&ctx.client, None),
+    };
+    (pass, start)
+}
+
 async fn save_placeholders(ctx: &JobCtx) -> Result<(), JobFail> {
     let mut ids: Vec<String> = ctx.placeholders.read().map(|s| s.iter().cloned().collect()).unwrap_or_default();
     ids.sort();
-    Ok(ctx.sink.checkpoint(keys::PLACEHOLDER_USERS, json!(ids)).await?)
+    Ok(ctx.sink.checkpoint(keys::PLACEHOLDER_USERS, &ids).await?)
 }
