@@ -39,7 +39,8 @@ async fn handle_sync(State(app): State<Arc<App>>, body: Bytes) -> Response {
     }
 }
 
-/// The router.
+/// The routes DevRev's testing-URL mode calls: `/handle/async` (answers at once, runs the event
+/// in the background) and `/handle/sync`.
 pub fn router(connector: OktaConnector, cfg: RuntimeConfig) -> Router {
     Router::new()
         .route("/handle/async", post(handle_async))

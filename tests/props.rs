@@ -15,7 +15,7 @@ use okta_airsync::airsync::extractor::ExtractionScope;
 use okta_airsync::airsync::reply::{truncate_message, MAX_MESSAGE_UNITS};
 use okta_airsync::airsync::state::WorkerState;
 use okta_airsync::airsync::window::{parse_window, resolve, roll_forward};
-use okta_airsync::extract::{access, identity, logs, schema, secrets, snake, AdminLinks};
+use okta_airsync::extract::{apps, devices, factors, groups, logs, policies, roles, schema, secrets, snake, users, AdminLinks};
 use okta_airsync::metadata::{self, validate::check_record};
 use okta_airsync::okta::org_url::{parse_org_url, parse_testing_base_url};
 use okta_airsync::okta::paging::{body_next, next_link};
@@ -599,7 +599,7 @@ proptest! {
         }
         let doc = metadata::document(&custom);
         prop_assert!(metadata::validate::check_document(&doc).is_empty());
-        assert_valid(&doc, "users", identity::user(&u, &custom, &links()))?;
+        assert_valid(&doc, "users", users::user_with(&u, &custom, &links()))?;
     }
 
     #[test]
@@ -640,28 +640,28 @@ proptest! {
     fn identity_normalizers_give_valid_records_or_skip(a in okta_object(), b in okta_object(), t in nasty_string()) {
         let doc = metadata::document(&[]);
         let l = links();
-        assert_valid(&doc, "groups", identity::group(&a, &l))?;
-        assert_valid(&doc, "group_members", identity::group_member(&a, &b, &l))?;
-        assert_valid(&doc, "iam_roles", identity::custom_role(&a, &l))?;
-        assert_valid(&doc, "iam_roles", identity::standard_role(&a, &l))?;
-        assert_valid(&doc, "iam_role_members", identity::role_member(&a, &t, "USER", &l))?;
-        assert_valid(&doc, "iam_role_members", identity::role_member_of(&a, &b, "GROUP", &l))?;
-        let _ = (identity::role_id_of(&a), identity::group_user_count(&a), identity::group_has_admin(&a), identity::is_shadow(&a));
-        let _ = identity::standard_role_label(&t);
+        assert_valid(&doc, "groups", groups::group(&a, &l))?;
+        assert_valid(&doc, "group_members", groups::group_member(&a, &b, &l))?;
+        assert_valid(&doc, "iam_roles", roles::custom_role(&a, &l))?;
+        assert_valid(&doc, "iam_roles", roles::standard_role(&a, &l))?;
+        assert_valid(&doc, "iam_role_members", roles::role_member(&a, &t, "USER", &l))?;
+        assert_valid(&doc, "iam_role_members", roles::role_member_of(&a, &b, "GROUP", &l))?;
+        let _ = (roles::role_id_of(&a), groups::group_user_count(&a), groups::group_has_admin(&a), users::is_shadow(&a));
+        let _ = roles::standard_role_label(&t);
     }
 
     #[test]
     fn access_normalizers_give_valid_records_or_skip(a in okta_object(), b in okta_object(), rules in prop::collection::vec(okta_object(), 0..3), t in nasty_string(), keep in any::<bool>()) {
         let doc = metadata::document(&[]);
         let l = links();
-        assert_valid(&doc, "applications", access::application(&a, &l))?;
-        assert_valid(&doc, "app_user_assignments", access::app_user(&t, &b, &l))?;
-        assert_valid(&doc, "app_user_assignments", access::app_user_for(&a, &b, &l))?;
-        assert_valid(&doc, "app_group_assignments", access::app_group(&t, &b, &l))?;
-        assert_valid(&doc, "app_group_assignments", access::app_group_for(&a, &b, &l))?;
-        assert_valid(&doc, "policies", access::policy(&a, &rules, &l))?;
-        assert_valid(&doc, "devices", access::device(&a, |_| keep, &l))?;
-        assert_valid(&doc, "factors", access::factor(&t, &a, &l))?;
+        assert_valid(&doc, "applications", apps::application(&a, &l))?;
+        assert_valid(&doc, "app_user_assignments", apps::app_user(&t, &b, &l))?;
+        assert_valid(&doc, "app_user_assignments", apps::app_user_for(&a, &b, &l))?;
+        assert_valid(&doc, "app_group_assignments", apps::app_group(&t, &b, &l))?;
+        assert_valid(&doc, "app_group_assignments", apps::app_group_for(&a, &b, &l))?;
+        assert_valid(&doc, "policies", policies::policy(&a, &rules, &l))?;
+        assert_valid(&doc, "devices", devices::device(&a, |_| keep, &l))?;
+        assert_valid(&doc, "factors", factors::factor(&t, &a, &l))?;
     }
 
     #[test]

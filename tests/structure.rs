@@ -1,5 +1,5 @@
 //! The code's shape, kept as it was decided: functions of the connector small enough to hold in
-//! mind, and one place that builds an edge's id.
+//! mind, one place that builds an edge's id, and modules named after what they hold.
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // a test binary: unwraps are assertions
 
@@ -75,4 +75,14 @@ fn one_line_builds_an_edge_s_id() {
         }
     }
     assert_eq!(hits.len(), 1, "an edge's id is built by ItemType::edge_id alone: {hits:?}");
+}
+
+#[test]
+fn no_module_is_named_after_a_milestone() {
+    for dir in ["src", "tests"] {
+        for f in rust_files(&src(dir)) {
+            let name = f.file_stem().unwrap().to_string_lossy().to_string();
+            assert!(!name.contains("coverage"), "{}: name the module after what it holds", f.display());
+        }
+    }
 }

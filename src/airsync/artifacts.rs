@@ -1,7 +1,7 @@
 //! Gzipped JSON-lines artifacts: records are encoded as they arrive, never held as a whole.
 //!
 //! The file format is the SDK's: compact JSON objects joined by `\n`, no trailing newline,
-//! gzip-compressed, named `<item_type>.jsonl.gz` (airsync-protocol.md §3.1). Each batch tracks
+//! gzip-compressed, named `<item_type>.jsonl.gz` (ts-adaas `src/uploader/uploader.ts`). Each batch tracks
 //! the oldest and newest `created_date`/`modified_date` it holds for the artifact descriptor.
 
 use std::io::Write;

@@ -1,7 +1,7 @@
 //! The DevRev side of the wire: callback, state, artifact upload and initial domain mapping.
 //!
 //! Every call is retried on 5xx, transport errors and timeouts, with exponential backoff
-//! (airsync-protocol.md §5.4). Authorization follows §3.3: `Bearer` for the three artifact
+//! (ts-adaas `src/state/state.ts`). Authorization as ts-adaas's uploader sends it: `Bearer` for the three artifact
 //! endpoints, the raw token everywhere else, nothing on the pre-signed upload URL.
 
 use std::time::Duration;
@@ -173,7 +173,7 @@ const AXIOS_QUERY: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'$')
     .remove(b',');
 
-/// Encodes query pairs the way axios does (airsync-protocol.md §3.2).
+/// Encodes query pairs the way axios does (ts-adaas sends its queries through axios).
 pub fn axios_query(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
@@ -413,7 +413,7 @@ impl DevRevClient {
         .map(|_| ())
     }
 
-    /// Installs the initial domain mapping (airsync-protocol.md §6.3).
+    /// Installs the initial domain mapping (ts-adaas `src/common/install-initial-domain-mapping.ts`).
     pub async fn install_idm(&self, snap_in_id: &str, idm: &Value) -> Result<(), DevRevError> {
         const EP: &str = "snap-ins.get";
         let url = self.endpoint_url(EP, "/internal/snap-ins.get", &axios_query(&[("id", snap_in_id)]))?;

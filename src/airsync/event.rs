@@ -1,7 +1,7 @@
 //! The incoming AirSync event: parsing, validation and the event-type vocabulary.
 //!
 //! Both the legacy and the current event names are accepted on input; replies always use the
-//! current names (airsync-protocol.md §2). Unknown fields are ignored and kept verbatim in
+//! current names (ts-adaas `src/types/extraction.ts`). Unknown fields are ignored and kept verbatim in
 //! `event_context`, which is echoed back in every reply.
 
 use serde_json::{Map, Value};

@@ -11,4 +11,4 @@ pub mod reply;
 pub mod runtime;
 pub mod state;
 pub mod window;
-pub mod writer;
+pub(crate) mod writer;

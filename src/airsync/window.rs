@@ -1,4 +1,4 @@
-//! Extraction time windows (airsync-protocol.md §10.2): `TimeValue` resolution on metadata start
+//! Extraction time windows (ts-adaas `src/common/time-value-resolver.ts`): `TimeValue` resolution on metadata start
 //! and the window roll-forward when the attachments phase ends.
 
 use chrono::{DateTime, Duration, Utc};

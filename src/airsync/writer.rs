@@ -54,8 +54,6 @@ pub struct WriterResult {
     pub last_upload: Option<(String, DateRange)>,
     /// The first upload or save failure, if any.
     pub error: Option<DevRevError>,
-    /// True when the size guard asked the extractor to stop.
-    pub size_limited: bool,
 }
 
 /// A checkpoint waiting for the uploads that cover it.
@@ -404,6 +402,6 @@ impl Writer {
         let (kept, artifacts): (Vec<Value>, Vec<Value>) = self.artifacts.iter().cloned().partition(is_unconfirmed);
         state.set_unreported_artifacts(kept);
         let last_upload = self.last_type.as_ref().map(|t| (t.clone(), self.dates.get(t).cloned().unwrap_or_default()));
-        WriterResult { artifacts, state, last_upload, error: self.error, size_limited: self.size_limited }
+        WriterResult { artifacts, state, last_upload, error: self.error }
     }
 }

@@ -2,7 +2,7 @@
 //! the subscriber and turns the outcome into an exit code.
 
 #[cfg(feature = "playground")]
-pub mod playground;
+pub(crate) mod playground;
 mod worker;
 
 use std::path::PathBuf;

@@ -71,11 +71,6 @@ impl Job {
     pub fn state_key(self) -> String {
         format!("{}{}", super::state::keys::JOB_PREFIX, self.name())
     }
-
-    /// Whether the job drops edges to placeholder users, and so waits for the users job.
-    pub const fn needs_placeholders(self) -> bool {
-        matches!(self, Job::Roles | Job::Apps)
-    }
 }
 
 impl std::fmt::Display for Job {

@@ -1,15 +1,15 @@
 //! The one place that sees both sides: turns an AirSync invocation into Okta extraction jobs,
 //! runs them concurrently through one client, and reports how it went.
 
-pub mod changes;
+pub(crate) mod changes;
 pub mod connection;
 mod error;
 pub mod inputs;
-pub mod job;
+pub(crate) mod job;
 pub mod jobs;
 mod outcome;
-pub mod plan;
-pub mod schema;
+pub(crate) mod plan;
+pub(crate) mod schema;
 pub mod state;
 mod sync;
 
@@ -61,7 +61,7 @@ impl Default for Settings {
 /// The Okta extractor.
 #[derive(Debug, Clone, Default)]
 pub struct OktaConnector {
-    /// Its settings.
+    /// How it reaches Okta: base URL override, concurrency, pacing share, retries.
     pub settings: Settings,
 }
 

@@ -1,9 +1,9 @@
 //! The custom attributes of every user type, read once the same way for the metadata phase and
 //! the users job.
 
-use crate::extract::coverage::{self, UserTypeAttrs};
 use crate::extract::schema;
-use crate::okta::coverage::user_types;
+use crate::extract::users::{self, UserTypeAttrs};
+use crate::okta::endpoints::user_types;
 use crate::okta::{self, endpoints, OktaClient};
 
 /// The custom attributes of the org's user types.
@@ -23,7 +23,7 @@ pub struct UserSchema {
 pub async fn user_schema(client: &OktaClient) -> Result<UserSchema, okta::Error> {
     let why = match user_types::fetch_with_schemas(client).await {
         Ok(pairs) => {
-            let (types, warnings) = coverage::user_type_attrs(&pairs);
+            let (types, warnings) = users::user_type_attrs(&pairs);
             for w in &warnings {
                 tracing::warn!(entity = "users", "{w}");
             }

@@ -311,7 +311,7 @@ pub struct UsersPos {
     /// The custom attributes of every user type, read when the job started: a resume types
     /// users the same way as the pages already sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_types: Option<crate::extract::coverage::UserTypeAttrs>,
+    pub user_types: Option<crate::extract::users::UserTypeAttrs>,
 }
 
 /// The roles job's steps.

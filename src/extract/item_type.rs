@@ -228,7 +228,7 @@ mod tests {
 
     #[test]
     fn every_edge_normalizer_builds_its_id_from_its_ends() {
-        use crate::extract::{access, coverage, identity, AdminLinks};
+        use crate::extract::{apps, factors, groups, roles, AdminLinks};
         use serde_json::json;
         let links = AdminLinks::from_base(&url::Url::parse("https://acme.okta.com").unwrap());
         let day = "2026-01-01T00:00:00.000Z";
@@ -240,18 +240,18 @@ mod tests {
         };
         let (user, group, app) = (dated(json!({"id": "00u1"})), dated(json!({"id": "00g1"})), dated(json!({"id": "0oa1"})));
         let made = [
-            (ItemType::GroupMembers, identity::group_member(&group, &user, &links), ("00g1", "00u1")),
-            (ItemType::AppUserAssignments, access::app_user_for(&app, &user, &links), ("0oa1", "00u1")),
-            (ItemType::AppGroupAssignments, access::app_group_for(&app, &group, &links), ("0oa1", "00g1")),
-            (ItemType::Factors, access::factor("00u1", &dated(json!({"id": "uft1", "factorType": "sms"})), &links), ("00u1", "uft1")),
+            (ItemType::GroupMembers, groups::group_member(&group, &user, &links), ("00g1", "00u1")),
+            (ItemType::AppUserAssignments, apps::app_user_for(&app, &user, &links), ("0oa1", "00u1")),
+            (ItemType::AppGroupAssignments, apps::app_group_for(&app, &group, &links), ("0oa1", "00g1")),
+            (ItemType::Factors, factors::factor("00u1", &dated(json!({"id": "uft1", "factorType": "sms"})), &links), ("00u1", "uft1")),
             (
                 ItemType::AuthenticatorEnrollments,
-                coverage::authenticator_enrollment(&user, &dated(json!({"id": "eae1", "type": "email"})), &links),
+                factors::authenticator_enrollment(&user, &dated(json!({"id": "eae1", "type": "email"})), &links),
                 ("00u1", "eae1"),
             ),
             (
                 ItemType::IamRoleMembers,
-                identity::role_member_of(&dated(json!({"id": "ra1", "type": "SUPER_ADMIN"})), &user, "USER", &links),
+                roles::role_member_of(&dated(json!({"id": "ra1", "type": "SUPER_ADMIN"})), &user, "USER", &links),
                 ("ra1", "00u1"),
             ),
         ];

@@ -1,16 +1,21 @@
-//! Pure functions from Okta JSON to normalized AirSync records (airsync-protocol.md §7).
+//! Pure functions from Okta JSON to normalized AirSync records (DevRev's "Data extraction"
+//! page, developer.devrev.ai/airsync/data-extraction).
 //!
 //! One file per entity. Every record is `{id, created_date, modified_date, data}` with
 //! snake_case keys in `data`, string references and an `item_url_field` into the Okta admin
 //! console. Nothing here does I/O, and nothing secret survives [`secrets::strip`].
 
-pub mod access;
-pub mod coverage;
-pub mod identity;
+pub mod apps;
+pub mod devices;
+pub mod factors;
+pub mod groups;
 pub mod item_type;
 pub mod logs;
+pub mod policies;
+pub mod roles;
 pub mod schema;
 pub mod secrets;
+pub mod users;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value};
@@ -159,3 +164,7 @@ mod tests {
         assert!(ts(Some(&"nope".into())).is_none());
     }
 }
+
+#[cfg(test)]
+#[path = "tests/mod.rs"]
+mod normalizers;

@@ -41,7 +41,7 @@ pub fn strip(v: &Value) -> Value {
     }
 }
 
-/// App credentials without the secret parts (okta-api.md §9): keeps the signing kid, the
+/// App credentials without the secret parts (Okta's Applications API, `credentials`): keeps the signing kid, the
 /// username template, the OAuth client id and auth method.
 pub fn app_credentials(creds: &Value) -> Value {
     let mut c = strip(creds);

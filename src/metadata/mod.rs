@@ -6,8 +6,9 @@ pub mod validate;
 
 use serde_json::{json, Map, Value};
 
-use crate::extract::identity::{GROUP_TYPES, USER_STATUSES};
+use crate::extract::groups::GROUP_TYPES;
 use crate::extract::schema::{CustomAttr, CustomKind};
+use crate::extract::users::USER_STATUSES;
 use crate::extract::TITLE_FIELD;
 
 /// A field declaration shorthand.

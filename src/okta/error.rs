@@ -9,7 +9,7 @@ pub enum Error {
     /// 401: the token is unknown, revoked or expired.
     #[error("Okta rejected the API token (HTTP 401 {code}) on {endpoint}: the token is invalid or expired; create a new one under Security > API > Tokens")]
     InvalidToken {
-        /// Where.
+        /// The endpoint, as "GET /api/v1/users": never the query, which may hold a filter or a cursor.
         endpoint: String,
         /// Okta's errorCode.
         code: String,
@@ -17,7 +17,7 @@ pub enum Error {
     /// 403: the token's admin lacks the permission.
     #[error("permission denied (HTTP 403 {code}) on {endpoint}: {summary}")]
     PermissionDenied {
-        /// Where.
+        /// The endpoint, as "GET /api/v1/users": never the query, which may hold a filter or a cursor.
         endpoint: String,
         /// Okta's errorCode.
         code: String,
@@ -27,7 +27,7 @@ pub enum Error {
     /// 404.
     #[error("not found (HTTP 404 {code}) on {endpoint}: {summary}")]
     NotFound {
-        /// Where.
+        /// The endpoint, as "GET /api/v1/users": never the query, which may hold a filter or a cursor.
         endpoint: String,
         /// Okta's errorCode.
         code: String,
@@ -37,7 +37,7 @@ pub enum Error {
     /// 400 on a request that carried `filter` or `search`.
     #[error("Okta rejected the filter (HTTP 400 {code}) on {endpoint}: {summary}")]
     FilterRejected {
-        /// Where.
+        /// The endpoint, as "GET /api/v1/users": never the query, which may hold a filter or a cursor.
         endpoint: String,
         /// Okta's errorCode.
         code: String,
@@ -47,7 +47,7 @@ pub enum Error {
     /// Any other 4xx.
     #[error("Okta answered HTTP {status} {code} on {endpoint}: {summary}")]
     Api {
-        /// Where.
+        /// The endpoint, as "GET /api/v1/users": never the query, which may hold a filter or a cursor.
         endpoint: String,
         /// HTTP status.
         status: u16,
@@ -59,7 +59,7 @@ pub enum Error {
     /// 5xx, timeouts or resets that outlasted the retries.
     #[error("Okta did not answer {endpoint} successfully after retries: {detail}")]
     Transient {
-        /// Where.
+        /// The endpoint, as "GET /api/v1/users": never the query, which may hold a filter or a cursor.
         endpoint: String,
         /// The last failure.
         detail: String,
@@ -67,7 +67,7 @@ pub enum Error {
     /// A rate-limit wait would outlast the invocation.
     #[error("rate limited on {endpoint} for {wait_secs} s more")]
     RateLimited {
-        /// Where.
+        /// The endpoint, as "GET /api/v1/users": never the query, which may hold a filter or a cursor.
         endpoint: String,
         /// Seconds until the bucket resets.
         wait_secs: u64,
@@ -75,13 +75,13 @@ pub enum Error {
     /// The invocation's deadline passed before this request could start.
     #[error("the invocation's deadline passed before {endpoint} could be called")]
     DeadlineReached {
-        /// Where.
+        /// The endpoint, as "GET /api/v1/users": never the query, which may hold a filter or a cursor.
         endpoint: String,
     },
     /// A next link pointed at another origin; it was not followed.
     #[error("refused to follow a next link from {endpoint} to another host ({host})")]
     ForeignNextLink {
-        /// Where.
+        /// The endpoint, as "GET /api/v1/users": never the query, which may hold a filter or a cursor.
         endpoint: String,
         /// The foreign host.
         host: String,
@@ -89,13 +89,13 @@ pub enum Error {
     /// The same next link came back twice.
     #[error("paging loop on {endpoint}: Okta returned the same next link twice")]
     CursorLoop {
-        /// Where.
+        /// The endpoint, as "GET /api/v1/users": never the query, which may hold a filter or a cursor.
         endpoint: String,
     },
     /// The body exceeded the configured cap.
     #[error("the response of {endpoint} exceeds {limit} bytes")]
     BodyTooLarge {
-        /// Where.
+        /// The endpoint, as "GET /api/v1/users": never the query, which may hold a filter or a cursor.
         endpoint: String,
         /// The cap.
         limit: usize,
@@ -103,7 +103,7 @@ pub enum Error {
     /// The body was not the JSON expected.
     #[error("malformed response from {endpoint}: {detail}")]
     BadBody {
-        /// Where.
+        /// The endpoint, as "GET /api/v1/users": never the query, which may hold a filter or a cursor.
         endpoint: String,
         /// What was wrong.
         detail: String,
@@ -111,7 +111,7 @@ pub enum Error {
     /// The host could not be reached at all (DNS, TLS, refused).
     #[error("cannot reach Okta for {endpoint}: {detail}")]
     Unreachable {
-        /// Where.
+        /// The endpoint, as "GET /api/v1/users": never the query, which may hold a filter or a cursor.
         endpoint: String,
         /// What failed.
         detail: String,

@@ -2,14 +2,13 @@
 //!
 //! Knows nothing of DevRev or of normalized records.
 
-pub mod client;
-pub mod coverage;
+pub(crate) mod client;
 pub mod endpoints;
-pub mod error;
+pub(crate) mod error;
 pub mod org_url;
 pub mod paging;
 pub mod ratelimit;
-pub mod token;
+pub(crate) mod token;
 
 pub use client::{OktaClient, OktaConfig, RouteStats};
 pub use error::Error;

@@ -7,7 +7,7 @@
 
 use url::{Host, Url};
 
-/// The Okta-hosted domain suffixes (okta-api.md §1).
+/// The Okta-hosted domain suffixes (Okta's "Okta domain" guide, developer.okta.com/docs/guides/find-your-domain).
 pub const OKTA_SUFFIXES: &[&str] =
     &["okta.com", "oktapreview.com", "okta-emea.com", "okta-gov.com", "okta.mil", "okta-miltest.com", "trex-gov.com"];
 

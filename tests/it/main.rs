@@ -4,8 +4,6 @@
 mod churn;
 mod cli;
 mod connector_jobs;
-mod coverage_e2e;
-mod coverage_endpoints;
 mod deploy;
 mod devrev_wire;
 mod e2e;
@@ -14,6 +12,8 @@ mod hostile_devrev;
 mod incremental;
 mod kill;
 mod okta_client;
+mod org_details_e2e;
+mod org_details_endpoints;
 mod platform_okta;
 mod platform_rules;
 mod rate_limits;

@@ -369,7 +369,7 @@ async fn a_thousand_requests_against_a_bucket_of_100_per_minute_meet_no_429() {
 async fn a_concurrency_429_with_limit_zero_backs_off_instead_of_trusting_the_reset() {
     let server = MockServer::start().await;
     let now = chrono::Utc::now();
-    // Limit 0: the reset is only an estimate (okta-api.md §3); the client backs off 2 s, then 4 s.
+    // Limit 0: the reset is only an estimate (Okta's rate-limit headers page); the client backs off 2 s, then 4 s.
     Mock::given(path("/api/v1/groups"))
         .respond_with(
             ResponseTemplate::new(429)

@@ -1,5 +1,5 @@
 //! What the AirSync protocol allows, written from the protocol description
-//! (`airsync-protocol.md`, DevRev's `@devrev/ts-adaas`) and not from the worker's code, so that
+//! (DevRev's `@devrev/ts-adaas`) and not from the worker's code, so that
 //! the emulator can catch the worker's mistakes instead of sharing them.
 
 /// The reply event types that may answer `incoming` (an event type in either dialect: the

@@ -1,4 +1,4 @@
-//! A faithful Okta simulator (okta-api.md §14): a seeded org, real paging with opaque
+//! A faithful Okta simulator (as Okta's Management API reference documents it): a seeded org, real paging with opaque
 //! cursors, the filter grammar with per-endpoint allow-lists, rate limits on every response,
 //! fault injection, and `/__sim` control endpoints (stats, truth, mutate, advance).
 

@@ -2,7 +2,7 @@
 //! and its clock.
 //!
 //! Figures: Okta's last published per-minute management limits (developer.okta.com,
-//! `docs/reference/rl-global-mgmt`, as summarised in okta-api.md §3), columns Integrator Free
+//! `docs/reference/rl-global-mgmt`), columns Integrator Free
 //! ("developer"), One App, Enterprise and Workforce Identity. Where sub-resources fall follows
 //! that table's own wording: "`/api/v1/groups` except `/api/v1/groups/{id}`" puts
 //! `/groups/{id}/users` and `/groups/{id}/roles` in the group-list bucket; "only GET to

@@ -74,7 +74,7 @@ fn schema_for(path: &str, status: u16) -> Option<Value> {
     Some(s)
 }
 
-/// Known spec/reality gaps (okta-api.md §13), each deliberate.
+/// Known gaps between the OpenAPI document and Okta's real answers, each deliberate.
 fn is_known_gap(path: &str, error: &str) -> bool {
     // "shadow" is the simulator's placeholder status, not an Okta one: the connector must drop it.
     error.contains("\"shadow\"")
@@ -85,12 +85,12 @@ fn is_known_gap(path: &str, error: &str) -> bool {
         || (path.contains("/meta/schemas") && error.contains("NOT_UNIQUE"))
         // Device status CREATED and new role types are real but missing from the enums.
         || error.contains("\"CREATED\"")
-        // The spec's GroupStats misspells the admin flag; reality varies (okta-api.md §7).
+        // The spec's GroupStats misspells the admin flag; reality varies.
         || error.contains("hasAdminPriv")
         // Sign-on modes Okta adds later are kept as strings by clients.
         || error.contains("FUTURE_SIGN_ON_MODE")
-        // The minimal spec lacks `nullable` on fields real payloads send as null (okta-api.md's
-        // own examples: externalId, legacyEventType, detailEntry).
+        // The minimal spec lacks `nullable` on fields real payloads send as null (Okta's own
+        // examples: externalId, legacyEventType, detailEntry).
         || error.starts_with("null is not of type") || error.contains("): null is not of type")
         // Role assignments: the spec's oneOf relies on a discriminator JSON Schema cannot apply.
         || error.contains("valid under more than one of the schemas listed in the 'oneOf'")

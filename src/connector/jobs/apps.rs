@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::{fan_out, send_pages, Batches, ChildFuture, EdgeRead, FanOut, JobCtx, JobFail};
 use crate::connector::changes::ChangeSet;
 use crate::connector::state::{FanPos, JobState};
-use crate::extract::{access, ts};
+use crate::extract::{apps, ts};
 use crate::okta::{self, endpoints};
 
 /// The assignment kinds, each skipped on its own on a 403.
@@ -51,7 +51,7 @@ fn forbidden(f: &Mutex<BTreeMap<&'static str, String>>, kind: &str) -> bool {
 impl FanOut<FanPos> for Apps<'_> {
     fn parents(&self, _st: &mut JobState<FanPos>, parents: &[Value]) -> Batches {
         let send = |a: &&Value| self.only.as_ref().is_none_or(|o| o.changed(a));
-        vec![("applications", parents.iter().filter(send).filter_map(|a| access::application(a, &self.ctx.links)).collect())]
+        vec![("applications", parents.iter().filter(send).filter_map(|a| apps::application(a, &self.ctx.links)).collect())]
     }
 
     fn wants_children(&self, p: &Value) -> bool {
@@ -83,12 +83,12 @@ impl FanOut<FanPos> for Apps<'_> {
                         if is_placeholder {
                             None
                         } else {
-                            access::app_user_for(&app, &v, &links)
+                            apps::app_user_for(&app, &v, &links)
                         }
                     }
-                    _ => access::app_group_for(&app, &v, &links),
+                    _ => apps::app_group_for(&app, &v, &links),
                 };
-                match send_pages(&client, url, &sink, kind, keep).await {
+                match send_pages(&client, url?, &sink, kind, keep).await {
                     Ok(Some(n)) => {
                         out.insert(kind.to_string(), json!(n));
                         if let Ok(mut r) = read.lock() {

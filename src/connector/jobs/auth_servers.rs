@@ -12,8 +12,8 @@ use serde_json::{json, Value};
 
 use super::{fan_out, token_or_licence, Batches, ChildFuture, FanOut, JobCtx, JobFail, SkipReason};
 use crate::connector::state::{JobState, PoliciesPos};
-use crate::extract::{coverage, ts};
-use crate::okta::coverage::auth_servers;
+use crate::extract::{policies, ts};
+use crate::okta::endpoints::auth_servers;
 use crate::okta::{self, OktaClient};
 
 /// Which policies are sent (and have their rules read): all of them, or in a log-driven run
@@ -60,7 +60,7 @@ impl FanOut<PoliciesPos> for Servers<'_> {
             .flatten()
             .filter_map(|pr| {
                 let rules = pr.get("rules").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
-                coverage::auth_server_policy(server, pr.get("policy")?, rules, &self.ctx.links)
+                policies::auth_server_policy(server, pr.get("policy")?, rules, &self.ctx.links)
             })
             .collect();
         vec![("policies", recs)]

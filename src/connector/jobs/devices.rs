@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::{fall_back, pass_since, since_clause, walk_list, JobCtx, JobFail, SkipReason};
 use crate::connector::state::{JobState, ListPos};
-use crate::extract::{access, identity};
+use crate::extract::{devices, users};
 use crate::okta::endpoints;
 
 /// Extracts (or resumes) the devices.
@@ -22,8 +22,8 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<ListPos>) -> Result<(), Job
             start,
             |p| &mut p.cursor,
             |_, items| {
-                let keep = |u: &Value| !identity::is_shadow(u) && !ctx.is_placeholder(u.get("id").and_then(Value::as_str).unwrap_or(""));
-                vec![("devices", items.iter().filter_map(|d| access::device(d, keep, &links)).collect())]
+                let keep = |u: &Value| !users::is_shadow(u) && !ctx.is_placeholder(u.get("id").and_then(Value::as_str).unwrap_or(""));
+                vec![("devices", items.iter().filter_map(|d| devices::device(d, keep, &links)).collect())]
             },
         )
         .await;

@@ -17,8 +17,8 @@ use serde_json::{json, Value};
 use super::remembered::{log_driven, Seen, UserChildren};
 use super::{fan_out, Batches, ChildFuture, EdgeRead, FanOut, JobCtx, JobFail, SkipReason};
 use crate::connector::state::{FanPos, JobState};
-use crate::extract::coverage;
-use crate::okta::coverage::enrollments;
+use crate::extract::factors;
+use crate::okta::endpoints::enrollments;
 use crate::okta::{self, endpoints};
 
 const TYPE: &str = "authenticator_enrollments";
@@ -68,7 +68,7 @@ fn fetch(ctx: &JobCtx, uid: &str) -> ChildFuture {
 }
 
 fn records(ctx: &JobCtx, user: &Value, raw: &Value) -> Vec<Value> {
-    raw.as_array().into_iter().flatten().filter_map(|e| coverage::authenticator_enrollment(user, e, &ctx.links)).collect()
+    raw.as_array().into_iter().flatten().filter_map(|e| factors::authenticator_enrollment(user, e, &ctx.links)).collect()
 }
 
 /// Whether an error means the org offers no authenticator enrollments.

@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::remembered::{log_driven, Seen, UserChildren};
 use super::{fan_out, Batches, ChildFuture, EdgeRead, FanOut, JobCtx, JobFail};
 use crate::connector::state::{FanPos, JobState};
-use crate::extract::access;
+use crate::extract::factors;
 use crate::okta::endpoints;
 
 const TYPE: &str = "factors";
@@ -51,11 +51,11 @@ impl FanOut<FanPos> for Factors<'_> {
 fn fetch(ctx: &JobCtx, uid: &str) -> ChildFuture {
     let url = endpoints::users::factors(&ctx.client, uid);
     let client = ctx.client.clone();
-    async move { client.get(&url).await.map(|r| r.body) }.boxed()
+    async move { client.get(&url?).await.map(|r| r.body) }.boxed()
 }
 
 fn records(ctx: &JobCtx, uid: &str, raw: &Value) -> Vec<Value> {
-    raw.as_array().into_iter().flatten().filter_map(|f| access::factor(uid, f, &ctx.links)).collect()
+    raw.as_array().into_iter().flatten().filter_map(|f| factors::factor(uid, f, &ctx.links)).collect()
 }
 
 /// Extracts (or resumes) the factors.

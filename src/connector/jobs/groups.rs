@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::{fall_back, fan_out, pass_since, send_pages_as, since_clause, Batches, ChildFuture, FanOut, JobCtx, JobFail};
 use crate::connector::state::{EdgePlan, FanPos, JobState, Mode};
-use crate::extract::{identity, ts};
+use crate::extract::{groups, ts};
 use crate::okta::{self, endpoints};
 
 /// The part of a group member this job reads.
@@ -34,11 +34,11 @@ struct Groups<'a> {
 
 impl FanOut<FanPos> for Groups<'_> {
     fn parents(&self, _st: &mut JobState<FanPos>, parents: &[Value]) -> Batches {
-        vec![("groups", parents.iter().filter_map(|g| identity::group(g, &self.ctx.links)).collect())]
+        vec![("groups", parents.iter().filter_map(|g| groups::group(g, &self.ctx.links)).collect())]
     }
 
     fn wants_children(&self, g: &Value) -> bool {
-        if !self.ctx.wants("group_members") || identity::group_user_count(g) == Some(0) {
+        if !self.ctx.wants("group_members") || groups::group_user_count(g) == Some(0) {
             return false;
         }
         match &self.since {
@@ -64,9 +64,9 @@ impl FanOut<FanPos> for Groups<'_> {
                     Some(login) => json!({ "id": m.id, "profile": { "login": login } }),
                     None => json!({ "id": m.id }),
                 };
-                (!placeholder).then(|| identity::group_member(&group, &member, &links)).flatten()
+                (!placeholder).then(|| groups::group_member(&group, &member, &links)).flatten()
             };
-            match send_pages_as(&client, url, &sink, "group_members", keep).await? {
+            match send_pages_as(&client, url?, &sink, "group_members", keep).await? {
                 Some(n) => Ok(json!({ "group_members": n })),
                 None => Err(okta::Error::DeadlineReached { endpoint: "the artifact writer stopped".into() }),
             }

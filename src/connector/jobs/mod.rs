@@ -3,18 +3,18 @@
 //! A job resumes from its [`JobState`] and checkpoints after every page (or every finished
 //! child of a fan-out), so a resume repeats at most the page that was in flight.
 
-pub mod apps;
-pub mod auth_servers;
-pub mod devices;
-pub mod enrollments;
+pub(crate) mod apps;
+pub(crate) mod auth_servers;
+pub(crate) mod devices;
+pub(crate) mod enrollments;
 pub mod factors;
-pub mod groups;
-pub mod logs;
-pub mod policies;
-pub mod remembered;
-pub mod role_targets;
-pub mod roles;
-pub mod users;
+pub(crate) mod groups;
+pub(crate) mod logs;
+pub(crate) mod policies;
+pub(crate) mod remembered;
+pub(crate) mod role_targets;
+pub(crate) mod roles;
+pub(crate) mod users;
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, RwLock};
@@ -365,7 +365,7 @@ pub trait FanOut<P>: Send + Sync {
 /// deprovisioned (Okta keeps none for them).
 pub fn user_has_children(ctx: &JobCtx, u: &Value) -> bool {
     let status = u.get("status").and_then(Value::as_str).unwrap_or("");
-    !crate::extract::identity::is_shadow(u) && status != "DEPROVISIONED" && !ctx.is_placeholder(id_of(u))
+    !crate::extract::users::is_shadow(u) && status != "DEPROVISIONED" && !ctx.is_placeholder(id_of(u))
 }
 
 /// The id of a parent (`""` when it has none).

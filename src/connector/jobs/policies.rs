@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{EdgeRead, JobCtx, JobFail};
 use crate::connector::state::{JobState, Mode, PoliciesPos};
-use crate::extract::{access, ts};
+use crate::extract::{policies, ts};
 use crate::okta::endpoints::policies::{self as endpoint, EMBEDDED_RULES_MAX};
 use crate::okta::paging::collect_as;
 use crate::okta::{self, EndRule, Pager};
@@ -119,7 +119,7 @@ async fn with_rules(ctx: &JobCtx, policies: impl Iterator<Item = Value>) -> Resu
             let rules = match embedded {
                 Some(r) if r.len() < EMBEDDED_RULES_MAX => r,
                 // More than Okta embeds: every page of the rules.
-                _ => collect_as(&client, url, Some::<Value>).await?,
+                _ => collect_as(&client, url?, Some::<Value>).await?,
             };
             Ok::<_, okta::Error>((p, rules))
         }
@@ -129,7 +129,7 @@ async fn with_rules(ctx: &JobCtx, policies: impl Iterator<Item = Value>) -> Resu
     let mut recs = Vec::new();
     for r in done {
         let (p, rules) = r?;
-        recs.extend(access::policy(&p, &rules, &ctx.links));
+        recs.extend(policies::policy(&p, &rules, &ctx.links));
     }
     Ok(recs)
 }

@@ -6,8 +6,8 @@ use futures::FutureExt;
 use serde_json::{json, Value};
 
 use super::ChildFuture;
-use crate::extract::{coverage, AdminLinks};
-use crate::okta::coverage::role_targets::{self, Assignee, Kind};
+use crate::extract::{roles, AdminLinks};
+use crate::okta::endpoints::role_targets::{self, Assignee, Kind};
 use crate::okta::OktaClient;
 
 /// Fetches one assignee's roles with their targets: `{"groups": [...], "apps": [...] | null}`,
@@ -38,16 +38,16 @@ fn assignee<'a>(assignee_type: &str, id: &'a str) -> Assignee<'a> {
 
 /// The assignments an assignee holds directly (a user's roles held through a group are read on
 /// the group), each with its targets, from what [`fetch`] returned.
-pub fn direct_with_targets(raw: &Value, assignee_type: &str, id: &str) -> Vec<(Value, coverage::RoleTargets)> {
+pub fn direct_with_targets(raw: &Value, assignee_type: &str, id: &str) -> Vec<(Value, roles::RoleTargets)> {
     let who = assignee(assignee_type, id);
     let list = |k: &str| raw.get(k).and_then(Value::as_array).cloned();
     let by_groups: Vec<Value> = list("groups").unwrap_or_default().into_iter().filter(|a| role_targets::is_direct(a, who)).collect();
     let by_apps = list("apps");
-    coverage::with_targets(by_groups, by_apps.as_deref())
+    roles::with_targets(by_groups, by_apps.as_deref())
 }
 
 /// The `iam_role_members` records of an assignee (`p`: the user or group as listed), with
 /// their scope and targets.
-pub fn members(pairs: &[(Value, coverage::RoleTargets)], p: &Value, assignee_type: &str, links: &AdminLinks) -> Vec<Value> {
-    pairs.iter().filter_map(|(a, t)| coverage::role_member_with_targets(a, p, assignee_type, t, links)).collect()
+pub fn members(pairs: &[(Value, roles::RoleTargets)], p: &Value, assignee_type: &str, links: &AdminLinks) -> Vec<Value> {
+    pairs.iter().filter_map(|(a, t)| roles::role_member_with_targets(a, p, assignee_type, t, links)).collect()
 }

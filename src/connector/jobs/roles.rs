@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use super::{fan_out, token_or_licence, walk_list, Batches, ChildFuture, EdgeRead, FanOut, JobCtx, JobFail, SkipReason};
 use crate::connector::changes::{self, ChangeSet};
 use crate::connector::state::{JobState, Known, Mode, RolesPos, RolesStep, KNOWN_LIMIT};
-use crate::extract::identity;
+use crate::extract::{groups, roles};
 use crate::okta::{self, endpoints};
 
 struct Assignments<'a> {
@@ -24,7 +24,7 @@ impl Assignments<'_> {
         let known = &mut st.pos.roles_seen;
         let mut out = Vec::new();
         for a in list {
-            let Some(role_id) = identity::role_id_of(a) else { continue };
+            let Some(role_id) = roles::role_id_of(a) else { continue };
             let is_custom = a.get("type").and_then(Value::as_str) == Some("CUSTOM");
             if known.contains(&role_id) || (is_custom && custom_ok) {
                 continue;
@@ -35,9 +35,9 @@ impl Assignments<'_> {
                 if let Some(o) = r.as_object_mut() {
                     o.insert("id".into(), json!(role_id));
                 }
-                identity::custom_role(&r, &self.ctx.links)
+                roles::custom_role(&r, &self.ctx.links)
             } else {
-                identity::standard_role(a, &self.ctx.links)
+                roles::standard_role(a, &self.ctx.links)
             };
             if let Some(rec) = rec {
                 known.insert(role_id);
@@ -56,7 +56,7 @@ impl FanOut<RolesPos> for Assignments<'_> {
     fn wants_children(&self, p: &Value) -> bool {
         let id = p.get("id").and_then(Value::as_str).unwrap_or("");
         match self.assignee_type {
-            "GROUP" => identity::group_has_admin(p),
+            "GROUP" => groups::group_has_admin(p),
             _ => !self.ctx.is_placeholder(id),
         }
     }
@@ -158,7 +158,7 @@ async fn read_all(ctx: &JobCtx, st: &mut JobState<RolesPos>) -> Result<(), JobFa
                     start,
                     |p| &mut p.cursor,
                     |st, items| {
-                        let recs: Vec<Value> = items.iter().filter_map(|r| identity::custom_role(r, &links)).collect();
+                        let recs: Vec<Value> = items.iter().filter_map(|r| roles::custom_role(r, &links)).collect();
                         st.pos.roles_seen.extend(recs.iter().filter_map(|r| r["id"].as_str().map(str::to_string)));
                         remember(st, "iam_roles", &recs);
                         vec![("iam_roles", recs)]

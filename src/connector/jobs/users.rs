@@ -10,8 +10,8 @@ use serde_json::Value;
 use super::{since_clause, walk_list, JobCtx, JobFail};
 use crate::connector::schema::user_schema;
 use crate::connector::state::{keys, JobState, Mode, UsersPass, UsersPos};
-use crate::extract::coverage::UserTypeAttrs;
-use crate::extract::{coverage, identity};
+use crate::extract::users;
+use crate::extract::users::UserTypeAttrs;
 use crate::okta::endpoints;
 
 /// Extracts (or resumes) the users.
@@ -41,14 +41,14 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<UsersPos>) -> Result<(), Jo
                 let mut recs = Vec::new();
                 for u in &items {
                     let id = u.get("id").and_then(Value::as_str).unwrap_or("");
-                    if identity::is_shadow(u) {
+                    if users::is_shadow(u) {
                         // Saved with the cursor past this page (same checkpoint).
                         st.pos.placeholders.insert(id.to_string());
                         if let Ok(mut s) = ctx.placeholders.write() {
                             s.insert(id.to_string());
                         }
                     } else if seen.insert(id.to_string()) {
-                        recs.extend(coverage::user(u, &attrs, &ctx.links));
+                        recs.extend(users::user(u, &attrs, &ctx.links));
                     }
                 }
                 vec![("users", recs)]

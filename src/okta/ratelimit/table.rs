@@ -1,7 +1,7 @@
 //! Okta's published per-minute limits of the management API, and which bucket a path is in.
 //!
 //! Source: developer.okta.com `docs/reference/rl-global-mgmt` (the last published table,
-//! summarised in okta-api.md §3; Okta now points to the Admin Console's rate-limit dashboard
+//! summarised from that page; Okta now points to the Admin Console's rate-limit dashboard
 //! and calls the figures typical, not contractual). Columns: Integrator Free ("developer"),
 //! One App, Enterprise, Workforce Identity.
 //!

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use okta_airsync::okta::coverage::{auth_servers, enrollments, role_targets, user_types};
+use okta_airsync::okta::endpoints::{auth_servers, enrollments, role_targets, user_types};
 use okta_airsync::okta::{ApiToken, EndRule, Error, OktaClient, OktaConfig, Pager};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path, query_param};
@@ -312,7 +312,7 @@ async fn every_family_reads_the_simulators_truth_in_its_fewest_calls() {
 /// truth, no seeded secret anywhere.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_simulators_families_normalize_to_the_truths_fields() {
-    use okta_airsync::extract::{access, coverage, identity, AdminLinks};
+    use okta_airsync::extract::{devices, factors, groups, policies, roles, users, AdminLinks};
     use okta_airsync::metadata::{document, validate::check_record};
     use okta_airsync::okta::endpoints;
     let h = okta_sim::start(crate::helpers::small(42)).await.unwrap();
@@ -331,13 +331,13 @@ async fn the_simulators_families_normalize_to_the_truths_fields() {
             out
         }
     };
-    let (types, warnings) = coverage::user_type_attrs(&user_types::fetch_with_schemas(&c).await.unwrap());
+    let (types, warnings) = users::user_type_attrs(&user_types::fetch_with_schemas(&c).await.unwrap());
     assert!(warnings.iter().any(|w| w.contains("pinHash")), "{warnings:?}");
     let doc = document(&types.all());
     let mut records: Vec<(&str, Value)> = Vec::new();
     let mut typed = 0;
-    for u in all_pages(endpoints::users::list(&c, None)).await.iter().filter(|u| !identity::is_shadow(u)) {
-        let r = coverage::user(u, &types, &links).unwrap();
+    for u in all_pages(endpoints::users::list(&c, None)).await.iter().filter(|u| !users::is_shadow(u)) {
+        let r = users::user(u, &types, &links).unwrap();
         let want = &fields["users"][r["id"].as_str().unwrap()];
         assert_eq!((&r["data"]["user_type_id"], &r["data"]["user_type_name"]), (&want["user_type"], &want["user_type_name"]));
         // `credentials` comes only once the client asks omitCredentialsLinks; then it must match.
@@ -349,7 +349,7 @@ async fn the_simulators_families_normalize_to_the_truths_fields() {
     }
     assert!(typed > 0);
     for g in all_pages(endpoints::groups::list(&c, None)).await {
-        let r = identity::group(&g, &links).unwrap();
+        let r = groups::group(&g, &links).unwrap();
         let want = &fields["groups"][r["id"].as_str().unwrap()];
         assert_eq!(
             (&r["data"]["group_type"], r["data"].get("source_app_id").unwrap_or(&Value::Null)),
@@ -358,7 +358,7 @@ async fn the_simulators_families_normalize_to_the_truths_fields() {
         records.push(("groups", r));
     }
     for d in all_pages(endpoints::devices::list(&c, None)).await {
-        let r = access::device(&d, |_| true, &links).unwrap();
+        let r = devices::device(&d, |_| true, &links).unwrap();
         let want = &fields["devices"][r["id"].as_str().unwrap()]["users"];
         for (i, uid) in r["data"]["user_ids"].as_array().unwrap().iter().enumerate() {
             let w = &want[uid.as_str().unwrap()];
@@ -378,7 +378,7 @@ async fn the_simulators_families_normalize_to_the_truths_fields() {
         let sid = s["id"].as_str().unwrap();
         for p in auth_servers::fetch_policies(&c, sid).await.unwrap() {
             let rs = auth_servers::fetch_rules(&c, sid, p["id"].as_str().unwrap()).await.unwrap();
-            let r = coverage::auth_server_policy(&s, &p, &rs, &links).unwrap();
+            let r = policies::auth_server_policy(&s, &p, &rs, &links).unwrap();
             (policies, rules) = (policies + 1, rules + r["data"]["rule_count"].as_u64().unwrap());
             records.push(("policies", r));
         }
@@ -406,9 +406,9 @@ async fn the_simulators_families_normalize_to_the_truths_fields() {
             None
         };
         let direct: Vec<Value> = by_groups.into_iter().filter(|a| role_targets::is_direct(a, who)).collect();
-        for (a, t) in coverage::with_targets(direct, by_apps.as_deref()) {
+        for (a, t) in roles::with_targets(direct, by_apps.as_deref()) {
             let kind = if *is_user { "USER" } else { "GROUP" };
-            let r = coverage::role_member_with_targets(&a, &json!({"id": id}), kind, &t, &links).unwrap();
+            let r = roles::role_member_with_targets(&a, &json!({"id": id}), kind, &t, &links).unwrap();
             let want = &fields["role_assignments"][a["id"].as_str().unwrap()];
             assert_eq!(
                 (&r["data"]["scope"], &r["data"]["target_group_ids"], &r["data"]["target_app_ids"]),
@@ -424,7 +424,7 @@ async fn the_simulators_families_normalize_to_the_truths_fields() {
     let owners: BTreeSet<&str> = want.iter().map(|x| x.as_str().unwrap().split(':').next().unwrap()).collect();
     for u in owners {
         for e in enrollments::fetch(&c, u).await.unwrap() {
-            records.push(("authenticator_enrollments", coverage::authenticator_enrollment(&json!({"id": u}), &e, &links).unwrap()));
+            records.push(("authenticator_enrollments", factors::authenticator_enrollment(&json!({"id": u}), &e, &links).unwrap()));
         }
     }
     assert_eq!(records.iter().filter(|(t, _)| *t == "authenticator_enrollments").count(), want.len());

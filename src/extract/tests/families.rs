@@ -1,6 +1,13 @@
 //! Okta-shaped JSON in, records the metadata validator accepts out, no secret out.
 
-use super::*;
+use crate::extract::devices::*;
+use crate::extract::factors::*;
+use crate::extract::groups::*;
+use crate::extract::policies::*;
+use crate::extract::roles::*;
+use crate::extract::schema::{custom_attrs, CustomAttr};
+use crate::extract::users::*;
+use crate::extract::*;
 use crate::metadata::{document, validate::check_record};
 use serde_json::json;
 
@@ -177,7 +184,7 @@ fn role_members_carry_scope_and_targets_from_both_expanded_lists() {
     t.add_groups(&[json!({"id": "00g1"}), json!({"id": "00g1"}), json!({"profile": {}})]);
     t.add_apps(&[json!({"name": "box"})]);
     assert_eq!(t, RoleTargets { group_ids: vec!["00g1".into()], app_ids: vec!["box".into()] });
-    let mut rec = identity::role_member(&json!({"id": "ra9", "type": "USER_ADMIN", "created": DAY}), "00g9", "GROUP", &links()).unwrap();
+    let mut rec = role_member(&json!({"id": "ra9", "type": "USER_ADMIN", "created": DAY}), "00g9", "GROUP", &links()).unwrap();
     add_role_targets(&mut rec, &t);
     valid(&[], "iam_role_members", Some(rec));
     assert_eq!(with_targets(vec![json!({"type": "APP_ADMIN"})], Some(&by_apps))[0].1, RoleTargets::default(), "no id, no pairing");
@@ -218,7 +225,7 @@ fn devices_carry_each_users_posture_in_the_order_of_their_users() {
             {"managementStatus": "NOT_MANAGED", "screenLockType": "PASSCODE", "user": {"id": "00uSHADOW"}},
             {"user": {"id": "00u3"}},
             {"managementStatus": "NOT_MANAGED", "screenLockType": "NONE", "user": {"id": "00u1"}}]}});
-    let r = valid(&[], "devices", access::device(&dv, |u| u["id"] != "00uSHADOW", &links()));
+    let r = valid(&[], "devices", device(&dv, |u| u["id"] != "00uSHADOW", &links()));
     assert_eq!(r["data"]["user_ids"], json!(["00u1", "00u3"]));
     assert_eq!(r["data"]["management_statuses"], json!(["NOT_MANAGED", "UNKNOWN"]), "a user listed twice: once, the last posture");
     assert_eq!(r["data"]["screen_lock_types"], json!(["NONE", "UNKNOWN"]));
@@ -228,7 +235,7 @@ fn devices_carry_each_users_posture_in_the_order_of_their_users() {
 fn app_groups_keep_their_type_and_source_app() {
     let g = json!({"id": "00g1", "type": "APP_GROUP", "created": DAY, "lastUpdated": DAY, "profile": {"name": "Domain Users"},
         "objectClass": ["okta:windows_security_principal"], "_links": {"source": {"href": "https://acme.okta.com/api/v1/apps/0oaAD"}}});
-    let r = valid(&[], "groups", identity::group(&g, &links()));
+    let r = valid(&[], "groups", group(&g, &links()));
     assert_eq!((&r["data"]["group_type"], &r["data"]["source_app_id"]), (&json!("APP_GROUP"), &json!("0oaAD")));
 }
 
