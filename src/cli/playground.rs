@@ -240,7 +240,7 @@ async fn sim(
     org: &OrgArgs,
 ) -> Result<ExitCode, Error> {
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(io(format!("binding {listen}")))?;
-    let cfg = SimConfig { seed: org.seed, sizes: org.sizes(), token: token.clone(), faults: org.faults(), anchor: None };
+    let cfg = SimConfig { seed: org.seed, sizes: org.sizes(), token: token.clone(), faults: org.faults(), anchor: None, oauth: None };
     let h = match tls {
         Some((cert, key)) => {
             okta_sim::serve_tls(cfg, listener, public_url, &cert, &key).await.map_err(io("starting the simulator over TLS"))?

@@ -69,6 +69,22 @@ pub mod users {
     pub async fn fetch_me(client: &OktaClient) -> Result<Me, Error> {
         fetch_as(client, &me(client)).await
     }
+
+    /// The credential check: `/users/me` for an API token; for a service app, whose token has
+    /// no user, `/api/v1/org` (scope `okta.orgs.read`). `Ok` means the credential works.
+    pub async fn check_credential(client: &OktaClient) -> Result<(), Error> {
+        if client.is_oauth() {
+            super::org::fetch(client).await.map(|_| ())
+        } else {
+            fetch_me(client).await.map(|_| ())
+        }
+    }
+
+    /// Whether `e` happened on the credential check itself (so it proves the credential bad).
+    pub fn on_credential_check(client: &OktaClient, e: &Error) -> bool {
+        let path = if client.is_oauth() { super::org::PATH } else { TOKEN_CHECK_PATH };
+        e.endpoint() == format!("GET {path}") || e.endpoint() == crate::okta::oauth::TOKEN_ENDPOINT
+    }
 }
 
 /// Groups: `/api/v1/groups` and the per-group sub-resources.
@@ -231,8 +247,11 @@ pub mod org {
 
     /// Fetches the org. A 404 here means no Okta org answers at this address.
     pub async fn fetch(client: &OktaClient) -> Result<Org, Error> {
-        fetch_as(client, &client.url("/api/v1/org", &[])).await
+        fetch_as(client, &client.url(PATH, &[])).await
     }
+
+    /// The org's path.
+    pub const PATH: &str = "/api/v1/org";
 }
 
 /// Schemas.

@@ -4,14 +4,17 @@
 
 pub mod client;
 pub mod coverage;
+pub mod credentials;
 pub mod endpoints;
 pub mod error;
 pub mod org_url;
 pub mod paging;
+pub mod oauth;
 pub mod ratelimit;
 pub mod token;
 
 pub use client::{OktaClient, OktaConfig, RouteStats};
-pub use error::Error;
+pub use credentials::Credentials;
+pub use error::{Error, Grant};
 pub use paging::{EndRule, Page, Pager};
 pub use token::ApiToken;
