@@ -13,6 +13,7 @@ mod helpers;
 mod hostile_devrev;
 mod incremental;
 mod kill;
+mod oauth;
 mod okta_client;
 mod platform_okta;
 mod platform_rules;

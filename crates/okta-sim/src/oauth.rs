@@ -85,6 +85,8 @@ pub struct OAuthStats {
     pub proofs_rejected: u64,
     /// API requests refused for a missing scope.
     pub insufficient_scope: u64,
+    /// API requests refused for their access token (unknown, expired, revoked, wrong scheme).
+    pub tokens_refused: u64,
 }
 
 #[derive(Debug, Default)]
@@ -173,7 +175,6 @@ impl OAuthServer {
         }
         let jkt = if self.app.require_dpop {
             let Some(proof) = dpop else {
-                st.stats.proofs_rejected += 1;
                 return oauth_error(400, "invalid_dpop_proof", "The DPoP proof JWT header is missing.");
             };
             let p = match jose::verify_proof(proof, "POST", token_url) {

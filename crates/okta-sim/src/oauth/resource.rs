@@ -73,8 +73,12 @@ impl OAuthServer {
         if let Some(p) = call.proof {
             st.secrets.push(p.to_string());
         }
-        let Some(issued) = st.tokens.get(call.token).cloned() else { return Err(Denied::InvalidToken("The token is not valid.")) };
+        let Some(issued) = st.tokens.get(call.token).cloned() else {
+            st.stats.tokens_refused += 1;
+            return Err(Denied::InvalidToken("The token is not valid."));
+        };
         if issued.expires <= now {
+            st.stats.tokens_refused += 1;
             return Err(Denied::InvalidToken("The token is expired."));
         }
         match (&issued.jkt, call.scheme) {
@@ -86,8 +90,14 @@ impl OAuthServer {
                 }
                 st.stats.proofs_verified += 1;
             }
-            (Some(_), _) => return Err(Denied::InvalidToken("The DPoP-bound token must be sent with the DPoP scheme.")),
-            (None, _) => return Err(Denied::InvalidToken("The token must be sent with the Bearer scheme.")),
+            (Some(_), _) => {
+                st.stats.tokens_refused += 1;
+                return Err(Denied::InvalidToken("The DPoP-bound token must be sent with the DPoP scheme."));
+            }
+            (None, _) => {
+                st.stats.tokens_refused += 1;
+                return Err(Denied::InvalidToken("The token must be sent with the Bearer scheme."));
+            }
         }
         if let Some(needed) = scopes::for_get(call.path) {
             if !needed.iter().any(|s| issued.scopes.contains(s)) {
