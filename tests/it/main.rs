@@ -14,6 +14,7 @@ mod hostile_devrev;
 mod incremental;
 mod kill;
 mod oauth;
+mod oauth_wire;
 mod okta_client;
 mod platform_okta;
 mod platform_rules;

@@ -90,6 +90,7 @@ async fn a_sync_as_a_dpop_bound_service_app_equals_the_truth_with_one_token_per_
     assert_eq!(o["proofs_verified"].as_u64().unwrap(), calls, "every API call carried a proof the simulator verified");
     assert_eq!(o["proofs_rejected"], 0);
     assert_eq!(o["tokens_refused"], 0);
+    assert_eq!(o["insufficient_scope"], 0, "the default scopes cover every endpoint the sync reads");
     // Each invocation's first token request learns that DPoP is required and then the nonce:
     // three requests for its one token.
     assert_eq!(o["token_requests"].as_u64().unwrap(), 3 * o["tokens_issued"].as_u64().unwrap());
