@@ -7,7 +7,7 @@
 //! `key` may also be the JSON object `{"domain": "...", "token": "..."}`.
 //!
 //! The OAuth keyring (`okta-oauth-connection`) has no `secret_transform`: `key` is the JSON of
-//! its fields, `{"client_id", "private_key", "key_id", "scopes"}` (and `domain` for local runs),
+//! its fields, `{"client_id", "private_key", "kid", "scopes"}` (and `domain` for local runs),
 //! which becomes a service app ([`crate::okta::oauth::ServiceApp`]).
 
 use secrecy::ExposeSecret;
@@ -79,7 +79,8 @@ pub fn resolve(key: &secrecy::SecretString, org: OrgHint<'_>, base_override: Opt
                 Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" "),
                 _ => String::new(),
             };
-            let app = ServiceApp::from_fields(&field("client_id"), &field("private_key"), &field("key_id"), &field("scopes"))?;
+            let kid = [field("kid"), field("key_id")].into_iter().find(|k| !k.trim().is_empty()).unwrap_or_default();
+            let app = ServiceApp::from_fields(&field("client_id"), &field("private_key"), &kid, &field("scopes"))?;
             let domain = Some(field("domain").trim().to_string()).filter(|d| !d.is_empty()).or_else(|| org.subdomain());
             (domain, Credentials::OAuth(app))
         }

@@ -31,7 +31,7 @@ pub fn ec_keys() -> Keys {
 
 /// The connection key of the OAuth keyring (the JSON of its fields).
 pub fn oauth_key(client_id: &str, keys: &Keys, scopes: &[&str]) -> String {
-    json!({"client_id": client_id, "private_key": keys.private_pem, "key_id": "", "scopes": scopes.join(" ")}).to_string()
+    json!({"client_id": client_id, "private_key": keys.private_pem, "kid": "", "scopes": scopes.join(" ")}).to_string()
 }
 
 /// A world whose org has `app` (registered with `keys`' public half) and whose connection is
