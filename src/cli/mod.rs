@@ -3,6 +3,8 @@
 
 #[cfg(feature = "playground")]
 pub mod playground;
+#[cfg(feature = "playground")]
+mod sim_oauth;
 mod worker;
 
 use std::path::PathBuf;

@@ -203,3 +203,55 @@ async fn scopes_the_app_was_not_granted_end_with_no_access_naming_them() {
     let msg = r.body.pointer("/event_data/error/message").and_then(Value::as_str).unwrap_or_default().to_string();
     assert!(msg.contains("EXTERNAL_SYSTEM_NO_ACCESS") && msg.contains("invalid_scope") && msg.contains("okta.users.read"), "{msg}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_connects_as_a_service_app_to_the_sim_command_with_dpop_and_explains_a_wrong_key() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let (keys, other) = (ec_keys(), ec_keys());
+    let public = dir.path().join("public.pem");
+    std::fs::write(&public, &keys.public_pem).unwrap();
+    /// Ends the simulator it started however the test ends.
+    struct Child(std::process::Child);
+    impl Drop for Child {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut sim = Child(std::process::Command::new(env!("CARGO_BIN_EXE_okta-airsync"))
+        .args(["sim", "--listen", "127.0.0.1:0", "--users", "20", "--oauth-client-id", "0oacli", "--require-dpop"])
+        .arg("--oauth-public-key")
+        .arg(&public)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap());
+    let mut lines = std::io::BufReader::new(sim.0.stdout.take().unwrap()).lines();
+    let ready = lines.next().unwrap().unwrap();
+    let base = ready.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_string();
+    assert!(lines.next().unwrap().unwrap().contains("OAuth service app 0oacli"));
+    let path = dir.path().to_path_buf();
+    let check = move |name: &str, key: &str| {
+        let file = path.join(name);
+        std::fs::write(&file, key).unwrap();
+        std::process::Command::new(env!("CARGO_BIN_EXE_okta-airsync"))
+            .args(["check", "--domain", "sim-acme", "--okta-base-url", &base, "--client-id", "0oacli", "--scopes", "okta.orgs.read"])
+            .arg("--private-key-file")
+            .arg(&file)
+            .env_remove("OKTA_API_TOKEN")
+            .output()
+            .unwrap()
+    };
+    let (good, bad) = tokio::task::spawn_blocking({
+        let (k, o) = (keys.private_pem.clone(), other.private_pem.clone());
+        move || (check("right.pem", &k), check("wrong.pem", &o))
+    })
+    .await
+    .unwrap();
+    drop(sim);
+    assert!(good.status.success(), "{}", String::from_utf8_lossy(&good.stderr));
+    assert!(String::from_utf8_lossy(&good.stdout).contains("as the OAuth service app"));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(!bad.status.success() && err.contains("invalid_client") && err.contains("public key registered"), "{err}");
+    assert!(!err.contains(&other.private_pem[40..80]), "the key is not quoted");
+}
