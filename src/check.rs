@@ -20,11 +20,7 @@ pub struct CheckError(pub okta::Error);
 
 /// Tests the connection: the credential, then the org.
 pub async fn test_connection(client: &OktaClient) -> Result<CheckResult, CheckError> {
-    let owner = if client.is_oauth() {
-        None
-    } else {
-        Some(endpoints::users::fetch_me(client).await.map_err(CheckError)?.profile.login)
-    };
+    let owner = if client.is_oauth() { None } else { Some(endpoints::users::fetch_me(client).await.map_err(CheckError)?.profile.login) };
     let org = endpoints::org::fetch(client).await.map_err(CheckError)?;
     let or_unknown = |v: Option<String>| v.unwrap_or_else(|| "?".into());
     Ok(CheckResult {

@@ -80,7 +80,10 @@ async fn no_token_or_seeded_secret_appears_in_trace_logs_or_errors() {
         exchanged.iter().filter(|s| jsonwebtoken::decode_header(s).is_ok_and(|h| h.typ.as_deref() == Some("dpop+jwt"))).count(),
         exchanged.iter().filter(|s| s.starts_with("simat-")).count(),
     );
-    assert!(assertions > 2 && proofs > 100 && tokens > 2, "the run exchanged assertions, proofs and tokens ({assertions}, {proofs}, {tokens})");
+    assert!(
+        assertions > 2 && proofs > 100 && tokens > 2,
+        "the run exchanged assertions, proofs and tokens ({assertions}, {proofs}, {tokens})"
+    );
     let mut oauth_secrets = exchanged;
     // The key: its PEM whole and every line of its body, and the private scalar.
     oauth_secrets.push(private_pem.clone());

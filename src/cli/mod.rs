@@ -135,7 +135,9 @@ pub enum Error {
     #[error("{0}")]
     Check(String),
     /// The token is missing.
-    #[error("no Okta API token: set OKTA_API_TOKEN or pass --token-file (or use an OAuth service app: --client-id and --private-key-file)")]
+    #[error(
+        "no Okta API token: set OKTA_API_TOKEN or pass --token-file (or use an OAuth service app: --client-id and --private-key-file)"
+    )]
     NoToken,
     /// The OAuth flags describe an unusable service app.
     #[error("{0}")]

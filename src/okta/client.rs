@@ -414,6 +414,9 @@ impl OktaClient {
 }
 
 /// What one attempt produced.
+// The answer's error carries what a 403 asks to grant; an attempt lives only until it is
+// judged, so boxing it would cost an allocation per request for nothing.
+#[allow(clippy::large_enum_variant)]
 enum Attempt {
     /// No HTTP answer (connect failure, reset, timeout).
     Transport {

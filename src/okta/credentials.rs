@@ -72,7 +72,9 @@ impl Auth {
         match (self, pass) {
             (Auth::OAuth(s), Pass::OAuth(t)) => s.headers(t, method, url),
             (Auth::ApiToken(t), _) => Ok(vec![(reqwest::header::AUTHORIZATION, t.header())]),
-            (Auth::OAuth(_), Pass::ApiToken) => Err(Error::Unreachable { endpoint: format!("{method} {}", url.path()), detail: "no access token".into() }),
+            (Auth::OAuth(_), Pass::ApiToken) => {
+                Err(Error::Unreachable { endpoint: format!("{method} {}", url.path()), detail: "no access token".into() })
+            }
         }
     }
 

@@ -7,9 +7,9 @@ pub mod coverage;
 pub mod credentials;
 pub mod endpoints;
 pub mod error;
+pub mod oauth;
 pub mod org_url;
 pub mod paging;
-pub mod oauth;
 pub mod ratelimit;
 pub mod token;
 

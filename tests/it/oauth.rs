@@ -176,7 +176,10 @@ async fn a_service_app_without_an_admin_role_is_told_to_assign_one() {
     let rep = w.platform.run_sync("INITIAL").await;
     assert_ne!(rep.outcome, "DONE");
     let err = rep.error.unwrap_or_default();
-    assert!(err.contains("EXTERNAL_SYSTEM_NO_PERMISSION") && err.contains("admin role") && err.contains("Read-only Administrator"), "{err}");
+    assert!(
+        err.contains("EXTERNAL_SYSTEM_NO_PERMISSION") && err.contains("admin role") && err.contains("Read-only Administrator"),
+        "{err}"
+    );
     assert!(!err.contains("insufficient_scope"), "{err}");
 }
 
@@ -219,13 +222,15 @@ async fn check_connects_as_a_service_app_to_the_sim_command_with_dpop_and_explai
             let _ = self.0.wait();
         }
     }
-    let mut sim = Child(std::process::Command::new(env!("CARGO_BIN_EXE_okta-airsync"))
-        .args(["sim", "--listen", "127.0.0.1:0", "--users", "20", "--oauth-client-id", "0oacli", "--require-dpop"])
-        .arg("--oauth-public-key")
-        .arg(&public)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap());
+    let mut sim = Child(
+        std::process::Command::new(env!("CARGO_BIN_EXE_okta-airsync"))
+            .args(["sim", "--listen", "127.0.0.1:0", "--users", "20", "--oauth-client-id", "0oacli", "--require-dpop"])
+            .arg("--oauth-public-key")
+            .arg(&public)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let mut lines = std::io::BufReader::new(sim.0.stdout.take().unwrap()).lines();
     let ready = lines.next().unwrap().unwrap();
     let base = ready.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_string();

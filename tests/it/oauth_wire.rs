@@ -21,7 +21,8 @@ async fn the_token_request_is_a_client_credentials_grant_with_a_signed_assertion
         .and(header("content-type", "application/x-www-form-urlencoded"))
         .respond_with(move |r: &Request| {
             s.lock().unwrap().push(String::from_utf8(r.body.clone()).unwrap());
-            ResponseTemplate::new(200).set_body_json(json!({"token_type": "Bearer", "expires_in": 3600, "access_token": "at-123", "scope": "okta.orgs.read"}))
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"token_type": "Bearer", "expires_in": 3600, "access_token": "at-123", "scope": "okta.orgs.read"}))
         })
         .expect(1)
         .mount(&server)
@@ -101,7 +102,9 @@ fn the_readme_scope_table_is_the_connectors_and_okta_openapi_document_agrees() {
     let rows = readme_scope_rows();
     let expected: Vec<(String, Vec<String>, Vec<String>)> = scopes::READ_SCOPES
         .iter()
-        .map(|s| (s.scope.to_string(), s.item_types.iter().map(|t| t.to_string()).collect(), s.paths.iter().map(|p| p.to_string()).collect()))
+        .map(|s| {
+            (s.scope.to_string(), s.item_types.iter().map(|t| t.to_string()).collect(), s.paths.iter().map(|p| p.to_string()).collect())
+        })
         .collect();
     let render: Vec<String> = expected
         .iter()

@@ -165,12 +165,16 @@ impl OAuthServer {
         st.secrets.extend(dpop.map(str::to_string));
         let field = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
         if field("grant_type") != "client_credentials" {
-            return oauth_error(400, "unsupported_grant_type", "The authorization grant type is not supported by the authorization server.");
+            return oauth_error(
+                400,
+                "unsupported_grant_type",
+                "The authorization grant type is not supported by the authorization server.",
+            );
         }
         if field("client_assertion_type") != ASSERTION_TYPE || field("client_assertion").is_empty() {
             return oauth_error(401, "invalid_client", "Client authentication failed: a private_key_jwt client_assertion is required.");
         }
-        if !form.get("client_id").is_none_or(|c| c == &self.app.client_id) {
+        if form.get("client_id").is_some_and(|c| c != &self.app.client_id) {
             return oauth_error(401, "invalid_client", "The client_id does not match the client_assertion.");
         }
         let jkt = if self.app.require_dpop {
@@ -203,7 +207,8 @@ impl OAuthServer {
             _ => return oauth_error(401, "invalid_client", "The client_assertion signature is invalid."),
         };
         let audience = token_url;
-        let claims = match jose::verify_assertion(field("client_assertion"), key, self.app.key_id.as_deref(), &self.app.client_id, audience) {
+        let claims = match jose::verify_assertion(field("client_assertion"), key, self.app.key_id.as_deref(), &self.app.client_id, audience)
+        {
             Ok(c) => c,
             Err(why) => return oauth_error(401, "invalid_client", &why),
         };

@@ -57,7 +57,8 @@ impl ServiceApp {
             return Err(ServiceAppError::NoClientId);
         }
         let key = SigningKey::parse(private_key)?;
-        let mut list: Vec<String> = scopes.split([' ', ',', '\n', '\t']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+        let mut list: Vec<String> =
+            scopes.split([' ', ',', '\n', '\t']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
         if let Some(bad) = list.iter().find(|s| !(s.starts_with("okta.") && s.ends_with(".read"))) {
             return Err(ServiceAppError::Scope(bad.clone()));
         }

@@ -23,7 +23,11 @@ pub const READ_SCOPES: &[ReadScope] = &[
     },
     ReadScope { scope: "okta.userTypes.read", item_types: &["users"], paths: &["/api/v1/meta/types/user"] },
     ReadScope { scope: "okta.schemas.read", item_types: &["users"], paths: &["/api/v1/meta/schemas/user/{schemaId}"] },
-    ReadScope { scope: "okta.groups.read", item_types: &["groups", "group_members"], paths: &["/api/v1/groups", "/api/v1/groups/{groupId}/users"] },
+    ReadScope {
+        scope: "okta.groups.read",
+        item_types: &["groups", "group_members"],
+        paths: &["/api/v1/groups", "/api/v1/groups/{groupId}/users"],
+    },
     ReadScope {
         scope: "okta.roles.read",
         item_types: &["iam_roles", "iam_role_members"],

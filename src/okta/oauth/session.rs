@@ -183,8 +183,10 @@ impl OAuthSession {
         };
         let mut header = jsonwebtoken::Header::new(self.app.key.alg());
         header.kid = self.app.key_id.clone().or_else(|| self.app.key.jwk_kid.clone());
-        jsonwebtoken::encode(&header, &claims, self.app.key.encoding_key())
-            .map_err(|e| Error::Unreachable { endpoint: TOKEN_ENDPOINT.into(), detail: format!("signing the client assertion failed ({e})") })
+        jsonwebtoken::encode(&header, &claims, self.app.key.encoding_key()).map_err(|e| Error::Unreachable {
+            endpoint: TOKEN_ENDPOINT.into(),
+            detail: format!("signing the client assertion failed ({e})"),
+        })
     }
 
     /// Requests a token, following DPoP and nonce challenges and retrying transient failures.

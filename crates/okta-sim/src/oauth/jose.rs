@@ -82,8 +82,12 @@ pub fn verify_assertion(jwt: &str, key: &PublicKey, kid: Option<&str>, client_id
     v.leeway = SKEW_SECS as u64;
     let data = jsonwebtoken::decode::<AssertionClaims>(jwt, &key.decoding_key(header.alg)?, &v).map_err(|e| match e.kind() {
         jsonwebtoken::errors::ErrorKind::ExpiredSignature => "The client_assertion token is expired.".to_string(),
-        jsonwebtoken::errors::ErrorKind::InvalidAudience => "The audience claim for client_assertion must be the endpoint invoked for the request.".to_string(),
-        jsonwebtoken::errors::ErrorKind::InvalidIssuer => "The issuer and subject claim in client_assertion must match the client_id.".to_string(),
+        jsonwebtoken::errors::ErrorKind::InvalidAudience => {
+            "The audience claim for client_assertion must be the endpoint invoked for the request.".to_string()
+        }
+        jsonwebtoken::errors::ErrorKind::InvalidIssuer => {
+            "The issuer and subject claim in client_assertion must match the client_id.".to_string()
+        }
         _ => "The client_assertion signature is invalid.".to_string(),
     })?;
     let c = data.claims;
@@ -139,8 +143,7 @@ pub fn verify_proof(jwt: &str, method: &str, url: &str) -> Result<Proof, String>
     v.validate_exp = false;
     v.validate_aud = false;
     v.set_required_spec_claims::<&str>(&[]);
-    let claims =
-        jsonwebtoken::decode::<ProofClaims>(jwt, &key, &v).map_err(|_| "The DPoP proof signature is invalid.".to_string())?.claims;
+    let claims = jsonwebtoken::decode::<ProofClaims>(jwt, &key, &v).map_err(|_| "The DPoP proof signature is invalid.".to_string())?.claims;
     if !claims.htm.eq_ignore_ascii_case(method) {
         return Err(format!("The DPoP proof htm {} does not match the request method.", claims.htm));
     }
