@@ -75,6 +75,16 @@ async fn an_rsa_service_app_signs_rs256_assertions_okta_verifies() {
     let c = OktaClient::new(OktaConfig::new(url::Url::parse(&h.base_url).unwrap(), service_app)).unwrap();
     c.get(&c.url("/api/v1/org", &[])).await.unwrap();
     assert_eq!(h.sim.stats()["oauth"]["proofs_verified"], 1);
+    // The same key as a private JWK (as Okta's console generates it), with its kid.
+    use base64::Engine;
+    use rsa::traits::{PrivateKeyParts, PublicKeyParts};
+    let b64 = |n: &rsa::BigUint| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(n.to_bytes_be());
+    let jwk = json!({"kty": "RSA", "kid": "rsa-1", "use": "sig", "n": b64(sk.n()), "e": b64(sk.e()), "d": b64(sk.d()),
+        "p": b64(&sk.primes()[0]), "q": b64(&sk.primes()[1])});
+    let service_app = ServiceApp::from_fields("0oarsa", &jwk.to_string(), "", "okta.orgs.read").unwrap();
+    let c = OktaClient::new(OktaConfig::new(url::Url::parse(&h.base_url).unwrap(), service_app)).unwrap();
+    c.get(&c.url("/api/v1/org", &[])).await.unwrap();
+    assert_eq!(h.sim.stats()["oauth"]["proofs_verified"], 2);
     let e = ServiceApp::from_fields("0oarsa", &public_pem, "", "").unwrap_err().to_string();
     assert!(e.contains("public key") && e.contains("private key"), "{e}");
     let e = ServiceApp::from_fields("0oarsa", &private_pem, "", "okta.users.manage").unwrap_err().to_string();

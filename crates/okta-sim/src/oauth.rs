@@ -12,7 +12,7 @@ pub mod jose;
 pub mod resource;
 pub mod scopes;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
@@ -89,16 +89,45 @@ pub struct OAuthStats {
     pub tokens_refused: u64,
 }
 
+/// Secrets kept for the leak tests at most (a long sync sends a proof per request).
+const MAX_SECRETS: usize = 10_000;
+
 #[derive(Debug, Default)]
 struct State {
     tokens: BTreeMap<String, Issued>,
     assertion_jtis: HashSet<String>,
-    proof_jtis: HashSet<String>,
+    /// The `jti`s of proofs still young enough to be accepted, oldest first, and as a set.
+    proof_jtis: (VecDeque<(i64, String)>, HashSet<String>),
     key_revoked: bool,
     stats: OAuthStats,
-    /// Every secret the client sent or was given (assertions, proofs, tokens), for the
+    /// The first secrets the client sent or was given (assertions, proofs, tokens), for the
     /// secret-leak tests.
     secrets: Vec<String>,
+}
+
+impl State {
+    fn keep_secret(&mut self, s: &str) {
+        if self.secrets.len() < MAX_SECRETS {
+            self.secrets.push(s.to_string());
+        }
+    }
+
+    /// Records a proof's `jti`; `false` when it was used before. Proofs too old to be
+    /// accepted again are forgotten, so memory stays bounded on long syncs.
+    fn fresh_proof(&mut self, iat: i64, jti: &str) -> bool {
+        let (order, seen) = &mut self.proof_jtis;
+        let horizon = chrono::Utc::now().timestamp() - jose::PROOF_MAX_AGE_SECS - jose::SKEW_SECS;
+        while order.front().is_some_and(|(t, _)| *t < horizon) {
+            if let Some((_, old)) = order.pop_front() {
+                seen.remove(&old);
+            }
+        }
+        if !seen.insert(jti.to_string()) {
+            return false;
+        }
+        order.push_back((iat, jti.to_string()));
+        true
+    }
 }
 
 /// The authorization server's state.
@@ -151,7 +180,7 @@ impl OAuthServer {
         self.lock().stats.clone()
     }
 
-    /// Every assertion, proof and token exchanged so far.
+    /// The assertions, proofs and tokens exchanged so far (the first 10 000).
     pub fn secrets(&self) -> Vec<String> {
         self.lock().secrets.clone()
     }
@@ -161,8 +190,12 @@ impl OAuthServer {
     pub fn token(&self, form: &BTreeMap<String, String>, dpop: Option<&str>, token_url: &str, now: DateTime<Utc>) -> TokenAnswer {
         let mut st = self.lock();
         st.stats.token_requests += 1;
-        st.secrets.extend(form.get("client_assertion").cloned());
-        st.secrets.extend(dpop.map(str::to_string));
+        if let Some(a) = form.get("client_assertion") {
+            st.keep_secret(a);
+        }
+        if let Some(p) = dpop {
+            st.keep_secret(p);
+        }
         let field = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
         if field("grant_type") != "client_credentials" {
             return oauth_error(
@@ -194,7 +227,7 @@ impl OAuthServer {
                 a.dpop_nonce = Some(self.nonce.clone());
                 return a;
             }
-            if !st.proof_jtis.insert(p.claims.jti.clone()) {
+            if !st.fresh_proof(p.claims.iat, &p.claims.jti) {
                 st.stats.proofs_rejected += 1;
                 return oauth_error(400, "invalid_dpop_proof", "The DPoP proof jti was used before.");
             }
@@ -228,7 +261,7 @@ impl OAuthServer {
         let expires = now + chrono::Duration::seconds(self.app.token_ttl_secs);
         st.tokens.insert(token.clone(), Issued { scopes: asked.clone(), expires, jkt });
         st.stats.tokens_issued += 1;
-        st.secrets.push(token.clone());
+        st.keep_secret(&token);
         TokenAnswer {
             status: 200,
             body: json!({"token_type": token_type, "expires_in": self.app.token_ttl_secs, "access_token": token, "scope": asked.join(" ")}),

@@ -134,7 +134,11 @@ fn from_jwk(t: &str) -> Result<SigningKey, KeyError> {
             if v.get("crv").and_then(Value::as_str) != Some("P-256") {
                 return Err(KeyError::Unsupported("an EC JWK on a curve other than P-256".into()));
             }
-            ec_key(p256::SecretKey::from_jwk_str(&v.to_string()).map_err(|e| KeyError::Unsupported(e.to_string()))?)?
+            // Only the key's own members: `kid`, `use`, `alg` and the like are not the key's.
+            let own: serde_json::Map<String, Value> =
+                ["kty", "crv", "x", "y", "d"].iter().filter_map(|k| v.get(*k).map(|x| (k.to_string(), x.clone()))).collect();
+            let text = Value::Object(own).to_string();
+            ec_key(p256::SecretKey::from_jwk_str(&text).map_err(|e| KeyError::Unsupported(e.to_string()))?)?
         }
         _ => return Err(KeyError::Unsupported("a JWK whose kty is not RSA or EC".into())),
     };

@@ -10,9 +10,9 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 /// Seconds a signed `iat` may lie in the future (clock skew).
-const SKEW_SECS: i64 = 60;
+pub const SKEW_SECS: i64 = 60;
 /// How old a DPoP proof may be.
-const PROOF_MAX_AGE_SECS: i64 = 300;
+pub const PROOF_MAX_AGE_SECS: i64 = 300;
 /// The longest life Okta accepts for a client assertion.
 const ASSERTION_MAX_LIFE_SECS: i64 = 3600;
 

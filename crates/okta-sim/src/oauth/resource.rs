@@ -71,7 +71,7 @@ impl OAuthServer {
     pub fn authorize(&self, call: &ApiCall<'_>, now: DateTime<Utc>) -> Result<Granted, Denied> {
         let mut st = self.lock();
         if let Some(p) = call.proof {
-            st.secrets.push(p.to_string());
+            st.keep_secret(p);
         }
         let Some(issued) = st.tokens.get(call.token).cloned() else {
             st.stats.tokens_refused += 1;
@@ -121,7 +121,7 @@ fn check_proof(st: &mut super::State, jkt: &str, call: &ApiCall<'_>) -> Result<(
     if p.claims.ath.as_deref() != Some(jose::ath(call.token).as_str()) {
         return Err("The DPoP proof ath does not match the access token.".into());
     }
-    if !st.proof_jtis.insert(p.claims.jti) {
+    if !st.fresh_proof(p.claims.iat, &p.claims.jti) {
         return Err("The DPoP proof jti was used before.".into());
     }
     Ok(())
