@@ -138,3 +138,40 @@ fn the_readme_scope_table_is_the_connectors_and_okta_openapi_document_agrees() {
         assert!(scopes::READ_SCOPES.iter().any(|s| s.item_types.contains(t)), "{t} has a scope");
     }
 }
+
+#[tokio::test]
+async fn a_403_names_the_scope_from_www_authenticate_or_the_endpoint_else_the_admin_role() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/v1/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"token_type": "Bearer", "expires_in": 3600, "access_token": "at-1"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let denied = json!({"errorCode": "E0000006", "errorSummary": "You do not have permission to perform the requested action"});
+    for (p, challenge) in [
+        ("/api/v1/iam/roles", Some(r#"Bearer realm="x", scope="okta.roles.read", error="insufficient_scope", error_description="..."#)),
+        ("/api/v1/logs", Some(r#"Bearer error="insufficient_scope""#)),
+        ("/api/v1/apps", None),
+    ] {
+        let mut r = ResponseTemplate::new(403).set_body_json(denied.clone());
+        if let Some(c) = challenge {
+            r = r.insert_header("www-authenticate", c);
+        }
+        Mock::given(method("GET")).and(path(p)).respond_with(r).mount(&server).await;
+    }
+    let keys = ec_keys();
+    let app = ServiceApp::from_fields("0oa-client", &keys.private_pem, "", "").unwrap();
+    let c = OktaClient::new(OktaConfig::new(url::Url::parse(&server.uri()).unwrap(), app)).unwrap();
+    let err = |p: &'static str| {
+        let c = c.clone();
+        async move { c.get(&c.url(p, &[])).await.unwrap_err() }
+    };
+    let roles = err("/api/v1/iam/roles").await;
+    assert_eq!(roles.status(), Some(403));
+    assert!(roles.to_string().contains("lacks the scope okta.roles.read (insufficient_scope): grant okta.roles.read"), "{roles}");
+    let logs = err("/api/v1/logs").await.to_string();
+    assert!(logs.contains("lacks the scope okta.logs.read"), "Okta named no scope; the endpoint's is named: {logs}");
+    let apps = err("/api/v1/apps").await.explain();
+    assert!(apps.contains("admin role does not") && apps.contains("Read-only Administrator") && !apps.contains("scope okta"), "{apps}");
+}
