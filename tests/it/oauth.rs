@@ -260,3 +260,26 @@ async fn check_connects_as_a_service_app_to_the_sim_command_with_dpop_and_explai
     assert!(!bad.status.success() && err.contains("invalid_client") && err.contains("public key registered"), "{err}");
     assert!(!err.contains(&other.private_pem[40..80]), "the key is not quoted");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_user_type_and_authorization_server_scopes_users_and_the_orgs_policies_are_still_read() {
+    let keys = ec_keys();
+    let granted: Vec<String> = okta_airsync::okta::oauth::scopes::all()
+        .into_iter()
+        .filter(|s| s != "okta.userTypes.read" && s != "okta.authorizationServers.read")
+        .collect();
+    let asked: Vec<&str> = granted.iter().map(String::as_str).collect();
+    let g = granted.clone();
+    let w = oauth_world(small(69), &keys, move |a| OAuthApp { granted_scopes: g, ..a }, &asked).await;
+    let rep = w.platform.run_sync("INITIAL").await;
+    assert_eq!(rep.outcome, "DONE", "{rep:?}");
+    let truth = w.sim.sim.truth(None);
+    let org_policies: BTreeSet<String> =
+        truth["record_types"]["policies"]["ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    assert_eq!(w.stored_ids("policies"), org_policies, "the org's policies, not the authorization servers'");
+    let note = job(&w, "policies")["note"].as_str().unwrap_or_default().to_string();
+    assert!(note.contains("okta.authorizationServers.read"), "{note}");
+    assert_types_equal_truth(&w, &["users", "groups", "factors", "applications"]);
+    let users = job(&w, "users")["note"].as_str().unwrap_or_default().to_string();
+    assert!(users.contains("okta.userTypes.read"), "{users}");
+}
