@@ -175,3 +175,46 @@ async fn a_403_names_the_scope_from_www_authenticate_or_the_endpoint_else_the_ad
     let apps = err("/api/v1/apps").await.explain();
     assert!(apps.contains("admin role does not") && apps.contains("Read-only Administrator") && !apps.contains("scope okta"), "{apps}");
 }
+
+#[tokio::test]
+async fn a_dpop_nonce_asked_for_by_the_api_is_used_without_a_new_token() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/v1/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"token_type": "DPoP", "expires_in": 3600, "access_token": "at-d"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // The API answers use_dpop_nonce until a proof carries its nonce.
+    let nonce_of = |r: &Request| -> Option<String> {
+        let proof = r.headers.get("dpop")?.to_str().ok()?.to_string();
+        let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+        v.insecure_disable_signature_validation();
+        v.validate_exp = false;
+        v.set_required_spec_claims::<&str>(&[]);
+        let c = jsonwebtoken::decode::<Value>(&proof, &jsonwebtoken::DecodingKey::from_secret(b""), &v).ok()?.claims;
+        c["nonce"].as_str().map(str::to_string)
+    };
+    Mock::given(method("GET"))
+        .and(path("/api/v1/org"))
+        .and(header("authorization", "DPoP at-d"))
+        .respond_with(move |r: &Request| match nonce_of(r).as_deref() {
+            Some("n-1") => ResponseTemplate::new(200).set_body_json(json!({"id": "00o1"})),
+            _ => ResponseTemplate::new(401)
+                .insert_header(
+                    "www-authenticate",
+                    r#"DPoP error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof""#,
+                )
+                .insert_header("dpop-nonce", "n-1")
+                .set_body_json(json!({"errorCode": "E0000011", "errorSummary": "Invalid token provided"})),
+        })
+        .expect(3)
+        .mount(&server)
+        .await;
+    let keys = ec_keys();
+    let app = ServiceApp::from_fields("0oa-client", &keys.private_pem, "", "okta.orgs.read").unwrap();
+    let c = OktaClient::new(OktaConfig::new(url::Url::parse(&server.uri()).unwrap(), app)).unwrap();
+    c.get(&c.url("/api/v1/org", &[])).await.unwrap();
+    c.get(&c.url("/api/v1/org", &[])).await.unwrap();
+    assert_eq!(c.tokens_obtained(), 1, "the token was kept");
+}
