@@ -3,6 +3,8 @@
 
 #[cfg(feature = "playground")]
 pub(crate) mod playground;
+#[cfg(feature = "playground")]
+mod sim_oauth;
 mod worker;
 
 use std::path::PathBuf;
@@ -48,14 +50,18 @@ pub enum Command {
         #[command(flatten)]
         worker: WorkerArgs,
     },
-    /// Test the connection to an Okta org: GET /api/v1/users/me and /api/v1/org.
+    /// Test the connection to an Okta org: with an API token GET /api/v1/users/me and
+    /// /api/v1/org; with an OAuth service app (--client-id) a token request and GET /api/v1/org.
     Check {
         /// The org: subdomain, host or https URL.
         #[arg(long)]
         domain: String,
-        /// Read the token from this file (default: the OKTA_API_TOKEN variable).
-        #[arg(long)]
+        /// Read the API token from this file (default: the OKTA_API_TOKEN variable).
+        #[arg(long, conflicts_with = "client_id")]
         token_file: Option<PathBuf>,
+        #[allow(missing_docs)]
+        #[command(flatten)]
+        oauth: OAuthArgs,
         /// Testing only: talk to this base URL instead.
         #[arg(long, env = "OKTA_AIRSYNC_BASE_URL")]
         okta_base_url: Option<String>,
@@ -75,6 +81,24 @@ impl Cli {
         }
         "info"
     }
+}
+
+/// An OAuth 2.0 service app instead of an API token.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct OAuthArgs {
+    /// The service app's client id (switches `check` to OAuth).
+    #[arg(long, env = "OKTA_CLIENT_ID")]
+    pub client_id: Option<String>,
+    /// The app's private key: a PEM or JWK file.
+    #[arg(long, requires = "client_id")]
+    pub private_key_file: Option<PathBuf>,
+    /// The kid of the public key registered in Okta (default: the JWK's own, or none).
+    #[arg(long, requires = "client_id", default_value = "")]
+    pub key_id: String,
+    /// The scopes granted to the app, space- or comma-separated (default: every scope the
+    /// connector uses).
+    #[arg(long, requires = "client_id", default_value = "")]
+    pub scopes: String,
 }
 
 /// Why a command failed.
@@ -111,8 +135,13 @@ pub enum Error {
     #[error("{0}")]
     Check(String),
     /// The token is missing.
-    #[error("no Okta API token: set OKTA_API_TOKEN or pass --token-file")]
+    #[error(
+        "no Okta API token: set OKTA_API_TOKEN or pass --token-file (or use an OAuth service app: --client-id and --private-key-file)"
+    )]
     NoToken,
+    /// The OAuth flags describe an unusable service app.
+    #[error("{0}")]
+    ServiceApp(#[from] crate::okta::oauth::ServiceAppError),
     /// `--entities` names something that is not an item type.
     #[error("--entities: `{0}` is not an item type; choose from {list}", list = crate::extract::ITEM_TYPES.join(", "))]
     UnknownEntity(String),
@@ -144,7 +173,7 @@ pub async fn execute(cmd: Command) -> Result<ExitCode, Error> {
     match cmd {
         Command::Run { event, worker } => worker::run(&event, &worker).await,
         Command::Serve { listen, worker } => worker::serve(&listen, &worker).await,
-        Command::Check { domain, token_file, okta_base_url } => worker::check(&domain, token_file, okta_base_url).await,
+        Command::Check { domain, token_file, oauth, okta_base_url } => worker::check(&domain, token_file, &oauth, okta_base_url).await,
         #[cfg(feature = "playground")]
         Command::Playground(p) => p.execute().await,
     }

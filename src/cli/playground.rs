@@ -44,6 +44,9 @@ pub enum PlaygroundCommand {
         tls_key: Option<PathBuf>,
         #[allow(missing_docs)]
         #[command(flatten)]
+        oauth: super::sim_oauth::SimOAuthArgs,
+        #[allow(missing_docs)]
+        #[command(flatten)]
         org: OrgArgs,
     },
     /// Run a whole Okta to DevRev sync on this machine against the simulator and the emulator.
@@ -209,8 +212,8 @@ impl PlaygroundCommand {
     pub async fn execute(self) -> Result<ExitCode, Error> {
         match self {
             PlaygroundCommand::Devrev { listen, out, token } => devrev(&listen, out, &token).await,
-            PlaygroundCommand::Sim { listen, public_url, token, tls_cert, tls_key, org } => {
-                sim(&listen, public_url, token, tls_cert.zip(tls_key), &org).await
+            PlaygroundCommand::Sim { listen, public_url, token, tls_cert, tls_key, oauth, org } => {
+                sim(&listen, public_url, token, tls_cert.zip(tls_key), oauth.app()?, &org).await
             }
             PlaygroundCommand::Demo { org, soft_deadline_secs, out, report, no_live, entities } => {
                 let entities = entities.as_deref().map(super::parse_entities).transpose()?;
@@ -237,10 +240,12 @@ async fn sim(
     public_url: Option<String>,
     token: String,
     tls: Option<(PathBuf, PathBuf)>,
+    oauth: Option<okta_sim::OAuthApp>,
     org: &OrgArgs,
 ) -> Result<ExitCode, Error> {
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(io(format!("binding {listen}")))?;
-    let cfg = SimConfig { seed: org.seed, sizes: org.sizes(), token: token.clone(), faults: org.faults(), anchor: None };
+    let client_id = oauth.as_ref().map(|a| a.client_id.clone());
+    let cfg = SimConfig { seed: org.seed, sizes: org.sizes(), token: token.clone(), faults: org.faults(), anchor: None, oauth };
     let h = match tls {
         Some((cert, key)) => {
             okta_sim::serve_tls(cfg, listener, public_url, &cert, &key).await.map_err(io("starting the simulator over TLS"))?
@@ -248,6 +253,9 @@ async fn sim(
         None => okta_sim::serve(cfg, listener, public_url).await.map_err(io("starting the simulator"))?,
     };
     println!("Okta simulator ready at {} (token: {token})", h.base_url);
+    if let Some(id) = client_id {
+        println!("OAuth service app {id}: token endpoint {}/oauth2/v1/token", h.base_url);
+    }
     let _ = h.task.await;
     Ok(ExitCode::SUCCESS)
 }

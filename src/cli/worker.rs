@@ -7,10 +7,11 @@ use std::time::Duration;
 use clap::Args;
 use tokio_util::sync::CancellationToken;
 
-use super::{io, Error};
+use super::{io, Error, OAuthArgs};
 use crate::airsync::runtime::{run_invocation, RuntimeConfig};
 use crate::connector::{OktaConnector, Settings};
-use crate::okta::{org_url, ApiToken, OktaClient, OktaConfig};
+use crate::okta::oauth::{ServiceApp, ServiceAppError};
+use crate::okta::{org_url, ApiToken, Credentials, OktaClient, OktaConfig};
 
 /// How the worker talks to Okta and how long an invocation may run.
 #[derive(Args, Clone)]
@@ -123,17 +124,25 @@ pub async fn run(event: &str, worker: &WorkerArgs) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `check`: Test Connection against an org.
-pub async fn check(domain: &str, token_file: Option<PathBuf>, base: Option<String>) -> Result<ExitCode, Error> {
-    let token = match token_file {
-        Some(f) => std::fs::read_to_string(&f).map_err(io(format!("reading the token file {}", f.display())))?,
-        None => std::env::var("OKTA_API_TOKEN").map_err(|_| Error::NoToken)?,
+/// `check`: Test Connection against an org, with an API token or a service app.
+pub async fn check(domain: &str, token_file: Option<PathBuf>, oauth: &OAuthArgs, base: Option<String>) -> Result<ExitCode, Error> {
+    let credentials: Credentials = match (&oauth.client_id, &oauth.private_key_file) {
+        (Some(id), Some(f)) => {
+            let pem = std::fs::read_to_string(f).map_err(io(format!("reading the private key file {}", f.display())))?;
+            ServiceApp::from_fields(id, &pem, &oauth.key_id, &oauth.scopes)?.into()
+        }
+        (Some(_), None) => return Err(Error::ServiceApp(ServiceAppError::Key(crate::okta::oauth::KeyError::Empty))),
+        (None, _) => ApiToken::new(&match token_file {
+            Some(f) => std::fs::read_to_string(&f).map_err(io(format!("reading the token file {}", f.display())))?,
+            None => std::env::var("OKTA_API_TOKEN").map_err(|_| Error::NoToken)?,
+        })
+        .into(),
     };
     let url = match base {
         Some(b) => org_url::parse_testing_base_url(&b).map_err(|source| Error::Address { flag: "--okta-base-url", source })?,
         None => org_url::parse_org_url(domain).map_err(|source| Error::Address { flag: "--domain", source })?,
     };
-    let client = OktaClient::new(OktaConfig::new(url.clone(), ApiToken::new(&token)))?;
+    let client = OktaClient::new(OktaConfig::new(url.clone(), credentials))?;
     let r = crate::check::test_connection(&client).await.map_err(|e| Error::Check(e.to_string()))?;
     println!("OK: connected to org {} at {} as {}", r.org, url, r.owner);
     Ok(ExitCode::SUCCESS)

@@ -5,20 +5,25 @@
 //! connection's organization in `org_id` (the display name in `org_name`, used when `org_id` is
 //! empty: DevRev does not document where a subdomain keyring's subdomain lands). For local runs
 //! `key` may also be the JSON object `{"domain": "...", "token": "..."}`.
+//!
+//! The OAuth keyring (`okta-oauth-connection`) has no `secret_transform`: `key` is the JSON of
+//! its fields, `{"client_id", "private_key", "kid", "scopes"}` (and `domain` for local runs),
+//! which becomes a service app ([`crate::okta::oauth::ServiceApp`]).
 
 use secrecy::ExposeSecret;
 use serde_json::Value;
 use url::Url;
 
-use crate::okta::{org_url, ApiToken};
+use crate::okta::oauth::{ServiceApp, ServiceAppError};
+use crate::okta::{org_url, ApiToken, Credentials};
 
 /// Where to connect and with what.
 #[derive(Debug, Clone)]
 pub struct Connection {
     /// The org's base URL.
     pub base_url: Url,
-    /// The token.
-    pub token: ApiToken,
+    /// The API token or the service app.
+    pub credentials: Credentials,
 }
 
 /// A connection that cannot be used.
@@ -37,6 +42,9 @@ pub enum ConnectionError {
         "connection_data.key is a JSON object but lacks a non-empty `{0}`; expected {{\"domain\": \"acme.okta.com\", \"token\": \"...\"}}"
     )]
     BadKey(&'static str),
+    /// An OAuth connection that cannot be used.
+    #[error(transparent)]
+    ServiceApp(#[from] ServiceAppError),
     /// The domain is not an Okta org URL.
     #[error(transparent)]
     Domain(#[from] org_url::OrgUrlError),
@@ -64,7 +72,18 @@ pub fn resolve(key: &secrecy::SecretString, org: OrgHint<'_>, base_override: Opt
     if raw.is_empty() {
         return Err(ConnectionError::NoToken);
     }
-    let (domain, token) = match serde_json::from_str::<Value>(raw) {
+    let (domain, credentials) = match serde_json::from_str::<Value>(raw) {
+        Ok(Value::Object(m)) if m.contains_key("client_id") => {
+            let field = |k: &str| match m.get(k) {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" "),
+                _ => String::new(),
+            };
+            let kid = [field("kid"), field("key_id")].into_iter().find(|k| !k.trim().is_empty()).unwrap_or_default();
+            let app = ServiceApp::from_fields(&field("client_id"), &field("private_key"), &kid, &field("scopes"))?;
+            let domain = Some(field("domain").trim().to_string()).filter(|d| !d.is_empty()).or_else(|| org.subdomain());
+            (domain, Credentials::OAuth(app))
+        }
         Ok(Value::Object(m)) => {
             let get = |k: &'static str| {
                 m.get(k)
@@ -74,20 +93,25 @@ pub fn resolve(key: &secrecy::SecretString, org: OrgHint<'_>, base_override: Opt
                     .map(str::to_string)
                     .ok_or(ConnectionError::BadKey(k))
             };
-            (Some(get("domain")).transpose().or_else(|e| if base_override.is_some() { Ok(None) } else { Err(e) })?, get("token")?)
+            let domain = Some(get("domain")).transpose().or_else(|e| if base_override.is_some() { Ok(None) } else { Err(e) })?;
+            (domain, api_token(&get("token")?)?)
         }
-        _ => (org.subdomain(), raw.to_string()),
+        _ => (org.subdomain(), api_token(raw)?),
     };
-    let token = ApiToken::new(&token);
-    if token.is_empty() {
-        return Err(ConnectionError::NoToken);
-    }
     let base_url = match (base_override, domain) {
         (Some(b), _) => b.clone(),
         (None, Some(d)) => org_url::parse_org_url(&d)?,
         (None, None) => return Err(ConnectionError::NoDomain),
     };
-    Ok(Connection { base_url, token })
+    Ok(Connection { base_url, credentials })
+}
+
+fn api_token(raw: &str) -> Result<Credentials, ConnectionError> {
+    let token = ApiToken::new(raw);
+    if token.is_empty() {
+        return Err(ConnectionError::NoToken);
+    }
+    Ok(Credentials::ApiToken(token))
 }
 
 #[cfg(test)]

@@ -73,7 +73,7 @@ impl OktaConnector {
     pub fn client(&self, inv: &Invocation) -> Result<OktaClient, Error> {
         let org = connection::OrgHint { org_id: &inv.org_id, org_name: &inv.org_name };
         let conn = connection::resolve(&inv.connection_key, org, self.settings.base_url_override.as_ref())?;
-        let mut cfg = OktaConfig::new(conn.base_url, conn.token);
+        let mut cfg = OktaConfig::new(conn.base_url, conn.credentials);
         cfg.rate_share = self.settings.rate_share;
         cfg.cumulative_limit = inputs::org_rate_limit(inv.global_values.get(inputs::ORG_RATE_LIMIT))?;
         cfg.max_in_flight = self.settings.max_in_flight;

@@ -12,7 +12,7 @@ use crate::okta;
 pub fn platform_message(e: &okta::Error, org_gone: bool) -> String {
     match e {
         _ if e.feature_unavailable() => e.explain(),
-        okta::Error::InvalidToken { .. } => ErrorCode::ExternalSystemNoAccess.message(&e.explain()),
+        _ if e.no_access() => ErrorCode::ExternalSystemNoAccess.message(&e.explain()),
         okta::Error::NotFound { .. } if org_gone => ErrorCode::ExternalSyncUnitDeleted.message(&e.explain()),
         okta::Error::PermissionDenied { .. } => ErrorCode::ExternalSystemNoPermission.message(&e.explain()),
         _ => e.explain(),
@@ -33,7 +33,7 @@ pub fn outcome(results: Vec<(Job, Result<(), JobFail>)>) -> ExtractOutcome {
     for (job, r) in results {
         match r {
             Ok(()) | Err(JobFail::Skip(_)) => {}
-            Err(JobFail::Okta(e @ okta::Error::InvalidToken { .. })) if !e.feature_unavailable() => {
+            Err(JobFail::Okta(e)) if e.no_access() => {
                 return ExtractOutcome::Error(ErrorCode::ExternalSystemNoAccess.message(&format!("{job}: {}", e.explain())))
             }
             Err(JobFail::Okta(okta::Error::RateLimited { wait_secs, .. })) => delay = Some(delay.unwrap_or(0).max(wait_secs)),

@@ -15,18 +15,18 @@ use tokio::time::Instant;
 use tracing::Instrument;
 use url::Url;
 
-use super::error::Error;
+use super::credentials::{Auth, Credentials, Pass};
+use super::error::{Error, Grant};
 use super::paging::{body_next, next_link, Page};
 use super::ratelimit::{observe, Bucket, Observation, RateLimiter, Tier};
-use super::token::ApiToken;
 
 /// Client settings.
 #[derive(Debug, Clone)]
 pub struct OktaConfig {
     /// The org's base URL (validated by `org_url`, or a testing override).
     pub base_url: Url,
-    /// The API token.
-    pub token: ApiToken,
+    /// The API token or the OAuth service app.
+    pub credentials: Credentials,
     /// Fraction of each rate-limit bucket this client may use (default 0.5); lowered per
     /// bucket after a 429 that pacing did not expect (see [`super::ratelimit`]).
     pub rate_share: f64,
@@ -54,11 +54,11 @@ pub struct OktaConfig {
 }
 
 impl OktaConfig {
-    /// Defaults for one org and token.
-    pub fn new(base_url: Url, token: ApiToken) -> Self {
+    /// Defaults for one org and credential (an [`super::ApiToken`] or a service app).
+    pub fn new(base_url: Url, credentials: impl Into<Credentials>) -> Self {
         OktaConfig {
             base_url,
-            token,
+            credentials: credentials.into(),
             rate_share: 0.5,
             tier: None,
             cumulative_limit: None,
@@ -88,6 +88,7 @@ pub struct RouteStats {
 
 struct Inner {
     http: reqwest::Client,
+    auth: Auth,
     cfg: OktaConfig,
     limiter: RateLimiter,
     in_flight: Semaphore,
@@ -133,9 +134,11 @@ impl OktaClient {
         }
         let http = b.build().map_err(|e| Error::Unreachable { endpoint: "client setup".into(), detail: e.to_string() })?;
         let max = cfg.max_in_flight.clamp(1, 75);
+        let auth = Auth::new(&cfg.credentials, &cfg.base_url, &cfg.retry_delays)?;
         Ok(OktaClient {
             inner: Arc::new(Inner {
                 http,
+                auth,
                 limiter: RateLimiter::new(cfg.rate_share, cfg.tier).with_cumulative(cfg.cumulative_limit),
                 in_flight: Semaphore::new(max),
                 stats: Mutex::new(BTreeMap::new()),
@@ -160,6 +163,22 @@ impl OktaClient {
     /// Calls made through handles labeled `label`.
     pub fn calls_for(&self, label: &str) -> u64 {
         self.inner.labels.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(label).copied().unwrap_or(0)
+    }
+
+    /// Whether the client authenticates as an OAuth service app (no user: `/users/me` means
+    /// nothing to its token).
+    pub fn is_oauth(&self) -> bool {
+        self.inner.auth.session().is_some()
+    }
+
+    /// OAuth access tokens obtained so far (0 with an API token).
+    pub fn tokens_obtained(&self) -> u64 {
+        self.inner.auth.session().map_or(0, |s| s.grants())
+    }
+
+    /// Requests sent to the token endpoint so far (DPoP nonce rounds included).
+    pub fn token_requests(&self) -> u64 {
+        self.inner.auth.session().map_or(0, |s| s.token_requests())
     }
 
     /// The org's base URL.
@@ -260,12 +279,27 @@ impl OktaClient {
         let bucket = Bucket::of(&path);
         let span = tracing::debug_span!("okta_request", method = "GET", path = %path, status = tracing::field::Empty);
         async {
-            let mut retries = Retries { transient: 0, limited: 0, cfg: &self.inner.cfg };
+            let mut retries = Retries { transient: 0, limited: 0, cfg: &self.inner.cfg, oauth: self.is_oauth() };
+            let mut recovered = false;
             loop {
                 self.check_deadline(&endpoint)?;
-                let attempt = self.attempt(url, bucket, &route, &endpoint).await?;
+                let pass = self.inner.auth.pass(&self.inner.http).await?;
+                let attempt = self.attempt(url, bucket, &route, &endpoint, &pass).await?;
+                let unauthorized = match &attempt {
+                    Attempt::Answered { status, headers, .. } if *status == StatusCode::UNAUTHORIZED => Some(headers.clone()),
+                    _ => None,
+                };
                 match retries.judge(attempt, url, &endpoint) {
                     Verdict::Done(bytes, headers) => return Ok((bytes, headers)),
+                    Verdict::Fail(e @ Error::InvalidToken { .. }) if !recovered && !e.feature_unavailable() => {
+                        match unauthorized {
+                            Some(h) if self.inner.auth.recover(&pass, &h).await => {
+                                tracing::info!(endpoint = %endpoint, "Okta rejected the access token or asked for a DPoP nonce; sending again");
+                                recovered = true;
+                            }
+                            _ => return Err(e),
+                        }
+                    }
                     Verdict::Fail(e) => return Err(e),
                     Verdict::RetryAt { until, why } => {
                         match why {
@@ -290,7 +324,7 @@ impl OktaClient {
 
     /// One attempt: waits for a request slot (in-flight cap and bucket pacing), sends, reads
     /// the body. Both slots are guards, released however this future ends (dropped included).
-    async fn attempt(&self, url: &Url, bucket: Bucket, route: &str, endpoint: &str) -> Result<Attempt, Error> {
+    async fn attempt(&self, url: &Url, bucket: Bucket, route: &str, endpoint: &str, pass: &Pass) -> Result<Attempt, Error> {
         let _permit = self
             .inner
             .in_flight
@@ -309,11 +343,11 @@ impl OktaClient {
                 *labels.entry(l.to_string()).or_default() += 1;
             }
         }
-        let sent = self
-            .inner
-            .http
-            .get(url.clone())
-            .header(reqwest::header::AUTHORIZATION, self.inner.cfg.token.header())
+        let mut req = self.inner.http.get(url.clone());
+        for (name, value) in self.inner.auth.headers(pass, "GET", url)? {
+            req = req.header(name, value);
+        }
+        let sent = req
             .header(reqwest::header::ACCEPT, "application/json")
             .header(reqwest::header::CONTENT_TYPE, "application/json; okta-response=omitCredentialsLinks")
             .send()
@@ -380,6 +414,9 @@ impl OktaClient {
 }
 
 /// What one attempt produced.
+// The answer's error carries what a 403 asks to grant; an attempt lives only until it is
+// judged, so boxing it would cost an allocation per request for nothing.
+#[allow(clippy::large_enum_variant)]
 enum Attempt {
     /// No HTTP answer (connect failure, reset, timeout).
     Transport {
@@ -415,6 +452,8 @@ struct Retries<'a> {
     transient: usize,
     limited: u32,
     cfg: &'a OktaConfig,
+    /// The client authenticates as a service app (a 403 is about scopes or its admin role).
+    oauth: bool,
 }
 
 impl Retries<'_> {
@@ -454,7 +493,8 @@ impl Retries<'_> {
                         Err(e) => Verdict::Fail(e),
                     };
                 }
-                Verdict::Fail(classify(status, url, endpoint, err_body().as_ref()))
+                let needs = grant_of(&headers, url.path(), self.oauth);
+                Verdict::Fail(classify(status, url, endpoint, err_body().as_ref(), needs))
             }
         }
     }
@@ -476,12 +516,29 @@ fn error_fields(body: Option<&Value>) -> (String, String) {
     (field("errorCode"), field("errorSummary"))
 }
 
-fn classify(status: StatusCode, url: &Url, endpoint: String, body: Option<&Value>) -> Error {
+/// What a 403 asks to grant: the scope `insufficient_scope` names in `WWW-Authenticate` (or,
+/// when Okta names none, the scope the endpoint needs), else the service app's admin role, else
+/// (an API token) the admin's permission.
+fn grant_of(headers: &HeaderMap, path: &str, oauth: bool) -> Grant {
+    let challenge = headers.get(reqwest::header::WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if challenge.contains("insufficient_scope") {
+        let named = challenge.split("scope=\"").nth(1).and_then(|s| s.split('"').next()).filter(|s| !s.is_empty());
+        let scope = named.or_else(|| super::oauth::scopes::for_path(path)).unwrap_or("(not named by Okta)");
+        return Grant::Scope(scope.to_string());
+    }
+    if oauth {
+        Grant::AdminRole
+    } else {
+        Grant::AdminPermission
+    }
+}
+
+fn classify(status: StatusCode, url: &Url, endpoint: String, body: Option<&Value>, needs: Grant) -> Error {
     let (code, summary) = error_fields(body);
     let filtered = url.query_pairs().any(|(k, _)| k == "filter" || k == "search");
     match status.as_u16() {
         401 => Error::InvalidToken { endpoint, code },
-        403 => Error::PermissionDenied { endpoint, code, summary },
+        403 => Error::PermissionDenied { endpoint, code, summary, needs },
         404 => Error::NotFound { endpoint, code, summary },
         400 if filtered => Error::FilterRejected { endpoint, code, summary },
         s => Error::Api { endpoint, status: s, code, summary: if summary.is_empty() { format!("HTTP {s}") } else { summary } },

@@ -14,8 +14,8 @@ pub enum Error {
         /// Okta's errorCode.
         code: String,
     },
-    /// 403: the token's admin lacks the permission.
-    #[error("permission denied (HTTP 403 {code}) on {endpoint}: {summary}")]
+    /// 403: the token's admin (or the service app's scopes or admin role) lacks the permission.
+    #[error("permission denied (HTTP 403 {code}) on {endpoint}: {summary}{needs}")]
     PermissionDenied {
         /// The endpoint, as "GET /api/v1/users": never the query, which may hold a filter or a cursor.
         endpoint: String,
@@ -23,6 +23,20 @@ pub enum Error {
         code: String,
         /// Okta's errorSummary.
         summary: String,
+        /// What to grant.
+        needs: Grant,
+    },
+    /// The org's authorization server refused the service app's token request.
+    #[error("Okta refused the OAuth token request (HTTP {status} {error}) on {endpoint}: {description}")]
+    OAuthRefused {
+        /// Where.
+        endpoint: String,
+        /// HTTP status.
+        status: u16,
+        /// The OAuth `error`.
+        error: String,
+        /// The OAuth `error_description`.
+        description: String,
     },
     /// 404.
     #[error("not found (HTTP 404 {code}) on {endpoint}: {summary}")]
@@ -124,6 +138,7 @@ impl Error {
         match self {
             Error::InvalidToken { endpoint, .. }
             | Error::PermissionDenied { endpoint, .. }
+            | Error::OAuthRefused { endpoint, .. }
             | Error::NotFound { endpoint, .. }
             | Error::FilterRejected { endpoint, .. }
             | Error::Api { endpoint, .. }
@@ -155,9 +170,11 @@ impl Error {
             Error::InvalidToken { endpoint, code } => format!(
                 "401: the API token is invalid or expired (or revoked): Okta answered {code} on {endpoint}; create a new token under Security > API > Tokens"
             ),
-            Error::PermissionDenied { .. } => format!(
+            Error::PermissionDenied { needs: Grant::AdminPermission, .. } => format!(
                 "403: the token works but its admin lacks permission ({self}); use a token of a Read-only Administrator or higher"
             ),
+            Error::PermissionDenied { .. } => format!("403: {self}"),
+            Error::OAuthRefused { error, description, .. } => oauth_refusal(error, description),
             Error::NotFound { .. } => format!("404: no Okta org answers at this address ({self}); check the Okta subdomain"),
             Error::Unreachable { detail, .. } => {
                 format!("cannot reach the org (DNS, TLS or network): {detail}; check the domain and your network")
@@ -171,6 +188,7 @@ impl Error {
         match self {
             Error::InvalidToken { .. } => Some(401),
             Error::PermissionDenied { .. } => Some(403),
+            Error::OAuthRefused { status, .. } => Some(*status),
             Error::NotFound { .. } => Some(404),
             Error::FilterRejected { .. } => Some(400),
             Error::Api { status, .. } => Some(*status),
@@ -186,7 +204,53 @@ impl Error {
             | Error::NotFound { code, .. }
             | Error::FilterRejected { code, .. }
             | Error::Api { code, .. } => Some(code),
+            Error::OAuthRefused { error, .. } => Some(error),
             _ => None,
         }
     }
+
+    /// Whether the credentials themselves were refused (a token Okta rejects, or a service app
+    /// its authorization server refuses): the run cannot go on and the platform should stop
+    /// (`EXTERNAL_SYSTEM_NO_ACCESS`).
+    pub fn no_access(&self) -> bool {
+        matches!(self, Error::InvalidToken { .. } | Error::OAuthRefused { .. }) && !self.feature_unavailable()
+    }
+}
+
+/// What a 403 says to grant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grant {
+    /// An API token whose admin lacks a permission (Okta says no more).
+    AdminPermission,
+    /// An OAuth access token without this scope (`insufficient_scope`).
+    Scope(String),
+    /// A service app whose admin role does not allow this (a 403 that is not about scopes).
+    AdminRole,
+}
+
+impl std::fmt::Display for Grant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Grant::AdminPermission => Ok(()),
+            Grant::Scope(s) => write!(
+                f,
+                "; the access token lacks the scope {s} (insufficient_scope): grant {s} to the service app (its Okta API Scopes tab) and add it to the connection's scopes"
+            ),
+            Grant::AdminRole => f.write_str(
+                "; the service app's scopes allow this but its admin role does not: assign the app the Read-only Administrator role (its Admin roles tab)",
+            ),
+        }
+    }
+}
+
+/// The admin's sentence for a refused token request.
+fn oauth_refusal(error: &str, description: &str) -> String {
+    let what = match error {
+        "invalid_client" => "check the client id, that the private key matches a public key registered for the app and active, and the key id",
+        "invalid_scope" => "request only scopes granted to the app: grant them on the app's Okta API Scopes tab, or remove them from the connection's scopes",
+        "unauthorized_client" => "the app may not use the client credentials grant: make it an API Services app with public key / private key client authentication",
+        "invalid_dpop_proof" | "use_dpop_nonce" => "the DPoP exchange failed; check the org's clock and try again",
+        _ => "check the service app's settings in Okta",
+    };
+    format!("Okta refused the service app's token request ({error}: {description}); {what}")
 }

@@ -11,6 +11,8 @@ mod helpers;
 mod hostile_devrev;
 mod incremental;
 mod kill;
+mod oauth;
+mod oauth_wire;
 mod okta_client;
 mod org_details_e2e;
 mod org_details_endpoints;

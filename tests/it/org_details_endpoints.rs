@@ -1,4 +1,4 @@
-//! The coverage families' endpoints (`okta::coverage`): paths, query parameters, page sizes and
+//! The coverage families' endpoints (`okta::endpoints`): paths, query parameters, page sizes and
 //! error meanings against wiremock, then every family against the simulator, compared with its
 //! truth (ids and the fewest calls).
 

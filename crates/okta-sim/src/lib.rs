@@ -12,6 +12,7 @@ pub mod gen;
 pub mod limits;
 pub mod model;
 pub mod mutate;
+pub mod oauth;
 pub mod page_size;
 pub mod paging;
 pub mod render;
@@ -21,4 +22,5 @@ pub mod truth;
 
 pub use gen::Sizes;
 pub use limits::Tier;
+pub use oauth::OAuthApp;
 pub use server::{serve, serve_tls, start, Faults, Sim, SimConfig, SimHandle};

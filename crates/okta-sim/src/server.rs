@@ -22,6 +22,7 @@ use super::churn::Churn;
 use super::gen::{self, Sizes};
 use super::limits::{bucket_for, token_limit, Buckets, Clock, Counter, Tier};
 use super::model::Org;
+use super::oauth::{resource::ApiCall, OAuthApp, OAuthServer};
 use super::{mutate, truth};
 
 /// Fault injection and limits.
@@ -94,13 +95,16 @@ pub struct SimConfig {
     pub anchor: Option<chrono::DateTime<chrono::Utc>>,
     /// The API token accepted.
     pub token: String,
+    /// The OAuth 2.0 service app the org's authorization server knows (`None`: API tokens
+    /// only). API tokens are accepted either way.
+    pub oauth: Option<OAuthApp>,
     /// Faults.
     pub faults: Faults,
 }
 
 impl Default for SimConfig {
     fn default() -> Self {
-        SimConfig { seed: 1, sizes: Sizes::default(), anchor: None, token: "sim-token".into(), faults: Faults::default() }
+        SimConfig { seed: 1, sizes: Sizes::default(), anchor: None, token: "sim-token".into(), oauth: None, faults: Faults::default() }
     }
 }
 
@@ -134,6 +138,8 @@ pub struct Sim {
     seq: AtomicUsize,
     resets: AtomicUsize,
     churn: Churn,
+    /// The authorization server, when an OAuth app is configured.
+    pub oauth: Option<OAuthServer>,
 }
 
 impl Sim {
@@ -150,6 +156,7 @@ impl Sim {
         };
         Arc::new(Sim {
             churn,
+            oauth: cfg.oauth.clone().map(OAuthServer::new),
             org: RwLock::new(org),
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(cfg.seed ^ 0xfa17)),
             cfg,
@@ -175,7 +182,7 @@ impl Sim {
         let total: u64 = s.values().map(|r| r.calls).sum();
         let limited: u64 = s.values().map(|r| r.rate_limited).sum();
         let bytes: u64 = s.values().map(|r| r.bytes).sum();
-        json!({"routes": &*s, "total_calls": total, "rate_limited": limited, "bytes": bytes, "connection_resets": self.resets.load(Ordering::Relaxed), "churn_changes": self.churn.applied()})
+        json!({"routes": &*s, "total_calls": total, "rate_limited": limited, "bytes": bytes, "connection_resets": self.resets.load(Ordering::Relaxed), "churn_changes": self.churn.applied(), "oauth": self.oauth.as_ref().map(OAuthServer::stats)})
     }
 
     /// Clears the stats.
@@ -295,13 +302,12 @@ async fn api_handler(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, head
     if v.exceeded || cumulative.exceeded {
         return fail(too_many(), out);
     }
-    match headers.get("authorization").and_then(|h| h.to_str().ok()) {
-        Some(h) if h.starts_with("SSWS ") => {
-            if h[5..] != sim.cfg.token {
-                return fail(okta_error(401, "E0000011", "Invalid token provided"), out);
-            }
+    let base = sim.base.read().map(|b| b.clone()).unwrap_or_default();
+    if let Err((e, www)) = authenticate(&sim, &headers, &method, &base, &path, now) {
+        if let Some(v) = www.and_then(|w| HeaderValue::from_str(&w).ok()) {
+            out.insert("www-authenticate", v);
         }
-        _ => return fail(okta_error(403, "E0000005", "Invalid session"), out),
+        return fail(e, out);
     }
 
     if method != Method::GET {
@@ -335,7 +341,6 @@ async fn api_handler(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, head
         return fail(okta_error(403, "E0000006", "You do not have permission to perform the requested action"), out);
     }
     sim.churn.catch_up(&sim.org, now);
-    let base = sim.base.read().map(|b| b.clone()).unwrap_or_default();
     let req = ApiRequest {
         segs: segs.clone(),
         query: query.clone(),
@@ -372,6 +377,62 @@ async fn api_handler(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, head
             }
             respond(200, a.body, a.raw, "application/json", out)
         }
+    }
+}
+
+/// Checks the request's credentials: the API token (`SSWS`), or an access token of the OAuth
+/// app (`Bearer`, or `DPoP` with its proof). A refusal carries Okta's error and, for OAuth, the
+/// `WWW-Authenticate` header.
+fn authenticate(
+    sim: &Sim,
+    headers: &HeaderMap,
+    method: &Method,
+    base: &str,
+    path: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), (ApiError, Option<String>)> {
+    let auth = headers.get("authorization").and_then(|h| h.to_str().ok()).unwrap_or("");
+    let (scheme, credential) = auth.split_once(' ').unwrap_or((auth, ""));
+    match (scheme, &sim.oauth) {
+        ("SSWS", _) if credential == sim.cfg.token => Ok(()),
+        ("SSWS", _) => Err((okta_error(401, "E0000011", "Invalid token provided"), None)),
+        ("Bearer" | "DPoP", Some(server)) => {
+            let url = format!("{base}{path}");
+            let proof = headers.get("dpop").and_then(|h| h.to_str().ok());
+            let call = ApiCall { scheme, token: credential, proof, method: method.as_str(), url: &url, path };
+            server.authorize(&call, now).map(|_| ()).map_err(|d| (d.error(), d.www_authenticate(scheme, base, path)))
+        }
+        _ => Err((okta_error(403, "E0000005", "Invalid session"), None)),
+    }
+}
+
+/// `POST /oauth2/v1/token`: the authorization server's token endpoint (404 without an OAuth
+/// app, as an org without one has no client to authenticate).
+async fn token_handler(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(server) = &sim.oauth else {
+        return (StatusCode::NOT_FOUND, Json(json!({"error": "invalid_client", "error_description": "No OAuth app in this org."})))
+            .into_response();
+    };
+    let form: BTreeMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let dpop = headers.get("dpop").and_then(|h| h.to_str().ok());
+    let base = sim.base.read().map(|b| b.clone()).unwrap_or_default();
+    let a = server.token(&form, dpop, &format!("{base}/oauth2/v1/token"), sim.clock.now());
+    let mut out = HeaderMap::new();
+    out.insert("cache-control", HeaderValue::from_static("no-store"));
+    if let Some(n) = a.dpop_nonce.and_then(|n| HeaderValue::from_str(&n).ok()) {
+        out.insert("dpop-nonce", n);
+    }
+    (StatusCode::from_u16(a.status).unwrap_or(StatusCode::BAD_REQUEST), out, Json(a.body)).into_response()
+}
+
+/// `POST /__sim/oauth/revoke-key`: deactivates the app's registered key.
+async fn revoke_key_handler(State(sim): State<Arc<Sim>>) -> Response {
+    match &sim.oauth {
+        Some(s) => {
+            s.revoke_key();
+            Json(json!({"ok": true})).into_response()
+        }
+        None => (StatusCode::NOT_FOUND, "no OAuth app configured").into_response(),
     }
 }
 
@@ -447,6 +508,8 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route("/__sim/truth", get(truth_handler))
         .route("/__sim/mutate", post(mutate_handler))
         .route("/__sim/advance", post(advance_handler))
+        .route("/__sim/oauth/revoke-key", post(revoke_key_handler))
+        .route("/oauth2/v1/token", post(token_handler))
         .fallback(api_handler)
         .with_state(sim)
 }

@@ -539,13 +539,14 @@ pub fn fall_back<P: Position>(
     }
 }
 
-/// A 401 away from the token check: if `/users/me` still answers, the token is fine and the
-/// feature is not licensed for this org or token (skip the entity); otherwise the token is bad.
+/// A 401 away from the credential check: if the check (`/users/me`, or `/org` for a service
+/// app) still answers, the credential is fine and the feature is not licensed for this org or
+/// credential (skip the entity); otherwise the credential is bad.
 pub async fn token_or_licence(ctx: &JobCtx, e: okta::Error) -> JobFail {
-    if e.endpoint() == format!("GET {}", endpoints::users::TOKEN_CHECK_PATH) {
+    if endpoints::users::on_credential_check(&ctx.client, &e) {
         return JobFail::Okta(e);
     }
-    match endpoints::users::fetch_me(&ctx.client).await {
+    match endpoints::users::check_credential(&ctx.client).await {
         Ok(_) => JobFail::Skip(SkipReason::NotLicensed(e)),
         Err(_) => JobFail::Okta(e),
     }

@@ -16,5 +16,8 @@ pub struct Org {
 
 /// Fetches the org. A 404 here means no Okta org answers at this address.
 pub async fn fetch(client: &OktaClient) -> Result<Org, Error> {
-    fetch_as(client, &client.url("/api/v1/org", &[])).await
+    fetch_as(client, &client.url(PATH, &[])).await
 }
+
+/// The org's path.
+pub const PATH: &str = "/api/v1/org";

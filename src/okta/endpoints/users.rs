@@ -58,3 +58,19 @@ pub struct MeProfile {
 pub async fn fetch_me(client: &OktaClient) -> Result<Me, Error> {
     fetch_as(client, &me(client)).await
 }
+
+/// The credential check: `/users/me` for an API token; for a service app, whose token has
+/// no user, `/api/v1/org` (scope `okta.orgs.read`). `Ok` means the credential works.
+pub async fn check_credential(client: &OktaClient) -> Result<(), Error> {
+    if client.is_oauth() {
+        super::org::fetch(client).await.map(|_| ())
+    } else {
+        fetch_me(client).await.map(|_| ())
+    }
+}
+
+/// Whether `e` happened on the credential check itself (so it proves the credential bad).
+pub fn on_credential_check(client: &OktaClient, e: &Error) -> bool {
+    let path = if client.is_oauth() { super::org::PATH } else { TOKEN_CHECK_PATH };
+    e.endpoint() == format!("GET {path}") || e.endpoint() == crate::okta::oauth::TOKEN_ENDPOINT
+}

@@ -55,6 +55,10 @@ pub fn check(text: &str) -> Vec<String> {
         if !url.contains("[SUBDOMAIN]") {
             errs.push(format!("{id}: the verification URL {url:?} has no [SUBDOMAIN]"));
         }
+        if cfg["secret_transform"].is_null() {
+            errs.extend(check_multi_field(id, cfg, url));
+            continue;
+        }
         if url != "https://[SUBDOMAIN].okta.com/api/v1/users/me" {
             errs.push(format!("{id}: the verification URL {url:?} is not the seed's"));
         }
@@ -78,6 +82,40 @@ pub fn check(text: &str) -> Vec<String> {
             }
         }
     }
+    errs.extend(check_imports(&m, &functions, &keyrings));
+    errs
+}
+
+/// A multi-field keyring without `secret_transform` (DevRev: "fields will be included in the
+/// final JSON secret"): the OAuth service app's form. Its verification cannot sign a request, so
+/// it may only check the org (the authorization server's metadata, no credential sent); every
+/// secret-looking field is a password field; the fields the worker reads are there.
+fn check_multi_field(id: &str, cfg: &Value, url: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if url != "https://[SUBDOMAIN].okta.com/.well-known/oauth-authorization-server" {
+        errs.push(format!("{id}: a multi-field keyring's verification URL {url:?} is not the org's OAuth metadata"));
+    }
+    if !cfg["token_verification"]["headers"]["Authorization"].is_null() {
+        errs.push(format!("{id}: the OAuth metadata is public; the verification must send no Authorization"));
+    }
+    let fields: Vec<&Value> = cfg["fields"].as_sequence().into_iter().flatten().collect();
+    for want in ["client_id", "private_key", "kid", "scopes"] {
+        if !fields.iter().any(|f| f["id"].as_str() == Some(want)) {
+            errs.push(format!("{id}: no field {want}"));
+        }
+    }
+    for f in &fields {
+        let fid = f["id"].as_str().unwrap_or("?");
+        let secret = ["token", "private", "secret", "password"].iter().any(|s| fid.to_ascii_lowercase().contains(s));
+        if secret && f["input_type"].as_str() != Some("password") {
+            errs.push(format!("{id}: field {fid} looks secret but is not a password field"));
+        }
+    }
+    errs
+}
+
+fn check_imports(m: &Value, functions: &BTreeSet<&str>, keyrings: &BTreeSet<&str>) -> Vec<String> {
+    let mut errs = Vec::new();
     let imports = m["imports"].as_sequence().cloned().unwrap_or_default();
     if imports.is_empty() {
         errs.push("no imports".to_string());
