@@ -44,8 +44,9 @@ pub struct Invocation {
 
 /// The user's choice of item types: the platform sends it with the state (`objects`,
 /// `{"<item_type>": {"extract": true|false}}`, as ts-adaas's `extractionScope`), and a local run
-/// can narrow it (`--entities`). An item type it does not name is extracted, as in the SDK's
-/// `shouldExtract`.
+/// can narrow it (`--entities`). As the SDK's `shouldExtract` (which returns
+/// `scope[itemType].extract`): an item type the scope does not name is extracted, one it names
+/// without `extract: true` is not.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExtractionScope {
     excluded: std::collections::BTreeSet<String>,
@@ -70,10 +71,10 @@ impl ExtractionScope {
         let mut excluded = std::collections::BTreeSet::new();
         for (item_type, choice) in map {
             match choice.get("extract") {
-                Some(Value::Bool(false)) => {
+                Some(Value::Bool(false)) | None => {
                     excluded.insert(item_type);
                 }
-                Some(Value::Bool(true)) | None => {}
+                Some(Value::Bool(true)) => {}
                 Some(other) => return Err(ScopeError(format!("`{item_type}.extract` is {other}, not a boolean"))),
             }
         }

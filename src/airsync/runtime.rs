@@ -14,7 +14,7 @@ use tracing::Instrument;
 
 use super::artifacts::iso_millis;
 use super::devrev::{DevRevClient, RetryPolicy};
-use super::event::{parse_event, parse_invocation, salvage_reply_target, AirdropEvent, EventError, EventType, ReplyType};
+use super::event::{parse_event, parse_invocation, salvage_reply_target, AirdropEvent, EventError, EventType, LoadingKind, ReplyType};
 use super::extractor::{ExtractOutcome, ExtractionScope, Extractor, Invocation, Sink, SinkMsg};
 use super::reply::Reply;
 use super::state::{ArtifactOwner, StateError, WorkerState};
@@ -200,6 +200,12 @@ async fn dispatch<E: Extractor>(ctx: &mut Ctx<'_, E>) -> (Reply, Option<WorkerSt
         }
         EventType::DeleteExtractorState => (Reply::bare(ReplyType::StateDeletionDone), None),
         EventType::DeleteExtractorAttachmentsState => (Reply::bare(ReplyType::AttachmentsStateDeletionDone), None),
+        // As ts-adaas's `getNoScriptEventType`: a connector without a loader has no loader state
+        // to delete, so deleting it is done at once.
+        EventType::Loading(LoadingKind::DeleteState) => (Reply::bare(ReplyType::Other("LOADER_STATE_DELETION_DONE")), None),
+        EventType::Loading(LoadingKind::DeleteAttachmentState) => {
+            (Reply::bare(ReplyType::Other("LOADER_ATTACHMENT_STATE_DELETION_DONE")), None)
+        }
         EventType::Loading(_) => (
             Reply::error(
                 et.error_reply(),

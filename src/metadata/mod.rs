@@ -59,7 +59,7 @@ fn record_type(name: &str, description: &str, fields: Vec<(&str, &str, F, bool)>
         o.insert("description".into(), "A readable name for the record; the DevRev object's title".into());
     }
     fm.insert(TITLE_FIELD.into(), title);
-    fm.insert("item_url_field".into(), field("Link in Okta", F::Text, false));
+    fm.insert(idm::ITEM_URL_FIELD.into(), field("Link in Okta", F::Text, false));
     // Tombstones: AirSync has no delete verb for extracted records, so a record that is gone
     // from Okta is sent again under its id with one of these set.
     for (key, label, what) in [
@@ -134,7 +134,8 @@ pub fn document(custom: &[CustomAttr]) -> Value {
         ("employee_number", "Employee number", Text, false),
         ("user_type", "User type", Text, false),
         ("manager", "Manager name", Text, false),
-        ("manager_id", "Manager", Ref("users"), false),
+        // Okta's `managerId` is free text (an employee number as often as a user id).
+        ("manager_id", "Manager id", Text, false),
         ("mobile_phone", "Mobile phone", Text, false),
         ("primary_phone", "Primary phone", Text, false),
         ("city", "City", Text, false),

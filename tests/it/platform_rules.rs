@@ -73,6 +73,20 @@ async fn only_the_item_types_the_user_chose_are_extracted() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scope_entry_without_extract_is_not_extracted_and_an_unnamed_type_is() {
+    let (emu, _d) = emulator().await;
+    // ts-adaas's `shouldExtract` returns `scope[itemType].extract`: undefined here, so false.
+    emu.emu.store.lock().unwrap().objects = Some(json!({"widgets": {}}));
+    let p = Platform::new(emu.emu.clone(), invoker(300));
+    assert_eq!(p.run_sync("INITIAL").await.outcome, "DONE");
+    let mut st = emu.emu.store.lock().unwrap();
+    st.finish_checks();
+    assert_eq!(st.violations, Vec::<String>::new());
+    assert!(st.ids("widgets").is_empty(), "a scope entry without `extract` was extracted");
+    assert_eq!(st.ids("gadgets").len(), 300, "an item type the scope does not name is extracted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_window_resolved_on_metadata_reaches_every_data_invocation() {
     let (emu, _d) = emulator().await;
     let p = Platform::new(emu.emu.clone(), invoker(10));

@@ -186,9 +186,13 @@ impl Store {
         Some((phase_of(incoming).to_string(), self.runs.get(request_id).cloned().unwrap_or_default()))
     }
 
-    /// Whether the user's choice (`objects`) includes `item_type` (unnamed types are included).
+    /// Whether the user's choice (`objects`) includes `item_type`: as ts-adaas's `shouldExtract`,
+    /// an item type it does not name is included, one it names only with `extract: true`.
     pub fn wants(&self, item_type: &str) -> bool {
-        self.objects.as_ref().and_then(|o| o.get(item_type)).and_then(|c| c.get("extract")).and_then(Value::as_bool).unwrap_or(true)
+        match self.objects.as_ref().and_then(|o| o.get(item_type)) {
+            None => true,
+            Some(choice) => choice.get("extract") == Some(&Value::Bool(true)),
+        }
     }
 
     /// Stores an uploaded file and checks its contents.
