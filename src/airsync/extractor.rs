@@ -136,7 +136,10 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    /// The exact prefix, as ts-adaas 1.20 spells it.
+    /// Every code.
+    pub const ALL: [ErrorCode; 3] = [ErrorCode::ExternalSystemNoAccess, ErrorCode::ExternalSystemNoPermission, ErrorCode::ExternalSyncUnitDeleted];
+
+    /// The exact string, as ts-adaas 1.20 spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::ExternalSystemNoAccess => "ERROR_CODE=EXTERNAL_SYSTEM_NO_ACCESS",
@@ -145,8 +148,9 @@ impl ErrorCode {
         }
     }
 
-    /// An error message that starts with the code (so the platform matches it whether it compares
-    /// prefixes or splits at the first space) and goes on to say what happened and what to do.
+    /// The code followed by what happened and what to do. The reply sends the code alone (ts-adaas
+    /// defines each as the whole message); the rest goes to the logs and the event report
+    /// (`airsync::reply::platform_message`).
     pub fn message(self, detail: &str) -> String {
         format!("{} {detail}", self.as_str())
     }

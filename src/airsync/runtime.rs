@@ -160,7 +160,8 @@ pub async fn handle_event<E: Extractor>(ev: AirdropEvent, ex: &E, cfg: &RuntimeC
     let mut ctx = Ctx { ev, ex, cfg, client, stop, deadline, scope: ExtractionScope::all() };
     let (reply, state_to_clear) = dispatch(&mut ctx).await;
     timer.abort();
-    let error = reply.data.get("error").and_then(|e| e.get("message")).and_then(Value::as_str).map(str::to_string);
+    let sent = reply.data.get("error").and_then(|e| e.get("message")).and_then(Value::as_str).map(str::to_string);
+    let error = reply.detail.clone().or(sent);
     let body = reply.body(&ctx.ev.event_context);
     crate::crash::point("runtime.reply.before");
     match ctx.client.emit(&ctx.ev.callback_url, &body).await {
@@ -447,11 +448,17 @@ async fn data<E: Extractor>(ctx: &Ctx<'_, E>, mut state: WorkerState) -> (Reply,
         ExtractOutcome::Done => (ReplyType::DataDone, None),
         ExtractOutcome::Progress => (ReplyType::DataProgress, None),
         ExtractOutcome::Delayed(s) => (ReplyType::DataDelayed, Some(("delay", json!(s)))),
-        ExtractOutcome::Error(m) => (ReplyType::DataError, Some(("error", json!({ "message": super::reply::truncate_message(m) })))),
+        ExtractOutcome::Error(_) => (ReplyType::DataError, None),
     };
     let (mut reply, clear) = conclude(ctx, res, ok, |e| format!("uploading artifacts failed: {e}")).await;
-    if let (Some((k, v)), false) = (extra, reply.kind == ReplyType::DataError && reply.data.contains_key("error")) {
+    let failed_before = reply.kind == ReplyType::DataError && reply.data.contains_key("error");
+    if let (Some((k, v)), false) = (extra, failed_before) {
         reply.data.insert(k.into(), v);
+    }
+    if let (ExtractOutcome::Error(m), false, ReplyType::DataError) = (&outcome, failed_before, ok) {
+        let failed = Reply::error(ReplyType::DataError, m, None);
+        reply.data.extend(failed.data);
+        reply.detail = failed.detail;
     }
     if ok != ReplyType::DataDone && ok != ReplyType::DataProgress {
         reply.last_upload = None;

@@ -19,6 +19,16 @@ pub fn platform_message(e: &okta::Error, org_gone: bool) -> String {
     }
 }
 
+/// [`platform_message`] for one job's failure: the job named after the `ERROR_CODE=` of a
+/// persistent condition (which the reply sends alone) or before a plain message.
+pub fn job_message(job: Job, e: &okta::Error, org_gone: bool) -> String {
+    let msg = platform_message(e, org_gone);
+    match ErrorCode::ALL.into_iter().find_map(|c| msg.strip_prefix(c.as_str()).map(|rest| (c, rest.trim_start()))) {
+        Some((code, detail)) => code.message(&format!("{job}: {detail}")),
+        None => format!("{job}: {msg}"),
+    }
+}
+
 /// Whether the error is Okta's answer for an org endpoint that no longer exists.
 pub fn is_org_endpoint(e: &okta::Error) -> bool {
     matches!(e, okta::Error::NotFound { .. }) && e.endpoint().ends_with("/api/v1/org")

@@ -14,7 +14,7 @@ use tracing::Instrument;
 use super::changes::{ChangeSet, REMEMBERED_FIELDS};
 use super::job::Job;
 use super::jobs::{self, JobCtx, JobFail, LogVerdict, SkipReason};
-use super::outcome::{outcome, platform_message};
+use super::outcome::{job_message, outcome};
 use super::state::{keys, EdgePlan, JobState, Known, LogsWindow, Mode, Position, Status, StoredStatus, SyncRun};
 use super::{Error, OktaConnector};
 use crate::airsync::artifacts::iso_millis;
@@ -206,7 +206,7 @@ async fn round(conn: &OktaConnector, inv: &Invocation, client: &okta::OktaClient
         _ => None,
     }) {
         let org_gone = matches!(okta::endpoints::org::fetch(client).await, Err(okta::Error::NotFound { .. }));
-        return Ok(ExtractOutcome::Error(format!("{job}: {}", platform_message(e, org_gone))).into());
+        return Ok(ExtractOutcome::Error(job_message(job, e, org_gone)).into());
     }
     // Which jobs read their entity to the end in this round (here or in an earlier invocation).
     let read_through: Vec<(Job, bool)> = Job::ALL

@@ -82,6 +82,17 @@ impl Emu {
 
 type S = State<Arc<Emu>>;
 
+/// ts-adaas 1.20's `ExtractionCommonError` (`src/common/errors.ts`): each value is the whole
+/// error message, which the platform matches to stop periodic syncs.
+const EXTRACTION_COMMON_ERRORS: &[&str] = &[
+    "ERROR_CODE=EXTERNAL_SYNC_UNIT_DELETED",
+    "ERROR_CODE=EXTERNAL_SYNC_UNIT_DEACTIVATED",
+    "ERROR_CODE=USER_DELETED",
+    "ERROR_CODE=EXTERNAL_SYSTEM_NO_ACCESS",
+    "ERROR_CODE=EXTERNAL_SYSTEM_NO_PERMISSION",
+    "ERROR_CODE=HISTORICAL_DATA_EXTRACTION_DONE",
+];
+
 async fn callback(State(emu): S, headers: HeaderMap, body: Bytes) -> Response {
     if let Some(r) = emu.fault("callback").await {
         return r;
@@ -116,6 +127,14 @@ async fn callback(State(emu): S, headers: HeaderMap, body: Bytes) -> Response {
     }
     if et.ends_with("_ERROR") && v.pointer("/event_data/error/message").and_then(Value::as_str).is_none() {
         st.violation(format!("{et}: event_data.error.message missing"));
+    }
+    if let Some(msg) = v.pointer("/event_data/error/message").and_then(Value::as_str) {
+        if msg.contains("ERROR_CODE=") && !EXTRACTION_COMMON_ERRORS.contains(&msg) {
+            st.violation(format!(
+                "{et}: error.message {:?} carries an ERROR_CODE but is not exactly one of ts-adaas's ExtractionCommonError strings",
+                msg.chars().take(120).collect::<String>()
+            ));
+        }
     }
     if et.ends_with("_DELAYED") && !v.pointer("/event_data/delay").is_some_and(Value::is_u64) {
         st.violation(format!("{et}: event_data.delay must be a whole number of seconds"));
