@@ -82,6 +82,10 @@ impl Emu {
 
 type S = State<Arc<Emu>>;
 
+/// DevRev's guidance for the state: "smaller than 1 MB, which maps to approximately 500,000
+/// characters" (devrev/airdrop-shared, `docs/data-extraction.md`).
+const MAX_STATE_CHARS: usize = 500_000;
+
 /// ts-adaas 1.20's `ExtractionCommonError` (`src/common/errors.ts`): each value is the whole
 /// error message, which the platform matches to stop periodic syncs.
 const EXTRACTION_COMMON_ERRORS: &[&str] = &[
@@ -240,6 +244,10 @@ async fn state_update(State(emu): S, headers: HeaderMap, Query(q): Query<BTreeMa
     };
     if serde_json::from_str::<Value>(text).map(|s| !s.is_object()).unwrap_or(true) {
         st.violation("state update: the state string is not a JSON object".into());
+    }
+    let chars = text.encode_utf16().count();
+    if chars > MAX_STATE_CHARS {
+        st.violation(format!("state update: {chars} characters, over DevRev's guidance of {MAX_STATE_CHARS} (a state under 1 MB)"));
     }
     st.state_updates += 1;
     st.max_state_bytes = st.max_state_bytes.max(text.len());
