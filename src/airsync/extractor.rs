@@ -137,7 +137,8 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code.
-    pub const ALL: [ErrorCode; 3] = [ErrorCode::ExternalSystemNoAccess, ErrorCode::ExternalSystemNoPermission, ErrorCode::ExternalSyncUnitDeleted];
+    pub const ALL: [ErrorCode; 3] =
+        [ErrorCode::ExternalSystemNoAccess, ErrorCode::ExternalSystemNoPermission, ErrorCode::ExternalSyncUnitDeleted];
 
     /// The exact string, as ts-adaas 1.20 spells it.
     pub fn as_str(self) -> &'static str {

@@ -25,9 +25,10 @@ pub fn truncate_message(msg: &str) -> String {
 /// (`src/common/errors.ts`), so a message that leads with one of [`ErrorCode`]'s strings is sent
 /// as exactly that string (the platform may compare it whole); any other message is sent as it is.
 pub fn platform_message(message: &str) -> (String, Option<String>) {
-    let code = ErrorCode::ALL.into_iter().map(ErrorCode::as_str).find(|c| {
-        message.strip_prefix(c).is_some_and(|rest| rest.is_empty() || rest.starts_with(char::is_whitespace))
-    });
+    let code = ErrorCode::ALL
+        .into_iter()
+        .map(ErrorCode::as_str)
+        .find(|c| message.strip_prefix(c).is_some_and(|rest| rest.is_empty() || rest.starts_with(char::is_whitespace)));
     match code {
         Some(c) => (c.to_string(), Some(message.to_string()).filter(|m| m.len() > c.len())),
         None => (truncate_message(message), None),

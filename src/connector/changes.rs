@@ -79,7 +79,7 @@ pub fn kind_of(item_type: &str) -> TombstoneKind {
 /// ones and both ends of an edge, so a tombstone made from memory passes the metadata.
 pub const REMEMBERED_FIELDS: &[(&str, &[&str])] = &[
     ("factors", &["user_id", "factor_type"]),
-    ("authenticator_enrollments", &["user_id"]),
+    ("authenticator_enrollments", &["user_id", "enrollment_type"]),
     ("iam_role_members", &["role_id", "assignee_type", "user_id", "group_id"]),
     ("iam_roles", &["label", "role_kind"]),
 ];

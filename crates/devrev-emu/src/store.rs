@@ -124,7 +124,15 @@ pub struct Store {
     pub faults: Vec<Fault>,
     /// The last artifact sequence number issued.
     pub next_id: u64,
+    /// The latest external domain metadata uploaded: every record uploaded after it is checked
+    /// against it (`rules::records`).
+    pub metadata: Option<Value>,
+    /// Records checked against the metadata.
+    pub records_checked: u64,
 }
+
+/// The invalid records quoted per artifact; the rest are counted.
+const QUOTED_INVALID: usize = 3;
 
 /// The phase an incoming event type belongs to (artifacts belong to the phase that uploaded them).
 pub fn phase_of(incoming: &str) -> &'static str {
@@ -211,13 +219,28 @@ impl Store {
         let _ = std::fs::write(&path, &text);
         let mut lines = 0;
         let mut bad = Vec::new();
+        let mut invalid = 0usize;
         for line in text.split('\n').filter(|l| !l.trim().is_empty()) {
             lines += 1;
             match serde_json::from_str::<Value>(line) {
+                Ok(v) if info.item_type == "external_domain_metadata" => {
+                    bad.extend(crate::rules::records::check_metadata(&v).into_iter().map(|e| format!("artifact {seq}: {e}")));
+                    self.metadata = Some(v);
+                }
                 Ok(v) if is_special(&info.item_type) => {
                     let _ = v;
                 }
                 Ok(v) => {
+                    if let Some(doc) = &self.metadata {
+                        self.records_checked += 1;
+                        let errs = crate::rules::records::check_record(doc, &info.item_type, &v);
+                        if !errs.is_empty() {
+                            invalid += 1;
+                            if invalid <= QUOTED_INVALID {
+                                bad.push(format!("artifact {seq}: a record DevRev would reject: {}", errs.join("; ")));
+                            }
+                        }
+                    }
                     let ok = ["id", "created_date", "modified_date"]
                         .iter()
                         .all(|k| v.get(k).and_then(Value::as_str).is_some_and(|s| !s.is_empty()))
@@ -232,6 +255,9 @@ impl Store {
                 }
                 Err(_) => bad.push(format!("artifact {seq} ({}): a line is not JSON", info.item_type)),
             }
+        }
+        if invalid > QUOTED_INVALID {
+            bad.push(format!("artifact {seq} ({}): {} more records DevRev would reject", info.item_type, invalid - QUOTED_INVALID));
         }
         if text.ends_with('\n') {
             bad.push(format!("artifact {seq} ({}): trailing newline (the SDK writes none)", info.item_type));
