@@ -30,6 +30,8 @@ pub struct Invocation {
     pub extract_from: Option<String>,
     /// `event_context.extract_to` when the platform or the window resolution set one.
     pub extract_to: Option<String>,
+    /// `event_context.reset_extract_from`: an incremental sync starts again from `extract_from`.
+    pub reset_extract_from: bool,
     /// Which item types the user chose to extract.
     pub scope: ExtractionScope,
     /// `lastSuccessfulSyncStarted` from the state ("" when none).

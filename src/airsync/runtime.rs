@@ -244,6 +244,7 @@ fn invocation<E>(ctx: &Ctx<'_, E>, state: &WorkerState) -> Invocation {
         global_values: ctx.ev.global_values.clone(),
         extract_from: Some(ctx.ev.ctx_str("extract_from").to_string()).filter(|s| !s.is_empty()),
         extract_to: Some(ctx.ev.ctx_str("extract_to").to_string()).filter(|s| !s.is_empty()),
+        reset_extract_from: matches!(ctx.ev.event_context.get("reset_extract_from"), Some(Value::Bool(true))),
         scope: ctx.scope.clone(),
         last_successful_sync_started: state.get_str("lastSuccessfulSyncStarted").to_string(),
         sync_started: state.get_str("lastSyncStarted").to_string(),

@@ -11,6 +11,7 @@ mod outcome;
 pub mod schema;
 pub mod state;
 mod sync;
+pub mod time_scope;
 
 use std::time::Duration;
 

@@ -63,7 +63,7 @@ async fn round(conn: &OktaConnector, inv: &Invocation, client: &okta::OktaClient
     let stored: Option<SyncRun> = read_key(&state, keys::SYNC_RUN);
     let (sync, fresh) = match stored {
         Some(r) if r.sync_started == iso_or_same(&inv.sync_started) => (r, false),
-        _ => (start_sync_run(conn, inv, &previous_logs, read_key(&state, keys::RECONCILED))?, true),
+        other => (start_sync_run(conn, inv, &previous_logs, read_key(&state, keys::RECONCILED), other.and_then(|r| r.until))?, true),
     };
     if fresh {
         tracing::info!(since = ?sync.since, logs_since = %sync.logs_since, "starting a new sync run");
@@ -306,23 +306,21 @@ fn start_sync_run(
     inv: &Invocation,
     previous_logs: &LogsWindow,
     reconciled: Option<String>,
+    previous_until: Option<String>,
 ) -> Result<SyncRun, Error> {
     let started = DateTime::parse_from_rfc3339(&inv.sync_started).map(|d| d.with_timezone(&Utc)).unwrap_or_else(|_| Utc::now());
     let overlap = chrono::Duration::from_std(conn.settings.overlap).unwrap_or_default();
-    // The platform's window start (ts-adaas `extract_from`, resolved on metadata and kept for the
-    // run) bounds every incremental entity; a start at the epoch is "unbounded". A platform that
-    // sends no window falls back to the last successful sync. Both lose the overlap, for Okta's
+    // Time-scoped syncs as DevRev documents them; the lower bound loses the overlap, for Okta's
     // search index lags behind writes.
     let parse = |s: &str| DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc));
-    let window_start = inv.extract_from.as_deref().and_then(parse).filter(|d| d.timestamp() > 0);
-    let last_sync = (inv.mode == "INCREMENTAL").then(|| parse(&inv.last_successful_sync_started)).flatten();
-    let since = window_start.or(last_sync).map(|d| iso_millis(&(d - overlap)));
+    let bounds = super::time_scope::bounds(inv, previous_until.as_deref());
+    let since = bounds.since.map(|d| iso_millis(&(d - overlap)));
     let input = inv.global_values.get("system_log_start_date").and_then(Value::as_str);
     let (mut logs_since, warning) = jobs::logs::window_start(input, inv.extract_from.as_deref(), started)?;
     if let Some(w) = warning {
         tracing::warn!(entity = "system_logs", "{w}");
     }
-    if inv.mode == "INCREMENTAL" {
+    if inv.mode == "INCREMENTAL" && !bounds.reset {
         if let Ok(end) = DateTime::parse_from_rfc3339(&previous_logs.end) {
             logs_since = end.with_timezone(&Utc) - overlap;
         }
@@ -342,7 +340,8 @@ fn start_sync_run(
         sync_started: iso_millis(&started),
         since,
         logs_since: iso_millis(&logs_since),
-        logs_until: iso_millis(&started),
+        logs_until: iso_millis(&bounds.until.map_or(started, |u| u.min(started))),
+        until: bounds.until.map(|u| iso_millis(&u)),
         edges,
         catch_up: false,
     })

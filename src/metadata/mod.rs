@@ -185,14 +185,14 @@ pub fn document(custom: &[CustomAttr]) -> Value {
     let rt = json!({
         "users": users_doc,
         "groups": record_type("Groups", "Okta groups of every type", vec![
-            ("name", "Name", Text, true), ("description", "Description", Text, true), ("group_type", "Type", Enum(GROUP_TYPES), true),
+            ("name", "Name", Text, true), ("description", "Description", Text, false), ("group_type", "Type", Enum(GROUP_TYPES), true),
             ("last_membership_updated", "Membership changed", Ts, false), ("users_count", "Members", Int, false),
             ("apps_count", "Applications", Int, false), ("has_admin_privileges", "Has admin roles", Bool, false),
             ("source_app_id", "Source application", Ref("applications"), false)]),
         "group_members": record_type("Group members", "One record per user in a group", vec![
             ("group_id", "Group", Ref("groups"), true), ("user_id", "User", Ref("users"), true)]),
         "iam_roles": record_type("IAM roles", "Custom admin roles and the standard roles assigned in the org", vec![
-            ("label", "Label", Text, true), ("description", "Description", Text, true), ("role_kind", "Kind", Enum(&["CUSTOM", "STANDARD"]), true)]),
+            ("label", "Label", Text, true), ("description", "Description", Text, false), ("role_kind", "Kind", Enum(&["CUSTOM", "STANDARD"]), true)]),
         "iam_role_members": record_type("IAM role assignments", "One record per role assignment to a user or a group", vec![
             ("role_id", "Role", Ref("iam_roles"), true), ("assignee_type", "Assignee type", Enum(&["USER", "GROUP"]), true),
             ("user_id", "User", Ref("users"), false), ("group_id", "Group", Ref("groups"), false),

@@ -21,3 +21,4 @@ mod resume;
 mod runtime;
 mod sim;
 mod synthetic;
+mod time_scoped;

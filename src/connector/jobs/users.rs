@@ -41,7 +41,9 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<UsersPos>) -> Result<(), Jo
             _ => UsersPass::Plain,
         };
         let start = match (pass, &ctx.sync.since) {
-            (UsersPass::Incremental, Some(since)) => endpoints::users::list(&ctx.client, Some(&since_clause("lastUpdated", since))),
+            (UsersPass::Incremental, Some(since)) => {
+                endpoints::users::list(&ctx.client, Some(&since_clause("lastUpdated", since, ctx.sync.until.as_deref())))
+            }
             (UsersPass::Deprovisioned, _) => endpoints::users::deprovisioned(&ctx.client),
             _ => endpoints::users::list(&ctx.client, None),
         };
