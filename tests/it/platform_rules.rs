@@ -242,3 +242,61 @@ async fn a_state_over_devrevs_500_000_characters_fails_the_phase_naming_its_size
     assert_eq!(r.event_type, "DATA_EXTRACTION_DONE");
     assert!(emu.emu.store.lock().unwrap().states["su1"].len() > 499_000);
 }
+
+/// Declares `widgets` with a required `n`, then sends live widgets and, when asked, one
+/// tombstone that lacks `n`.
+struct Tombstoner {
+    bad_tombstone: bool,
+}
+
+impl okta_airsync::airsync::extractor::Extractor for Tombstoner {
+    fn state_key(&self) -> &'static str {
+        "tombstoner"
+    }
+    fn initial_domain_mapping(&self) -> Value {
+        let custom = json!({"default_mapping": {"object_category": "fresh_custom", "object_type": "custom_object"}});
+        json!({"additional_mappings": {"record_type_mappings": {"widgets": custom}}})
+    }
+    async fn external_sync_units(&self, _: &Invocation) -> Result<Vec<Value>, PhaseError> {
+        Ok(vec![json!({"id": "unit-1", "name": "Unit", "description": "the only one"})])
+    }
+    async fn metadata(&self, _: &Invocation) -> Result<Value, PhaseError> {
+        Ok(json!({"schema_version": "v0.2.0", "record_types": {"widgets": {"fields": {
+            "n": {"type": "int", "is_required": true}, "deleted": {"type": "bool"}}}}}))
+    }
+    async fn extract(&self, _: &Invocation, _: Value, sink: Sink) -> ExtractOutcome {
+        let rec = |id: &str, data: Value| json!({"id": id, "created_date": "2024-01-01T00:00:00.000Z", "modified_date": "2024-02-01T00:00:00.000Z", "data": data});
+        let mut recs = vec![rec("w1", json!({"n": 1})), rec("w2", json!({"n": 2, "deleted": true}))];
+        if self.bad_tombstone {
+            recs.push(rec("w3", json!({"deleted": true})));
+        }
+        match sink.push("widgets", recs).await {
+            Ok(()) => ExtractOutcome::Done,
+            Err(_) => ExtractOutcome::Progress,
+        }
+    }
+}
+
+async fn violations_of(bad_tombstone: bool) -> Vec<String> {
+    let (emu, _d) = emulator().await;
+    let cfg = fast_runtime(Duration::from_secs(60));
+    let invoke: Invoke = Arc::new(move |body: Vec<u8>| {
+        let cfg = cfg.clone();
+        Box::pin(async move {
+            let _ = run_invocation(&body, &Tombstoner { bad_tombstone }, &cfg).await;
+        })
+    });
+    assert_eq!(Platform::new(emu.emu.clone(), invoke).run_sync("INITIAL").await.outcome, "DONE");
+    let mut st = emu.emu.store.lock().unwrap();
+    st.finish_checks();
+    assert!(st.records_checked >= 2, "the emulator checked the records against the metadata");
+    st.violations.clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_tombstone_without_a_required_field_fails_the_run() {
+    assert_eq!(violations_of(false).await, Vec::<String>::new(), "a tombstone that carries its required fields passes");
+    let v = violations_of(true).await;
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert!(v[0].contains("widgets/w3: required field `n` is missing or empty"), "{v:?}");
+}
