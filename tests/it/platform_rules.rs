@@ -232,10 +232,11 @@ async fn a_state_over_devrevs_500_000_characters_fails_the_phase_naming_its_size
     assert!(msg.contains("over DevRev's guidance of 500000"), "{msg}");
     assert!(msg.contains("Largest keys: bloated (5000"), "the message names the largest key first: {msg}");
     assert!(msg.contains("bloated.blob (500002 characters)"), "{msg}");
-    let st = emu.emu.store.lock().unwrap();
-    assert_eq!(st.violations, Vec::<String>::new(), "no state over the guidance reached DevRev");
-    assert!(st.states["su1"].len() < 1_000, "the oversized state was not saved");
-    drop(st);
+    {
+        let st = emu.emu.store.lock().unwrap();
+        assert_eq!(st.violations, Vec::<String>::new(), "no state over the guidance reached DevRev");
+        assert!(st.states["su1"].len() < 1_000, "the oversized state was not saved");
+    }
 
     // Just under the guidance, the state is saved whole.
     let (r, emu, _d2) = data_phase_with_blob(499_000).await;
