@@ -157,6 +157,18 @@ async fn an_incremental_sync_uploads_every_change_with_fewer_calls() {
     let state = w.platform.state_section("su1", okta_airsync::connector::OktaConnector::STATE_KEY);
     assert_eq!(state["job.users"]["mode"], "incremental");
     assert_eq!(state["job.devices"]["mode"], "incremental");
+    // Every record of both runs, tombstones included, passed the emulator's check against the
+    // metadata (a record that fails it is a violation).
+    let (checked, tombstones) = {
+        let st = w.emu.emu.store.lock().unwrap();
+        let tomb = okta_airsync::extract::ITEM_TYPES
+            .iter()
+            .flat_map(|t| st.records(t))
+            .filter(|r| r["data"]["removed"] == true || r["data"]["deleted"] == true)
+            .count();
+        (st.records_checked, tomb)
+    };
+    assert!(checked > 500 && tombstones > 0, "{checked} records checked, {tombstones} tombstones among them");
     assert_eq!(w.violations(), Vec::<String>::new());
 }
 
