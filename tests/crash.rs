@@ -244,7 +244,8 @@ impl Trial {
                 let id = r["id"].as_str().unwrap().to_string();
                 let newer = latest.get(&id).is_none_or(|old| {
                     let (a, b) = (r["modified_date"].as_str().unwrap_or(""), old["modified_date"].as_str().unwrap_or(""));
-                    a > b || (a == b && is_tomb(&r))
+                    // On a tie the later record wins, except over a tombstone.
+                    a > b || (a == b && (is_tomb(&r) || !is_tomb(old)))
                 });
                 if newer {
                     latest.insert(id, r);

@@ -285,10 +285,15 @@ impl Store {
         }
     }
 
-    /// Every record stored for `item_type` (duplicates included), read from disk.
+    /// Every record stored for `item_type` (duplicates included), read from disk, in the order
+    /// the artifacts were issued (ids sort as text, where `artifact/10` comes before `artifact/9`).
     pub fn records(&self, item_type: &str) -> Vec<Value> {
         let mut out = Vec::new();
-        for a in self.artifacts.values().filter(|a| a.item_type == item_type && a.reported > 0) {
+        let seq = |id: &str| id.rsplit('/').next().and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
+        let mut issued: Vec<(&String, &ArtifactInfo)> =
+            self.artifacts.iter().filter(|(_, a)| a.item_type == item_type && a.reported > 0).collect();
+        issued.sort_by_key(|(id, _)| seq(id));
+        for (_, a) in issued {
             if let Some(p) = &a.path {
                 if let Ok(text) = std::fs::read_to_string(p) {
                     out.extend(text.split('\n').filter_map(|l| serde_json::from_str::<Value>(l).ok()));
