@@ -8,7 +8,8 @@ use crate::okta;
 /// The message for a failure the platform should see, led by the `ERROR_CODE=` of a persistent
 /// condition so that the platform stops periodic syncs instead of retrying them: a token Okta
 /// rejects (401), an org that is gone (404 on `/api/v1/org`), a token with no permission at all.
-/// Transient failures keep plain messages.
+/// The reply sends the code alone and the rest goes to the log and the event report
+/// (`airsync::reply::platform_message`). Transient failures keep plain messages.
 pub fn platform_message(e: &okta::Error, org_gone: bool) -> String {
     match e {
         _ if e.feature_unavailable() => e.explain(),
