@@ -184,13 +184,18 @@ struct Trial {
     _dir: tempfile::TempDir,
 }
 
-async fn trial(sim: &SimHandle) -> Trial {
+/// A DevRev and a platform over `sim`. `bounded`: the platform sends an upper bound
+/// (`extraction_end_time`, as by default); without one a full sync ends with its catch-up round.
+async fn trial(sim: &SimHandle, bounded: bool) -> Trial {
     let dir = tempfile::tempdir().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let emu = devrev_emu::serve(listener, dir.path().to_path_buf(), "devrev-test-token", false).await.unwrap();
     let armed = Arc::new(Mutex::new(Armed { batch: BATCH, ..Armed::default() }));
     let mut platform = Platform::new(emu.emu.clone(), invoker(sim.base_url.clone(), armed.clone()));
     platform.max_invocations = 100;
+    if !bounded {
+        platform.extraction_end_time = None;
+    }
     Trial { emu, platform, armed, _dir: dir }
 }
 
@@ -366,7 +371,8 @@ const PARALLEL: usize = 3;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_at_any_point_of_a_full_sync_loses_nothing_and_resends_at_most_a_batch() {
     let sim = okta_sim::start(org(71)).await.unwrap();
-    let base = trial(&sim).await;
+    // No upper bound: the full sync ends with its catch-up round, whose crash points count too.
+    let base = trial(&sim, false).await;
     let trace = tempfile::tempdir().unwrap();
     base.armed.lock().unwrap().trace = Some(trace.path().to_path_buf());
     base.sync("INITIAL").await;
@@ -382,7 +388,7 @@ async fn a_crash_at_any_point_of_a_full_sync_loses_nothing_and_resends_at_most_a
     eprintln!("full sync: {} crash trials", chosen.len());
     futures::stream::iter(chosen)
         .map(|c| async move {
-            let t = trial(sim).await;
+            let t = trial(sim, false).await;
             t.armed.lock().unwrap().batch = c.batch;
             t.armed.lock().unwrap().crash = Some(c.clone());
             let started = std::time::Instant::now();
@@ -402,7 +408,7 @@ async fn a_crash_at_any_point_of_an_incremental_sync_loses_nothing_and_resends_a
     // Which points an incremental sync passes: a traced run on an org of its own.
     let hits = {
         let sim = okta_sim::start(org(72)).await.unwrap();
-        let t = trial(&sim).await;
+        let t = trial(&sim, true).await;
         t.sync("INITIAL").await;
         sim.sim.mutate(&changes());
         let trace = tempfile::tempdir().unwrap();
@@ -415,7 +421,7 @@ async fn a_crash_at_any_point_of_an_incremental_sync_loses_nothing_and_resends_a
     eprintln!("incremental sync: {} crash trials", crashes.len());
     let trials: Vec<Trial> = futures::stream::iter(0..=crashes.len())
         .map(|_| async move {
-            let t = trial(sim).await;
+            let t = trial(sim, true).await;
             t.sync("INITIAL").await;
             t
         })

@@ -144,12 +144,12 @@ impl EventType {
             DeleteExtractorAttachmentsState => {
                 vec!["EXTRACTOR_ATTACHMENTS_STATE_DELETION_DONE", "EXTRACTOR_ATTACHMENTS_STATE_DELETION_ERROR"]
             }
-            Loading(_) => vec![
-                "DATA_LOADING_ERROR",
-                "ATTACHMENT_LOADING_ERROR",
-                "LOADER_STATE_DELETION_ERROR",
-                "LOADER_ATTACHMENT_STATE_DELETION_ERROR",
-            ],
+            Loading(LoadingKind::Data) => vec!["DATA_LOADING_ERROR"],
+            Loading(LoadingKind::Attachments) => vec!["ATTACHMENT_LOADING_ERROR"],
+            Loading(LoadingKind::DeleteState) => vec!["LOADER_STATE_DELETION_DONE", "LOADER_STATE_DELETION_ERROR"],
+            Loading(LoadingKind::DeleteAttachmentState) => {
+                vec!["LOADER_ATTACHMENT_STATE_DELETION_DONE", "LOADER_ATTACHMENT_STATE_DELETION_ERROR"]
+            }
             Unknown => vec!["UNKNOWN_EVENT_TYPE"],
         }
     }

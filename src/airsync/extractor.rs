@@ -30,6 +30,8 @@ pub struct Invocation {
     pub extract_from: Option<String>,
     /// `event_context.extract_to` when the platform or the window resolution set one.
     pub extract_to: Option<String>,
+    /// `event_context.reset_extract_from`: an incremental sync starts again from `extract_from`.
+    pub reset_extract_from: bool,
     /// Which item types the user chose to extract.
     pub scope: ExtractionScope,
     /// `lastSuccessfulSyncStarted` from the state ("" when none).
@@ -44,8 +46,9 @@ pub struct Invocation {
 
 /// The user's choice of item types: the platform sends it with the state (`objects`,
 /// `{"<item_type>": {"extract": true|false}}`, as ts-adaas's `extractionScope`), and a local run
-/// can narrow it (`--entities`). An item type it does not name is extracted, as in the SDK's
-/// `shouldExtract`.
+/// can narrow it (`--entities`). As the SDK's `shouldExtract` (which returns
+/// `scope[itemType].extract`): an item type the scope does not name is extracted, one it names
+/// without `extract: true` is not.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExtractionScope {
     excluded: std::collections::BTreeSet<String>,
@@ -70,10 +73,10 @@ impl ExtractionScope {
         let mut excluded = std::collections::BTreeSet::new();
         for (item_type, choice) in map {
             match choice.get("extract") {
-                Some(Value::Bool(false)) => {
+                Some(Value::Bool(false)) | None => {
                     excluded.insert(item_type);
                 }
-                Some(Value::Bool(true)) | None => {}
+                Some(Value::Bool(true)) => {}
                 Some(other) => return Err(ScopeError(format!("`{item_type}.extract` is {other}, not a boolean"))),
             }
         }
@@ -135,7 +138,11 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    /// The exact prefix, as ts-adaas 1.20 spells it.
+    /// Every code.
+    pub const ALL: [ErrorCode; 3] =
+        [ErrorCode::ExternalSystemNoAccess, ErrorCode::ExternalSystemNoPermission, ErrorCode::ExternalSyncUnitDeleted];
+
+    /// The exact string, as ts-adaas 1.20 spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::ExternalSystemNoAccess => "ERROR_CODE=EXTERNAL_SYSTEM_NO_ACCESS",
@@ -144,8 +151,9 @@ impl ErrorCode {
         }
     }
 
-    /// An error message that starts with the code (so the platform matches it whether it compares
-    /// prefixes or splits at the first space) and goes on to say what happened and what to do.
+    /// The code followed by what happened and what to do. The reply sends the code alone (ts-adaas
+    /// defines each as the whole message); the rest goes to the logs and the event report
+    /// (`airsync::reply::platform_message`).
     pub fn message(self, detail: &str) -> String {
         format!("{} {detail}", self.as_str())
     }

@@ -10,5 +10,6 @@ pub mod extractor;
 pub mod reply;
 pub mod runtime;
 pub mod state;
+pub mod state_size;
 pub mod window;
 pub(crate) mod writer;

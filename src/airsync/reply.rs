@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 use super::artifacts::DateRange;
 use super::devrev::SDK_VERSION;
 use super::event::ReplyType;
+use super::extractor::ErrorCode;
 
 /// The most UTF-16 code units of an error message the SDK sends.
 pub const MAX_MESSAGE_UNITS: usize = 10_000;
@@ -19,6 +20,21 @@ pub fn truncate_message(msg: &str) -> String {
     format!("{head}... {} more characters", units.len() - MAX_MESSAGE_UNITS)
 }
 
+/// The message the platform gets for a failure, and the detail kept for the worker's logs and
+/// the event report. ts-adaas defines each `ExtractionCommonError` as the whole message
+/// (`src/common/errors.ts`), so a message that leads with one of [`ErrorCode`]'s strings is sent
+/// as exactly that string (the platform may compare it whole); any other message is sent as it is.
+pub fn platform_message(message: &str) -> (String, Option<String>) {
+    let code = ErrorCode::ALL
+        .into_iter()
+        .map(ErrorCode::as_str)
+        .find(|c| message.strip_prefix(c).is_some_and(|rest| rest.is_empty() || rest.starts_with(char::is_whitespace)));
+    match code {
+        Some(c) => (c.to_string(), Some(message.to_string()).filter(|m| m.len() > c.len())),
+        None => (truncate_message(message), None),
+    }
+}
+
 /// Everything that goes into one reply.
 pub struct Reply {
     /// The reply type.
@@ -29,24 +45,31 @@ pub struct Reply {
     pub artifacts: Option<Vec<Value>>,
     /// The last uploaded item type and its dates, for `worker_metadata`.
     pub last_upload: Option<(String, DateRange)>,
+    /// What the admin should read about an error whose message is a bare `ERROR_CODE=` (see
+    /// [`platform_message`]): logged and kept in the event report, never sent.
+    pub detail: Option<String>,
 }
 
 impl Reply {
     /// A built-in reply with `event_data: {}` and no artifacts key.
     pub fn bare(kind: ReplyType) -> Self {
-        Reply { kind, data: Map::new(), artifacts: None, last_upload: None }
+        Reply { kind, data: Map::new(), artifacts: None, last_upload: None, detail: None }
     }
 
     /// An adapter reply carrying artifacts.
     pub fn with_artifacts(kind: ReplyType, artifacts: Vec<Value>) -> Self {
-        Reply { kind, data: Map::new(), artifacts: Some(artifacts), last_upload: None }
+        Reply { kind, data: Map::new(), artifacts: Some(artifacts), last_upload: None, detail: None }
     }
 
     /// An error reply; `artifacts` is `Some` when the error went through the adapter.
     pub fn error(kind: ReplyType, message: &str, artifacts: Option<Vec<Value>>) -> Self {
         let mut data = Map::new();
-        data.insert("error".into(), serde_json::json!({ "message": truncate_message(message) }));
-        Reply { kind, data, artifacts, last_upload: None }
+        let (sent, detail) = platform_message(message);
+        if let Some(d) = &detail {
+            tracing::error!(error_code = %sent, detail = %d, "the phase failed on a persistent condition");
+        }
+        data.insert("error".into(), serde_json::json!({ "message": sent }));
+        Reply { kind, data, artifacts, last_upload: None, detail }
     }
 
     /// Serializes the body in the SDK's key order.
@@ -88,5 +111,19 @@ mod tests {
         let out = truncate_message(&msg);
         assert!(out.ends_with("... 5 more characters"));
         assert_eq!(truncate_message("short"), "short");
+    }
+
+    #[test]
+    fn an_error_code_is_sent_alone_and_its_detail_kept() {
+        for code in ErrorCode::ALL {
+            let (sent, detail) = platform_message(&code.message("users: Okta answered 401"));
+            assert_eq!(sent, code.as_str());
+            assert_eq!(detail.as_deref(), Some(format!("{} users: Okta answered 401", code.as_str()).as_str()));
+            assert_eq!(platform_message(code.as_str()), (code.as_str().to_string(), None));
+        }
+        // Only a whole leading code counts.
+        let (sent, detail) = platform_message("ERROR_CODE=EXTERNAL_SYSTEM_NO_ACCESSORY x");
+        assert_eq!((sent.as_str(), detail), ("ERROR_CODE=EXTERNAL_SYSTEM_NO_ACCESSORY x", None));
+        assert_eq!(platform_message("users: timed out").0, "users: timed out");
     }
 }

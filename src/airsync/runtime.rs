@@ -14,7 +14,7 @@ use tracing::Instrument;
 
 use super::artifacts::iso_millis;
 use super::devrev::{DevRevClient, RetryPolicy};
-use super::event::{parse_event, parse_invocation, salvage_reply_target, AirdropEvent, EventError, EventType, ReplyType};
+use super::event::{parse_event, parse_invocation, salvage_reply_target, AirdropEvent, EventError, EventType, LoadingKind, ReplyType};
 use super::extractor::{ExtractOutcome, ExtractionScope, Extractor, Invocation, Sink, SinkMsg};
 use super::reply::Reply;
 use super::state::{ArtifactOwner, StateError, WorkerState};
@@ -160,7 +160,8 @@ pub async fn handle_event<E: Extractor>(ev: AirdropEvent, ex: &E, cfg: &RuntimeC
     let mut ctx = Ctx { ev, ex, cfg, client, stop, deadline, scope: ExtractionScope::all() };
     let (reply, state_to_clear) = dispatch(&mut ctx).await;
     timer.abort();
-    let error = reply.data.get("error").and_then(|e| e.get("message")).and_then(Value::as_str).map(str::to_string);
+    let sent = reply.data.get("error").and_then(|e| e.get("message")).and_then(Value::as_str).map(str::to_string);
+    let error = reply.detail.clone().or(sent);
     let body = reply.body(&ctx.ev.event_context);
     crate::crash::point("runtime.reply.before");
     match ctx.client.emit(&ctx.ev.callback_url, &body).await {
@@ -200,6 +201,12 @@ async fn dispatch<E: Extractor>(ctx: &mut Ctx<'_, E>) -> (Reply, Option<WorkerSt
         }
         EventType::DeleteExtractorState => (Reply::bare(ReplyType::StateDeletionDone), None),
         EventType::DeleteExtractorAttachmentsState => (Reply::bare(ReplyType::AttachmentsStateDeletionDone), None),
+        // As ts-adaas's `getNoScriptEventType`: a connector without a loader has no loader state
+        // to delete, so deleting it is done at once.
+        EventType::Loading(LoadingKind::DeleteState) => (Reply::bare(ReplyType::Other("LOADER_STATE_DELETION_DONE")), None),
+        EventType::Loading(LoadingKind::DeleteAttachmentState) => {
+            (Reply::bare(ReplyType::Other("LOADER_ATTACHMENT_STATE_DELETION_DONE")), None)
+        }
         EventType::Loading(_) => (
             Reply::error(
                 et.error_reply(),
@@ -237,6 +244,7 @@ fn invocation<E>(ctx: &Ctx<'_, E>, state: &WorkerState) -> Invocation {
         global_values: ctx.ev.global_values.clone(),
         extract_from: Some(ctx.ev.ctx_str("extract_from").to_string()).filter(|s| !s.is_empty()),
         extract_to: Some(ctx.ev.ctx_str("extract_to").to_string()).filter(|s| !s.is_empty()),
+        reset_extract_from: matches!(ctx.ev.event_context.get("reset_extract_from"), Some(Value::Bool(true))),
         scope: ctx.scope.clone(),
         last_successful_sync_started: state.get_str("lastSuccessfulSyncStarted").to_string(),
         sync_started: state.get_str("lastSyncStarted").to_string(),
@@ -441,11 +449,17 @@ async fn data<E: Extractor>(ctx: &Ctx<'_, E>, mut state: WorkerState) -> (Reply,
         ExtractOutcome::Done => (ReplyType::DataDone, None),
         ExtractOutcome::Progress => (ReplyType::DataProgress, None),
         ExtractOutcome::Delayed(s) => (ReplyType::DataDelayed, Some(("delay", json!(s)))),
-        ExtractOutcome::Error(m) => (ReplyType::DataError, Some(("error", json!({ "message": super::reply::truncate_message(m) })))),
+        ExtractOutcome::Error(_) => (ReplyType::DataError, None),
     };
     let (mut reply, clear) = conclude(ctx, res, ok, |e| format!("uploading artifacts failed: {e}")).await;
-    if let (Some((k, v)), false) = (extra, reply.kind == ReplyType::DataError && reply.data.contains_key("error")) {
+    let failed_before = reply.kind == ReplyType::DataError && reply.data.contains_key("error");
+    if let (Some((k, v)), false) = (extra, failed_before) {
         reply.data.insert(k.into(), v);
+    }
+    if let (ExtractOutcome::Error(m), false, ReplyType::DataError) = (&outcome, failed_before, ok) {
+        let failed = Reply::error(ReplyType::DataError, m, None);
+        reply.data.extend(failed.data);
+        reply.detail = failed.detail;
     }
     if ok != ReplyType::DataDone && ok != ReplyType::DataProgress {
         reply.last_upload = None;

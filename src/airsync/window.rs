@@ -93,9 +93,14 @@ pub fn resolve(tv: Option<&Value>, state: &WorkerState, now: DateTime<Utc>) -> R
         "current_time" => iso_millis(&now),
         "unbounded" => EPOCH.to_string(),
         "workers_oldest" => Some(state.get_str("workersOldest")).filter(|s| !s.is_empty()).unwrap_or(EPOCH).to_string(),
+        // As ts-adaas: the duration must parse, and without a previous oldest bound the start
+        // is the epoch itself, not the epoch less the window.
         "workers_oldest_minus_window" => {
-            let o = Some(state.get_str("workersOldest")).filter(|s| !s.is_empty()).unwrap_or(EPOCH).to_string();
-            shift(&o, -1)?
+            parse_window(value)?;
+            match state.get_str("workersOldest") {
+                "" => EPOCH.to_string(),
+                o => shift(o, -1)?,
+            }
         }
         "workers_newest" => newest()?,
         "workers_newest_plus_window" => {
@@ -143,6 +148,17 @@ mod tests {
         assert_eq!(parse_window("250ms").unwrap(), Duration::milliseconds(250));
         assert!(parse_window("1h30m").is_err());
         assert!(parse_window("3d").is_err());
+    }
+
+    #[test]
+    fn workers_oldest_minus_window_without_a_previous_sync_is_the_epoch() {
+        let tv = serde_json::json!({"type": "workers_oldest_minus_window", "value": "5m"});
+        let mut s = WorkerState::fresh("x");
+        assert_eq!(resolve(Some(&tv), &s, Utc::now()).unwrap().unwrap(), EPOCH, "ts-adaas gives the epoch itself, not 1969");
+        s.set_str("workersOldest", "2024-01-01T00:00:00.000Z");
+        assert_eq!(resolve(Some(&tv), &s, Utc::now()).unwrap().unwrap(), "2023-12-31T23:55:00.000Z");
+        let no_value = serde_json::json!({"type": "workers_oldest_minus_window"});
+        assert!(resolve(Some(&no_value), &WorkerState::fresh("x"), Utc::now()).is_err(), "ts-adaas requires the duration first");
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub(crate) mod plan;
 pub(crate) mod schema;
 pub mod state;
 mod sync;
+pub mod time_scope;
 
 use std::time::Duration;
 

@@ -8,7 +8,8 @@ use crate::okta;
 /// The message for a failure the platform should see, led by the `ERROR_CODE=` of a persistent
 /// condition so that the platform stops periodic syncs instead of retrying them: a token Okta
 /// rejects (401), an org that is gone (404 on `/api/v1/org`), a token with no permission at all.
-/// Transient failures keep plain messages.
+/// The reply sends the code alone and the rest goes to the log and the event report
+/// (`airsync::reply::platform_message`). Transient failures keep plain messages.
 pub fn platform_message(e: &okta::Error, org_gone: bool) -> String {
     match e {
         _ if e.feature_unavailable() => e.explain(),
@@ -16,6 +17,16 @@ pub fn platform_message(e: &okta::Error, org_gone: bool) -> String {
         okta::Error::NotFound { .. } if org_gone => ErrorCode::ExternalSyncUnitDeleted.message(&e.explain()),
         okta::Error::PermissionDenied { .. } => ErrorCode::ExternalSystemNoPermission.message(&e.explain()),
         _ => e.explain(),
+    }
+}
+
+/// [`platform_message`] for one job's failure: the job named after the `ERROR_CODE=` of a
+/// persistent condition (which the reply sends alone) or before a plain message.
+pub fn job_message(job: Job, e: &okta::Error, org_gone: bool) -> String {
+    let msg = platform_message(e, org_gone);
+    match ErrorCode::ALL.into_iter().find_map(|c| msg.strip_prefix(c.as_str()).map(|rest| (c, rest.trim_start()))) {
+        Some((code, detail)) => code.message(&format!("{job}: {detail}")),
+        None => format!("{job}: {msg}"),
     }
 }
 

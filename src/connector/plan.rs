@@ -51,9 +51,9 @@ impl Unreadables {
     }
 }
 
-/// Fixes a new sync run from the last run's System Log window and the time of the last full
-/// reconciliation.
-pub type NewRun<'a> = dyn Fn(&LogsWindow, Option<String>) -> Result<SyncRun, Error> + Sync + 'a;
+/// Fixes a new sync run from the last run's System Log window, the time of the last full
+/// reconciliation and the last run's upper bound (`extract_to`, when the platform sent one).
+pub type NewRun<'a> = dyn Fn(&LogsWindow, Option<String>, Option<String>) -> Result<SyncRun, Error> + Sync + 'a;
 
 /// What the plan needs to know of the invocation.
 pub struct PlanInputs<'a> {
@@ -106,12 +106,15 @@ impl RoundPlan {
         // cannot go on, so it starts again (and its users job finds them again).
         let placeholders: Option<HashSet<String>> = unreadable.take(read_key(state, keys::PLACEHOLDER_USERS));
         let placeholders_lost = unreadable.0.iter().any(|u| u.key == keys::PLACEHOLDER_USERS);
-        let continuing = stored_run.filter(|r| r.sync_started == inp.sync_started && !placeholders_lost);
+        let (continuing, last) = match stored_run {
+            Some(r) if r.sync_started == inp.sync_started && !placeholders_lost => (Some(r), None),
+            other => (None, other),
+        };
         let (sync, fresh) = match continuing {
             Some(r) => (r, false),
             None => {
                 let reconciled: Option<String> = unreadable.take(read_key(state, keys::RECONCILED));
-                ((inp.new_run)(&previous_logs, reconciled)?, true)
+                ((inp.new_run)(&previous_logs, reconciled, last.and_then(|r| r.until))?, true)
             }
         };
         let changes: Option<ChangeSet> = if fresh { None } else { unreadable.take(read_key(state, keys::CHANGES)) };

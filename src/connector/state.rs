@@ -75,6 +75,10 @@ pub struct SyncRun {
     pub logs_since: String,
     /// System Log window end.
     pub logs_until: String,
+    /// The platform's `extract_to`: the upper bound of the `lastUpdated` filters and of the
+    /// System Log (see [`super::time_scope`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
     /// How factors, assignments, role assignments and policies are read.
     #[serde(default)]
     pub edges: EdgePlan,
@@ -90,7 +94,8 @@ impl SyncRun {
     /// Whether this run, once every job is over, goes on with a catch-up round: a run that
     /// read the edges in full (hours, in a large org) and is not a catch-up itself.
     pub fn wants_catch_up(&self) -> bool {
-        !self.catch_up && !matches!(self.edges, EdgePlan::Log)
+        // Under the platform's upper bound, what changed after it is the next run's to read.
+        !self.catch_up && !matches!(self.edges, EdgePlan::Log) && self.until.is_none()
     }
 
     /// The catch-up round of this run, starting at `now`: incremental from the run's start
@@ -104,6 +109,7 @@ impl SyncRun {
             since: Some(crate::airsync::artifacts::iso_millis(&(started - overlap))),
             logs_since: crate::airsync::artifacts::iso_millis(&(logs_end - overlap)),
             logs_until: crate::airsync::artifacts::iso_millis(&now.max(logs_end)),
+            until: None,
             edges: EdgePlan::Log,
             catch_up: true,
         }

@@ -12,7 +12,7 @@ use tracing::Instrument;
 
 use super::job::Job;
 use super::jobs::{self, JobCtx, JobFail, LogVerdict};
-use super::outcome::{outcome, platform_message};
+use super::outcome::{job_message, outcome};
 use super::plan::{LogEnd, PlanInputs, RoundPlan};
 use super::state::{keys, EdgePlan, JobState, LogsWindow, Mode, Position, SkipKind, Status, SyncRun};
 use super::{Error, OktaConnector};
@@ -59,7 +59,8 @@ impl From<ExtractOutcome> for Round {
 /// Runs (or resumes) one round of the sync run from `state`: plans it, writes what the plan
 /// writes, runs the pending jobs and concludes.
 async fn round(conn: &OktaConnector, inv: &Invocation, client: &okta::OktaClient, state: Value, sink: &Sink) -> Result<Round, Error> {
-    let new_run = |logs: &LogsWindow, reconciled: Option<String>| start_sync_run(conn, inv, logs, reconciled);
+    let new_run =
+        |logs: &LogsWindow, reconciled: Option<String>, last_until: Option<String>| start_sync_run(conn, inv, logs, reconciled, last_until);
     let inputs = PlanInputs { sync_started: iso_or_same(&inv.sync_started), scope: &inv.scope, new_run: &new_run };
     let plan = RoundPlan::from_state(&state, &inputs)?;
     if plan.fresh {
@@ -206,7 +207,7 @@ async fn persistent_condition(
         _ => None,
     })?;
     let org_gone = matches!(okta::endpoints::org::fetch(client).await, Err(okta::Error::NotFound { .. }));
-    Some(ExtractOutcome::Error(format!("{job}: {}", platform_message(e, org_gone))))
+    Some(ExtractOutcome::Error(job_message(job, e, org_gone)))
 }
 
 /// Ends the full reading of a run: saves its catch-up round (the jobs that read their entity
@@ -274,23 +275,21 @@ fn start_sync_run(
     inv: &Invocation,
     previous_logs: &LogsWindow,
     reconciled: Option<String>,
+    previous_until: Option<String>,
 ) -> Result<SyncRun, Error> {
     let started = DateTime::parse_from_rfc3339(&inv.sync_started).map(|d| d.with_timezone(&Utc)).unwrap_or_else(|_| Utc::now());
     let overlap = chrono::Duration::from_std(conn.settings.overlap).unwrap_or_default();
-    // The platform's window start (ts-adaas `extract_from`, resolved on metadata and kept for the
-    // run) bounds every incremental entity; a start at the epoch is "unbounded". A platform that
-    // sends no window falls back to the last successful sync. Both lose the overlap, for Okta's
+    // Time-scoped syncs as DevRev documents them; the lower bound loses the overlap, for Okta's
     // search index lags behind writes.
     let parse = |s: &str| DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc));
-    let window_start = inv.extract_from.as_deref().and_then(parse).filter(|d| d.timestamp() > 0);
-    let last_sync = (inv.mode == "INCREMENTAL").then(|| parse(&inv.last_successful_sync_started)).flatten();
-    let since = window_start.or(last_sync).map(|d| iso_millis(&(d - overlap)));
+    let bounds = super::time_scope::bounds(inv, previous_until.as_deref());
+    let since = bounds.since.map(|d| iso_millis(&(d - overlap)));
     let input = inv.global_values.get("system_log_start_date").and_then(Value::as_str);
     let (mut logs_since, warning) = jobs::logs::window_start(input, inv.extract_from.as_deref(), started)?;
     if let Some(w) = warning {
         tracing::warn!(entity = "system_logs", "{w}");
     }
-    if inv.mode == "INCREMENTAL" {
+    if inv.mode == "INCREMENTAL" && !bounds.reset {
         if let Ok(end) = DateTime::parse_from_rfc3339(&previous_logs.end) {
             logs_since = end.with_timezone(&Utc) - overlap;
         }
@@ -301,7 +300,8 @@ fn start_sync_run(
         sync_started: iso_millis(&started),
         since,
         logs_since: iso_millis(&logs_since),
-        logs_until: iso_millis(&started),
+        logs_until: iso_millis(&bounds.until.map_or(started, |u| u.min(started))),
+        until: bounds.until.map(|u| iso_millis(&u)),
         edges,
         catch_up: false,
     })

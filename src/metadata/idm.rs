@@ -14,8 +14,10 @@
 //!   snap-in that writes it (Asana) uses it to construct an enum with `use_raw_jq` on a stock
 //!   `issue` shard, not on a custom object, and Wrike's custom objects carry none. A fresh
 //!   custom object takes its fields from the external domain metadata, so nothing is invented.
-//! - Only the stock `title` is mapped, from a real field (`primary_external_field` +
-//!   `use_directly`). `use_fixed_value` is never used: the schema allows it only with
+//! - Only the stock `title` and `item_url_field` (DevRev's "Link to the item in the origin
+//!   system", text on every leaf type: fern-api-docs `supported-object-types.mdx`) are mapped,
+//!   each from a real field (`primary_external_field` + `use_directly`, as DevRev's Asana
+//!   snap-in maps `item_url_field`). `use_fixed_value` is never used: the schema allows it only with
 //!   `value: bool | enum_value | none` ("only available for boolean or enum DevRev fields").
 //! - The wrapper key is the schema's `transformation_method_for_set` (as Wrike writes it).
 
@@ -25,6 +27,10 @@ use crate::extract::TITLE_FIELD;
 
 /// The mapping installed on each new snap-in version.
 pub const SHIPPED: &str = include_str!("initial_domain_mapping.json");
+
+/// The record field holding the record's Okta admin console URL, mapped to DevRev's stock field
+/// of the same name.
+pub const ITEM_URL_FIELD: &str = "item_url_field";
 
 /// The format version written into the mapping.
 pub const FORMAT_VERSION: &str = "v0.2.0";
@@ -54,6 +60,9 @@ pub fn generate(metadata: &Value) -> Value {
         let mut stock_fields = Map::new();
         if rt.pointer(&format!("/fields/{TITLE_FIELD}")).is_some() {
             stock_fields.insert("title".into(), use_directly(TITLE_FIELD));
+        }
+        if rt.pointer(&format!("/fields/{ITEM_URL_FIELD}")).is_some() {
+            stock_fields.insert(ITEM_URL_FIELD.into(), use_directly(ITEM_URL_FIELD));
         }
         mappings.insert(
             t.clone(),
@@ -88,6 +97,9 @@ mod tests {
                 m["mapping_as_custom_object"]["shard"]["stock_field_mappings"]["title"]["primary_external_field"], TITLE_FIELD,
                 "{t}"
             );
+            let url = &m["mapping_as_custom_object"]["shard"]["stock_field_mappings"][ITEM_URL_FIELD];
+            assert_eq!(url["primary_external_field"], ITEM_URL_FIELD, "{t}");
+            assert_eq!(url["transformation_method_for_set"]["transformation_method"], "use_directly", "{t}");
         }
     }
 }

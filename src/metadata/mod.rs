@@ -60,7 +60,7 @@ fn record_type(name: &str, description: &str, fields: Vec<(&str, &str, F, bool)>
         o.insert("description".into(), "A readable name for the record; the DevRev object's title".into());
     }
     fm.insert(TITLE_FIELD.into(), title);
-    fm.insert("item_url_field".into(), field("Link in Okta", F::Text, false));
+    fm.insert(idm::ITEM_URL_FIELD.into(), field("Link in Okta", F::Text, false));
     // Tombstones: AirSync has no delete verb for extracted records, so a record that is gone
     // from Okta is sent again under its id with one of these set.
     for (key, label, what) in [
@@ -153,7 +153,8 @@ pub fn document(custom: &[CustomAttr]) -> Value {
         ("employee_number", "Employee number", Text, false),
         ("user_type", "User type", Text, false),
         ("manager", "Manager name", Text, false),
-        ("manager_id", "Manager", Ref("users"), false),
+        // Okta's `managerId` is free text (an employee number as often as a user id).
+        ("manager_id", "Manager id", Text, false),
         ("mobile_phone", "Mobile phone", Text, false),
         ("primary_phone", "Primary phone", Text, false),
         ("city", "City", Text, false),
@@ -203,14 +204,14 @@ pub fn document(custom: &[CustomAttr]) -> Value {
     let rt = json!({
         "users": users_doc,
         "groups": record_type("Groups", "Okta groups of every type", vec![
-            ("name", "Name", Text, true), ("description", "Description", Text, true), ("group_type", "Type", Enum(GROUP_TYPES), true),
+            ("name", "Name", Text, true), ("description", "Description", Text, false), ("group_type", "Type", Enum(GROUP_TYPES), true),
             ("last_membership_updated", "Membership changed", Ts, false), ("users_count", "Members", Int, false),
             ("apps_count", "Applications", Int, false), ("has_admin_privileges", "Has admin roles", Bool, false),
             ("source_app_id", "Source application", Ref("applications"), false)]),
         "group_members": record_type("Group members", "One record per user in a group", vec![
             ("group_id", "Group", Ref("groups"), true), ("user_id", "User", Ref("users"), true)]),
         "iam_roles": record_type("IAM roles", "Custom admin roles and the standard roles assigned in the org", vec![
-            ("label", "Label", Text, true), ("description", "Description", Text, true), ("role_kind", "Kind", Enum(&["CUSTOM", "STANDARD"]), true)]),
+            ("label", "Label", Text, true), ("description", "Description", Text, false), ("role_kind", "Kind", Enum(&["CUSTOM", "STANDARD"]), true)]),
         "iam_role_members": record_type("IAM role assignments", "One record per role assignment to a user or a group", vec![
             ("role_id", "Role", Ref("iam_roles"), true), ("assignee_type", "Assignee type", Enum(&["USER", "GROUP"]), true),
             ("user_id", "User", Ref("users"), false), ("group_id", "Group", Ref("groups"), false),

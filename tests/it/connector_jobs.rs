@@ -172,6 +172,7 @@ async fn unlicensed_features_are_skipped_as_not_licensed_and_the_sync_is_done() 
         global_values: Default::default(),
         extract_from: None,
         extract_to: None,
+        reset_extract_from: false,
         scope: Default::default(),
         last_successful_sync_started: String::new(),
         sync_started: "2025-06-01T00:00:00.000Z".into(),

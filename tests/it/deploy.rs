@@ -38,12 +38,27 @@ fn every_reference_in_the_manifest_resolves() {
     let problems = devrev_emu::rules::manifest::check(&text);
     assert!(problems.is_empty(), "{problems:#?}");
     let inputs = &m["inputs"]["organization"];
-    // Every organization input the connector reads is declared, optional, with a text field.
-    for name in ["system_log_start_date", "full_reconciliation_days", okta_airsync::connector::inputs::ORG_RATE_LIMIT] {
+    // Every organization input the connector reads is declared and optional; the numeric ones
+    // are `int` inputs (with an int default where they have one), the date a text.
+    for (name, ty) in
+        [("system_log_start_date", "text"), ("full_reconciliation_days", "int"), (okta_airsync::connector::inputs::ORG_RATE_LIMIT, "int")]
+    {
         let input = inputs.as_sequence().unwrap().iter().find(|i| i["name"].as_str() == Some(name));
         let input = input.unwrap_or_else(|| panic!("input {name} is not in manifest.yaml"));
-        assert_eq!((input["field_type"].as_str(), input["is_required"].as_bool()), (Some("text"), Some(false)), "{name}");
+        assert_eq!((input["field_type"].as_str(), input["is_required"].as_bool()), (Some(ty), Some(false)), "{name}");
     }
+    let days = inputs.as_sequence().unwrap().iter().find(|i| i["name"].as_str() == Some("full_reconciliation_days")).unwrap();
+    assert_eq!(days["default_value"].as_u64(), Some(7), "full_reconciliation_days defaults to the number 7");
+    // Time-scoped syncs are a declared capability of the import (fern-api-docs
+    // `airsync/data-extraction.mdx`), else the platform never sends `extract_from`.
+    for imp in imports {
+        let caps: Vec<&str> = imp["capabilities"].as_sequence().into_iter().flatten().filter_map(Value::as_str).collect();
+        assert_eq!(caps, ["TIME_SCOPED_SYNCS"], "import {}", imp["slug"].as_str().unwrap_or("?"));
+    }
+    let no_caps = text.replace("      - TIME_SCOPED_SYNCS", "      - TIME_TRAVEL");
+    assert!(devrev_emu::rules::manifest::check(&no_caps).iter().any(|p| p.contains("TIME_TRAVEL")), "the emulator knows the capabilities");
+    let text_input = text.replacen("field_type: int", "field_type: number", 1);
+    assert!(devrev_emu::rules::manifest::check(&text_input).iter().any(|p| p.contains("number")), "the emulator knows the input types");
     // The shim's factory must export each function (the node test checks the keys themselves).
     let shim = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/snap-in/src/index.js")).unwrap();
     for f in &functions {

@@ -157,6 +157,18 @@ async fn an_incremental_sync_uploads_every_change_with_fewer_calls() {
     let state = w.platform.state_section("su1", okta_airsync::connector::OktaConnector::STATE_KEY);
     assert_eq!(state["job.users"]["mode"], "incremental");
     assert_eq!(state["job.devices"]["mode"], "incremental");
+    // Every record of both runs, tombstones included, passed the emulator's check against the
+    // metadata (a record that fails it is a violation).
+    let (checked, tombstones) = {
+        let st = w.emu.emu.store.lock().unwrap();
+        let tomb = okta_airsync::extract::ITEM_TYPES
+            .iter()
+            .flat_map(|t| st.records(t))
+            .filter(|r| r["data"]["removed"] == true || r["data"]["deleted"] == true)
+            .count();
+        (st.records_checked, tomb)
+    };
+    assert!(checked > 500 && tombstones > 0, "{checked} records checked, {tombstones} tombstones among them");
     assert_eq!(w.violations(), Vec::<String>::new());
 }
 
@@ -244,16 +256,24 @@ async fn a_rejected_incremental_filter_falls_back_to_a_full_listing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_bad_token_ends_in_an_error_naming_the_401() {
-    let w = world(small(1), Duration::from_secs(600)).await;
+async fn a_bad_token_sends_external_system_no_access_and_reports_the_401() {
+    use okta_airsync::connector::{OktaConnector, Settings};
     let mut p = crate::helpers::world(small(1), Duration::from_secs(600)).await;
     p.platform.connection_key = serde_json::json!({"domain": "sim-acme.okta.com", "token": "wrong"}).to_string();
     let r = p.platform.invoke_one("START_EXTRACTING_DATA", "INITIAL").await.unwrap();
     assert_eq!(r.event_type, "DATA_EXTRACTION_ERROR");
-    let msg = r.body["event_data"]["error"]["message"].as_str().unwrap();
-    assert!(msg.contains("401") && msg.contains("invalid or expired"), "{msg}");
-    assert!(!msg.contains("wrong"), "the token is not in the message");
-    drop(w);
+    // Exactly ts-adaas's string for a revoked token: the platform may compare it whole.
+    assert_eq!(r.body["event_data"]["error"]["message"], "ERROR_CODE=EXTERNAL_SYSTEM_NO_ACCESS");
+    // The admin's detail is in the event report (and the worker's log), never in the reply.
+    let settings = Settings { base_url_override: Some(url::Url::parse(&p.sim.base_url).unwrap()), ..Settings::default() };
+    let (ev, _) = p.platform.event("START_EXTRACTING_DATA", "INITIAL");
+    let cfg = fast_runtime(Duration::from_secs(30));
+    let reports =
+        okta_airsync::airsync::runtime::run_invocation(&serde_json::to_vec(&ev).unwrap(), &OktaConnector { settings }, &cfg).await.unwrap();
+    assert_eq!(reports[0].reply.as_deref(), Some("DATA_EXTRACTION_ERROR"));
+    let detail = reports[0].error.clone().unwrap_or_default();
+    assert!(detail.starts_with("ERROR_CODE=EXTERNAL_SYSTEM_NO_ACCESS ") && detail.contains("401"), "{detail}");
+    assert!(!detail.contains("wrong"), "the token is not in the detail");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -289,7 +309,7 @@ async fn rate_limits_and_server_errors_lose_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_host_that_is_no_okta_org_gives_an_error_to_check_the_subdomain() {
+async fn a_host_that_is_no_okta_org_is_external_sync_unit_deleted() {
     use okta_airsync::connector::{OktaConnector, Settings};
     let w = world(small(1), Duration::from_secs(600)).await;
     let settings = Settings { base_url_override: Some(url::Url::parse(&w.emu.base_url).unwrap()), ..Settings::default() };
@@ -297,7 +317,7 @@ async fn a_host_that_is_no_okta_org_gives_an_error_to_check_the_subdomain() {
     let p = devrev_emu::Platform::new(w.emu.emu.clone(), invoke);
     let r = p.invoke_one("START_EXTRACTING_EXTERNAL_SYNC_UNITS", "INITIAL").await.unwrap();
     assert_eq!(r.event_type, "EXTERNAL_SYNC_UNIT_EXTRACTION_ERROR");
-    assert!(r.body["event_data"]["error"]["message"].as_str().unwrap().contains("check the Okta subdomain"));
+    assert_eq!(r.body["event_data"]["error"]["message"], "ERROR_CODE=EXTERNAL_SYNC_UNIT_DELETED");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -190,7 +190,8 @@ pub fn held(w: &World) -> Held {
                 None => true,
                 Some(old) => {
                     let (a, b) = (r["modified_date"].as_str().unwrap(), old["modified_date"].as_str().unwrap());
-                    a > b || (a == b && is_tomb(&r))
+                    // On a tie the later record wins, except over a tombstone.
+                    a > b || (a == b && (is_tomb(&r) || !is_tomb(old)))
                 }
             };
             if newer {

@@ -23,3 +23,4 @@ mod resume;
 mod runtime;
 mod sim;
 mod synthetic;
+mod time_scoped;

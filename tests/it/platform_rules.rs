@@ -9,6 +9,7 @@ use std::time::Duration;
 use devrev_emu::store::Fault;
 use devrev_emu::{self as devrev, platform::Invoke, EmuHandle, Platform};
 use okta_airsync::airsync::devrev::{DevRevClient, RetryPolicy};
+use okta_airsync::airsync::extractor::{ExtractOutcome, Invocation, PhaseError, Sink};
 use okta_airsync::airsync::runtime::run_invocation;
 use serde_json::{json, Value};
 use tokio::time::Instant;
@@ -70,6 +71,20 @@ async fn only_the_item_types_the_user_chose_are_extracted() {
     assert_eq!(st.violations, Vec::<String>::new());
     assert_eq!(st.ids("widgets").len(), 300);
     assert!(st.ids("gadgets").is_empty(), "an excluded item type was uploaded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scope_entry_without_extract_is_not_extracted_and_an_unnamed_type_is() {
+    let (emu, _d) = emulator().await;
+    // ts-adaas's `shouldExtract` returns `scope[itemType].extract`: undefined here, so false.
+    emu.emu.store.lock().unwrap().objects = Some(json!({"widgets": {}}));
+    let p = Platform::new(emu.emu.clone(), invoker(300));
+    assert_eq!(p.run_sync("INITIAL").await.outcome, "DONE");
+    let mut st = emu.emu.store.lock().unwrap();
+    st.finish_checks();
+    assert_eq!(st.violations, Vec::<String>::new());
+    assert!(st.ids("widgets").is_empty(), "a scope entry without `extract` was extracted");
+    assert_eq!(st.ids("gadgets").len(), 300, "an item type the scope does not name is extracted");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -168,4 +183,121 @@ async fn a_devrev_429_without_a_usable_retry_after_or_past_the_time_left_is_an_e
     let e = client.state_update(&format!("{}/worker_data", server.uri()), "su1", "r1", "{}").await.unwrap_err();
     assert!(e.to_string().contains("HTTP 429"), "{e}");
     assert!(t0.elapsed() < Duration::from_secs(1), "waited although the wait outlasts the invocation");
+}
+
+/// Checkpoints one string of `blob` characters, then is done.
+struct Bloated {
+    blob: usize,
+}
+
+impl okta_airsync::airsync::extractor::Extractor for Bloated {
+    fn state_key(&self) -> &'static str {
+        "bloated"
+    }
+    fn initial_domain_mapping(&self) -> Value {
+        json!({"additional_mappings": {"record_type_mappings": {}}})
+    }
+    async fn external_sync_units(&self, _: &Invocation) -> Result<Vec<Value>, PhaseError> {
+        Ok(Vec::new())
+    }
+    async fn metadata(&self, _: &Invocation) -> Result<Value, PhaseError> {
+        Ok(json!({"record_types": {}}))
+    }
+    async fn extract(&self, _: &Invocation, _: Value, sink: Sink) -> ExtractOutcome {
+        match sink.checkpoint("blob", &json!("x".repeat(self.blob))).await {
+            Ok(()) => ExtractOutcome::Done,
+            Err(_) => ExtractOutcome::Progress,
+        }
+    }
+}
+
+async fn data_phase_with_blob(blob: usize) -> (devrev_emu::store::Received, EmuHandle, tempfile::TempDir) {
+    let (emu, d) = emulator().await;
+    let cfg = fast_runtime(Duration::from_secs(60));
+    let invoke: Invoke = Arc::new(move |body: Vec<u8>| {
+        let cfg = cfg.clone();
+        Box::pin(async move {
+            let _ = run_invocation(&body, &Bloated { blob }, &cfg).await;
+        })
+    });
+    let r = Platform::new(emu.emu.clone(), invoke).invoke_one("START_EXTRACTING_DATA", "INITIAL").await.expect("a reply");
+    (r, emu, d)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_over_devrevs_500_000_characters_fails_the_phase_naming_its_size_and_largest_keys() {
+    let (r, emu, _d) = data_phase_with_blob(500_000).await;
+    assert_eq!(r.event_type, "DATA_EXTRACTION_ERROR");
+    let msg = r.body.pointer("/event_data/error/message").and_then(Value::as_str).unwrap_or_default().to_string();
+    assert!(msg.contains("over DevRev's guidance of 500000"), "{msg}");
+    assert!(msg.contains("Largest keys: bloated (5000"), "the message names the largest key first: {msg}");
+    assert!(msg.contains("bloated.blob (500002 characters)"), "{msg}");
+    {
+        let st = emu.emu.store.lock().unwrap();
+        assert_eq!(st.violations, Vec::<String>::new(), "no state over the guidance reached DevRev");
+        assert!(st.states["su1"].len() < 1_000, "the oversized state was not saved");
+    }
+
+    // Just under the guidance, the state is saved whole.
+    let (r, emu, _d2) = data_phase_with_blob(499_000).await;
+    assert_eq!(r.event_type, "DATA_EXTRACTION_DONE");
+    assert!(emu.emu.store.lock().unwrap().states["su1"].len() > 499_000);
+}
+
+/// Declares `widgets` with a required `n`, then sends live widgets and, when asked, one
+/// tombstone that lacks `n`.
+struct Tombstoner {
+    bad_tombstone: bool,
+}
+
+impl okta_airsync::airsync::extractor::Extractor for Tombstoner {
+    fn state_key(&self) -> &'static str {
+        "tombstoner"
+    }
+    fn initial_domain_mapping(&self) -> Value {
+        let custom = json!({"default_mapping": {"object_category": "fresh_custom", "object_type": "custom_object"}});
+        json!({"additional_mappings": {"record_type_mappings": {"widgets": custom}}})
+    }
+    async fn external_sync_units(&self, _: &Invocation) -> Result<Vec<Value>, PhaseError> {
+        Ok(vec![json!({"id": "unit-1", "name": "Unit", "description": "the only one"})])
+    }
+    async fn metadata(&self, _: &Invocation) -> Result<Value, PhaseError> {
+        Ok(json!({"schema_version": "v0.2.0", "record_types": {"widgets": {"fields": {
+            "n": {"type": "int", "is_required": true}, "deleted": {"type": "bool"}}}}}))
+    }
+    async fn extract(&self, _: &Invocation, _: Value, sink: Sink) -> ExtractOutcome {
+        let rec = |id: &str, data: Value| json!({"id": id, "created_date": "2024-01-01T00:00:00.000Z", "modified_date": "2024-02-01T00:00:00.000Z", "data": data});
+        let mut recs = vec![rec("w1", json!({"n": 1})), rec("w2", json!({"n": 2, "deleted": true}))];
+        if self.bad_tombstone {
+            recs.push(rec("w3", json!({"deleted": true})));
+        }
+        match sink.push("widgets", recs).await {
+            Ok(()) => ExtractOutcome::Done,
+            Err(_) => ExtractOutcome::Progress,
+        }
+    }
+}
+
+async fn violations_of(bad_tombstone: bool) -> Vec<String> {
+    let (emu, _d) = emulator().await;
+    let cfg = fast_runtime(Duration::from_secs(60));
+    let invoke: Invoke = Arc::new(move |body: Vec<u8>| {
+        let cfg = cfg.clone();
+        Box::pin(async move {
+            let _ = run_invocation(&body, &Tombstoner { bad_tombstone }, &cfg).await;
+        })
+    });
+    assert_eq!(Platform::new(emu.emu.clone(), invoke).run_sync("INITIAL").await.outcome, "DONE");
+    let mut st = emu.emu.store.lock().unwrap();
+    st.finish_checks();
+    assert!(st.records_checked >= 2, "the emulator checked the records against the metadata");
+    st.violations.clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_tombstone_without_a_required_field_fails_the_run() {
+    assert_eq!(violations_of(false).await, Vec::<String>::new(), "a tombstone that carries its required fields passes");
+    let v = violations_of(true).await;
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert!(v[0].contains("widgets/w3: required field `n` is missing or empty"), "{v:?}");
 }

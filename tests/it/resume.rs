@@ -83,6 +83,7 @@ fn invocation(is_start: bool) -> Invocation {
         global_values: Default::default(),
         extract_from: None,
         extract_to: None,
+        reset_extract_from: false,
         scope: Default::default(),
         last_successful_sync_started: String::new(),
         sync_started: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),

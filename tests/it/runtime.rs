@@ -50,6 +50,9 @@ async fn every_phase_passes_the_emulator_without_a_violation() {
         ("EXTRACTION_ATTACHMENTS_DELETE", "EXTRACTOR_ATTACHMENTS_STATE_DELETION_DONE"),
         ("SOMETHING_NEW", "UNKNOWN_EVENT_TYPE"),
         ("START_LOADING_DATA", "DATA_LOADING_ERROR"),
+        // As ts-adaas's `getNoScriptEventType`: no loader, so no loader state to delete.
+        ("START_DELETING_LOADER_STATE", "LOADER_STATE_DELETION_DONE"),
+        ("START_DELETING_LOADER_ATTACHMENT_STATE", "LOADER_ATTACHMENT_STATE_DELETION_DONE"),
     ] {
         let r = p.invoke_one(event, "INITIAL").await.expect("a reply");
         assert_eq!(r.event_type, reply);

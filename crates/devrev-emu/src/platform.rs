@@ -61,6 +61,12 @@ pub struct Platform {
     /// `extraction_start_time` sent with START_EXTRACTING_METADATA (a TimeValue such as
     /// `{"type": "absolute_time", "value": "..."}`); None sends none, as the template does.
     pub extraction_start_time: Option<Value>,
+    /// `extraction_end_time` sent with START_EXTRACTING_METADATA: `current_time` unless a test
+    /// plays a platform that sends none (`None`) or another TimeValue.
+    pub extraction_end_time: Option<Value>,
+    /// `reset_extract_from: true` in every event's context (fern-api-docs, "Time-scoped syncs":
+    /// an incremental sync starts again from `extract_from`).
+    pub reset_extract_from: bool,
     /// The sync run of the events being sent (a new one for every [`Platform::run_sync`]).
     pub run_id: std::sync::Mutex<String>,
 }
@@ -107,6 +113,8 @@ impl Platform {
             max_invocations: 1000,
             on_reply: None,
             extraction_start_time: None,
+            extraction_end_time: Some(json!({"type": "current_time"})),
+            reset_extract_from: false,
             run_id: std::sync::Mutex::new(uuid::Uuid::new_v4().to_string()),
         }
     }
@@ -130,8 +138,13 @@ impl Platform {
         for k in ["run_id", "sync_run", "sync_run_id"] {
             ctx[k] = json!(run);
         }
+        if self.reset_extract_from {
+            ctx["reset_extract_from"] = json!(true);
+        }
         if event_type == "START_EXTRACTING_METADATA" {
-            ctx["extraction_end_time"] = json!({"type": "current_time"});
+            if let Some(end) = &self.extraction_end_time {
+                ctx["extraction_end_time"] = end.clone();
+            }
             if let Some(start) = &self.extraction_start_time {
                 ctx["extraction_start_time"] = start.clone();
             }

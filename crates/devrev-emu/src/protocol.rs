@@ -28,8 +28,10 @@ pub fn allowed_replies(incoming: &str) -> &'static [&'static str] {
         }
         "START_LOADING_DATA" | "CONTINUE_LOADING_DATA" => &["DATA_LOADING_ERROR"],
         "START_LOADING_ATTACHMENTS" | "CONTINUE_LOADING_ATTACHMENTS" => &["ATTACHMENT_LOADING_ERROR"],
-        "START_DELETING_LOADER_STATE" => &["LOADER_STATE_DELETION_ERROR"],
-        "START_DELETING_LOADER_ATTACHMENT_STATE" => &["LOADER_ATTACHMENT_STATE_DELETION_ERROR"],
+        // ts-adaas answers both DONE without running a worker (`getNoScriptEventType` in
+        // spawn.helpers.ts): an extraction-only snap-in has no loader state to delete.
+        "START_DELETING_LOADER_STATE" => &["LOADER_STATE_DELETION_DONE"],
+        "START_DELETING_LOADER_ATTACHMENT_STATE" => &["LOADER_ATTACHMENT_STATE_DELETION_DONE"],
         _ => &["UNKNOWN_EVENT_TYPE"],
     }
 }
@@ -43,5 +45,6 @@ mod tests {
         assert_eq!(allowed_replies("EXTRACTION_DATA_START"), allowed_replies("START_EXTRACTING_DATA"));
         assert_eq!(allowed_replies("EXTRACTION_DATA_DELETE"), allowed_replies("START_DELETING_EXTRACTOR_STATE"));
         assert!(allowed_replies("SOMETHING_ELSE").contains(&"UNKNOWN_EVENT_TYPE"));
+        assert_eq!(allowed_replies("START_DELETING_LOADER_STATE"), ["LOADER_STATE_DELETION_DONE"]);
     }
 }

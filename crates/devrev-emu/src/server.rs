@@ -82,6 +82,21 @@ impl Emu {
 
 type S = State<Arc<Emu>>;
 
+/// DevRev's guidance for the state: "smaller than 1 MB, which maps to approximately 500,000
+/// characters" (devrev/airdrop-shared, `docs/data-extraction.md`).
+const MAX_STATE_CHARS: usize = 500_000;
+
+/// ts-adaas 1.20's `ExtractionCommonError` (`src/common/errors.ts`): each value is the whole
+/// error message, which the platform matches to stop periodic syncs.
+const EXTRACTION_COMMON_ERRORS: &[&str] = &[
+    "ERROR_CODE=EXTERNAL_SYNC_UNIT_DELETED",
+    "ERROR_CODE=EXTERNAL_SYNC_UNIT_DEACTIVATED",
+    "ERROR_CODE=USER_DELETED",
+    "ERROR_CODE=EXTERNAL_SYSTEM_NO_ACCESS",
+    "ERROR_CODE=EXTERNAL_SYSTEM_NO_PERMISSION",
+    "ERROR_CODE=HISTORICAL_DATA_EXTRACTION_DONE",
+];
+
 async fn callback(State(emu): S, headers: HeaderMap, body: Bytes) -> Response {
     if let Some(r) = emu.fault("callback").await {
         return r;
@@ -116,6 +131,14 @@ async fn callback(State(emu): S, headers: HeaderMap, body: Bytes) -> Response {
     }
     if et.ends_with("_ERROR") && v.pointer("/event_data/error/message").and_then(Value::as_str).is_none() {
         st.violation(format!("{et}: event_data.error.message missing"));
+    }
+    if let Some(msg) = v.pointer("/event_data/error/message").and_then(Value::as_str) {
+        if msg.contains("ERROR_CODE=") && !EXTRACTION_COMMON_ERRORS.contains(&msg) {
+            st.violation(format!(
+                "{et}: error.message {:?} carries an ERROR_CODE but is not exactly one of ts-adaas's ExtractionCommonError strings",
+                msg.chars().take(120).collect::<String>()
+            ));
+        }
     }
     if et.ends_with("_DELAYED") && !v.pointer("/event_data/delay").is_some_and(Value::is_u64) {
         st.violation(format!("{et}: event_data.delay must be a whole number of seconds"));
@@ -221,6 +244,10 @@ async fn state_update(State(emu): S, headers: HeaderMap, Query(q): Query<BTreeMa
     };
     if serde_json::from_str::<Value>(text).map(|s| !s.is_object()).unwrap_or(true) {
         st.violation("state update: the state string is not a JSON object".into());
+    }
+    let chars = text.encode_utf16().count();
+    if chars > MAX_STATE_CHARS {
+        st.violation(format!("state update: {chars} characters, over DevRev's guidance of {MAX_STATE_CHARS} (a state under 1 MB)"));
     }
     st.state_updates += 1;
     st.max_state_bytes = st.max_state_bytes.max(text.len());

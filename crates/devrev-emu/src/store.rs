@@ -124,7 +124,15 @@ pub struct Store {
     pub faults: Vec<Fault>,
     /// The last artifact sequence number issued.
     pub next_id: u64,
+    /// The latest external domain metadata uploaded: every record uploaded after it is checked
+    /// against it (`rules::records`).
+    pub metadata: Option<Value>,
+    /// Records checked against the metadata.
+    pub records_checked: u64,
 }
+
+/// The invalid records quoted per artifact; the rest are counted.
+const QUOTED_INVALID: usize = 3;
 
 /// The phase an incoming event type belongs to (artifacts belong to the phase that uploaded them).
 pub fn phase_of(incoming: &str) -> &'static str {
@@ -186,9 +194,13 @@ impl Store {
         Some((phase_of(incoming).to_string(), self.runs.get(request_id).cloned().unwrap_or_default()))
     }
 
-    /// Whether the user's choice (`objects`) includes `item_type` (unnamed types are included).
+    /// Whether the user's choice (`objects`) includes `item_type`: as ts-adaas's `shouldExtract`,
+    /// an item type it does not name is included, one it names only with `extract: true`.
     pub fn wants(&self, item_type: &str) -> bool {
-        self.objects.as_ref().and_then(|o| o.get(item_type)).and_then(|c| c.get("extract")).and_then(Value::as_bool).unwrap_or(true)
+        match self.objects.as_ref().and_then(|o| o.get(item_type)) {
+            None => true,
+            Some(choice) => choice.get("extract") == Some(&Value::Bool(true)),
+        }
     }
 
     /// Stores an uploaded file and checks its contents.
@@ -207,13 +219,28 @@ impl Store {
         let _ = std::fs::write(&path, &text);
         let mut lines = 0;
         let mut bad = Vec::new();
+        let mut invalid = 0usize;
         for line in text.split('\n').filter(|l| !l.trim().is_empty()) {
             lines += 1;
             match serde_json::from_str::<Value>(line) {
+                Ok(v) if info.item_type == "external_domain_metadata" => {
+                    bad.extend(crate::rules::records::check_metadata(&v).into_iter().map(|e| format!("artifact {seq}: {e}")));
+                    self.metadata = Some(v);
+                }
                 Ok(v) if is_special(&info.item_type) => {
                     let _ = v;
                 }
                 Ok(v) => {
+                    if let Some(doc) = &self.metadata {
+                        self.records_checked += 1;
+                        let errs = crate::rules::records::check_record(doc, &info.item_type, &v);
+                        if !errs.is_empty() {
+                            invalid += 1;
+                            if invalid <= QUOTED_INVALID {
+                                bad.push(format!("artifact {seq}: a record DevRev would reject: {}", errs.join("; ")));
+                            }
+                        }
+                    }
                     let ok = ["id", "created_date", "modified_date"]
                         .iter()
                         .all(|k| v.get(k).and_then(Value::as_str).is_some_and(|s| !s.is_empty()))
@@ -228,6 +255,9 @@ impl Store {
                 }
                 Err(_) => bad.push(format!("artifact {seq} ({}): a line is not JSON", info.item_type)),
             }
+        }
+        if invalid > QUOTED_INVALID {
+            bad.push(format!("artifact {seq} ({}): {} more records DevRev would reject", info.item_type, invalid - QUOTED_INVALID));
         }
         if text.ends_with('\n') {
             bad.push(format!("artifact {seq} ({}): trailing newline (the SDK writes none)", info.item_type));
@@ -255,10 +285,15 @@ impl Store {
         }
     }
 
-    /// Every record stored for `item_type` (duplicates included), read from disk.
+    /// Every record stored for `item_type` (duplicates included), read from disk, in the order
+    /// the artifacts were issued (ids sort as text, where `artifact/10` comes before `artifact/9`).
     pub fn records(&self, item_type: &str) -> Vec<Value> {
         let mut out = Vec::new();
-        for a in self.artifacts.values().filter(|a| a.item_type == item_type && a.reported > 0) {
+        let seq = |id: &str| id.rsplit('/').next().and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
+        let mut issued: Vec<(&String, &ArtifactInfo)> =
+            self.artifacts.iter().filter(|(_, a)| a.item_type == item_type && a.reported > 0).collect();
+        issued.sort_by_key(|(id, _)| seq(id));
+        for (_, a) in issued {
             if let Some(p) = &a.path {
                 if let Ok(text) = std::fs::read_to_string(p) {
                     out.extend(text.split('\n').filter_map(|l| serde_json::from_str::<Value>(l).ok()));

@@ -13,7 +13,7 @@ use crate::okta::endpoints;
 pub async fn extract(ctx: &JobCtx, st: &mut JobState<ListPos>) -> Result<(), JobFail> {
     loop {
         let since = pass_since(ctx, st);
-        let search = since.as_ref().map(|s| since_clause("lastUpdated", s));
+        let search = since.as_ref().map(|s| since_clause("lastUpdated", s, ctx.sync.until.as_deref()));
         let start = endpoints::devices::list(&ctx.client, search.as_deref());
         let links = ctx.links.clone();
         let r = walk_list(

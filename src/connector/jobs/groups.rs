@@ -93,7 +93,10 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<FanPos>) -> Result<(), JobF
     }
     loop {
         let since = pass_since(ctx, st);
-        let filter = since.as_ref().map(|s| format!("{} or {}", since_clause("lastUpdated", s), since_clause("lastMembershipUpdated", s)));
+        let until = ctx.sync.until.as_deref();
+        let filter = since
+            .as_ref()
+            .map(|s| format!("{} or {}", since_clause("lastUpdated", s, until), since_clause("lastMembershipUpdated", s, until)));
         let start = endpoints::groups::list(&ctx.client, filter.as_deref());
         // On a full listing every non-empty group's members are listed; incrementally, only
         // those of groups whose membership moved.

@@ -1,6 +1,8 @@
 //! System Log events, polled in persistence order (`since`, ascending, no `until`): the next
 //! link is checkpointed page by page, and the last page's next link carries over to the next
-//! sync run. Events seen twice are dropped by uuid, remembered for the overlap's time.
+//! sync run. Events seen twice are dropped by uuid, remembered for the overlap's time. Under the
+//! platform's upper bound (`extract_to`) no event published after it is sent: the poll stops at
+//! the page that reaches it, and the next run polls that page again.
 
 use std::collections::HashSet;
 
@@ -91,13 +93,23 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<LogsPos>) -> Result<(), Job
     let catch_up_from = ctx.sync.catch_up_from(ctx.overlap);
     let collecting = driving || catch_up_from.is_some();
     let mut changes: ChangeSet = if collecting { (*ctx.changes).clone() } else { ChangeSet::default() };
+    // The platform's upper bound (`extract_to`): no event published after it is sent.
+    let until = ctx.sync.until.as_deref().and_then(|u| DateTime::parse_from_rfc3339(u).ok());
     let next = loop {
         ctx.check_stop()?;
         let page = ctx.client.get_page(&url).await?;
         let full = page.items.len() >= page_size;
         let mut recs = Vec::new();
+        let mut past_until = false;
         for e in &page.items {
             let Some(uuid) = e.get("uuid").and_then(Value::as_str) else { continue };
+            let published = e.get("published").and_then(Value::as_str).and_then(|p| DateTime::parse_from_rfc3339(p).ok());
+            if let (Some(p), Some(u)) = (published, until) {
+                if p > u {
+                    past_until = true;
+                    continue;
+                }
+            }
             if !seen.insert(uuid.to_string()) {
                 continue;
             }
@@ -115,6 +127,11 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<LogsPos>) -> Result<(), Job
         }
         prune(&mut recent, ctx.overlap);
         ctx.send(st, "system_logs", recs).await?;
+        if past_until {
+            // The poll reached the bound: the next run polls this page again for the events
+            // past it (those before it are dropped by their uuids or sent again, unchanged).
+            break Some(url.to_string());
+        }
         match page.next {
             // More pages now: checkpoint the next one, with the uuids it must not repeat.
             Some(next) if full && next != url => {

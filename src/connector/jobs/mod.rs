@@ -506,9 +506,13 @@ pub async fn walk_list<P: Position>(
     }
 }
 
-/// `filter`/`search` timestamp literal.
-pub fn since_clause(field: &str, since: &str) -> String {
-    format!("{field} gt \"{since}\"")
+/// `filter`/`search` clause: `field` after `since` and, under the platform's upper bound
+/// (`extract_to`, see `connector::time_scope`), before `until`.
+pub fn since_clause(field: &str, since: &str, until: Option<&str>) -> String {
+    match until {
+        Some(u) => format!("({field} gt \"{since}\" and {field} lt \"{u}\")"),
+        None => format!("{field} gt \"{since}\""),
+    }
 }
 
 /// Starts a pass of an entity with incremental support: returns the lower bound of an

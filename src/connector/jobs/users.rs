@@ -104,7 +104,9 @@ fn next_pass(ctx: &JobCtx, st: &JobState<UsersPos>) -> (UsersPass, url::Url) {
         _ => UsersPass::Plain,
     };
     let start = match (pass, &ctx.sync.since) {
-        (UsersPass::Incremental, Some(since)) => endpoints::users::list(&ctx.client, Some(&since_clause("lastUpdated", since))),
+        (UsersPass::Incremental, Some(since)) => {
+            endpoints::users::list(&ctx.client, Some(&since_clause("lastUpdated", since, ctx.sync.until.as_deref())))
+        }
         (UsersPass::Deprovisioned, _) => endpoints::users::deprovisioned(&ctx.client),
         _ => endpoints::users::list(&ctx.client, None),
     };

@@ -15,11 +15,12 @@ fn run(edges: EdgePlan) -> SyncRun {
         logs_until: STARTED.into(),
         edges,
         catch_up: false,
+        until: None,
     }
 }
 
 fn plan(state: &Value, scope: &ExtractionScope) -> RoundPlan {
-    let new_run = |_: &LogsWindow, _: Option<String>| Ok(run(EdgePlan::Log));
+    let new_run = |_: &LogsWindow, _: Option<String>, _: Option<String>| Ok(run(EdgePlan::Log));
     RoundPlan::from_state(state, &PlanInputs { sync_started: STARTED.into(), scope, new_run: &new_run }).unwrap()
 }
 

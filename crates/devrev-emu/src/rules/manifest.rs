@@ -14,6 +14,15 @@ use serde_yaml::Value;
 /// Placeholders a `Secret` keyring may use.
 pub const DOCUMENTED: &[&str] = &["API_KEY", "SUBDOMAIN"];
 
+/// Import capabilities DevRev documents: `TIME_SCOPED_SYNCS` (fern-api-docs
+/// `airsync/data-extraction.mdx`, "Time-scoped syncs").
+pub const IMPORT_CAPABILITIES: &[&str] = &["TIME_SCOPED_SYNCS"];
+
+/// Organization input types found in DevRev's published manifests and schema field descriptors
+/// (fern-api-docs `references/inputs.mdx`, which excludes `timestamp`, `date` and `array` of
+/// booleans; `custom-objects.mdx`; `customization.mdx`; `tutorials/triggered-event.mdx`).
+pub const INPUT_TYPES: &[&str] = &["text", "rich_text", "bool", "int", "enum", "id", "array", "tokens"];
+
 /// `[NAME]` placeholders in a text.
 pub fn placeholders(s: &str) -> Vec<String> {
     s.split('[')
@@ -116,6 +125,22 @@ fn check_multi_field(id: &str, cfg: &Value, url: &str) -> Vec<String> {
 
 fn check_imports(m: &Value, functions: &BTreeSet<&str>, keyrings: &BTreeSet<&str>) -> Vec<String> {
     let mut errs = Vec::new();
+    for input in m["inputs"]["organization"].as_sequence().into_iter().flatten() {
+        let name = input["name"].as_str().unwrap_or("?");
+        let ty = input["field_type"].as_str().unwrap_or("");
+        if !INPUT_TYPES.contains(&ty) {
+            errs.push(format!("input {name}: field_type {ty:?} is not an input type DevRev documents"));
+        }
+        let default_fits = match (&input["default_value"], ty) {
+            (Value::Null, _) => true,
+            (Value::Number(n), "int") => n.is_i64() || n.is_u64(),
+            (_, "int") => false,
+            _ => true,
+        };
+        if !default_fits {
+            errs.push(format!("input {name}: the default value {:?} is not an int", input["default_value"]));
+        }
+    }
     let imports = m["imports"].as_sequence().cloned().unwrap_or_default();
     if imports.is_empty() {
         errs.push("no imports".to_string());
@@ -127,6 +152,11 @@ fn check_imports(m: &Value, functions: &BTreeSet<&str>, keyrings: &BTreeSet<&str
                 Value::Null if key == "loader_function" => {}
                 Value::String(f) if functions.contains(f.as_str()) => {}
                 other => errs.push(format!("import {slug}: {key} {other:?} is not a declared function")),
+            }
+        }
+        for c in imp["capabilities"].as_sequence().into_iter().flatten() {
+            if !c.as_str().is_some_and(|c| IMPORT_CAPABILITIES.contains(&c)) {
+                errs.push(format!("import {slug}: capability {c:?} is not one DevRev documents ({IMPORT_CAPABILITIES:?})"));
             }
         }
         let allowed = imp["allowed_connection_types"].as_sequence().cloned().unwrap_or_default();
