@@ -590,6 +590,25 @@ mod tests {
     }
 
     #[test]
+    fn every_deleted_object_s_tombstone_passes_the_metadata_with_nothing_invented_empty() {
+        let meta = crate::metadata::document(&[]);
+        let mut c = ChangeSet::default();
+        c.observe(&event("user.lifecycle.delete.completed", json!([user("00u9")])));
+        c.observe(&event("group.lifecycle.delete", json!([{"id": "00g1", "type": "UserGroup", "displayName": "Eng"}])));
+        c.observe(&event("application.lifecycle.delete", json!([{"id": "0oa1", "type": "AppInstance", "displayName": "Portal"}])));
+        c.observe(&event("device.lifecycle.delete", json!([{"id": "guo1", "type": "Device"}])));
+        c.observe(&event("policy.lifecycle.delete", json!([{"id": "00p1", "type": "PolicyEntity", "displayName": "Default"}])));
+        assert_eq!(c.tombstones.len(), 5);
+        for t in &c.tombstones {
+            let r = t.to_record().unwrap();
+            assert_eq!(crate::metadata::validate::check_record(&meta, &t.item_type, &r), Vec::<String>::new(), "{r}");
+            // A required field is never filled with nothing (DevRev wants required fields non-empty).
+            let empty: Vec<_> = r["data"].as_object().unwrap().iter().filter(|(_, v)| *v == "").map(|(k, _)| k.clone()).collect();
+            assert!(empty.is_empty(), "{}: empty {empty:?}", t.item_type);
+        }
+    }
+
+    #[test]
     fn too_many_changes_overflow_to_a_full_reading() {
         let mut c = ChangeSet::default();
         for i in 0..=MAX_CHANGES {

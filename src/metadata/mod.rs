@@ -232,7 +232,7 @@ pub fn document(custom: &[CustomAttr]) -> Value {
             ("app_id", "Application", Ref("applications"), true), ("group_id", "Group", Ref("groups"), true),
             ("priority", "Priority", Int, false), ("profile", "App profile (no secrets, JSON)", Text, false)]),
         "policies": record_type("Policies", "Policies of every type the org supports, rules embedded", vec![
-            ("name", "Name", Text, true), ("policy_type", "Type", Text, true), ("status", "Status", Text, false),
+            ("name", "Name", Text, true), ("policy_type", "Type", Text, false), ("status", "Status", Text, false),
             ("description", "Description", Text, false), ("priority", "Priority", Int, false), ("system", "System policy", Bool, false),
             ("conditions", "Conditions (JSON)", Text, false), ("settings", "Settings (JSON)", Text, false),
             ("rule_count", "Rules", Int, false), ("rules", "Rules (no secrets, JSON)", Text, false),

@@ -104,6 +104,11 @@ async fn a_worker_killed_at_random_instants_loses_nothing() {
         let killed = Arc::new(AtomicUsize::new(0));
         let invoke = killing_invoker(w.sim.base_url.clone(), seed, 1 + usize::from(seed <= 2) * 3, killed.clone(), at);
         let mut p = devrev_emu::Platform::new(w.emu.emu.clone(), invoke);
+        // The late kills aim at the end-of-sync flush and the switch to the catch-up round,
+        // which a platform sending no upper bound (`extraction_end_time`) makes the worker run.
+        if seed > 2 {
+            p.extraction_end_time = None;
+        }
         // A killed invocation never replies: the platform sends the event again, as DevRev does
         // after its timeout. The driver treats "no reply" as the end, so run phases by hand.
         p.max_invocations = 200;

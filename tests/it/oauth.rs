@@ -169,13 +169,30 @@ async fn missing_scopes_skip_exactly_their_item_types_with_the_scope_named() {
     assert_eq!(oauth_stats(&w)["insufficient_scope"].as_u64().map(|n| n > 0), Some(true));
 }
 
+/// The admin's detail of an event's error: the reply says only ts-adaas's exact code; the
+/// detail goes to the worker's log and its event report, which this reads by running the same
+/// event in-process.
+async fn error_detail(w: &World, event: &str, mode: &str) -> (String, String) {
+    use okta_airsync::connector::{OktaConnector, Settings};
+    let settings = Settings { base_url_override: Some(url::Url::parse(&w.sim.base_url).unwrap()), ..Settings::default() };
+    let (ev, _) = w.platform.event(event, mode);
+    let cfg = fast_runtime(Duration::from_secs(60));
+    let reports =
+        okta_airsync::airsync::runtime::run_invocation(&serde_json::to_vec(&ev).unwrap(), &OktaConnector { settings }, &cfg).await.unwrap();
+    let reply = reports[0].reply.clone().unwrap_or_default();
+    (reply, reports[0].error.clone().unwrap_or_default())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_app_without_an_admin_role_is_told_to_assign_one() {
     let keys = ec_keys();
     let w = oauth_world(small(65), &keys, |a| OAuthApp { admin_role: false, ..a }, &[]).await;
     let rep = w.platform.run_sync("INITIAL").await;
     assert_ne!(rep.outcome, "DONE");
-    let err = rep.error.unwrap_or_default();
+    // The reply carries exactly ts-adaas's string; the detail is in the event report.
+    assert_eq!(rep.error.unwrap_or_default(), "ERROR_CODE=EXTERNAL_SYSTEM_NO_PERMISSION");
+    w.platform.new_run();
+    let (_, err) = error_detail(&w, "START_EXTRACTING_EXTERNAL_SYNC_UNITS", "INITIAL").await;
     assert!(
         err.contains("EXTERNAL_SYSTEM_NO_PERMISSION") && err.contains("admin role") && err.contains("Read-only Administrator"),
         "{err}"
@@ -193,8 +210,10 @@ async fn a_revoked_client_key_ends_the_next_phase_with_external_system_no_access
         let r = w.platform.invoke_one(event, "INCREMENTAL").await.unwrap();
         let msg = r.body.pointer("/event_data/error/message").and_then(Value::as_str).unwrap_or_default().to_string();
         assert!(r.event_type.ends_with("_ERROR"), "{event}: {}", r.event_type);
-        assert!(msg.contains("ERROR_CODE=EXTERNAL_SYSTEM_NO_ACCESS") && msg.contains("invalid_client"), "{event}: {msg}");
-        assert!(msg.contains("public key registered"), "{event}: says what to check: {msg}");
+        assert_eq!(msg, "ERROR_CODE=EXTERNAL_SYSTEM_NO_ACCESS", "{event}");
+        let (_, detail) = error_detail(&w, event, "INCREMENTAL").await;
+        assert!(detail.contains("invalid_client"), "{event}: {detail}");
+        assert!(detail.contains("public key registered"), "{event}: says what to check: {detail}");
     }
 }
 
@@ -204,7 +223,9 @@ async fn scopes_the_app_was_not_granted_end_with_no_access_naming_them() {
     let w = oauth_world(small(67), &keys, |a| OAuthApp { granted_scopes: vec!["okta.orgs.read".into()], ..a }, &[]).await;
     let r = w.platform.invoke_one("START_EXTRACTING_EXTERNAL_SYNC_UNITS", "INITIAL").await.unwrap();
     let msg = r.body.pointer("/event_data/error/message").and_then(Value::as_str).unwrap_or_default().to_string();
-    assert!(msg.contains("EXTERNAL_SYSTEM_NO_ACCESS") && msg.contains("invalid_scope") && msg.contains("okta.users.read"), "{msg}");
+    assert_eq!(msg, "ERROR_CODE=EXTERNAL_SYSTEM_NO_ACCESS");
+    let (_, detail) = error_detail(&w, "START_EXTRACTING_EXTERNAL_SYNC_UNITS", "INITIAL").await;
+    assert!(detail.contains("invalid_scope") && detail.contains("okta.users.read"), "{detail}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -72,60 +72,16 @@ pub fn window_start(
 /// still read, once. uuids of events published within the overlap before the newest one are
 /// kept to drop events read twice (a page redone after a resume, a fall-back to `since`).
 pub async fn extract(ctx: &JobCtx, st: &mut JobState<LogsPos>) -> Result<(), JobFail> {
-    let previous = &ctx.previous_logs;
     let continues = continues_previous(ctx);
     st.mode = if continues { Mode::Incremental } else { Mode::Full };
-    let from_previous = if continues { ctx.cursor(previous.next.as_deref()).ok().flatten() } else { None };
-    let start = from_previous.unwrap_or_else(|| endpoints::logs::poll(&ctx.client, &ctx.sync.logs_since));
-    let mut url = ctx.cursor(st.pos.cursor.as_deref())?.unwrap_or(start);
-    let mut recent: Vec<SeenEvent> = if continues { previous.recent.clone() } else { Vec::new() };
-    recent.extend(st.pos.recent.iter().cloned());
-    let mut seen: HashSet<String> = recent.iter().map(|e| e.uuid.clone()).collect();
-    if continues {
-        seen.extend(previous.tail_uuids.iter().cloned());
-    }
+    let (mut url, mut poll) = Poll::start(ctx, st, continues)?;
     let page_size: usize = endpoints::logs::PAGE_SIZE.parse().unwrap_or(1000);
-    let links = ctx.links.clone();
-    // In a log-driven run every event also feeds the change set, saved with the position. In
-    // a run that reads in full, the events since it started feed the change set of its
-    // catch-up round (the changes made while the full reading went on).
-    let driving = ctx.sync.edges == EdgePlan::Log;
-    let catch_up_from = ctx.sync.catch_up_from(ctx.overlap);
-    let collecting = driving || catch_up_from.is_some();
-    let mut changes: ChangeSet = if collecting { (*ctx.changes).clone() } else { ChangeSet::default() };
-    // The platform's upper bound (`extract_to`): no event published after it is sent.
-    let until = ctx.sync.until.as_deref().and_then(|u| DateTime::parse_from_rfc3339(u).ok());
     let next = loop {
         ctx.check_stop()?;
         let page = ctx.client.get_page(&url).await?;
         let full = page.items.len() >= page_size;
-        let mut recs = Vec::new();
-        let mut past_until = false;
-        for e in &page.items {
-            let Some(uuid) = e.get("uuid").and_then(Value::as_str) else { continue };
-            let published = e.get("published").and_then(Value::as_str).and_then(|p| DateTime::parse_from_rfc3339(p).ok());
-            if let (Some(p), Some(u)) = (published, until) {
-                if p > u {
-                    past_until = true;
-                    continue;
-                }
-            }
-            if !seen.insert(uuid.to_string()) {
-                continue;
-            }
-            if let Some(published) = ts(e.get("published")) {
-                recent.push(SeenEvent { uuid: uuid.to_string(), published });
-            }
-            recs.extend(logs::log_event(e, &links));
-            let during_run = || {
-                let published = e.get("published").and_then(Value::as_str).and_then(|p| DateTime::parse_from_rfc3339(p).ok());
-                catch_up_from.is_none_or(|from| published.is_none_or(|p| p.with_timezone(&Utc) >= from))
-            };
-            if driving || (collecting && during_run()) {
-                changes.observe(e);
-            }
-        }
-        prune(&mut recent, ctx.overlap);
+        let (recs, past_until) = poll.take(&page.items, &ctx.links);
+        prune(&mut poll.recent, ctx.overlap);
         ctx.send(st, "system_logs", recs).await?;
         if past_until {
             // The poll reached the bound: the next run polls this page again for the events
@@ -135,9 +91,9 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<LogsPos>) -> Result<(), Job
         match page.next {
             // More pages now: checkpoint the next one, with the uuids it must not repeat.
             Some(next) if full && next != url => {
-                st.pos = LogsPos { cursor: Some(next.to_string()), recent: recent.clone() };
-                if collecting {
-                    save_changes(ctx, &changes).await?;
+                st.pos = LogsPos { cursor: Some(next.to_string()), recent: poll.recent.clone() };
+                if poll.collecting {
+                    save_changes(ctx, &poll.changes).await?;
                 }
                 ctx.save(st).await?;
                 url = next;
@@ -149,15 +105,84 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<LogsPos>) -> Result<(), Job
             None => break None,
         }
     };
-    let window = LogsWindow { end: ctx.sync.logs_until.clone(), tail_uuids: Vec::new(), next, recent };
-    if collecting {
-        save_changes(ctx, &changes).await?;
+    let window = LogsWindow { end: ctx.sync.logs_until.clone(), tail_uuids: Vec::new(), next, recent: poll.recent };
+    if poll.collecting {
+        save_changes(ctx, &poll.changes).await?;
     }
     ctx.sink.checkpoint(keys::LOGS_WINDOW, &window).await?;
-    if driving {
-        ctx.publish_log_verdict(LogVerdict::of(LogEnd::Read { changes: Box::new(changes), whole: continues }));
+    if poll.driving {
+        ctx.publish_log_verdict(LogVerdict::of(LogEnd::Read { changes: Box::new(poll.changes), whole: continues }));
     }
     Ok(())
+}
+
+/// What one poll of the System Log keeps between its pages.
+struct Poll {
+    /// uuids already sent (the last window's overlap, this poll's pages).
+    seen: HashSet<String>,
+    /// Events within the overlap before the newest one, kept for the next poll.
+    recent: Vec<SeenEvent>,
+    /// What the events ask the jobs the log drives to do.
+    changes: ChangeSet,
+    /// A log-driven run: every event feeds the change set.
+    driving: bool,
+    /// The change set is kept (a log-driven run, or a full one followed by its catch-up round).
+    collecting: bool,
+    /// In a full reading, the events from this time on feed its catch-up round.
+    catch_up_from: Option<DateTime<Utc>>,
+    /// The platform's upper bound (`extract_to`): no event published after it is sent.
+    until: Option<DateTime<chrono::FixedOffset>>,
+}
+
+impl Poll {
+    /// Where the poll starts (the stored cursor, the last run's next link, or the window's
+    /// start) and what it carries over. In a log-driven run every event also feeds the change
+    /// set, saved with the position; in a run that reads in full, the events since it started
+    /// feed the change set of its catch-up round (the changes made while it read).
+    fn start(ctx: &JobCtx, st: &JobState<LogsPos>, continues: bool) -> Result<(url::Url, Poll), JobFail> {
+        let previous = &ctx.previous_logs;
+        let from_previous = if continues { ctx.cursor(previous.next.as_deref()).ok().flatten() } else { None };
+        let start = from_previous.unwrap_or_else(|| endpoints::logs::poll(&ctx.client, &ctx.sync.logs_since));
+        let url = ctx.cursor(st.pos.cursor.as_deref())?.unwrap_or(start);
+        let mut recent: Vec<SeenEvent> = if continues { previous.recent.clone() } else { Vec::new() };
+        recent.extend(st.pos.recent.iter().cloned());
+        let mut seen: HashSet<String> = recent.iter().map(|e| e.uuid.clone()).collect();
+        if continues {
+            seen.extend(previous.tail_uuids.iter().cloned());
+        }
+        let driving = ctx.sync.edges == EdgePlan::Log;
+        let catch_up_from = ctx.sync.catch_up_from(ctx.overlap);
+        let collecting = driving || catch_up_from.is_some();
+        let changes = if collecting { (*ctx.changes).clone() } else { ChangeSet::default() };
+        let until = ctx.sync.until.as_deref().and_then(|u| DateTime::parse_from_rfc3339(u).ok());
+        Ok((url, Poll { seen, recent, changes, driving, collecting, catch_up_from, until }))
+    }
+
+    /// The records of a page's events not sent before, and whether the page reached the bound.
+    fn take(&mut self, items: &[Value], links: &crate::extract::AdminLinks) -> (Vec<Value>, bool) {
+        let mut recs = Vec::new();
+        let mut past_until = false;
+        for e in items {
+            let Some(uuid) = e.get("uuid").and_then(Value::as_str) else { continue };
+            let published = e.get("published").and_then(Value::as_str).and_then(|p| DateTime::parse_from_rfc3339(p).ok());
+            if published.zip(self.until).is_some_and(|(p, u)| p > u) {
+                past_until = true;
+                continue;
+            }
+            if !self.seen.insert(uuid.to_string()) {
+                continue;
+            }
+            if let Some(published) = ts(e.get("published")) {
+                self.recent.push(SeenEvent { uuid: uuid.to_string(), published });
+            }
+            recs.extend(logs::log_event(e, links));
+            let during_run = self.catch_up_from.is_none_or(|from| published.is_none_or(|p| p.with_timezone(&Utc) >= from));
+            if self.driving || (self.collecting && during_run) {
+                self.changes.observe(e);
+            }
+        }
+        (recs, past_until)
+    }
 }
 
 /// Saves the change set, in the job's scope, before the position that covers it.
