@@ -99,7 +99,7 @@ async fn a_worker_killed_at_random_instants_loses_nothing() {
     // end-of-sync flush and the switch to the catch-up round are (tests/crash.rs stops at each
     // await there; these land wherever the instant falls).
     for seed in [1u64, 2, 3, 4, 5] {
-        let at = if seed <= 2 { KillAt::Within(20..400) } else { KillAt::AfterReading(25) };
+        let at = if seed <= 2 { KillAt::Within(20..400) } else { KillAt::AfterReading(10) };
         let w = world(org(seed), Duration::from_secs(600)).await;
         let killed = Arc::new(AtomicUsize::new(0));
         let invoke = killing_invoker(w.sim.base_url.clone(), seed, 1 + usize::from(seed <= 2) * 3, killed.clone(), at);
