@@ -100,8 +100,9 @@ pub struct OrgArgs {
     /// Per-minute limit of every rate-limit bucket (default: Okta's Workforce limits).
     #[arg(long)]
     rate_limit_per_min: Option<u64>,
-    /// The org's cumulative per-minute limit across the buckets (default: the tier's); the demo
-    /// states it to the connector as the `org_rate_limit_per_minute` input.
+    /// Opt-in limit across all buckets per minute (default: none; not Okta's behaviour, which
+    /// enforces each bucket on its own); the demo states it to the connector as the
+    /// `org_rate_limit_per_minute` input.
     #[arg(long)]
     cumulative_per_min: Option<u64>,
     /// Deny an entity (users, groups, roles, apps, policies, logs, devices, factors, schema): repeatable.

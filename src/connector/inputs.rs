@@ -5,19 +5,19 @@ use serde_json::Value;
 
 use super::Error;
 
-/// The input naming the org's cumulative per-minute API limit.
+/// The input naming the admin's ceiling on the connector's requests per minute across Okta's
+/// buckets (optional: Okta enforces each bucket on its own and has no org-wide limit).
 pub const ORG_RATE_LIMIT: &str = "org_rate_limit_per_minute";
 
-/// The range accepted: Okta's smallest published cumulative limit is 980 a minute
-/// (Integrator Free); raised limits reach far beyond Workforce's 7 000.
+/// The range accepted: from a trickle to far beyond any org's bucket limits.
 const RANGE: std::ops::RangeInclusive<u64> = 100..=10_000_000;
 
 /// What `org_rate_limit_per_minute` should hold.
-const WANT: &str = "a whole number of requests per minute from 100 to 10000000 (the org's cumulative limit across \
-                    Okta's management API, 7000 for a Workforce Identity org unless Okta raised it)";
+const WANT: &str = "a whole number of requests per minute from 100 to 10000000 (the most the connector may send \
+                    across all of Okta's rate-limit buckets, or empty for no such ceiling)";
 
-/// Reads `org_rate_limit_per_minute` (a number or a numeric string; empty: `None`, the limit
-/// of the tier the headers suggest).
+/// Reads `org_rate_limit_per_minute` (a number or a numeric string; empty: `None`, no ceiling
+/// across buckets: each bucket is paced on its own headers).
 pub fn org_rate_limit(v: Option<&Value>) -> Result<Option<u64>, Error> {
     whole_number(ORG_RATE_LIMIT, v, RANGE, WANT)
 }

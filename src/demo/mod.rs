@@ -222,7 +222,8 @@ pub async fn run(opts: DemoOptions) -> Result<Report, Error> {
     let settings = Settings { base_url_override: Some(url::Url::parse(&sim.base_url)?), ..Settings::default() };
     let rt = RuntimeConfig { soft_deadline: opts.soft_deadline, ..RuntimeConfig::default() };
     let mut platform = Platform::new(emu.emu.clone(), in_process(OktaConnector { settings }, rt));
-    // An org whose cumulative limit Okta raised: its admin states it, as the input asks.
+    // A simulator with a cross-bucket limit (not Okta's behaviour): the admin states it as the
+    // connector's ceiling, as the input allows.
     if let Some(n) = opts.faults.cumulative_per_min {
         platform.global_values.insert(crate::connector::inputs::ORG_RATE_LIMIT.into(), Value::String(n.to_string()));
     }

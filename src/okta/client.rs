@@ -18,7 +18,7 @@ use url::Url;
 use super::credentials::{Auth, Credentials, Pass};
 use super::error::{Error, Grant};
 use super::paging::{body_next, next_link, Page};
-use super::ratelimit::{observe, Bucket, Observation, RateLimiter, Tier};
+use super::ratelimit::{observe, Bucket, Observation, RateLimiter};
 
 /// Client settings.
 #[derive(Debug, Clone)]
@@ -30,11 +30,8 @@ pub struct OktaConfig {
     /// Fraction of each rate-limit bucket this client may use (default 0.5); lowered per
     /// bucket after a 429 that pacing did not expect (see [`super::ratelimit`]).
     pub rate_share: f64,
-    /// The org's subscription, when known: it sets the cumulative per-minute limit. `None`:
-    /// the most cautious tier that fits the bucket limits seen.
-    pub tier: Option<Tier>,
-    /// The org's cumulative per-minute limit, when its admin states it (an org whose limits
-    /// Okta raised); `None`: the tier's.
+    /// The admin's ceiling on this client's requests per minute across all buckets
+    /// (`org_rate_limit_per_minute`); `None`: none, as Okta enforces each bucket on its own.
     pub cumulative_limit: Option<u64>,
     /// Requests in flight at most (default 8, at most 75).
     pub max_in_flight: usize,
@@ -60,7 +57,6 @@ impl OktaConfig {
             base_url,
             credentials: credentials.into(),
             rate_share: 0.5,
-            tier: None,
             cumulative_limit: None,
             max_in_flight: 8,
             connect_timeout: Duration::from_secs(10),
@@ -139,7 +135,7 @@ impl OktaClient {
             inner: Arc::new(Inner {
                 http,
                 auth,
-                limiter: RateLimiter::new(cfg.rate_share, cfg.tier).with_cumulative(cfg.cumulative_limit),
+                limiter: RateLimiter::new(cfg.rate_share).with_cumulative(cfg.cumulative_limit),
                 in_flight: Semaphore::new(max),
                 stats: Mutex::new(BTreeMap::new()),
                 labels: Mutex::new(BTreeMap::new()),
@@ -202,8 +198,8 @@ impl OktaClient {
     }
 
     /// The share of each rate-limit bucket in use now (lowered after 429s pacing did not
-    /// expect), by Okta's name for the bucket, and the cumulative limit assumed.
-    pub fn pacing(&self) -> (BTreeMap<&'static str, f64>, u64) {
+    /// expect), by Okta's name for the bucket, and the ceiling across buckets, if any.
+    pub fn pacing(&self) -> (BTreeMap<&'static str, f64>, Option<u64>) {
         (self.inner.limiter.shares(), self.inner.limiter.cumulative_limit())
     }
 

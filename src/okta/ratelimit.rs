@@ -1,8 +1,7 @@
-//! Rate-limit pacing per Okta bucket and for the org's cumulative limit.
+//! Rate-limit pacing per Okta bucket, and an optional ceiling across buckets.
 //!
 //! Each bucket's limit is learned from the `X-Rate-Limit-*` headers of every response; which
-//! bucket a path is in, and the cumulative limit across buckets, come from Okta's published
-//! table ([`table`]). Waits are computed from the response's `Date` header and
+//! bucket a path is in comes from Okta's published table ([`table`]). Waits are computed from the response's `Date` header and
 //! `X-Rate-Limit-Reset`, never from the local wall clock, and are slept through `tokio::time`
 //! so tests can pause the clock.
 //!
@@ -20,12 +19,15 @@
 //! Above the most that a clean window has carried, a bucket sends one request at a time, so a
 //! crossing costs one 429, not one per request in flight.
 //!
-//! **Cumulative limit.** Okta does not report it in the headers. The client paces all its
-//! requests against a sliding 61 s window of `share ×` the org's cumulative limit: the one of
-//! the configured tier, else of the most cautious tier whose table fits the bucket limits seen
-//! (Integrator Free, 980 a minute, until a header says more). A 429 whose `X-Rate-Limit-Limit`
-//! is larger than the bucket's own, with nothing remaining, is read as the cumulative counter
-//! speaking: its limit replaces the table's.
+//! **No org-wide cap by default.** Okta enforces each bucket's limit individually: it removed
+//! the org-wide "cumulative" limit from its documentation in September 2024
+//! (okta/okta-developer-docs commit b66d97a: "Each category has APIs with rate limits that are
+//! enforced individually"). The client paces against no cross-bucket limit unless one is
+//! stated ([`RateLimiter::with_cumulative`], the `org_rate_limit_per_minute` input): the
+//! admin's ceiling on the connector's own requests per minute across all buckets, kept over
+//! a sliding 61 s window (room left for the org's other integrations). Defensively, a 429
+//! whose `X-Rate-Limit-Limit` is larger than the bucket's own, with nothing remaining, is read
+//! as some cross-bucket counter speaking: the client then keeps `share ×` that figure.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -119,11 +121,13 @@ impl BucketState {
     }
 }
 
-/// The org's cumulative counter, as this client sees it.
+/// The cross-bucket ceiling, when there is one.
 #[derive(Debug, Default)]
 struct OrgState {
-    /// Learned from a 429 that named it.
-    limit: Option<u64>,
+    /// The admin's ceiling on this connector's requests per minute across buckets.
+    stated: Option<u64>,
+    /// A cross-bucket limit a 429 named (this client keeps `share ×` it).
+    learned: Option<u64>,
     /// When this client's recent requests started (at most the cap's worth).
     starts: VecDeque<Instant>,
     blocked_until: Option<Instant>,
@@ -139,7 +143,6 @@ struct State {
 #[derive(Debug)]
 pub struct RateLimiter {
     share: f64,
-    tier: Option<Tier>,
     state: Mutex<State>,
 }
 
@@ -175,17 +178,16 @@ impl Drop for Slot<'_> {
 }
 
 impl RateLimiter {
-    /// `share` is the fraction of each bucket this client may use (0 < share ≤ 1); `tier`
-    /// the org's subscription when known (it sets the cumulative limit).
-    pub fn new(share: f64, tier: Option<Tier>) -> Self {
-        RateLimiter { share: share.clamp(0.01, 1.0), tier, state: Mutex::new(State::default()) }
+    /// `share` is the fraction of each bucket this client may use (0 < share ≤ 1).
+    pub fn new(share: f64) -> Self {
+        RateLimiter { share: share.clamp(0.01, 1.0), state: Mutex::new(State::default()) }
     }
 
-    /// Starts from the org's cumulative per-minute limit as its admin states it (an org whose
-    /// limits Okta raised), instead of the tier's; a 429 naming a larger one still replaces it.
+    /// Caps this client's requests across all buckets at `limit` a minute (the admin's
+    /// ceiling, `org_rate_limit_per_minute`); `None`: no cross-bucket cap.
     pub fn with_cumulative(self, limit: Option<u64>) -> Self {
         if let Some(l) = limit {
-            self.state.lock().unwrap_or_else(|p| p.into_inner()).org.limit = Some(l.max(1));
+            self.state.lock().unwrap_or_else(|p| p.into_inner()).org.stated = Some(l.max(1));
         }
         self
     }
@@ -206,7 +208,7 @@ impl RateLimiter {
         while org.starts.front().is_some_and(|t| *t + ORG_WINDOW <= now) {
             org.starts.pop_front();
         }
-        if org.starts.len() as u64 >= org_cap {
+        if org_cap.is_some_and(|cap| org.starts.len() as u64 >= cap) {
             return Err(org.starts.front().map_or(now + ORG_WINDOW, |t| *t + ORG_WINDOW));
         }
         let b = st.buckets.entry(bucket).or_insert_with(|| BucketState::new(self.share));
@@ -229,7 +231,9 @@ impl RateLimiter {
         b.budget = b.budget.map(|n| n - 1);
         b.in_flight += 1;
         b.sent += 1;
-        st.org.starts.push_back(now);
+        if org_cap.is_some() {
+            st.org.starts.push_back(now);
+        }
         Ok(Slot { limiter: self, bucket, released: false })
     }
 
@@ -248,22 +252,17 @@ impl RateLimiter {
         self.state.lock().map(|st| st.buckets.iter().map(|(b, s)| (b.name(), s.share)).collect()).unwrap_or_default()
     }
 
-    /// The cumulative per-minute limit assumed now.
-    pub fn cumulative_limit(&self) -> u64 {
-        self.state.lock().map(|st| self.org_limit(&st)).unwrap_or(Tier::Developer.cumulative())
+    /// This client's ceiling across buckets per minute now (`None`: none, Okta's behaviour).
+    pub fn cumulative_limit(&self) -> Option<u64> {
+        self.state.lock().map(|st| self.org_cap(&st)).unwrap_or(None)
     }
 
-    fn org_limit(&self, st: &State) -> u64 {
-        st.org.limit.unwrap_or_else(|| {
-            let tier = self.tier.unwrap_or_else(|| {
-                Tier::most_cautious_fit(st.buckets.iter().filter_map(|(b, s)| Some((*b, s.limit?))).collect::<Vec<_>>())
-            });
-            tier.cumulative()
-        })
-    }
-
-    fn org_cap(&self, st: &State) -> u64 {
-        ((self.org_limit(st) as f64 * self.share).floor() as u64).max(1)
+    fn org_cap(&self, st: &State) -> Option<u64> {
+        let learned = st.org.learned.map(|l| ((l as f64 * self.share).floor() as u64).max(1));
+        match (st.org.stated, learned) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Records a response's headers (if any) and releases one in-flight request.
@@ -294,9 +293,10 @@ impl RateLimiter {
         b.in_flight -= 1;
         let Some(o) = obs.filter(|o| o.limit > 0) else { return };
         if b.limit.is_some_and(|known| o.limit > known && o.remaining == 0) {
-            // Another counter, larger than the bucket, is spent: the org's cumulative limit.
-            tracing::warn!(bucket = bucket.name(), cumulative = o.limit, "the org's cumulative rate limit was reached");
-            st.org.limit = Some(o.limit);
+            // Another counter, larger than the bucket, is spent: a limit across buckets (not
+            // Okta's documented behaviour since 2024, but honoured if a server has one).
+            tracing::warn!(bucket = bucket.name(), cumulative = o.limit, "a rate limit across buckets was reached");
+            st.org.learned = Some(o.limit);
             st.org.blocked_until = Some(now + o.reset_in + Duration::from_secs(1));
             return;
         }
@@ -341,7 +341,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_spent_share_waits_for_the_reset() {
-        let rl = RateLimiter::new(0.5, None);
+        let rl = RateLimiter::new(0.5);
         let s = rl.try_acquire(Bucket::Users).unwrap();
         s.observe(obs(10, 5, 30));
         let until = rl.try_acquire(Bucket::Users).unwrap_err();
@@ -353,7 +353,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_surprise_429_halves_the_share_under_what_got_through_and_it_recovers_to_that() {
-        let rl = RateLimiter::new(0.5, None);
+        let rl = RateLimiter::new(0.5);
         rl.try_acquire(Bucket::Other).unwrap().observe(obs(100, 99, 60));
         for used in 2..=30 {
             rl.try_acquire(Bucket::Other).unwrap().observe(obs(100, 100 - used, 60));
@@ -371,47 +371,43 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_429_naming_a_larger_limit_is_the_cumulative_one() {
-        let rl = RateLimiter::new(0.5, None);
-        assert_eq!(rl.cumulative_limit(), 980, "Integrator Free until a header says more");
+    async fn no_cap_across_buckets_by_default() {
+        let rl = RateLimiter::new(0.5);
+        assert_eq!(rl.cumulative_limit(), None, "Okta enforces each bucket on its own");
+        let mut n = 0;
+        for b in Bucket::ALL {
+            let mut used = 0;
+            while let Ok(s) = rl.try_acquire(b) {
+                used += 1;
+                s.observe(obs(1000, 1000 - used, 60));
+                n += 1;
+            }
+        }
+        assert_eq!(n, 9 * 500, "half of every bucket, with no ceiling across them");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_naming_a_larger_limit_is_a_counter_across_buckets() {
+        let rl = RateLimiter::new(0.5);
         rl.try_acquire(Bucket::Other).unwrap().observe(obs(1200, 1000, 60));
-        assert_eq!(rl.cumulative_limit(), 7000, "1200 in the catch-all is Workforce");
+        assert_eq!(rl.cumulative_limit(), None);
         rl.try_acquire(Bucket::Other).unwrap().limited(obs(9000, 0, 20));
-        assert_eq!(rl.cumulative_limit(), 9000);
+        assert_eq!(rl.cumulative_limit(), Some(4500));
         assert_eq!(rl.share(Bucket::Other), 0.5, "the bucket was not at fault");
         let until = rl.try_acquire(Bucket::Users).unwrap_err();
         assert!(until - Instant::now() >= Duration::from_secs(20));
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_stated_cumulative_limit_replaces_the_tier_s() {
-        let rl = RateLimiter::new(0.5, Some(Tier::Developer)).with_cumulative(Some(40_000));
-        assert_eq!(rl.cumulative_limit(), 40_000);
+    async fn a_stated_ceiling_caps_the_connector_across_buckets() {
+        let rl = RateLimiter::new(0.5).with_cumulative(Some(900));
+        assert_eq!(rl.cumulative_limit(), Some(900));
         let mut n = 0;
         while let Ok(s) = rl.try_acquire(Bucket::ALL[n % Bucket::ALL.len()]) {
             s.observe(obs(100_000, 100_000, 60));
             n += 1;
         }
-        assert_eq!(n, 20_000, "half of the stated 40 000 a minute, not of the tier's 980");
-        assert_eq!(RateLimiter::new(0.5, Some(Tier::Developer)).with_cumulative(None).cumulative_limit(), 980);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn the_cumulative_cap_spans_buckets() {
-        let rl = RateLimiter::new(0.5, Some(Tier::Developer));
-        let mut n = 0;
-        'outer: loop {
-            for b in Bucket::ALL {
-                match rl.try_acquire(b) {
-                    Ok(s) => {
-                        s.observe(obs(1000, 1000, 60));
-                        n += 1;
-                    }
-                    Err(_) if n >= 490 => break 'outer,
-                    Err(_) => {}
-                }
-            }
-        }
-        assert_eq!(n, 490, "half of the developer tier's 980 a minute");
+        assert_eq!(n, 900, "the admin's ceiling is the connector's own use, whole");
+        assert_eq!(RateLimiter::new(0.5).with_cumulative(None).cumulative_limit(), None);
     }
 }

@@ -8,7 +8,9 @@
 //! `/groups/{id}/users` and `/groups/{id}/roles` in the group-list bucket; "only GET to
 //! `/api/v1/users/{idOrLogin}`" leaves `/users/{id}/factors` and `/users/{id}/roles` to the
 //! `/api/v1` catch-all; every `/api/v1/apps/*` path except `/apps/{id}` itself is the apps bucket.
-//! On top of the buckets the org has a cumulative per-minute limit.
+//! Okta enforces each bucket individually and documents no org-wide limit across them since
+//! September 2024 (okta/okta-developer-docs commit b66d97a); the simulator's cross-bucket
+//! limit (`Faults::cumulative_per_min`) is off unless asked for.
 //!
 //! Per-token share: by default a new API token may use 50 % of each bucket (developer.okta.com
 //! `docs/reference/rl2-token-oauth`: "each API token or OAuth 2.0 app can use up to 50% of a
@@ -125,11 +127,6 @@ impl Tier {
         row[self.column()]
     }
 
-    /// The org's cumulative per-minute limit across the buckets.
-    pub fn cumulative(self) -> u64 {
-        [980, 5200, 5200, 7000][self.column()]
-    }
-
     fn column(self) -> usize {
         match self {
             Tier::Developer => 0,
@@ -230,7 +227,6 @@ mod tests {
         assert_eq!(bucket_for("/api/v1/iam/roles"), Bucket::Other);
         assert_eq!(Tier::Developer.limit(Bucket::Logs), 20);
         assert_eq!(Tier::Workforce.limit(Bucket::Other), 1200);
-        assert_eq!(Tier::Workforce.cumulative(), 7000);
         assert_eq!(token_limit(120, 50), 60);
         assert_eq!(token_limit(20, 30), 6);
         assert_eq!(token_limit(3, 5), 1);

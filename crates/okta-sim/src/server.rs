@@ -32,10 +32,10 @@ pub struct Faults {
     pub latency_ms: u64,
     /// Per-minute limit for every bucket, overriding the tier's table.
     pub rate_limit_per_min: Option<u64>,
-    /// The org's cumulative per-minute limit across the buckets (`None`: the tier's). An org
-    /// whose limits Okta raised; its admin states it to the connector.
+    /// An opt-in per-minute limit across all buckets (`None`: none). Not Okta's behaviour:
+    /// Okta enforces each bucket on its own (no org-wide limit documented since 2024).
     pub cumulative_per_min: Option<u64>,
-    /// The org's subscription, which sets each bucket's limit and the cumulative limit
+    /// The org's subscription, which sets each bucket's limit
     /// (default Workforce, see [`crate::limits`]).
     pub tier: Tier,
     /// The API token's share of each bucket, in percent (1 to 100). `None` is 100 %: the token
@@ -294,12 +294,16 @@ async fn api_handler(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, head
     }
     let org_limit = f.rate_limit_per_min.unwrap_or_else(|| f.tier.limit(bucket));
     let v = sim.buckets.hit(Counter::Bucket(bucket), token_limit(org_limit, f.token_share_pct.unwrap_or(100)), now);
-    let cumulative = sim.buckets.hit(Counter::Cumulative, f.cumulative_per_min.unwrap_or_else(|| f.tier.cumulative()), now);
-    let shown = if !v.exceeded && cumulative.exceeded { cumulative } else { v };
+    let cumulative = f.cumulative_per_min.map(|c| sim.buckets.hit(Counter::Cumulative, c, now));
+    let over_cumulative = cumulative.as_ref().is_some_and(|c| c.exceeded);
+    let shown = match cumulative {
+        Some(c) if !v.exceeded && c.exceeded => c,
+        _ => v,
+    };
     out.insert("x-rate-limit-limit", HeaderValue::from(shown.limit));
     out.insert("x-rate-limit-remaining", HeaderValue::from(shown.remaining));
     out.insert("x-rate-limit-reset", HeaderValue::from(shown.reset.max(0) as u64));
-    if v.exceeded || cumulative.exceeded {
+    if v.exceeded || over_cumulative {
         return fail(too_many(), out);
     }
     let base = sim.base.read().map(|b| b.clone()).unwrap_or_default();

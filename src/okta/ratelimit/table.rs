@@ -12,7 +12,8 @@
 //!   `/users/{id}/factors` and `/users/{id}/roles` fall to "most other API actions: `/api/v1`".
 //! - every `/api/v1/apps/*` path is the apps bucket but `/apps/{id}` itself.
 //!
-//! On top of the buckets the org has a cumulative per-minute limit across them.
+//! Okta enforces each bucket individually; it documents no org-wide limit across them since
+//! September 2024 (okta/okta-developer-docs commit b66d97a).
 
 use std::str::FromStr;
 
@@ -113,7 +114,7 @@ impl Bucket {
 }
 
 impl Tier {
-    /// Every tier, the smallest cumulative limit first.
+    /// Every tier, the smallest first.
     pub const ALL: [Tier; 4] = [Tier::Developer, Tier::OneApp, Tier::Enterprise, Tier::Workforce];
 
     /// The org-wide per-minute limit of a bucket.
@@ -131,20 +132,6 @@ impl Tier {
         };
         // A tier is one of the four columns: the index is always in bounds.
         row.get(self as usize).copied().unwrap_or(row[0])
-    }
-
-    /// The org's cumulative per-minute limit across the buckets.
-    pub fn cumulative(self) -> u64 {
-        [980, 5200, 5200, 7000].get(self as usize).copied().unwrap_or(980)
-    }
-
-    /// The most cautious tier that agrees with the bucket limits seen in `X-Rate-Limit-Limit`:
-    /// the one with the smallest cumulative limit among those whose every bucket is at least
-    /// what was seen (a token's share can only make a header smaller than the org's figure).
-    /// With nothing seen, Integrator Free. When no tier agrees (the org bought higher limits),
-    /// Workforce, the largest published figure.
-    pub fn most_cautious_fit(seen: impl IntoIterator<Item = (Bucket, u64)> + Clone) -> Tier {
-        Tier::ALL.into_iter().find(|t| seen.clone().into_iter().all(|(b, l)| l <= t.limit(b))).unwrap_or(Tier::Workforce)
     }
 }
 
@@ -175,16 +162,9 @@ mod tests {
     }
 
     #[test]
-    fn the_table_and_the_cautious_tier() {
+    fn the_table() {
         assert_eq!(Tier::Developer.limit(Bucket::Logs), 20);
         assert_eq!(Tier::Workforce.limit(Bucket::Other), 1200);
-        assert_eq!(Tier::OneApp.cumulative(), 5200);
-        assert_eq!(Tier::most_cautious_fit([]), Tier::Developer);
-        // A 50 % token share on a developer org: 50 of 100 fits every tier; the cautious one wins.
-        assert_eq!(Tier::most_cautious_fit([(Bucket::Users, 50)]), Tier::Developer);
-        assert_eq!(Tier::most_cautious_fit([(Bucket::Users, 600), (Bucket::Logs, 50)]), Tier::OneApp);
-        assert_eq!(Tier::most_cautious_fit([(Bucket::Other, 1200)]), Tier::Workforce);
-        assert_eq!(Tier::most_cautious_fit([(Bucket::Users, 5000)]), Tier::Workforce);
         assert_eq!("one-app".parse::<Tier>(), Ok(Tier::OneApp));
         assert!("gold".parse::<Tier>().is_err());
     }
