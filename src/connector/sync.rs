@@ -197,9 +197,12 @@ async fn persistent_condition(
 ) -> Option<ExtractOutcome> {
     let forbidden = results.iter().filter(|(_, r)| matches!(r, Ok(JobEnd::Skipped(SkipKind::Forbidden)))).count();
     if plan.fresh && forbidden > 0 && forbidden == results.len() {
-        return Some(ExtractOutcome::Error(ErrorCode::ExternalSystemNoPermission.message(
-            "403 on every entity: the token works but its admin may read nothing here; use a token of a Read-only Administrator or higher",
-        )));
+        let what = if client.is_oauth() {
+            "403 on every entity: the service app's token works but may read nothing here; assign the app an admin role (Read-only Administrator) and grant it the read scopes"
+        } else {
+            "403 on every entity: the token works but its admin may read nothing here; use a token of a Read-only Administrator or higher"
+        };
+        return Some(ExtractOutcome::Error(ErrorCode::ExternalSystemNoPermission.message(what)));
     }
     // A list that answers 404 may mean the org itself is gone: ask the org.
     let (job, e) = results.iter().find_map(|(j, r)| match r {

@@ -198,6 +198,9 @@ async fn a_service_app_without_an_admin_role_is_told_to_assign_one() {
         "{err}"
     );
     assert!(!err.contains("insufficient_scope"), "{err}");
+    // A data phase whose every entity answers 403 gives the service app's advice too.
+    let (_, err) = error_detail(&w, "START_EXTRACTING_DATA", "INITIAL").await;
+    assert!(err.contains("EXTERNAL_SYSTEM_NO_PERMISSION") && err.contains("assign the app an admin role"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
