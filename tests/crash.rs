@@ -237,15 +237,11 @@ impl Trial {
     /// takes it away, nothing cascades), with the ids tombstoned apart.
     fn held(&self) -> BTreeMap<String, (BTreeMap<String, Value>, BTreeSet<String>)> {
         let st = self.emu.emu.store.lock().unwrap();
-        let seq = |id: &str| id.rsplit('/').next().and_then(|n| n.parse::<u64>().ok()).unwrap_or(u64::MAX);
-        let mut reported: Vec<_> = st.artifacts.iter().filter(|(_, a)| a.reported > 0).collect();
-        reported.sort_by_key(|(id, _)| seq(id));
-        let mut out: BTreeMap<String, (BTreeMap<String, Value>, BTreeSet<String>)> =
-            okta_airsync::extract::ITEM_TYPES.iter().map(|t| (t.to_string(), Default::default())).collect();
-        for (_, a) in reported {
-            let Some((live, gone)) = out.get_mut(&a.item_type) else { continue };
-            let text = a.path.as_ref().map(|p| std::fs::read_to_string(p).unwrap()).unwrap_or_default();
-            for r in text.lines().filter_map(|l| serde_json::from_str::<Value>(l).ok()) {
+        let mut out = BTreeMap::new();
+        for t in okta_airsync::extract::ITEM_TYPES {
+            let (mut live, mut gone) = (BTreeMap::new(), BTreeSet::new());
+            // The emulator gives the records in the order their artifacts were issued.
+            for r in st.records(t) {
                 let id = r["id"].as_str().unwrap().to_string();
                 if r["data"]["deleted"] == true || r["data"]["removed"] == true {
                     live.remove(&id);
@@ -255,6 +251,7 @@ impl Trial {
                     live.insert(id, r);
                 }
             }
+            out.insert(t.to_string(), (live, gone));
         }
         out
     }

@@ -198,10 +198,10 @@ impl Writer {
     /// confirmed (it ended between the state save and `confirm-upload`). A repeated confirmation
     /// is harmless: ts-adaas itself sends it again after a timeout.
     async fn confirm_carried(&mut self) {
+        if !self.cfg.confirm {
+            return;
+        }
         for id in self.unconfirmed.clone() {
-            if !self.cfg.confirm {
-                break;
-            }
             match self.client.confirm(&self.cfg.artifact_request_id, &id).await {
                 Ok(()) => self.unconfirmed.retain(|x| *x != id),
                 Err(e) => return self.fail(e),
