@@ -90,6 +90,44 @@ pub fn truth(org: &Org, now: DateTime<Utc>, log_start: Option<NaiveDate>) -> Val
         .flat_map(|(ui, fs)| fs.iter().map(move |f| format!("{}:{}", uid(ui), f.id)))
         .collect();
 
+    let listed = Listed { groups: groups.len(), apps: apps.len(), logs: logs.len(), devices: devices.len() };
+    let by_family = min_calls_by_family(org, &shadow, &listed);
+    let min: u64 = by_family.values().filter_map(Value::as_u64).sum();
+    let extra = fields::record_types(org, &shadow);
+
+    let secrets = seeded_secrets(org);
+    let rt = |ids: Vec<String>| json!({"count": ids.len(), "ids": ids});
+    let mut record_types = json!({
+        "users": rt(users), "groups": rt(groups), "group_members": rt(members),
+        "iam_roles": rt(roles.into_iter().collect()), "iam_role_members": rt(role_members),
+        "applications": rt(apps), "app_user_assignments": rt(app_users), "app_group_assignments": rt(app_groups),
+        "policies": rt(policies), "system_logs": rt(logs), "devices": rt(devices), "factors": rt(factors),
+    });
+    for (k, ids) in extra {
+        record_types[k] = rt(ids);
+    }
+    let deleted: serde_json::Map<String, Value> = org.removed.iter().map(|(k, ids)| (k.clone(), rt(ids.clone()))).collect();
+    json!({
+        "record_types": record_types,
+        "fields": fields::fields(org, &shadow),
+        "secrets": secrets,
+        "deleted": deleted,
+        "min_api_calls": min,
+        "min_api_calls_by_family": by_family,
+    })
+}
+
+/// How many records of the listed families a complete sync lists.
+struct Listed {
+    groups: usize,
+    apps: usize,
+    logs: usize,
+    devices: usize,
+}
+
+/// The fewest API calls a complete full sync needs, per endpoint family (pages at Okta's
+/// maximum page sizes, one child call per parent that has children).
+fn min_calls_by_family(org: &Org, shadow: &BTreeSet<u32>, listed: &Listed) -> serde_json::Map<String, Value> {
     let deprov = org.users.iter().filter(|u| u.status == "DEPROVISIONED" && !u.deleted).count();
     let visible = org.users.iter().filter(|u| u.status != "DEPROVISIONED" && !u.deleted).count();
     let factor_users = org.users.iter().enumerate().filter(|(i, u)| u.status != "DEPROVISIONED" && !shadow.contains(&(*i as u32))).count();
@@ -101,7 +139,7 @@ pub fn truth(org: &Org, now: DateTime<Utc>, log_start: Option<NaiveDate>) -> Val
     family("user_types", 1 + org.user_types.len() as u64);
     family(
         "groups",
-        pages(groups.len(), P::GROUPS_RECOMMENDED)
+        pages(listed.groups, P::GROUPS_RECOMMENDED)
             + org
                 .groups
                 .iter()
@@ -125,8 +163,13 @@ pub fn truth(org: &Org, now: DateTime<Utc>, log_start: Option<NaiveDate>) -> Val
     );
     family(
         "apps",
-        pages(apps.len(), P::APPS.max)
-            + live_apps().map(|a| pages(a.users.len(), P::APP_USERS.max) + pages(a.groups.len(), P::APP_GROUPS.max)).sum::<u64>(),
+        pages(listed.apps, P::APPS.max)
+            + org
+                .apps
+                .iter()
+                .filter(|a| !a.deleted)
+                .map(|a| pages(a.users.len(), P::APP_USERS.max) + pages(a.groups.len(), P::APP_GROUPS.max))
+                .sum::<u64>(),
     );
     family(
         "policies",
@@ -143,13 +186,15 @@ pub fn truth(org: &Org, now: DateTime<Utc>, log_start: Option<NaiveDate>) -> Val
             + org.auth_servers.len() as u64
             + org.auth_servers.iter().map(|s| s.policies.len() as u64).sum::<u64>(),
     );
-    family("logs", pages(logs.len(), P::LOGS.max));
-    family("devices", pages(devices.len(), P::DEVICES.max));
+    family("logs", pages(listed.logs, P::LOGS.max));
+    family("devices", pages(listed.devices, P::DEVICES.max));
     family("factors", factor_users as u64);
     family("authenticator_enrollments", factor_users as u64);
-    let min: u64 = by_family.values().filter_map(Value::as_u64).sum();
-    let extra = fields::record_types(org, &shadow);
+    by_family
+}
 
+/// Every secret the generator seeded, so tests can look for them where none may be.
+fn seeded_secrets(org: &Org) -> Vec<String> {
     let mut secrets: Vec<String> = Vec::new();
     for a in &org.apps {
         secrets.push(a.secret.clone());
@@ -160,23 +205,5 @@ pub fn truth(org: &Org, now: DateTime<Utc>, log_start: Option<NaiveDate>) -> Val
     secrets.extend(org.users.iter().filter_map(|u| u.custom.get("pinHash").and_then(Value::as_str).map(str::to_string)));
     secrets.extend(org.users.iter().filter_map(|u| u.recovery_question.clone()));
 
-    let rt = |ids: Vec<String>| json!({"count": ids.len(), "ids": ids});
-    let mut record_types = json!({
-        "users": rt(users), "groups": rt(groups), "group_members": rt(members),
-        "iam_roles": rt(roles.into_iter().collect()), "iam_role_members": rt(role_members),
-        "applications": rt(apps), "app_user_assignments": rt(app_users), "app_group_assignments": rt(app_groups),
-        "policies": rt(policies), "system_logs": rt(logs), "devices": rt(devices), "factors": rt(factors),
-    });
-    for (k, ids) in extra {
-        record_types[k] = rt(ids);
-    }
-    let deleted: serde_json::Map<String, Value> = org.removed.iter().map(|(k, ids)| (k.clone(), rt(ids.clone()))).collect();
-    json!({
-        "record_types": record_types,
-        "fields": fields::fields(org, &shadow),
-        "secrets": secrets,
-        "deleted": deleted,
-        "min_api_calls": min,
-        "min_api_calls_by_family": by_family,
-    })
+    secrets
 }
