@@ -56,7 +56,7 @@ impl Crash {
 }
 
 /// Every crash point on the path from a record to a reply.
-const POINTS: [&str; 13] = [
+const POINTS: [&str; 16] = [
     "writer.upload.before",
     "writer.upload.after",
     "writer.state_save.after",
@@ -64,6 +64,9 @@ const POINTS: [&str; 13] = [
     "writer.flush.before",
     "writer.flush.uploaded",
     "writer.flush.after",
+    "writer.journal.spilled",
+    "writer.compact.uploaded",
+    "writer.compact.saved",
     "connector.catch_up.saved",
     "connector.catch_up.settled",
     "runtime.state_save.before",

@@ -12,6 +12,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use url::Url;
 
+mod download;
+
 /// The SDK version whose wire behaviour this worker reproduces.
 pub const SDK_VERSION: &str = "1.20.0";
 

@@ -42,6 +42,8 @@ pub struct Invocation {
     pub stop: CancellationToken,
     /// The soft deadline itself.
     pub deadline: Instant,
+    /// Reads the index's parts back (data phase only).
+    pub index: Option<std::sync::Arc<super::index::Reader>>,
 }
 
 /// The user's choice of item types: the platform sends it with the state (`objects`,
@@ -192,6 +194,12 @@ pub enum SinkMsg {
     /// Upload every open batch, commit every checkpoint, and answer with the connector state
     /// section as it now stands (`None` when the writer failed and committed nothing more).
     Settle(tokio::sync::oneshot::Sender<Option<Value>>),
+    /// Upload every open batch and answer with the index as it now stands (`None` when the
+    /// writer failed).
+    Index(tokio::sync::oneshot::Sender<Option<super::index::IndexState>>),
+    /// Upload every open batch, fold the index into a new base, and commit it together with
+    /// these run transitions (key, value) in one state write.
+    Compact(Vec<(String, Value)>, tokio::sync::oneshot::Sender<Result<(), String>>),
     /// Sent by the runtime only, once the extractor returned: flush and finish. A writer whose
     /// channel closes without it was abandoned (the invocation was cancelled) and uploads
     /// nothing more; what it uploaded before is already in the saved state.
@@ -259,6 +267,22 @@ impl Sink {
         self.tx.send(SinkMsg::Settle(tx)).await.map_err(|_| SinkClosed)?;
         rx.await.ok().flatten().ok_or(SinkClosed)
     }
+
+    /// Uploads every record sent so far and returns the index as it now stands, this
+    /// invocation's records included.
+    pub async fn index(&self) -> Result<super::index::IndexState, SinkClosed> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.tx.send(SinkMsg::Index(tx)).await.map_err(|_| SinkClosed)?;
+        rx.await.ok().flatten().ok_or(SinkClosed)
+    }
+
+    /// Folds the index into a new base and commits it with `transitions` (run-level state keys)
+    /// in one state write; an error says why nothing was committed.
+    pub async fn compact_index(&self, transitions: Vec<(String, Value)>) -> Result<(), String> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.tx.send(SinkMsg::Compact(transitions, tx)).await.map_err(|_| SinkClosed.to_string())?;
+        rx.await.map_err(|_| SinkClosed.to_string())?
+    }
 }
 
 /// A source system, seen from the runtime.
@@ -274,6 +298,11 @@ pub trait Extractor: Send + Sync + 'static {
 
     /// Builds the external domain metadata document.
     fn metadata(&self, inv: &Invocation) -> impl Future<Output = Result<Value, PhaseError>> + Send;
+
+    /// What the index keeps of each record sent (`None`, the default: no index).
+    fn index_fn(&self) -> Option<super::writer::IndexFn> {
+        None
+    }
 
     /// Runs (or resumes) the data phase from `state`, the connector's committed section.
     fn extract(&self, inv: &Invocation, state: Value, sink: Sink) -> impl Future<Output = ExtractOutcome> + Send;

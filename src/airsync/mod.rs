@@ -7,6 +7,7 @@ pub mod artifacts;
 pub mod devrev;
 pub mod event;
 pub mod extractor;
+pub mod index;
 pub mod reply;
 pub mod runtime;
 pub mod state;

@@ -4,6 +4,7 @@
 //! before the reply and only with checkpoints whose data is uploaded; a failure that still
 //! allows a reply becomes an `*_ERROR` naming what failed and where.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -16,6 +17,7 @@ use super::artifacts::iso_millis;
 use super::devrev::{DevRevClient, RetryPolicy};
 use super::event::{parse_event, parse_invocation, salvage_reply_target, AirdropEvent, EventError, EventType, LoadingKind, ReplyType};
 use super::extractor::{ExtractOutcome, ExtractionScope, Extractor, Invocation, Sink, SinkMsg};
+use super::index::Reader;
 use super::reply::Reply;
 use super::state::{ArtifactOwner, StateError, WorkerState};
 use super::window::{self, WindowError};
@@ -250,6 +252,7 @@ fn invocation<E>(ctx: &Ctx<'_, E>, state: &WorkerState) -> Invocation {
         sync_started: state.get_str("lastSyncStarted").to_string(),
         stop: ctx.stop.clone(),
         deadline: ctx.deadline,
+        index: None,
     }
 }
 
@@ -259,6 +262,7 @@ fn writer_cfg<E>(ctx: &Ctx<'_, E>, confirm: bool, batch_size: usize) -> WriterCo
         artifact_list_soft_limit: ctx.cfg.artifact_list_soft_limit,
         artifact_request_id: ctx.ev.ctx_str("request_id").to_string(),
         confirm,
+        index: None,
     }
 }
 
@@ -422,21 +426,18 @@ async fn data<E: Extractor>(ctx: &Ctx<'_, E>, mut state: WorkerState) -> (Reply,
     if starts && state.get_str("lastSyncStarted").is_empty() {
         state.set_str("lastSyncStarted", &iso_millis(&Utc::now()));
     }
-    let inv = invocation(ctx, &state);
+    let mut inv = invocation(ctx, &state);
+    let reader = Arc::new(Reader::new(ctx.client.clone(), ctx.ev.ctx_str("request_id")));
+    inv.index = Some(reader.clone());
     let connector_state = state.connector(ctx.ex.state_key());
+    let mut cfg = writer_cfg(ctx, true, ctx.cfg.batch_size);
+    cfg.index = ctx.ex.index_fn().map(|f| (f, reader));
     let target = StateTarget {
         worker_data_url: ctx.ev.worker_data_url.clone().unwrap_or_default(),
         sync_unit: ctx.ev.ctx_str("sync_unit_id").to_string(),
         request_id: ctx.ev.ctx_str("request_id_adaas").to_string(),
     };
-    let (tx, room, handle) = writer::spawn(
-        ctx.client.clone(),
-        writer_cfg(ctx, true, ctx.cfg.batch_size),
-        state,
-        ctx.ex.state_key(),
-        Some(target),
-        ctx.stop.clone(),
-    );
+    let (tx, room, handle) = writer::spawn(ctx.client.clone(), cfg, state, ctx.ex.state_key(), Some(target), ctx.stop.clone());
     let outcome = ctx.ex.extract(&inv, connector_state, Sink::new(tx.clone(), room)).await;
     let res = match finish_writer(tx, handle).await {
         Ok(r) => r,

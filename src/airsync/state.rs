@@ -68,6 +68,20 @@ impl WorkerState {
         self.map.insert(key.into(), Value::String(value.into()));
     }
 
+    /// A top-level value.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.map.get(key)
+    }
+
+    /// Sets (or, with `Value::Null`, removes) a top-level value.
+    pub fn set(&mut self, key: &str, value: Value) {
+        if value.is_null() {
+            self.map.remove(key);
+        } else {
+            self.map.insert(key.into(), value);
+        }
+    }
+
     /// The connector's section (an object; empty when absent).
     pub fn connector(&self, key: &str) -> Value {
         self.map.get(key).filter(|v| v.is_object()).cloned().unwrap_or_else(|| json!({}))

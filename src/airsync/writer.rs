@@ -17,8 +17,14 @@ use tokio_util::task::AbortOnDropHandle;
 use super::artifacts::{descriptor, Batch, DateRange};
 use super::devrev::{DevRevClient, DevRevError};
 use super::extractor::{Scope, SinkMsg, RECORDS_IN_FLIGHT};
+use super::index::{Entry, IndexState, Reader};
 use super::state::WorkerState;
 use crate::crash;
+
+mod journal;
+
+/// What the index keeps of one record sent (`None`: nothing, the type is not indexed).
+pub type IndexFn = Arc<dyn Fn(&str, &Value) -> Option<Entry> + Send + Sync>;
 
 /// Where the state lives, for mid-invocation saves.
 #[derive(Clone)]
@@ -42,6 +48,9 @@ pub struct WriterConfig {
     pub artifact_request_id: String,
     /// Whether to call confirm-upload (false only for external sync units).
     pub confirm: bool,
+    /// The index: what it keeps of each record, and how its parts are read back (`None`: this
+    /// phase sends nothing worth remembering).
+    pub index: Option<(IndexFn, Arc<Reader>)>,
 }
 
 /// The outcome of a flushed writer.
@@ -94,6 +103,10 @@ struct Writer {
     stop: CancellationToken,
     size_limited: bool,
     room: Arc<Semaphore>,
+    /// The index as committed with the artifacts listed (see [`super::index`]).
+    index: IndexState,
+    /// Per item type, the index lines of the records in its open batch.
+    journal_open: HashMap<String, Vec<Entry>>,
 }
 
 /// Spawns the writer; returns its sender and a handle that yields the result after the sender
@@ -112,6 +125,7 @@ pub fn spawn(
     let artifacts = state.unreported_artifacts();
     let unconfirmed = state.unconfirmed_artifacts();
     let artifact_bytes = artifacts.iter().map(|a| a.to_string().len() + 1).sum();
+    let index = IndexState::from_state(&state);
     let w = Writer {
         client,
         cfg,
@@ -134,6 +148,8 @@ pub fn spawn(
         stop,
         size_limited: false,
         room: room.clone(),
+        index,
+        journal_open: HashMap::new(),
     };
     // The writer dies with its invocation: a dropped (killed) invocation uploads and saves
     // nothing more behind the back of the next one, as a killed process would not.
@@ -179,6 +195,14 @@ impl Writer {
                     self.upload_all().await;
                     let settled = (self.error.is_none() && self.pending.is_empty()).then(|| Value::Object(self.connector.clone()));
                     let _ = reply.send(settled);
+                }
+                SinkMsg::Index(reply) => {
+                    self.upload_all().await;
+                    let _ = reply.send(self.error.is_none().then(|| self.index.clone()));
+                }
+                SinkMsg::Compact(checkpoints, reply) => {
+                    let done = self.compact(checkpoints).await;
+                    let _ = reply.send(done);
                 }
             }
         }
@@ -264,6 +288,9 @@ impl Writer {
 
     async fn push(&mut self, item_type: &str, records: Vec<Value>) {
         for r in records {
+            if let Some(entry) = self.cfg.index.as_ref().and_then(|(f, _)| f(item_type, &r)) {
+                self.journal_open.entry(item_type.to_string()).or_default().push(entry);
+            }
             let batch = self.batches.entry(item_type.to_string()).or_insert_with(|| Batch::new(item_type));
             if let Err(e) = batch.push(&r) {
                 self.fail(DevRevError::BadBody { endpoint: "artifact encoding", detail: e.to_string() });
@@ -309,6 +336,11 @@ impl Writer {
             Ok(id) => id,
             Err(e) => return self.fail(e),
         };
+        // The index learns what this artifact holds in the state write that lists it.
+        let lines = self.journal_open.remove(item_type).unwrap_or_default();
+        if let Err(e) = self.journal(lines).await {
+            return self.fail(e);
+        }
         tracing::info!(item_type, item_count = count, artifact_id = %id, "artifact uploaded");
         let with_dates = !matches!(item_type, "external_domain_metadata" | "external_sync_units");
         let desc = descriptor(&id, item_type, count, with_dates.then_some(&dates));
@@ -391,6 +423,8 @@ impl Writer {
         s.set_connector(&self.connector_key, Value::Object(self.connector.clone()));
         s.set_unreported_artifacts(self.artifacts.clone());
         s.set_unconfirmed_artifacts(&self.unconfirmed);
+        let index = if self.index.is_empty() { Value::Null } else { serde_json::to_value(&self.index).unwrap_or(Value::Null) };
+        s.set(super::index::STATE_KEY, index);
         s
     }
 

@@ -143,6 +143,12 @@ pub struct ChangeSet {
     /// Users deactivated (and not reactivated since): their factors are no longer listed.
     #[serde(default)]
     pub deactivated_users: BTreeSet<String>,
+    /// Users reactivated (or activated) since: Okta grants their groups' apps back.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub reactivated_users: BTreeSet<String>,
+    /// Authorization servers deleted: their policies go.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub deleted_servers: BTreeSet<String>,
     /// Records to send again as tombstones, in event order.
     pub tombstones: Vec<Tombstone>,
     /// Events read.
@@ -172,6 +178,8 @@ pub const CHANGE_EVENT_PREFIXES: &[&str] = &[
     "policy.lifecycle.",
     "policy.rule.",
     "iam.",
+    "oauth2.as.",
+    "user.account.update_primary_email",
 ];
 
 /// A target of a log event.
@@ -279,6 +287,14 @@ impl ChangeSet {
                     self.edge_removed("app_user_assignments", (a, "app_id"), (u, "user_id"), e.at);
                 }
             }
+            // Any other change to an assignment (its status, scope or profile: `.update`,
+            // `.provision`, `.deprovision`, `.revoke`, `.approve`, `.restore`...): that app's
+            // assignments are read again.
+            k if k.starts_with("application.user_membership.") => {
+                if let Some(a) = app {
+                    self.assignment_apps.insert(a.id.to_string());
+                }
+            }
             "group.user_membership.add" => {
                 if let (Some(g), Some(u)) = (group, user) {
                     self.restored("group_members", g, u);
@@ -335,13 +351,21 @@ impl ChangeSet {
             "user.lifecycle.deactivate" => {
                 if let Some(u) = user {
                     self.factor_users.remove(u.id);
+                    self.reactivated_users.remove(u.id);
                     self.deactivated_users.insert(u.id.to_string());
                 }
             }
             "user.lifecycle.activate" | "user.lifecycle.reactivate" | "user.lifecycle.unsuspend" => {
                 if let Some(u) = user {
-                    self.deactivated_users.remove(u.id);
+                    if self.deactivated_users.remove(u.id) || e.kind != "user.lifecycle.unsuspend" {
+                        self.reactivated_users.insert(u.id.to_string());
+                    }
                     self.factor_users.insert(u.id.to_string());
+                }
+            }
+            "oauth2.as.deleted" => {
+                if let Some(s) = e.ts.iter().find(|t| t.kind.contains("AuthorizationServer") || t.kind == "AuthServer") {
+                    self.deleted_servers.insert(s.id.to_string());
                 }
             }
             "user.lifecycle.delete.completed" => {
@@ -404,6 +428,8 @@ impl ChangeSet {
             + self.apps.len()
             + self.policies.len()
             + self.deactivated_users.len()
+            + self.reactivated_users.len()
+            + self.deleted_servers.len()
             + self.tombstones.len()
     }
 
@@ -477,6 +503,8 @@ impl ChangeSet {
             && self.apps.is_empty()
             && self.policies.is_empty()
             && self.deactivated_users.is_empty()
+            && self.reactivated_users.is_empty()
+            && self.deleted_servers.is_empty()
             && self.tombstones.is_empty()
     }
 }

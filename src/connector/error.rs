@@ -37,4 +37,7 @@ pub enum Error {
     /// The artifact writer stopped.
     #[error(transparent)]
     Sink(#[from] SinkClosed),
+    /// The index of what was sent could not be folded and saved.
+    #[error("saving the index of what was sent failed: {0}")]
+    Index(String),
 }

@@ -7,6 +7,7 @@ mod error;
 pub mod inputs;
 pub(crate) mod job;
 pub mod jobs;
+pub mod mirror;
 mod outcome;
 pub(crate) mod plan;
 pub(crate) mod schema;
@@ -123,6 +124,10 @@ impl Extractor for OktaConnector {
         let client = self.client(inv).map_err(phase_error)?;
         let schema = schema::user_schema(&client).await.map_err(phase_error)?;
         Ok(crate::metadata::document(&schema.types.all()))
+    }
+
+    fn index_fn(&self) -> Option<crate::airsync::writer::IndexFn> {
+        Some(std::sync::Arc::new(mirror::entry))
     }
 
     async fn extract(&self, inv: &Invocation, state: Value, sink: Sink) -> ExtractOutcome {

@@ -85,6 +85,8 @@ pub struct RoundPlan {
     pub placeholders: HashSet<String>,
     /// The change set saved so far in this run.
     pub changes: ChangeSet,
+    /// What the events before a full reading's run said, saved so far.
+    pub changes_before: ChangeSet,
     /// Ids remembered from the last complete reading, per item type.
     pub known: BTreeMap<String, Known>,
     /// The System Log's verdict, when it is known before the round starts.
@@ -118,6 +120,7 @@ impl RoundPlan {
             }
         };
         let changes: Option<ChangeSet> = if fresh { None } else { unreadable.take(read_key(state, keys::CHANGES)) };
+        let changes_before: Option<ChangeSet> = if fresh { None } else { unreadable.take(read_key(state, keys::CHANGES_BEFORE)) };
         let known = REMEMBERED_FIELDS
             .iter()
             .filter_map(|(t, _)| Some((t.to_string(), unreadable.take(read_key::<Known>(state, &format!("{}{t}", keys::KNOWN_PREFIX)))?)))
@@ -132,6 +135,7 @@ impl RoundPlan {
             // Placeholder users outlive a run: an incremental run lists only the users that changed.
             placeholders: placeholders.unwrap_or_default(),
             changes: changes.unwrap_or_default(),
+            changes_before: changes_before.unwrap_or_default(),
             known,
             log_verdict: None,
             unreadable: unreadable.0,
@@ -287,6 +291,7 @@ pub enum Write {
 fn fresh_writes(sync: &SyncRun) -> Vec<(String, Write)> {
     let mut w =
         vec![(keys::SYNC_RUN.to_string(), Write::Run(sync.clone())), (keys::CHANGES.to_string(), Write::Changes(ChangeSet::default()))];
+    w.push((keys::CHANGES_BEFORE.to_string(), Write::Clear(None)));
     let catch_up = SyncRun { catch_up: true, ..sync.clone() };
     for job in Job::ALL {
         w.push((job.state_key(), Write::Job(JobState::default())));

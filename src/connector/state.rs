@@ -27,6 +27,11 @@ pub mod keys {
     /// What the System Log read in this sync run asks to read again ([`crate::connector::changes::ChangeSet`]),
     /// saved by the logs job with its position.
     pub const CHANGES: &str = "changes";
+    /// What the System Log said before a full reading's run started (its tombstones still count).
+    pub const CHANGES_BEFORE: &str = "changes_before";
+    /// The last round whose end was compared with the index ([`crate::connector::mirror`]), and
+    /// the tombstones that sent.
+    pub const MIRRORED: &str = "mirrored";
     /// `lastSyncStarted` of the last run that read every edge in full.
     pub const RECONCILED: &str = "edges_reconciled";
     /// The prefix of the remembered ids of an item type ([`super::Known`]).
@@ -245,6 +250,10 @@ pub struct JobState<P> {
     /// Child calls that succeeded, so a 403 can tell "this parent" from "this token".
     #[serde(default)]
     pub children_read: u64,
+    /// Item types this job listed whole in this round (every record Okta holds, no skip): the
+    /// round's end compares them with what DevRev holds.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub listed: BTreeSet<String>,
     /// Tombstones sent per item type (`deleted` objects, `removed` edges).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tombstones: BTreeMap<String, u64>,

@@ -69,6 +69,10 @@ async fn round(conn: &OktaConnector, inv: &Invocation, client: &okta::OktaClient
     for (key, value) in &plan.writes {
         sink.checkpoint(key, value).await?;
     }
+    if plan.fresh && inv.index.is_some() {
+        // What an unfinished run left in the journal joins the base before this run's own.
+        sink.compact_index(Vec::new()).await.map_err(Error::Index)?;
+    }
     let (base, users_ready) = job_context(conn, inv, client, sink, &plan);
     let results = run_jobs(&base, &plan, client, users_ready).await;
     conclude(&base, &plan, client, results).await
@@ -103,6 +107,8 @@ fn job_context(
         known: Arc::new(plan.known.clone()),
         changes: Arc::new(plan.changes.clone()),
         logs_tx: Arc::new(logs_tx),
+        index: inv.index.clone(),
+        changes_before: plan.changes_before.clone(),
     };
     (base, ready_tx)
 }
@@ -168,6 +174,8 @@ async fn conclude(
     if !matches!(out, ExtractOutcome::Done) {
         return Ok(out.into());
     }
+    // What no longer exists gets its tombstone; the index is folded for the next round.
+    super::mirror::end_round(base).await?;
     let sync = &base.sync;
     // Every edge was read in full and uploaded: the next reconciliation is due N days later.
     if matches!(sync.edges, EdgePlan::Full | EdgePlan::Reconcile) {
@@ -314,6 +322,10 @@ fn iso_or_same(s: &str) -> String {
     DateTime::parse_from_rfc3339(s).map(|d| iso_millis(&d.with_timezone(&Utc))).unwrap_or_else(|_| s.to_string())
 }
 
+fn is_edge(t: &str) -> bool {
+    crate::extract::item_type::ItemType::parse(t).is_some_and(|t| t.is_edge())
+}
+
 /// Runs one job with its own position type.
 async fn drive_job(ctx: &JobCtx, stored: Option<Value>) -> Result<JobEnd, JobFail> {
     match ctx.job {
@@ -370,6 +382,16 @@ async fn drive<P: Position>(
         Ok(()) => {
             st.status = Status::Done;
             st.pos = P::default();
+            if st.listed.is_empty() && matches!(st.mode, Mode::Full | Mode::Fallback) {
+                let edges_cut = st.parents_forbidden > 0;
+                st.listed = ctx
+                    .job
+                    .item_types()
+                    .iter()
+                    .filter(|t| !st.skipped.contains_key(**t) && !(edges_cut && is_edge(t)))
+                    .map(|t| t.to_string())
+                    .collect();
+            }
             ctx.save(&mut st).await?;
             tracing::info!(entity = ctx.job.name(), records = ?st.records, api_calls = st.api_calls, mode = %st.mode, "entity done");
             Ok(JobEnd::Done)

@@ -73,6 +73,7 @@ mod tests {
             sync_started: String::new(),
             stop: Default::default(),
             deadline: tokio::time::Instant::now(),
+            index: None,
         }
     }
 

@@ -43,6 +43,8 @@ fn ctx(server: &MockServer, job: Job) -> (JobCtx, mpsc::Receiver<SinkMsg>) {
         known: Default::default(),
         changes: Default::default(),
         logs_tx: Arc::new(watch::channel(None).0),
+        index: None,
+        changes_before: Default::default(),
     };
     (ctx, rx)
 }
@@ -178,6 +180,7 @@ async fn unlicensed_features_are_skipped_as_not_licensed_and_the_sync_is_done() 
         sync_started: "2025-06-01T00:00:00.000Z".into(),
         stop: Default::default(),
         deadline: tokio::time::Instant::now() + Duration::from_secs(60),
+        index: None,
     };
     // The full reading, then its catch-up round in the same invocation, from the settled state.
     let (tx, mut rx) = mpsc::channel(10_000);

@@ -89,6 +89,7 @@ fn invocation(is_start: bool) -> Invocation {
         sync_started: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
         stop: Default::default(),
         deadline: tokio::time::Instant::now() + Duration::from_secs(120),
+        index: None,
     }
 }
 

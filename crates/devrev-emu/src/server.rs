@@ -175,6 +175,12 @@ async fn callback(State(emu): S, headers: HeaderMap, body: Bytes) -> Response {
                 }
                 if let Some(i) = st.artifacts.get_mut(id) {
                     i.reported += 1;
+                    let problems = if i.reported == 1 { std::mem::take(&mut i.problems) } else { Vec::new() };
+                    for p in problems {
+                        st.violation(p);
+                    }
+                }
+                if let Some(i) = st.artifacts.get(id) {
                     if i.reported > 1 {
                         let msg = format!("{et}: artifact {id} reported twice");
                         st.violation(msg);
@@ -339,6 +345,39 @@ async fn confirm(State(emu): S, headers: HeaderMap, body: Bytes) -> Response {
     Json(json!({})).into_response()
 }
 
+/// `GET /internal/airdrop.artifacts.download-url?request_id=&artifact_id=`: where to fetch an
+/// uploaded artifact (as ts-adaas's `Uploader.getArtifactDownloadUrl` asks), reported or not.
+async fn download_url(State(emu): S, headers: HeaderMap, Query(q): Query<BTreeMap<String, String>>) -> Response {
+    if let Some(r) = emu.fault("download-url").await {
+        return r;
+    }
+    emu.check_auth(&headers, "download-url", true);
+    let (Some(_), Some(id)) = (q.get("request_id"), q.get("artifact_id")) else {
+        emu.lock().violation("download-url: request_id and artifact_id are required".into());
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    if emu.lock().original(id).is_none() {
+        return (StatusCode::NOT_FOUND, Json(json!({"message": format!("artifact {id} not found")}))).into_response();
+    }
+    let seq = id.rsplit('/').next().unwrap_or("0");
+    Json(json!({"download_url": format!("{}/download/{seq}", emu.base)})).into_response()
+}
+
+/// `GET /download/{seq}`: the pre-signed download (no Authorization header).
+async fn download(State(emu): S, Path(seq): Path<String>, headers: HeaderMap) -> Response {
+    if let Some(r) = emu.fault("download").await {
+        return r;
+    }
+    if headers.get("authorization").is_some() {
+        emu.lock().violation("download: the pre-signed URL must get no Authorization header".into());
+    }
+    let id = format!("don:core:dvrv-us-1:devo/emu:artifact/{seq}");
+    match emu.lock().original(&id) {
+        Some(bytes) => bytes.into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
 async fn snap_in(State(emu): S, headers: HeaderMap) -> Response {
     if let Some(r) = emu.fault("snap-in").await {
         return r;
@@ -399,6 +438,8 @@ pub fn router(emu: Arc<Emu>) -> Router {
         .route("/internal/airdrop.artifacts.upload-url", get(upload_url))
         .route("/upload/{seq}", post(upload))
         .route("/internal/airdrop.artifacts.confirm-upload", post(confirm))
+        .route("/internal/airdrop.artifacts.download-url", get(download_url))
+        .route("/download/{seq}", get(download))
         .route("/internal/snap-ins.get", get(snap_in))
         .route("/internal/airdrop.recipe.initial-domain-mappings.install", post(idm))
         .route("/__emu/faults", post(add_fault))

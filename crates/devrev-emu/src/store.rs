@@ -31,6 +31,9 @@ pub struct ArtifactInfo {
     /// The phase (`metadata`, `data`, `attachments`, `external_sync_units`) and run whose request
     /// asked for it, when the driver registered that request.
     pub origin: Option<(String, String)>,
+    /// What DevRev would reject in its contents: violations once a reply reports it. A file the
+    /// worker keeps for itself (never reported) is not data to load, so nothing judges it.
+    pub problems: Vec<String>,
 }
 
 /// One received reply.
@@ -53,7 +56,8 @@ pub struct Received {
 /// huge body that is still valid JSON); `after` lets that many calls through first.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct Fault {
-    /// `callback`, `state.get`, `state.update`, `upload-url`, `upload`, `confirm`, `snap-in`, `idm`.
+    /// `callback`, `state.get`, `state.update`, `upload-url`, `upload`, `confirm`, `download-url`,
+    /// `download`, `snap-in`, `idm`.
     pub endpoint: String,
     /// Status to answer.
     pub status: u16,
@@ -213,7 +217,11 @@ impl Store {
         let _ = std::fs::write(self.out.join("artifacts").join(format!("{seq}.{}.jsonl.gz", info.item_type)), bytes);
         let mut text = String::new();
         if GzDecoder::new(bytes).read_to_string(&mut text).is_err() {
-            return self.violation(format!("artifact {seq} ({}) is not valid gzip", info.item_type));
+            if let Some(a) = self.artifacts.get_mut(id) {
+                a.uploaded = true;
+                a.problems = vec![format!("artifact {seq} ({}) is not valid gzip", info.item_type)];
+            }
+            return;
         }
         let path = self.out.join("artifacts").join(format!("{seq}.{}.jsonl", info.item_type));
         let _ = std::fs::write(&path, &text);
@@ -262,13 +270,11 @@ impl Store {
         if text.ends_with('\n') {
             bad.push(format!("artifact {seq} ({}): trailing newline (the SDK writes none)", info.item_type));
         }
-        for b in bad {
-            self.violation(b);
-        }
         if let Some(a) = self.artifacts.get_mut(id) {
             a.uploaded = true;
             a.lines = lines;
             a.path = Some(path);
+            a.problems = bad;
         }
     }
 
@@ -283,6 +289,13 @@ impl Store {
         for m in missing {
             self.violation(m);
         }
+    }
+
+    /// The original (gzipped) bytes of an uploaded artifact, as `download-url` serves them.
+    pub fn original(&self, id: &str) -> Option<Vec<u8>> {
+        let info = self.artifacts.get(id).filter(|a| a.uploaded)?;
+        let seq = id.rsplit('/').next()?;
+        std::fs::read(self.out.join("artifacts").join(format!("{seq}.{}.jsonl.gz", info.item_type))).ok()
     }
 
     /// Every record stored for `item_type` (duplicates included), read from disk, in the order
@@ -332,7 +345,10 @@ mod tests {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         std::io::Write::write_all(&mut gz, line.as_bytes()).unwrap_or_default();
         st.store_file(&id, &gz.finish().unwrap_or_default());
-        assert_eq!(st.violations.len(), 1, "{:?}", st.violations);
-        assert!(st.violations[0].contains("lacks id/created_date"), "{:?}", st.violations);
+        // Judged when a reply reports it: a file never reported is the worker's own.
+        assert!(st.violations.is_empty(), "{:?}", st.violations);
+        let problems = &st.artifacts[&id].problems;
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("lacks id/created_date"), "{problems:?}");
     }
 }

@@ -131,12 +131,31 @@ impl FanOut<FanPos> for Apps<'_> {
     }
 }
 
+/// Adds to the apps to read again those a reactivated user may have again: Okta grants the
+/// apps of the user's groups back (help.okta.com, "Activate and deactivate users").
+async fn with_reactivated_apps(ctx: &JobCtx, cs: Arc<ChangeSet>) -> Arc<ChangeSet> {
+    let Some(reader) = ctx.index.as_ref().filter(|_| !cs.reactivated_users.is_empty()) else { return cs };
+    match crate::connector::mirror::apps_of_groups_of(&ctx.sink, reader, &cs.reactivated_users).await {
+        Some(apps) if !apps.is_subset(&cs.assignment_apps) => {
+            let mut more = (*cs).clone();
+            more.assignment_apps.extend(apps);
+            Arc::new(more)
+        }
+        Some(_) => cs,
+        None => {
+            tracing::warn!("the index could not tell a reactivated user's groups; their apps are read again at the next reconciliation");
+            cs
+        }
+    }
+}
+
 /// Extracts (or resumes) the apps and their assignments.
 pub async fn extract(ctx: &JobCtx, st: &mut JobState<FanPos>) -> Result<(), JobFail> {
     ctx.wait_for_users().await?;
     let only = match ctx.edge_read().await? {
         EdgeRead::Log(cs) => {
             st.mode = crate::connector::state::Mode::LogDriven;
+            let cs = with_reactivated_apps(ctx, cs).await;
             Some(Only { since: ctx.sync.since.clone().unwrap_or_default(), changes: cs })
         }
         EdgeRead::Full(mode, note) => {

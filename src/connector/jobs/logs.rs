@@ -93,7 +93,7 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<LogsPos>) -> Result<(), Job
             Some(next) if full && next != url => {
                 st.pos = LogsPos { cursor: Some(next.to_string()), recent: poll.recent.clone() };
                 if poll.collecting {
-                    save_changes(ctx, &poll.changes).await?;
+                    save_changes(ctx, &poll).await?;
                 }
                 ctx.save(st).await?;
                 url = next;
@@ -105,10 +105,10 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<LogsPos>) -> Result<(), Job
             None => break None,
         }
     };
-    let window = LogsWindow { end: ctx.sync.logs_until.clone(), tail_uuids: Vec::new(), next, recent: poll.recent };
     if poll.collecting {
-        save_changes(ctx, &poll.changes).await?;
+        save_changes(ctx, &poll).await?;
     }
+    let window = LogsWindow { end: ctx.sync.logs_until.clone(), tail_uuids: Vec::new(), next, recent: poll.recent };
     ctx.sink.checkpoint(keys::LOGS_WINDOW, &window).await?;
     if poll.driving {
         ctx.publish_log_verdict(LogVerdict::of(LogEnd::Read { changes: Box::new(poll.changes), whole: continues }));
@@ -124,6 +124,9 @@ struct Poll {
     recent: Vec<SeenEvent>,
     /// What the events ask the jobs the log drives to do.
     changes: ChangeSet,
+    /// In a full reading, what the events published before the run started say: their
+    /// tombstones still count at the round's end ([`crate::connector::mirror`]).
+    before: ChangeSet,
     /// A log-driven run: every event feeds the change set.
     driving: bool,
     /// The change set is kept (a log-driven run, or a full one followed by its catch-up round).
@@ -154,8 +157,9 @@ impl Poll {
         let catch_up_from = ctx.sync.catch_up_from(ctx.overlap);
         let collecting = driving || catch_up_from.is_some();
         let changes = if collecting { (*ctx.changes).clone() } else { ChangeSet::default() };
+        let before = if collecting && !driving { ctx.changes_before.clone() } else { ChangeSet::default() };
         let until = ctx.sync.until.as_deref().and_then(|u| DateTime::parse_from_rfc3339(u).ok());
-        Ok((url, Poll { seen, recent, changes, driving, collecting, catch_up_from, until }))
+        Ok((url, Poll { seen, recent, changes, before, driving, collecting, catch_up_from, until }))
     }
 
     /// The records of a page's events not sent before, and whether the page reached the bound.
@@ -179,15 +183,21 @@ impl Poll {
             let during_run = self.catch_up_from.is_none_or(|from| published.is_none_or(|p| p.with_timezone(&Utc) >= from));
             if self.driving || (self.collecting && during_run) {
                 self.changes.observe(e);
+            } else if self.collecting {
+                self.before.observe(e);
             }
         }
         (recs, past_until)
     }
 }
 
-/// Saves the change set, in the job's scope, before the position that covers it.
-async fn save_changes(ctx: &JobCtx, changes: &ChangeSet) -> Result<(), JobFail> {
-    Ok(ctx.sink.checkpoint(keys::CHANGES, changes).await?)
+/// Saves the change sets, in the job's scope, before the position that covers them.
+async fn save_changes(ctx: &JobCtx, poll: &Poll) -> Result<(), JobFail> {
+    ctx.sink.checkpoint(keys::CHANGES, &poll.changes).await?;
+    if !poll.driving {
+        ctx.sink.checkpoint(keys::CHANGES_BEFORE, &poll.before).await?;
+    }
+    Ok(())
 }
 
 /// Whether this run continues the last one's poll: its window starts where that one ended

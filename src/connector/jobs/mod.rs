@@ -158,6 +158,10 @@ pub struct JobCtx {
     pub changes: Arc<ChangeSet>,
     /// Where the System Log job publishes its verdict.
     pub logs_tx: Arc<watch::Sender<Option<LogVerdict>>>,
+    /// What the System Log said before this full reading's run started, saved so far.
+    pub changes_before: ChangeSet,
+    /// Reads the index of what was sent back (`None` outside the data phase's runtime).
+    pub index: Option<Arc<crate::airsync::index::Reader>>,
 }
 
 impl JobCtx {

@@ -121,6 +121,8 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<RolesPos>) -> Result<(), Jo
         }
     }
     read_all(ctx, st).await?;
+    // Every role assignment (and, where readable, every custom role) was listed.
+    st.listed = ["iam_role_members"].into_iter().chain(st.pos.custom_available.then_some("iam_roles")).map(str::to_string).collect();
     // What the last reading had and this one no longer returns is gone.
     for t in ["iam_role_members", "iam_roles"] {
         let now = std::mem::take(st.pos.seen.entry(t.to_string()).or_default());

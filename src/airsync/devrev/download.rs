@@ -1,0 +1,41 @@
+//! Reading back an artifact the worker uploaded (its own index), as ts-adaas's uploader does:
+//! `GET /internal/airdrop.artifacts.download-url` for a pre-signed URL, then a plain `GET` of
+//! that URL with no Authorization header.
+
+use secrecy::ExposeSecret;
+use serde_json::Value;
+
+use super::{axios_query, DevRevClient, DevRevError, MAX_RESPONSE_BYTES};
+
+/// The largest artifact read back (bytes, gzipped). The worker's index of a 100 000-user org is
+/// a few tens of megabytes; anything far past that is not an index this worker wrote.
+pub const MAX_DOWNLOAD_BYTES: usize = 512 * 1024 * 1024;
+
+impl DevRevClient {
+    /// The pre-signed URL of an uploaded artifact.
+    pub async fn download_url(&self, request_id: &str, artifact_id: &str) -> Result<String, DevRevError> {
+        const EP: &str = "artifacts.download-url";
+        let url = self.endpoint_url(
+            EP,
+            "/internal/airdrop.artifacts.download-url",
+            &axios_query(&[("request_id", request_id), ("artifact_id", artifact_id)]),
+        )?;
+        let resp = self
+            .send(EP, MAX_RESPONSE_BYTES, || {
+                self.http.get(&url).header("Accept", "application/json, text/plain, */*").bearer_auth(self.token.expose_secret())
+            })
+            .await?;
+        let body: Value =
+            serde_json::from_slice(&resp).map_err(|e| DevRevError::BadBody { endpoint: EP, detail: format!("not JSON ({e})") })?;
+        body.get("download_url")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| DevRevError::BadBody { endpoint: EP, detail: "missing `download_url`".into() })
+    }
+
+    /// An uploaded artifact's bytes, as uploaded.
+    pub async fn download(&self, request_id: &str, artifact_id: &str) -> Result<Vec<u8>, DevRevError> {
+        let url = self.download_url(request_id, artifact_id).await?;
+        self.send("artifact download", MAX_DOWNLOAD_BYTES, || self.http.get(&url)).await
+    }
+}

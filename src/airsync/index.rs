@@ -1,0 +1,424 @@
+//! The worker's memory of what it sent to DevRev (the index): per record, its item type, id,
+//! the `modified_date` sent, whether it was a tombstone, and the fields a tombstone of it
+//! needs (which fields is the extractor's business: [`super::extractor::Extractor::index_entry`]).
+//!
+//! It lives outside the connector's state section, under [`STATE_KEY`], as gzipped JSON-lines
+//! parts sorted by `(item type, id)`: a **base** (everything sent up to the last compaction,
+//! folded, one line per record) and a **journal** (what was sent since, one part per uploaded
+//! artifact or group of them, in upload order). A part small enough lives in the state itself
+//! (base64, [`INLINE_LIMIT`]); a larger one is the worker's own artifact, uploaded but listed in
+//! no reply, read back through `airdrop.artifacts.download-url` (as ts-adaas's uploader reads
+//! artifacts back). A journal part is committed in the same state write that lists the data
+//! artifact whose records it describes, so the index never claims a record DevRev was not
+//! given, nor forgets one it was.
+//!
+//! [`fold`] reads the parts in one pass, merged by key: for each record the base's line and the
+//! journal's last line. [`compact`] folds them into a new base.
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::sync::{Arc, Mutex};
+
+use base64::Engine;
+use flate2::read::MultiGzDecoder;
+use flate2::write::GzEncoder;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::devrev::{DevRevClient, DevRevError};
+
+/// The top-level state key holding [`IndexState`].
+pub const STATE_KEY: &str = "airsync_index";
+/// The most base64 characters a part keeps in the state; past it the part is an artifact. The
+/// whole state stays within DevRev's guidance (500 000 characters) with room for the rest.
+pub const INLINE_LIMIT: usize = 100_000;
+/// The file name of the worker's own index artifacts (never reported, so never loaded).
+pub const FILE_NAME: &str = "airsync_index.jsonl.gz";
+/// How long a tombstone's line is kept after it was sent (days): long enough that a record sent
+/// again later still carries a later `modified_date`, short enough that the index does not grow
+/// with every record ever deleted.
+pub const GONE_RETENTION_DAYS: i64 = 30;
+
+/// One record as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Its item type.
+    pub t: String,
+    /// Its id.
+    pub id: String,
+    /// The `modified_date` it was sent with.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub m: String,
+    /// Sent as a tombstone (deleted or removed).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub gone: bool,
+    /// What a tombstone of it needs (the extractor's choice); empty for a tombstone.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub f: Map<String, Value>,
+}
+
+impl Entry {
+    fn key(&self) -> (&str, &str) {
+        (&self.t, &self.id)
+    }
+}
+
+/// Where one part of the index is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "in", rename_all = "snake_case")]
+pub enum Part {
+    /// In the state: base64 of the gzipped lines.
+    State {
+        /// The gzipped JSON lines, base64.
+        gz: String,
+        /// Lines.
+        lines: u64,
+    },
+    /// The worker's own artifact.
+    Artifact {
+        /// Its id.
+        id: String,
+        /// Its gzipped size.
+        bytes: u64,
+        /// CRC-32 of the gzipped bytes.
+        crc32: u32,
+        /// Lines.
+        lines: u64,
+    },
+}
+
+impl Part {
+    /// Characters it takes in the state.
+    fn inline_chars(&self) -> usize {
+        match self {
+            Part::State { gz, .. } => gz.len(),
+            Part::Artifact { .. } => 0,
+        }
+    }
+
+    /// Lines it holds.
+    pub fn lines(&self) -> u64 {
+        match self {
+            Part::State { lines, .. } | Part::Artifact { lines, .. } => *lines,
+        }
+    }
+}
+
+/// The index's place in the worker state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexState {
+    /// Everything sent up to the last compaction, one line per record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<Part>,
+    /// What was sent since, in upload order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub journal: Vec<Part>,
+}
+
+impl IndexState {
+    /// Reads it from the worker state (absent or unreadable: empty, with a warning for the
+    /// latter, so nothing is ever tombstoned from an index that could not be read).
+    pub fn from_state(state: &super::state::WorkerState) -> Self {
+        match state.get(STATE_KEY) {
+            None => IndexState::default(),
+            Some(v) => serde_json::from_value(v.clone()).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "the stored index does not parse; it is ignored and built again");
+                IndexState::default()
+            }),
+        }
+    }
+
+    /// Characters the inline journal parts take.
+    fn journal_inline_chars(&self) -> usize {
+        self.journal.iter().map(Part::inline_chars).sum()
+    }
+
+    /// Whether it holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.base.is_none() && self.journal.is_empty()
+    }
+}
+
+/// An index part that could not be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// DevRev did not give it back.
+    #[error("the index artifact {id} could not be downloaded: {source}")]
+    Download {
+        /// The artifact.
+        id: String,
+        /// Why.
+        source: DevRevError,
+    },
+    /// It came back different from what was uploaded.
+    #[error("the index artifact {id} is corrupt: {detail}")]
+    Corrupt {
+        /// The artifact (or `state` for an inline part).
+        id: String,
+        /// What was wrong.
+        detail: String,
+    },
+}
+
+/// Encodes entries as one sorted gzip member (the last line per key wins).
+pub fn encode(mut entries: Vec<Entry>) -> std::io::Result<(Vec<u8>, u64)> {
+    // A stable sort keeps the send order within a key; the last one sent wins.
+    entries.sort_by(|a, b| a.key().cmp(&b.key()));
+    let mut out = GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut lines = 0u64;
+    let mut iter = entries.iter().peekable();
+    while let Some(e) = iter.next() {
+        if iter.peek().is_some_and(|n| n.key() == e.key()) {
+            continue;
+        }
+        if lines > 0 {
+            out.write_all(b"\n")?;
+        }
+        serde_json::to_writer(&mut out, e)?;
+        lines += 1;
+    }
+    Ok((out.finish()?, lines))
+}
+
+/// The part for gzipped bytes: in the state when small enough.
+pub fn inline_part(gz: &[u8], lines: u64) -> Option<Part> {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(gz);
+    (b64.len() <= INLINE_LIMIT).then_some(Part::State { gz: b64, lines })
+}
+
+/// Reads parts back, downloading an artifact once per invocation.
+pub struct Reader {
+    client: DevRevClient,
+    request_id: String,
+    cache: Mutex<HashMap<String, Arc<[u8]>>>,
+}
+
+impl std::fmt::Debug for Reader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reader").field("request_id", &self.request_id).finish_non_exhaustive()
+    }
+}
+
+impl Reader {
+    /// A reader that asks DevRev with `request_id`.
+    pub fn new(client: DevRevClient, request_id: &str) -> Self {
+        Reader { client, request_id: request_id.to_string(), cache: Mutex::new(HashMap::new()) }
+    }
+
+    /// The gzipped bytes of a part, checked.
+    pub async fn bytes(&self, part: &Part) -> Result<Arc<[u8]>, IndexError> {
+        match part {
+            Part::State { gz, .. } => base64::engine::general_purpose::STANDARD
+                .decode(gz)
+                .map(Arc::from)
+                .map_err(|e| IndexError::Corrupt { id: "state".into(), detail: e.to_string() }),
+            Part::Artifact { id, bytes, crc32, .. } => {
+                if let Some(b) = self.cache.lock().ok().and_then(|c| c.get(id).cloned()) {
+                    return Ok(b);
+                }
+                let got =
+                    self.client.download(&self.request_id, id).await.map_err(|source| IndexError::Download { id: id.clone(), source })?;
+                let mut crc = flate2::Crc::new();
+                crc.update(&got);
+                if got.len() as u64 != *bytes || crc.sum() != *crc32 {
+                    return Err(IndexError::Corrupt {
+                        id: id.clone(),
+                        detail: format!("{} bytes with CRC-32 {:08x}, expected {bytes} with {crc32:08x}", got.len(), crc.sum()),
+                    });
+                }
+                let got: Arc<[u8]> = Arc::from(got);
+                if let Ok(mut c) = self.cache.lock() {
+                    c.insert(id.clone(), got.clone());
+                }
+                Ok(got)
+            }
+        }
+    }
+
+    /// Reads every part of `index` for [`fold`]: the base first, then the journal in order.
+    pub async fn load(&self, index: &IndexState) -> Result<Loaded, IndexError> {
+        let base = match &index.base {
+            Some(p) => Some(self.bytes(p).await?),
+            None => None,
+        };
+        let mut journal = Vec::with_capacity(index.journal.len());
+        for p in &index.journal {
+            journal.push(self.bytes(p).await?);
+        }
+        Ok(Loaded { base, journal })
+    }
+
+    /// Forgets the downloaded parts (after a compaction made them useless).
+    pub fn forget(&self) {
+        if let Ok(mut c) = self.cache.lock() {
+            c.clear();
+        }
+    }
+}
+
+/// Every part's bytes, ready to fold.
+pub struct Loaded {
+    base: Option<Arc<[u8]>>,
+    journal: Vec<Arc<[u8]>>,
+}
+
+/// One record as the index holds it: the base's line and the journal's last line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Folded {
+    /// The line the base holds (sent before the journal began).
+    pub base: Option<Entry>,
+    /// The last line the journal holds (sent since).
+    pub latest: Option<Entry>,
+}
+
+impl Folded {
+    /// The last line sent.
+    pub fn last(&self) -> Option<&Entry> {
+        self.latest.as_ref().or(self.base.as_ref())
+    }
+}
+
+/// One sorted source in the merge.
+struct Source {
+    lines: std::io::Lines<BufReader<MultiGzDecoder<std::io::Cursor<Arc<[u8]>>>>>,
+    /// 0 is the base; journal parts count from 1, later ones higher.
+    rank: usize,
+}
+
+impl Source {
+    fn next(&mut self) -> Option<Result<Entry, IndexError>> {
+        loop {
+            let line = match self.lines.next()? {
+                Ok(l) => l,
+                Err(e) => return Some(Err(IndexError::Corrupt { id: format!("part {}", self.rank), detail: e.to_string() })),
+            };
+            if line.trim().is_empty() {
+                continue;
+            }
+            return Some(
+                serde_json::from_str(&line).map_err(|e| IndexError::Corrupt { id: format!("part {}", self.rank), detail: e.to_string() }),
+            );
+        }
+    }
+}
+
+/// The head of a source in the merge heap: smallest key first, then the latest part.
+struct Head {
+    entry: Entry,
+    rank: usize,
+}
+
+impl PartialEq for Head {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Head {}
+impl PartialOrd for Head {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Head {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // BinaryHeap pops the greatest: reverse the key order, and prefer the later part.
+        other.entry.key().cmp(&self.entry.key()).then(self.rank.cmp(&other.rank))
+    }
+}
+
+/// Calls `visit` once per record, in key order, with its base line and its journal's last line.
+pub fn fold(loaded: &Loaded, mut visit: impl FnMut(Folded)) -> Result<(), IndexError> {
+    let open = |bytes: &Arc<[u8]>, rank: usize| Source {
+        lines: BufReader::new(MultiGzDecoder::new(std::io::Cursor::new(bytes.clone()))).lines(),
+        rank,
+    };
+    let mut sources: Vec<Source> = loaded.base.iter().map(|b| open(b, 0)).collect();
+    sources.extend(loaded.journal.iter().enumerate().map(|(i, b)| open(b, i + 1)));
+    let mut heap = BinaryHeap::new();
+    for (i, s) in sources.iter_mut().enumerate() {
+        if let Some(e) = s.next() {
+            heap.push(Head { entry: e?, rank: i });
+        }
+    }
+    let base_rank = if loaded.base.is_some() { Some(0) } else { None };
+    while let Some(head) = heap.pop() {
+        let mut folded = Folded { base: None, latest: None };
+        let key = (head.entry.t.clone(), head.entry.id.clone());
+        let mut take = |h: Head, heap: &mut BinaryHeap<Head>, sources: &mut Vec<Source>| -> Result<(), IndexError> {
+            if let Some(next) = sources.get_mut(h.rank).and_then(Source::next) {
+                heap.push(Head { entry: next?, rank: h.rank });
+            }
+            if Some(h.rank) == base_rank {
+                folded.base = Some(h.entry);
+            } else if folded.latest.is_none() {
+                // The heap gives the latest part first among equal keys.
+                folded.latest = Some(h.entry);
+            }
+            Ok(())
+        };
+        take(head, &mut heap, &mut sources)?;
+        while heap.peek().is_some_and(|h| h.entry.t == key.0 && h.entry.id == key.1) {
+            if let Some(h) = heap.pop() {
+                take(h, &mut heap, &mut sources)?;
+            }
+        }
+        visit(folded);
+    }
+    Ok(())
+}
+
+/// Folds every part into one new base: a record's last line, a tombstone's only while it is
+/// younger than [`GONE_RETENTION_DAYS`] at `now`.
+pub fn compact(loaded: &Loaded, now: chrono::DateTime<chrono::Utc>) -> Result<(Vec<u8>, u64), IndexError> {
+    let corrupt = |e: std::io::Error| IndexError::Corrupt { id: "compaction".into(), detail: e.to_string() };
+    let horizon = now - chrono::Duration::days(GONE_RETENTION_DAYS);
+    let mut out = GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut lines = 0u64;
+    let mut failed = None;
+    fold(loaded, |f| {
+        let Some(last) = f.last() else { return };
+        let expired =
+            last.gone && chrono::DateTime::parse_from_rfc3339(&last.m).map(|m| m.with_timezone(&chrono::Utc) < horizon).unwrap_or(true);
+        if expired || failed.is_some() {
+            return;
+        }
+        let written = (if lines > 0 { out.write_all(b"\n") } else { Ok(()) })
+            .and_then(|_| serde_json::to_writer(&mut out, last).map_err(std::io::Error::from));
+        match written {
+            Ok(()) => lines += 1,
+            Err(e) => failed = Some(e),
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(corrupt(e));
+    }
+    Ok((out.finish().map_err(corrupt)?, lines))
+}
+
+/// Whether the inline journal parts have grown past what the state should hold.
+pub fn journal_overflows(index: &IndexState) -> bool {
+    index.journal_inline_chars() > INLINE_LIMIT
+}
+
+/// Decodes the gzipped lines of inline journal parts (for merging them into one artifact).
+pub fn inline_entries(index: &IndexState) -> Result<Vec<Entry>, IndexError> {
+    let mut out = Vec::new();
+    for p in &index.journal {
+        let Part::State { gz, .. } = p else { continue };
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(gz)
+            .map_err(|e| IndexError::Corrupt { id: "state".into(), detail: e.to_string() })?;
+        let mut text = String::new();
+        MultiGzDecoder::new(bytes.as_slice())
+            .read_to_string(&mut text)
+            .map_err(|e| IndexError::Corrupt { id: "state".into(), detail: e.to_string() })?;
+        for line in text.split('\n').filter(|l| !l.trim().is_empty()) {
+            out.push(serde_json::from_str(line).map_err(|e| IndexError::Corrupt { id: "state".into(), detail: e.to_string() })?);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;

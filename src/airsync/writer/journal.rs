@@ -1,0 +1,105 @@
+//! The writer's side of the index: each uploaded artifact's records join the journal in the
+//! state write that lists the artifact; the inline journal spills into the worker's own
+//! artifact when it outgrows the state; a compaction folds everything into a new base.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::Writer;
+use crate::airsync::devrev::DevRevError;
+use crate::airsync::index::{self, Entry, IndexState, Part};
+use crate::crash;
+
+fn encoding(e: impl std::fmt::Display) -> DevRevError {
+    DevRevError::BadBody { endpoint: "index encoding", detail: e.to_string() }
+}
+
+impl Writer {
+    /// Adds the lines of an uploaded artifact's records to the journal (in the state when
+    /// small; the inline tail spills into one artifact once it outgrows the state).
+    pub(super) async fn journal(&mut self, lines: Vec<Entry>) -> Result<(), DevRevError> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let (gz, n) = index::encode(lines.clone()).map_err(encoding)?;
+        match index::inline_part(&gz, n) {
+            Some(part) => self.index.journal.push(part),
+            None => return self.spill(lines).await,
+        }
+        if index::journal_overflows(&self.index) {
+            self.spill(Vec::new()).await?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the inline tail of the journal (plus `more`) by one artifact of the worker's.
+    async fn spill(&mut self, more: Vec<Entry>) -> Result<(), DevRevError> {
+        let mut lines = index::inline_entries(&self.index).map_err(encoding)?;
+        lines.extend(more);
+        let (gz, n) = index::encode(lines).map_err(encoding)?;
+        let part = self.upload_part(gz, n).await?;
+        self.index.journal.retain(|p| matches!(p, Part::Artifact { .. }));
+        self.index.journal.push(part);
+        crash::point("writer.journal.spilled");
+        Ok(())
+    }
+
+    /// Uploads index bytes as the worker's own artifact: never confirmed, never reported.
+    async fn upload_part(&mut self, gz: Vec<u8>, lines: u64) -> Result<Part, DevRevError> {
+        let mut crc = flate2::Crc::new();
+        crc.update(&gz);
+        let bytes = gz.len() as u64;
+        let target = self.client.upload_url(&self.cfg.artifact_request_id, index::FILE_NAME, "application/x-gzip").await?;
+        self.client.upload(&target, gz).await?;
+        tracing::info!(artifact_id = %target.artifact_id, bytes, lines, "index part uploaded");
+        Ok(Part::Artifact { id: target.artifact_id, bytes, crc32: crc.sum(), lines })
+    }
+
+    /// Uploads every open batch, folds the index into a new base and commits it with the
+    /// run transitions in one state write. A crash before that write leaves the old index
+    /// (and the transitions undone), so the next invocation does the same again.
+    pub(super) async fn compact(&mut self, transitions: Vec<(String, Value)>) -> Result<(), String> {
+        self.upload_all().await;
+        if let Some(e) = &self.error {
+            return Err(e.to_string());
+        }
+        if !self.pending.is_empty() {
+            return Err("checkpoints are still waiting for their records".into());
+        }
+        let new = self.folded().await.map_err(|e| e.to_string())?;
+        crash::point("writer.compact.uploaded");
+        self.index = new;
+        for (k, v) in transitions {
+            self.connector.insert(k, v);
+        }
+        if let Some(t) = self.state_target.clone() {
+            let snapshot = self.snapshot();
+            if let Err(e) = self.client.state_update(&t.worker_data_url, &t.sync_unit, &t.request_id, &snapshot.to_json()).await {
+                let msg = e.to_string();
+                self.fail(e);
+                return Err(msg);
+            }
+        }
+        crash::point("writer.compact.saved");
+        Ok(())
+    }
+
+    /// The index folded into one base part (uploaded when too big for the state).
+    async fn folded(&mut self) -> Result<IndexState, DevRevError> {
+        if self.index.journal.is_empty() {
+            return Ok(self.index.clone());
+        }
+        let Some((_, reader)) = self.cfg.index.clone() else { return Ok(IndexState::default()) };
+        let reader: Arc<index::Reader> = reader;
+        let loaded = reader.load(&self.index).await.map_err(encoding)?;
+        let (gz, lines) = index::compact(&loaded, chrono::Utc::now()).map_err(encoding)?;
+        drop(loaded);
+        reader.forget();
+        let base = match index::inline_part(&gz, lines) {
+            Some(p) => p,
+            None => self.upload_part(gz, lines).await?,
+        };
+        Ok(IndexState { base: Some(base), journal: Vec::new() })
+    }
+}
