@@ -104,7 +104,8 @@ fn user_attr(org: &Org, i: usize, a: &str) -> Option<Literal> {
         "statusChanged" => text(&okta_time(&u.status_changed)),
         "activated" => u.activated.as_ref().and_then(|t| text(&okta_time(t))),
         "type.id" => org.user_types.get(u.type_index).and_then(|t| text(&t.id)),
-        "profile.login" | "profile.email" => text(&u.login),
+        "profile.login" => text(&u.login),
+        "profile.email" => text(u.email.as_deref().unwrap_or(&u.login)),
         "profile.firstName" => text(&u.first_name),
         "profile.lastName" => text(&u.last_name),
         "profile.department" => u.department.as_deref().and_then(text),
@@ -362,7 +363,7 @@ fn logs(org: &Org, r: &ApiRequest) -> Result<Answer, ApiError> {
                     "eventType" => text(&e.event_type),
                     "severity" => text(&e.severity),
                     "actor.id" => text(&org.users[e.actor as usize].id),
-                    "target.id" => e.targets.first().and_then(|t| text(render::log_target_id(org, *t))),
+                    "target.id" => e.targets.first().and_then(|t| text(&render::log_target_id(org, *t))),
                     _ => None,
                 })
             })

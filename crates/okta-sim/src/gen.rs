@@ -227,6 +227,9 @@ pub fn generate(seed: u64, sizes: Sizes, anchor: DateTime<Utc>) -> Org {
         admin_user,
         mutations: 0,
         removed: BTreeMap::new(),
+        disabled_factor_types: Default::default(),
+        log_cursor_epoch: 0,
+        log_side_effect_edges: false,
         user_json: (0..n_users).map(|_| Default::default()).collect(),
     };
     // The second pass draws from its own stream, so everything above stays as it was.
@@ -264,6 +267,7 @@ fn gen_users(g: &mut Gen, n: usize, placeholders: bool) -> Vec<User> {
                 mobile_phone: g.rng.gen_bool(0.5).then(|| format!("+1 555 555 {:04}", g.rng.gen_range(0..9999))),
                 manager_id: None,
                 employee_number: format!("E{i:06}"),
+                email: None,
                 type_index: 0,
                 provider: Provider::okta(),
                 recovery_question: None,
@@ -333,6 +337,7 @@ fn gen_apps(g: &mut Gen, users: &[User], n_groups: usize, n: usize) -> Vec<App> 
                     created: g.past(10, 90),
                     last_updated: g.past(1, 9),
                     security_answer: g.secret("answer"),
+                    role: "Viewer".into(),
                 })
                 .collect();
             let k = g.rng.gen_range(0..=3.min(n_groups));

@@ -9,6 +9,7 @@ pub mod enrollments;
 pub mod events;
 pub mod filter;
 pub mod gen;
+pub mod lifecycle;
 pub mod limits;
 pub mod model;
 pub mod mutate;
