@@ -68,6 +68,16 @@ impl<R: Rng> Emitter<'_, R> {
         uuid
     }
 
+    /// Appends one event done by user `actor` at `now` (a sign-in, a single sign-on); returns
+    /// its uuid.
+    pub fn emit_by(&mut self, org: &mut Org, actor: u32, event_type: &str, targets: Vec<LogTarget>) -> String {
+        let uuid = self.emit(org, event_type, targets, vec![]);
+        if let Some(e) = org.logs.iter_mut().rev().find(|e| e.uuid == uuid) {
+            e.actor = actor;
+        }
+        uuid
+    }
+
     /// Logs a side effect of a lifecycle event persisted `at_ms` after `now`, per edge, when
     /// the org does so; returns whether it was logged.
     pub fn side_effect(

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth_servers;
 pub mod churn;
+pub mod edits;
 pub mod enrollments;
 pub mod events;
 pub mod filter;

@@ -330,6 +330,8 @@ pub enum LogTarget {
     AuthServer(u32),
     /// An org-level MFA factor type (`sms`, `push`, ...).
     FactorType(&'static str),
+    /// A policy (index into `Org::policies`).
+    Policy(u32),
 }
 
 /// A System Log event.

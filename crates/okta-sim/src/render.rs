@@ -406,6 +406,7 @@ pub fn log_target_id(org: &Org, t: LogTarget) -> String {
         LogTarget::AppUser { app, user } => app_user_id(org, app, user),
         LogTarget::AuthServer(i) => org.auth_servers[i as usize].id.clone(),
         LogTarget::FactorType(key) => key.to_string(),
+        LogTarget::Policy(i) => org.policies[i as usize].id.clone(),
     }
 }
 
@@ -438,6 +439,7 @@ pub fn log_target(org: &Org, t: LogTarget) -> Value {
             ("AuthorizationServer", s.name.clone(), s.name.clone())
         }
         LogTarget::FactorType(key) => ("Factor", key.to_string(), key.to_string()),
+        LogTarget::Policy(i) => ("PolicyEntity", "unknown".to_string(), org.policies[i as usize].name.clone()),
     };
     json!({"id": log_target_id(org, t), "type": kind, "alternateId": alternate, "displayName": display, "detailEntry": null})
 }
