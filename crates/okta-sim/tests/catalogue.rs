@@ -70,7 +70,9 @@ fn everything(org: &mut Org) -> Value {
     apply(org, &Mutation { activate_factor_types: vec!["sms".into()], ..Mutation::none() }, now(), 0);
     let mut rng = ChaCha8Rng::seed_from_u64(9);
     let mut ev = Emitter { rng: &mut rng, now: now(), lag_secs: 0, emitted: Vec::new() };
-    for kind in [Change::DeactivateUser, Change::DeleteUser, Change::DeleteGroup, Change::DeleteApp, Change::DeleteDevice, Change::DeactivateDevice] {
+    for kind in
+        [Change::DeactivateUser, Change::DeleteUser, Change::DeleteGroup, Change::DeleteApp, Change::DeleteDevice, Change::DeactivateDevice]
+    {
         churn::apply(org, kind, &mut ev);
     }
     out
@@ -180,7 +182,8 @@ fn authorization_servers_come_and_go_with_their_policies() {
 #[test]
 fn device_users_email_and_factor_types_show_in_the_truth() {
     let mut org = org(85);
-    let out = apply(&mut org, &Mutation { add_device_users: 1, remove_device_users: 1, update_primary_email: 1, ..Mutation::none() }, now(), 0);
+    let out =
+        apply(&mut org, &Mutation { add_device_users: 1, remove_device_users: 1, update_primary_email: 1, ..Mutation::none() }, now(), 0);
     let t = truth(&org, now(), None);
     let (device, user) = first(&out, "added_device_users").split_once(':').map(|(d, u)| (d.to_string(), u.to_string())).unwrap();
     assert!(t["fields"]["devices"][&device]["users"].get(&user).is_some());
