@@ -5,9 +5,9 @@
 //! - **Deactivation** (`user.lifecycle.deactivate`): the user's assignments to ACTIVE apps are
 //!   removed and the user's direct admin roles revoked. Group memberships, factors,
 //!   authenticator enrollments and assignments to INACTIVE apps stay.
-//! - **Reactivation** (`user.lifecycle.reactivate`): the user is ACTIVE again and gets back
-//!   the assignments its groups give (apps assigned to a group it is a member of, scope
-//!   GROUP); nothing else comes back.
+//! - **Reactivation** of a deactivated user ([`REACTIVATION_EVENT`]): the user is ACTIVE again
+//!   and gets back the assignments its groups give (apps assigned to a group it is a member
+//!   of, scope GROUP); nothing else comes back.
 //! - **Deletion** (`user.lifecycle.delete.initiated` / `.completed`): everything that hangs
 //!   on the user goes (memberships, app assignments, role assignments, factors, enrollments,
 //!   device links).
@@ -25,6 +25,13 @@ use rand::Rng;
 
 use super::events::{app_membership, Emitter};
 use super::model::{AppTarget, AppUser, LogTarget, Org, RoleAssignment};
+
+/// The event of a deactivated user made ACTIVE again. Okta's Users API activates a
+/// DEPROVISIONED user with `POST /lifecycle/activate` (its Reactivate operation is for
+/// PROVISIONED or RECOVERY users only, and restarts their activation), and the Admin Console
+/// calls it "Activate": so `user.lifecycle.activate`, not `user.lifecycle.reactivate` (which
+/// [`resend_activation`] logs).
+pub const REACTIVATION_EVENT: &str = "user.lifecycle.activate";
 
 /// Records a removal for the truth.
 pub fn removed(org: &mut Org, kind: &str, id: String) {
@@ -114,11 +121,18 @@ pub fn reactivate<R: Rng>(org: &mut Org, i: usize, ev: &mut Emitter<'_, R>, at_m
     org.users[i].status = "ACTIVE".into();
     org.users[i].status_changed = now;
     touch_user(org, i, now);
-    ev.emit_after(org, at_ms, "user.lifecycle.reactivate", vec![LogTarget::User(i as u32)], vec![]);
+    ev.emit_after(org, at_ms, REACTIVATION_EVENT, vec![LogTarget::User(i as u32)], vec![]);
     for ai in group_apps(org, i as u32) {
         grant(org, ai, i as u32, now);
         ev.side_effect(org, at_ms, "application.user_membership.add", app_membership(ai as u32, i as u32), vec![]);
     }
+}
+
+/// Restarts the activation of PROVISIONED (or RECOVERY) user `i`, Okta's Reactivate User
+/// operation (`user.lifecycle.reactivate`): the status stays, nothing else changes.
+pub fn resend_activation<R: Rng>(org: &mut Org, i: usize, ev: &mut Emitter<'_, R>) {
+    touch_user(org, i, ev.now);
+    ev.emit(org, "user.lifecycle.reactivate", vec![LogTarget::User(i as u32)], vec![]);
 }
 
 /// The live apps user `ui` is not assigned to that a live group of the user is assigned to.

@@ -35,9 +35,13 @@ pub struct Mutation {
     /// Users deactivated (DEPROVISIONED, `user.lifecycle.deactivate`), with Okta's side effects:
     /// their assignments to ACTIVE apps go and their direct admin roles are revoked.
     pub deactivate: usize,
-    /// DEPROVISIONED users reactivated (ACTIVE, `user.lifecycle.reactivate`); each gets back
-    /// the app assignments its groups give (scope GROUP), nothing else.
+    /// DEPROVISIONED users activated again (ACTIVE, `user.lifecycle.activate`, see
+    /// [`lifecycle::REACTIVATION_EVENT`]); each gets back the app assignments its groups give
+    /// (scope GROUP), nothing else.
     pub reactivate: usize,
+    /// PROVISIONED or RECOVERY users whose activation is restarted (Okta's Reactivate User,
+    /// `user.lifecycle.reactivate`): only `lastUpdated` changes.
+    pub resend_activation: usize,
     /// Users deactivated and then reactivated ([`REACTIVATE_AFTER_MS`] later): they lose
     /// their direct assignments to active apps and their admin roles, and get back what their
     /// groups give.
@@ -124,6 +128,7 @@ impl Mutation {
             users: 0,
             deactivate: 0,
             reactivate: 0,
+            resend_activation: 0,
             deactivate_reactivate: 0,
             groups: 0,
             logs: 0,
@@ -204,8 +209,8 @@ fn pick_users<R: Rng>(org: &Org, rng: &mut R, n: usize, ok: impl Fn(&str) -> boo
     all.choose_multiple(rng, n).copied().collect()
 }
 
-/// Profile updates, deactivations and reactivations (`users`, `deactivated`, `reactivated`,
-/// `deactivated_reactivated`).
+/// Profile updates, deactivations, reactivations and restarted activations (`users`,
+/// `deactivated`, `reactivated`, `deactivated_reactivated`, `activation_resent`).
 fn users<R: Rng>(org: &mut Org, m: &Mutation, ev: &mut Emitter<'_, R>, out: &mut Map<String, Value>) {
     let back = pick_users(org, ev.rng, m.reactivate, |s| s == "DEPROVISIONED");
     let live = pick_users(org, ev.rng, m.users + m.deactivate + m.deactivate_reactivate, |s| s != "DEPROVISIONED");
@@ -227,6 +232,11 @@ fn users<R: Rng>(org: &mut Org, m: &Mutation, ev: &mut Emitter<'_, R>, out: &mut
         lifecycle::deactivate(org, *i, ev, 0);
         lifecycle::reactivate(org, *i, ev, REACTIVATE_AFTER_MS);
     }
+    let pending = pick_users(org, ev.rng, m.resend_activation, |s| s == "PROVISIONED" || s == "RECOVERY");
+    for i in &pending {
+        lifecycle::resend_activation(org, *i, ev);
+    }
+    out.insert("activation_resent".into(), json!(pending.iter().map(|i| id(org, i)).collect::<Vec<_>>()));
     let users: Vec<String> = profile.iter().chain(gone).map(|i| id(org, i)).collect();
     out.insert("users".into(), json!(users));
     out.insert("deactivated".into(), json!(gone.iter().map(|i| id(org, i)).collect::<Vec<_>>()));

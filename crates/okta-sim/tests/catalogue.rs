@@ -36,6 +36,7 @@ fn everything(org: &mut Org) -> Value {
         users: 3,
         deactivate: 3,
         reactivate: 2,
+        resend_activation: 1,
         deactivate_reactivate: 2,
         groups: 2,
         logs: 80,
@@ -88,6 +89,7 @@ fn every_event_the_simulator_writes_has_a_type_from_okta_s_catalogue() {
     let unknown: Vec<&&str> = written.iter().filter(|t| !known.contains(**t)).collect();
     assert!(unknown.is_empty(), "not in Okta's catalogue: {unknown:?}");
     for t in [
+        "user.lifecycle.activate",
         "user.lifecycle.reactivate",
         "application.user_membership.update",
         "application.user_membership.revoke",

@@ -130,7 +130,7 @@ fn reactivation_grants_back_what_the_groups_give_and_nothing_else() {
     assert!(ids(&t, "app_user_assignments").contains(&edge(&org, 2, ui)));
     assert!(!ids(&t, "app_user_assignments").contains(&edge(&org, 0, ui)));
     let types: Vec<&str> = org.logs.iter().filter(|e| ev.emitted.contains(&e.uuid)).map(|e| e.event_type.as_str()).collect();
-    assert_eq!(types, ["user.lifecycle.deactivate", "user.lifecycle.reactivate"], "in order, no per-edge events by default");
+    assert_eq!(types, ["user.lifecycle.deactivate", "user.lifecycle.activate"], "in order, no per-edge events by default");
 }
 
 #[test]
