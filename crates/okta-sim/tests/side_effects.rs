@@ -226,3 +226,15 @@ fn side_effect_edges_are_logged_only_when_the_flag_is_on_a_little_after_the_life
         }
     }
 }
+
+#[test]
+fn factors_of_more_than_1000_users_reset_in_one_change_set() {
+    let mut org = generate(76, Sizes { users: 2500, groups: 20, apps: 10, devices: 50, log_events: 100, ..Sizes::default() }, now());
+    let m = okta_sim::mutate::Mutation { reset_factors: 1200, ..okta_sim::mutate::Mutation::none() };
+    let out = okta_sim::mutate::apply(&mut org, &m, now(), 0);
+    let reset: BTreeSet<String> = out["reset_factors"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    assert_eq!(reset.len(), 1200, "distinct users");
+    let t = truth(&org, now(), None);
+    assert!(ids(&t, "factors").iter().all(|f| !reset.contains(f.split(':').next().unwrap())), "no factor of a reset user is left");
+    assert!(deleted(&t, "factors").len() >= 1200);
+}
