@@ -11,6 +11,7 @@ mod helpers;
 mod hostile_devrev;
 mod incremental;
 mod kill;
+mod many_rules;
 mod oauth;
 mod oauth_wire;
 mod okta_client;

@@ -59,6 +59,12 @@ pub fn rule(s: &AuthServer, p: &AuthServerPolicy, x: &AuthServerRule, base: &str
     })
 }
 
+/// A live authorization server by id.
+fn find_server<'a>(org: &'a Org, id: &str) -> Result<&'a AuthServer, ApiError> {
+    let live: Vec<&AuthServer> = org.auth_servers.iter().filter(|s| !s.deleted).collect();
+    find(&live, id, |s| &s.id, "AuthorizationServer").copied()
+}
+
 fn find<'a, T>(items: &'a [T], id: &str, key: impl Fn(&T) -> &str, what: &str) -> Result<&'a T, ApiError> {
     items.iter().find(|x| key(x) == id).ok_or_else(|| okta_error(404, "E0000007", format!("Not found: Resource not found: {id} ({what})")))
 }
@@ -70,23 +76,27 @@ pub fn dispatch(org: &Org, rest: &[&str], r: &ApiRequest) -> Result<Answer, ApiE
     match rest {
         [] => {
             let q = r.q("q").map(str::to_lowercase);
-            let items = org
+            // Servers created later sit at the end of the model: the list is sorted by id here.
+            let mut items: Vec<(String, &AuthServer)> = org
                 .auth_servers
                 .iter()
+                .filter(|s| !s.deleted)
                 .filter(|s| {
                     q.as_ref()
                         .is_none_or(|q| s.name.to_lowercase().contains(q.as_str()) || s.audiences.iter().any(|a| a.contains(q.as_str())))
                 })
-                .map(|s| (s.id.clone(), s));
-            list_of(items, |s| server(s, base), r, pages::AUTH_SERVERS)
+                .map(|s| (s.id.clone(), s))
+                .collect();
+            items.sort_by(|a, b| a.0.cmp(&b.0));
+            list_of(items.into_iter(), |s| server(s, base), r, pages::AUTH_SERVERS)
         }
-        [id] => one(server(find(&org.auth_servers, id, |s| &s.id, "AuthorizationServer")?, base)),
+        [id] => one(server(find_server(org, id)?, base)),
         [id, "policies"] => {
-            let s = find(&org.auth_servers, id, |s| &s.id, "AuthorizationServer")?;
+            let s = find_server(org, id)?;
             one(Value::Array(s.policies.iter().map(|p| policy(s, p, base)).collect()))
         }
         [id, "policies", pid, "rules"] => {
-            let s = find(&org.auth_servers, id, |s| &s.id, "AuthorizationServer")?;
+            let s = find_server(org, id)?;
             let p = find(&s.policies, pid, |p| &p.id, "Policy")?;
             one(Value::Array(p.rules.iter().map(|x| rule(s, p, x, base)).collect()))
         }

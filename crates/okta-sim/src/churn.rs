@@ -23,7 +23,8 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::events::Emitter;
+use super::events::{app_membership, Emitter};
+use super::lifecycle::{self, removed};
 use super::model::{LogTarget, Org, RoleAssignment};
 
 /// One kind of change.
@@ -65,11 +66,6 @@ const MIX: &[(Change, u32)] = &[
     (Change::DeactivateDevice, 7),
 ];
 
-/// Records a removal for the truth.
-fn removed(org: &mut Org, kind: &str, id: String) {
-    org.removed.entry(kind.to_string()).or_default().push(id);
-}
-
 fn pick<R: Rng>(rng: &mut R, xs: &[usize]) -> Option<usize> {
     xs.choose(rng).copied()
 }
@@ -96,15 +92,6 @@ fn aimed(xs: Vec<usize>, listed: Option<&[String]>, id_of: impl Fn(usize) -> Str
     }
 }
 
-fn touch_user(org: &mut Org, i: usize, now: DateTime<Utc>) {
-    if let Some(u) = org.users.get_mut(i) {
-        u.last_updated = now;
-    }
-    if let Some(c) = org.user_json.get_mut(i) {
-        *c = Default::default();
-    }
-}
-
 /// Whether a user can be changed (not a placeholder, not deleted, not the token owner).
 fn changeable_user(org: &Org, i: usize) -> bool {
     let u = &org.users[i];
@@ -126,10 +113,7 @@ fn apply_aimed<R: Rng>(org: &mut Org, kind: Change, ev: &mut Emitter<'_, R>, aim
             let ok: Vec<usize> =
                 (0..org.users.len()).filter(|i| changeable_user(org, *i) && org.users[*i].status != "DEPROVISIONED").collect();
             let i = pick(ev.rng, &ok)?;
-            org.users[i].status = "DEPROVISIONED".into();
-            org.users[i].status_changed = now;
-            touch_user(org, i, now);
-            ev.emit(org, "user.lifecycle.deactivate", vec![LogTarget::User(i as u32)], vec![]);
+            lifecycle::deactivate(org, i, ev, 0);
             Some(org.users[i].id.clone())
         }
         Change::DeleteUser => {
@@ -143,30 +127,19 @@ fn apply_aimed<R: Rng>(org: &mut Org, kind: Change, ev: &mut Emitter<'_, R>, aim
                 })
                 .collect();
             let i = pick(ev.rng, &aimed(ok, listed, |i| org.users[i].id.clone()))?;
-            if org.users[i].status != "DEPROVISIONED" {
-                org.users[i].status = "DEPROVISIONED".into();
-                org.users[i].status_changed = now;
-                touch_user(org, i, now);
-                ev.emit(org, "user.lifecycle.deactivate", vec![LogTarget::User(i as u32)], vec![]);
-            }
-            delete_user(org, i);
-            ev.emit(org, "user.lifecycle.delete.initiated", vec![LogTarget::User(i as u32)], vec![]);
-            ev.emit(org, "user.lifecycle.delete.completed", vec![LogTarget::User(i as u32)], vec![]);
+            lifecycle::delete_user(org, i, ev, 0);
             Some(org.users[i].id.clone())
         }
         Change::DeleteGroup => {
             let ok: Vec<usize> = (0..org.groups.len()).filter(|g| !org.groups[*g].deleted && org.groups[*g].kind != "BUILT_IN").collect();
             let gi = pick(ev.rng, &aimed(ok, aim.map(|a| a.groups.as_slice()), |g| org.groups[g].id.clone()))?;
-            delete_group(org, gi);
-            ev.emit(org, "group.lifecycle.delete", vec![LogTarget::Group(gi as u32)], vec![]);
+            lifecycle::delete_group(org, gi, ev);
             Some(org.groups[gi].id.clone())
         }
         Change::DeleteApp => {
             let ok: Vec<usize> = (0..org.apps.len()).filter(|a| !org.apps[*a].deleted).collect();
             let ai = pick(ev.rng, &aimed(ok, aim.map(|a| a.apps.as_slice()), |a| org.apps[a].id.clone()))?;
-            delete_app(org, ai);
-            ev.emit(org, "application.lifecycle.deactivate", vec![LogTarget::App(ai as u32)], vec![]);
-            ev.emit(org, "application.lifecycle.delete", vec![LogTarget::App(ai as u32)], vec![]);
+            lifecycle::delete_app(org, ai, ev);
             Some(org.apps[ai].id.clone())
         }
         Change::DeleteDevice | Change::DeactivateDevice => {
@@ -208,7 +181,7 @@ fn apply_aimed<R: Rng>(org: &mut Org, kind: Change, ev: &mut Emitter<'_, R>, aim
             let ui = a.users.remove(at).user;
             let id = format!("{}:{}", a.id, org.users[ui as usize].id);
             removed(org, "app_user_assignments", id.clone());
-            ev.emit(org, "application.user_membership.remove", vec![LogTarget::User(ui), LogTarget::App(ai as u32)], vec![]);
+            ev.emit(org, "application.user_membership.remove", app_membership(ai as u32, ui), vec![]);
             Some(id)
         }
         Change::ResetFactors => {
@@ -253,111 +226,11 @@ fn apply_aimed<R: Rng>(org: &mut Org, kind: Change, ev: &mut Emitter<'_, R>, aim
             let ok: Vec<usize> = org.user_roles.keys().map(|k| *k as usize).filter(|i| changeable_user(org, *i)).collect();
             let i = pick(ev.rng, &ok)?;
             let uid = org.users[i].id.clone();
-            let mut labels = Vec::new();
-            for r in org.user_roles.remove(&(i as u32)).unwrap_or_default() {
-                removed(org, "iam_role_members", format!("{}:{uid}", r.id));
-                labels.push(r.label);
-            }
+            let labels = lifecycle::revoke_roles(org, i);
             let debug = vec![("privilegeRevoked".to_string(), labels.join(", "))];
             ev.emit(org, "user.account.privilege.revoke", vec![LogTarget::User(i as u32)], debug);
             Some(uid)
         }
-    }
-}
-
-/// Deletes a user and everything that hangs on it.
-fn delete_user(org: &mut Org, i: usize) {
-    let ui = i as u32;
-    let uid = org.users[i].id.clone();
-    org.users[i].deleted = true;
-    if let Some(c) = org.user_json.get_mut(i) {
-        *c = Default::default();
-    }
-    removed(org, "users", uid.clone());
-    let mut gone = Vec::new();
-    for g in org.groups.iter_mut().filter(|g| !g.deleted) {
-        if let Ok(at) = g.members.binary_search(&ui) {
-            g.members.remove(at);
-            gone.push(("group_members", format!("{}:{uid}", g.id)));
-        }
-    }
-    for a in org.apps.iter_mut().filter(|a| !a.deleted) {
-        if let Some(at) = a.users.iter().position(|au| au.user == ui) {
-            a.users.remove(at);
-            gone.push(("app_user_assignments", format!("{}:{uid}", a.id)));
-        }
-    }
-    for r in org.user_roles.remove(&ui).unwrap_or_default() {
-        gone.push(("iam_role_members", format!("{}:{uid}", r.id)));
-    }
-    for f in org.factors.remove(&ui).unwrap_or_default() {
-        gone.push(("factors", format!("{uid}:{}", f.id)));
-    }
-    for d in org.devices.iter_mut() {
-        let keep: Vec<bool> = d.users.iter().map(|u| *u != ui).collect();
-        let mut k = keep.iter();
-        d.posture.retain(|_| *k.next().unwrap_or(&true));
-        d.users.retain(|u| *u != ui);
-    }
-    for e in org.enrollments.remove(&ui).unwrap_or_default() {
-        gone.push(("authenticator_enrollments", format!("{uid}:{}", e.id)));
-    }
-    for (kind, id) in gone {
-        removed(org, kind, id);
-    }
-}
-
-/// Deletes a group, its app assignments and its role assignments.
-fn delete_group(org: &mut Org, gi: usize) {
-    let g = gi as u32;
-    org.groups[gi].deleted = true;
-    let gid = org.groups[gi].id.clone();
-    removed(org, "groups", gid.clone());
-    let mut gone = Vec::new();
-    for a in org.apps.iter_mut().filter(|a| !a.deleted) {
-        if let Some(at) = a.groups.iter().position(|ag| ag.group == g) {
-            a.groups.remove(at);
-            gone.push(("app_group_assignments", format!("{}:{gid}", a.id)));
-        }
-    }
-    for r in org.group_roles.remove(&g).unwrap_or_default() {
-        gone.push(("iam_role_members", format!("{}:{gid}", r.id)));
-    }
-    for r in org.user_roles.values().chain(org.group_roles.values()).flatten().filter(|r| r.group_targets.contains(&g)) {
-        gone.push(("role_targets", format!("{}:{gid}", r.id)));
-    }
-    for (kind, id) in gone {
-        removed(org, kind, id);
-    }
-}
-
-/// Deletes an app and its assignments.
-fn delete_app(org: &mut Org, ai: usize) {
-    let a = &mut org.apps[ai];
-    a.deleted = true;
-    a.status = "DELETED".into();
-    let aid = a.id.clone();
-    let users: Vec<u32> = a.users.drain(..).map(|au| au.user).collect();
-    let groups: Vec<u32> = a.groups.drain(..).map(|ag| ag.group).collect();
-    removed(org, "applications", aid.clone());
-    let targeted: Vec<String> = org
-        .user_roles
-        .values()
-        .chain(org.group_roles.values())
-        .flatten()
-        .filter(|r| r.app_targets.contains(&crate::model::AppTarget::Instance(ai as u32)))
-        .map(|r| format!("{}:{aid}", r.id))
-        .collect();
-    for id in targeted {
-        removed(org, "role_targets", id);
-    }
-    for u in users {
-        let id = format!("{aid}:{}", org.users[u as usize].id);
-        removed(org, "app_user_assignments", id);
-    }
-    for g in groups {
-        let id = format!("{aid}:{}", org.groups[g as usize].id);
-        removed(org, "app_group_assignments", id);
     }
 }
 

@@ -206,6 +206,7 @@ pub fn generate(seed: u64, sizes: Sizes, anchor: DateTime<Utc>) -> Org {
         })
         .collect();
     logs.sort_by(|a, b| (a.published.timestamp_millis(), &a.uuid).cmp(&(b.published.timestamp_millis(), &b.uuid)));
+    okta_targets(&mut logs, apps.len(), groups.len(), policies.len());
     let n_users = users.len();
     let mut org = Org {
         anchor,
@@ -227,11 +228,35 @@ pub fn generate(seed: u64, sizes: Sizes, anchor: DateTime<Utc>) -> Org {
         admin_user,
         mutations: 0,
         removed: BTreeMap::new(),
+        disabled_factor_types: Default::default(),
+        log_cursor_epoch: 0,
+        log_side_effect_edges: false,
         user_json: (0..n_users).map(|_| Default::default()).collect(),
     };
     // The second pass draws from its own stream, so everything above stays as it was.
     second_pass::generate(&mut Gen { rng: ChaCha8Rng::seed_from_u64(seed ^ 0x15_c0_7e), anchor }, &mut org);
     org
+}
+
+/// Gives each generated event the targets Okta's carry for its type, chosen from the first
+/// target (a user) without drawing from the random stream, so the org stays as it was:
+/// `[AppUser, AppInstance, User]` for an app membership, `[AppInstance, AppUser]` for a single
+/// sign-on, `[User, UserGroup]` for a group membership, `[PolicyEntity]` for a policy update.
+fn okta_targets(logs: &mut [LogEvent], apps: usize, groups: usize, policies: usize) {
+    for e in logs.iter_mut() {
+        let Some(LogTarget::User(user)) = e.targets.first().copied() else { continue };
+        let pick = |n: usize| (user as usize % n.max(1)) as u32;
+        e.targets = match e.event_type.as_str() {
+            "application.user_membership.add" if apps > 0 => crate::events::app_membership(pick(apps), user),
+            "user.authentication.sso" if apps > 0 => {
+                let app = pick(apps);
+                vec![LogTarget::App(app), LogTarget::AppUser { app, user }]
+            }
+            "group.user_membership.add" if groups > 0 => vec![LogTarget::User(user), LogTarget::Group(pick(groups))],
+            "policy.lifecycle.update" if policies > 0 => vec![LogTarget::Policy(pick(policies))],
+            _ => continue,
+        };
+    }
 }
 
 fn gen_users(g: &mut Gen, n: usize, placeholders: bool) -> Vec<User> {
@@ -264,6 +289,7 @@ fn gen_users(g: &mut Gen, n: usize, placeholders: bool) -> Vec<User> {
                 mobile_phone: g.rng.gen_bool(0.5).then(|| format!("+1 555 555 {:04}", g.rng.gen_range(0..9999))),
                 manager_id: None,
                 employee_number: format!("E{i:06}"),
+                email: None,
                 type_index: 0,
                 provider: Provider::okta(),
                 recovery_question: None,
@@ -333,6 +359,7 @@ fn gen_apps(g: &mut Gen, users: &[User], n_groups: usize, n: usize) -> Vec<App> 
                     created: g.past(10, 90),
                     last_updated: g.past(1, 9),
                     security_answer: g.secret("answer"),
+                    role: "Viewer".into(),
                 })
                 .collect();
             let k = g.rng.gen_range(0..=3.min(n_groups));

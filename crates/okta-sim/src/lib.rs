@@ -5,10 +5,12 @@
 pub mod api;
 pub mod auth_servers;
 pub mod churn;
+pub mod edits;
 pub mod enrollments;
 pub mod events;
 pub mod filter;
 pub mod gen;
+pub mod lifecycle;
 pub mod limits;
 pub mod model;
 pub mod mutate;

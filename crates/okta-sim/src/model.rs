@@ -31,6 +31,8 @@ pub struct User {
     pub mobile_phone: Option<String>,
     pub manager_id: Option<String>,
     pub employee_number: String,
+    /// The primary email when it differs from the login (`None`: the login is the email).
+    pub email: Option<String>,
     /// Index into `Org::user_types`.
     pub type_index: usize,
     /// Who masters the user's credentials (`credentials.provider`).
@@ -130,6 +132,8 @@ pub struct AppUser {
     pub created: DateTime<Utc>,
     pub last_updated: DateTime<Utc>,
     pub security_answer: String,
+    /// The assignment's app profile `role` (what `application.user_membership.update` changes).
+    pub role: String,
 }
 
 /// A group assigned to an app.
@@ -299,6 +303,8 @@ pub struct AuthServer {
     pub last_updated: DateTime<Utc>,
     pub kid: String,
     pub policies: Vec<AuthServerPolicy>,
+    /// Deleted (kept so that indexes stay valid; invisible to the API).
+    pub deleted: bool,
 }
 
 /// What a System Log event names as its target.
@@ -312,6 +318,20 @@ pub enum LogTarget {
     App(u32),
     /// A device (index into `Org::devices`).
     Device(u32),
+    /// An app assignment (`AppUser`): the app and the user (indexes into `Org::apps` and
+    /// `Org::users`).
+    AppUser {
+        /// The app.
+        app: u32,
+        /// The user.
+        user: u32,
+    },
+    /// An authorization server (index into `Org::auth_servers`).
+    AuthServer(u32),
+    /// An org-level MFA factor type (`sms`, `push`, ...).
+    FactorType(&'static str),
+    /// A policy (index into `Org::policies`).
+    Policy(u32),
 }
 
 /// A System Log event.
@@ -366,6 +386,15 @@ pub struct Org {
     pub mutations: u64,
     /// What was deleted or removed since generation, per record type (ids as in the truth).
     pub removed: BTreeMap<String, Vec<String>>,
+    /// Factor types an admin disabled org-wide (`system.mfa.factor.deactivate`): users' factors
+    /// of these types are not listed by `/factors` (nor in the truth) until enabled again.
+    pub disabled_factor_types: std::collections::BTreeSet<String>,
+    /// System Log cursors carry the epoch they were issued in; one from an older epoch is
+    /// refused with a 400 (see [`crate::mutate::Mutation::refuse_log_cursors`]).
+    pub log_cursor_epoch: u32,
+    /// Whether the side effects of a lifecycle change (deactivation, deletion, reactivation)
+    /// are also logged per edge, a little after the lifecycle event (Okta does not document it).
+    pub log_side_effect_edges: bool,
     /// Each user's rendered JSON (with and without `credentials`), filled on first use and
     /// reset when the user changes.
     #[serde(skip)]

@@ -90,7 +90,7 @@ fn credentials(u: &User) -> Value {
 fn user_form(org: &Org, i: u32, base: &str, with_credentials: bool, full_links: Option<bool>) -> Value {
     let u = &org.users[i as usize];
     let mut profile = json!({
-        "login": u.login, "email": u.login, "firstName": u.first_name, "lastName": u.last_name,
+        "login": u.login, "email": u.email.as_deref().unwrap_or(&u.login), "firstName": u.first_name, "lastName": u.last_name,
         "title": u.title, "department": u.department, "mobilePhone": u.mobile_phone,
         "secondEmail": null, "employeeNumber": u.employee_number, "managerId": u.manager_id,
     });
@@ -238,7 +238,7 @@ pub fn app_user(org: &Org, a: &App, au: &AppUser, base: &str) -> Value {
         "created": okta_time(&au.created), "lastUpdated": okta_time(&au.last_updated), "statusChanged": okta_time(&au.created),
         "passwordChanged": null, "syncState": "SYNCHRONIZED", "lastSync": okta_time(&au.last_updated),
         "credentials": {"userName": u.login},
-        "profile": {"email": u.login, "role": "Viewer", "securityAnswer": au.security_answer},
+        "profile": {"email": u.email.as_deref().unwrap_or(&u.login), "role": au.role, "securityAnswer": au.security_answer},
         "_links": {"app": {"href": format!("{base}/api/v1/apps/{}", a.id)}, "user": {"href": format!("{base}/api/v1/users/{}", u.id)}}
     })
 }
@@ -386,22 +386,43 @@ pub fn user_schema(t: &UserType, base: &str) -> Value {
     })
 }
 
+/// The id of an app assignment as System Log targets name it (`0ua...`, the AppUser's own id,
+/// not the user's): derived from the app and user ids, so stable for the assignment's life.
+pub fn app_user_id(org: &Org, app: u32, user: u32) -> String {
+    use sha2::{Digest, Sha256};
+    const CH: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let digest = Sha256::digest(format!("{}:{}", org.apps[app as usize].id, org.users[user as usize].id));
+    let tail: String = digest.iter().take(17).map(|b| CH[usize::from(*b) % CH.len()] as char).collect();
+    format!("0ua{tail}")
+}
+
 /// The id of an event's target.
-pub fn log_target_id(org: &Org, t: LogTarget) -> &str {
+pub fn log_target_id(org: &Org, t: LogTarget) -> String {
     match t {
-        LogTarget::User(i) => &org.users[i as usize].id,
-        LogTarget::Group(i) => &org.groups[i as usize].id,
-        LogTarget::App(i) => &org.apps[i as usize].id,
-        LogTarget::Device(i) => &org.devices[i as usize].id,
+        LogTarget::User(i) => org.users[i as usize].id.clone(),
+        LogTarget::Group(i) => org.groups[i as usize].id.clone(),
+        LogTarget::App(i) => org.apps[i as usize].id.clone(),
+        LogTarget::Device(i) => org.devices[i as usize].id.clone(),
+        LogTarget::AppUser { app, user } => app_user_id(org, app, user),
+        LogTarget::AuthServer(i) => org.auth_servers[i as usize].id.clone(),
+        LogTarget::FactorType(key) => key.to_string(),
+        LogTarget::Policy(i) => org.policies[i as usize].id.clone(),
     }
 }
 
-/// An event target as Okta's LogTarget: id, type, alternateId, displayName, detailEntry.
+/// An event target as Okta's LogTarget: id, type, alternateId, displayName, detailEntry. An
+/// `AppUser` target's alternateId is the user's username in the app and its displayName the
+/// user's name, as in Okta's events; an org-level factor (`system.mfa.factor.*`) is named by
+/// its factor type (the simulator's choice: the catalogue gives no example).
 pub fn log_target(org: &Org, t: LogTarget) -> Value {
+    let user_name = |i: u32| {
+        let u = &org.users[i as usize];
+        (u.login.clone(), format!("{} {}", u.first_name, u.last_name))
+    };
     let (kind, alternate, display) = match t {
         LogTarget::User(i) => {
-            let u = &org.users[i as usize];
-            ("User", u.login.clone(), format!("{} {}", u.first_name, u.last_name))
+            let (login, name) = user_name(i);
+            ("User", login, name)
         }
         LogTarget::Group(i) => ("UserGroup", "unknown".to_string(), org.groups[i as usize].name.clone()),
         LogTarget::App(i) => {
@@ -409,6 +430,16 @@ pub fn log_target(org: &Org, t: LogTarget) -> Value {
             ("AppInstance", a.name.clone(), a.label.clone())
         }
         LogTarget::Device(i) => ("Device", "unknown".to_string(), org.devices[i as usize].name.clone()),
+        LogTarget::AppUser { user, .. } => {
+            let (login, name) = user_name(user);
+            ("AppUser", login, name)
+        }
+        LogTarget::AuthServer(i) => {
+            let s = &org.auth_servers[i as usize];
+            ("AuthorizationServer", s.name.clone(), s.name.clone())
+        }
+        LogTarget::FactorType(key) => ("Factor", key.to_string(), key.to_string()),
+        LogTarget::Policy(i) => ("PolicyEntity", "unknown".to_string(), org.policies[i as usize].name.clone()),
     };
     json!({"id": log_target_id(org, t), "type": kind, "alternateId": alternate, "displayName": display, "detailEntry": null})
 }

@@ -197,6 +197,13 @@ impl Sim {
         mutate::apply(&mut org, m, now, self.cfg.faults.log_lag_secs)
     }
 
+    /// Sets whether lifecycle side effects are also logged per edge (see [`crate::lifecycle`];
+    /// off by default, as Okta does not document such events). `/__sim/mutate` sets it too
+    /// (`log_side_effect_edges`).
+    pub fn set_log_side_effect_edges(&self, on: bool) {
+        self.org.write().expect("org lock is never poisoned").log_side_effect_edges = on;
+    }
+
     fn record(&self, route: &str, f: impl FnOnce(&mut RouteStat)) {
         f(self.stats.lock().expect("stats lock is never poisoned").entry(route.to_string()).or_default());
     }

@@ -105,6 +105,23 @@ fn is_known_gap(path: &str, error: &str) -> bool {
 async fn responses_conform_to_the_official_openapi_document() {
     let h = sim::start(small(21)).await.unwrap();
     let b = &h.base_url;
+    // Every shape a change set makes (AppUser targets, assignment statuses, a new server,
+    // side-effect events, org-level factor events) is checked too.
+    h.sim.mutate(&sim::mutate::Mutation {
+        update_app_users: 2,
+        deprovision_app_users: 2,
+        revoke_app_users: 1,
+        create_auth_servers: 1,
+        deactivate: 3,
+        deactivate_reactivate: 2,
+        add_device_users: 1,
+        update_primary_email: 1,
+        deactivate_factor_types: vec!["push".into()],
+        log_side_effect_edges: Some(true),
+        logs: 40,
+        ..sim::mutate::Mutation::none()
+    });
+    h.sim.clock.advance(3);
     let truth = h.sim.truth(None);
     let user = truth["record_types"]["users"]["ids"][0].as_str().unwrap().to_string();
     let group = truth["record_types"]["groups"]["ids"][1].as_str().unwrap().to_string();
@@ -139,7 +156,13 @@ async fn responses_conform_to_the_official_openapi_document() {
         "/api/v1/users/00uNOPE0000000000000".into(),
         "/api/v1/users?filter=bogus".into(),
         "/api/v1/policies?type=NOPE".into(),
+        "/api/v1/policies?type=ACCESS_POLICY&expand=rules".into(),
+        // Every event of the last 7 days, the change set's among them.
+        "/api/v1/logs?limit=1000".into(),
     ];
+    for a in truth["record_types"]["applications"]["ids"].as_array().unwrap() {
+        urls.push(format!("/api/v1/apps/{}/users?limit=500", a.as_str().unwrap()));
+    }
     // Each custom type's schema, each server's policies and rules, each limited role's targets.
     let (_, _, types) = get(b, "/api/v1/meta/types/user").await;
     for t in types.as_array().unwrap() {

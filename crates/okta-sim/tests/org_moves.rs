@@ -224,13 +224,16 @@ async fn every_mutation_writes_okta_s_system_log_events() {
         let targets = e["target"].as_array().unwrap();
         assert!(!targets.is_empty());
         for t in targets {
-            assert!(["User", "UserGroup", "AppInstance", "Device"].contains(&t["type"].as_str().unwrap()), "{t}");
+            assert!(["User", "UserGroup", "AppInstance", "AppUser", "Device"].contains(&t["type"].as_str().unwrap()), "{t}");
             assert!(t["id"].is_string() && t["displayName"].is_string() && t["alternateId"].is_string());
         }
     }
     let membership = events.iter().find(|e| e["eventType"] == "group.user_membership.remove").unwrap();
     let kinds: Vec<&str> = membership["target"].as_array().unwrap().iter().map(|t| t["type"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["User", "UserGroup"]);
+    let assignment = events.iter().find(|e| e["eventType"] == "application.user_membership.remove").unwrap();
+    let kinds: Vec<&str> = assignment["target"].as_array().unwrap().iter().map(|t| t["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["AppUser", "AppInstance", "User"]);
     let grant = events.iter().find(|e| e["eventType"] == "user.account.privilege.grant").unwrap();
     assert!(grant["debugContext"]["debugData"]["privilegeGranted"].is_string());
     // The truth lists what went away.

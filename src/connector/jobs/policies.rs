@@ -69,11 +69,20 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<PoliciesPos>) -> Result<(),
         let start = endpoint::list(&ctx.client, kind);
         let cursor = ctx.cursor(st.pos.cursor.as_deref())?;
         let mut pager = Pager::new(ctx.client.clone(), cursor.unwrap_or(start), EndRule::NoNext);
+        let mut plain = false;
         loop {
             ctx.check_stop()?;
             let page = match pager.next_page().await {
                 Ok(Some(p)) => p,
                 Ok(None) => break,
+                // A policy of more than 20 rules makes Okta refuse `expand=rules`: the type is
+                // listed again without it, and each policy's rules read on their own.
+                Err(e) if !plain && endpoint::expand_refused(&e) => {
+                    tracing::info!(policy_type = kind, error = %e, "expand=rules refused; listing the type without it");
+                    plain = true;
+                    pager = Pager::new(ctx.client.clone(), endpoint::list_plain(&ctx.client, kind), EndRule::NoNext);
+                    continue;
+                }
                 Err(e) if endpoint::type_unsupported(&e) => {
                     tracing::debug!(policy_type = kind, "policy type not supported by this org");
                     break;
@@ -108,7 +117,7 @@ fn add_note(st: &mut JobState<PoliciesPos>, note: &str) {
 }
 
 /// The records of `policies`, each with its rules: those Okta embedded, or every page of them
-/// when it embedded as many as it ever does.
+/// when it embedded none (a plain listing) or as many as it ever does.
 async fn with_rules(ctx: &JobCtx, policies: impl Iterator<Item = Value>) -> Result<Vec<Value>, JobFail> {
     let fetches = policies.map(|p| {
         let embedded: Option<Vec<Value>> = p.pointer("/_embedded/rules").and_then(Value::as_array).cloned();

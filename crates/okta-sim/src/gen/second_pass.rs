@@ -207,6 +207,7 @@ fn auth_servers(g: &mut Gen, org: &Org) -> Vec<AuthServer> {
                 last_updated: created.max(g.past(1, 199)),
                 kid: g.id("kid"),
                 policies,
+                deleted: false,
             }
         })
         .collect();

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Map, Value};
 
-use crate::model::{AppTarget, Org, RoleAssignment};
+use crate::model::{okta_time, AppTarget, Org, RoleAssignment};
 
 fn live_targets(org: &Org, ra: &RoleAssignment) -> (Vec<String>, Vec<String>) {
     let groups = ra.group_targets.iter().map(|g| &org.groups[*g as usize]).filter(|g| !g.deleted).map(|g| g.id.clone()).collect();
@@ -36,9 +36,10 @@ fn assignments<'a>(org: &'a Org, shadow: &'a BTreeSet<u32>) -> impl Iterator<Ite
 /// - `authenticator_enrollments`: `userId:enrollmentId` for users that can hold them.
 pub fn record_types(org: &Org, shadow: &BTreeSet<u32>) -> Vec<(&'static str, Vec<String>)> {
     let types = org.user_types.iter().map(|t| t.id.clone()).collect();
-    let servers = org.auth_servers.iter().map(|s| s.id.clone()).collect();
-    let policies = org.auth_servers.iter().flat_map(|s| s.policies.iter().map(|p| p.id.clone())).collect();
-    let rules = org.auth_servers.iter().flat_map(|s| s.policies.iter().flat_map(|p| p.rules.iter().map(|r| r.id.clone()))).collect();
+    let live = || org.auth_servers.iter().filter(|s| !s.deleted);
+    let servers = live().map(|s| s.id.clone()).collect();
+    let policies = live().flat_map(|s| s.policies.iter().map(|p| p.id.clone())).collect();
+    let rules = live().flat_map(|s| s.policies.iter().flat_map(|p| p.rules.iter().map(|r| r.id.clone()))).collect();
     let mut targets = Vec::new();
     for ra in assignments(org, shadow) {
         let (gs, apps) = live_targets(org, ra);
@@ -62,7 +63,12 @@ pub fn record_types(org: &Org, shadow: &BTreeSet<u32>) -> Vec<(&'static str, Vec
 
 /// Per-record values, keyed by record type and id:
 /// - `users.{id}`: `user_type` (type id), `user_type_name`, `credentials_provider_type`,
-///   `credentials_provider_name`, `status`, `last_updated`;
+///   `credentials_provider_name`, `status`, `email`, `last_updated`;
+/// - `app_user_assignments.{appId:userId}`: `scope`, `status`, `role` (the app profile's),
+///   `last_updated`;
+/// - `authenticator_enrollments.{userId:enrollmentId}`: `identifier` (an email enrollment's
+///   address, a phone enrollment's number), `last_updated`;
+/// - `authorization_servers.{id}`: `status`, `last_updated`;
 /// - `user_types.{id}`: `name`, `schema_id`, `default`, `attributes` (custom attribute name to
 ///   its JSON Schema type);
 /// - `groups.{id}`: `type`, `source_app_id` (null unless an APP_GROUP; the app its
@@ -79,7 +85,8 @@ pub fn fields(org: &Org, shadow: &BTreeSet<u32>) -> Value {
             u.id.clone(),
             json!({"user_type": t.map(|t| &t.id), "user_type_name": t.map(|t| &t.name),
                    "credentials_provider_type": u.provider.kind, "credentials_provider_name": u.provider.name,
-                   "status": u.status, "last_updated": crate::model::okta_time(&u.last_updated)}),
+                   "status": u.status, "email": u.email.as_deref().unwrap_or(&u.login),
+                   "last_updated": crate::model::okta_time(&u.last_updated)}),
         );
     }
     let types: Map<String, Value> = org
@@ -116,5 +123,45 @@ pub fn fields(org: &Org, shadow: &BTreeSet<u32>) -> Value {
             )
         })
         .collect();
-    json!({"users": users, "user_types": types, "groups": groups, "devices": devices, "role_assignments": roles})
+    json!({"users": users, "user_types": types, "groups": groups, "devices": devices, "role_assignments": roles,
+           "app_user_assignments": assignments_fields(org, shadow), "authenticator_enrollments": enrollment_fields(org, shadow),
+           "authorization_servers": server_fields(org)})
+}
+
+/// `app_user_assignments.{appId:userId}`: scope, status, profile role, last updated.
+fn assignments_fields(org: &Org, shadow: &BTreeSet<u32>) -> Map<String, Value> {
+    let mut out = Map::new();
+    for a in org.apps.iter().filter(|a| !a.deleted) {
+        for au in a.users.iter().filter(|au| !shadow.contains(&au.user)) {
+            out.insert(
+                format!("{}:{}", a.id, org.users[au.user as usize].id),
+                json!({"scope": au.scope, "status": au.status, "role": au.role, "last_updated": okta_time(&au.last_updated)}),
+            );
+        }
+    }
+    out
+}
+
+/// `authenticator_enrollments.{userId:enrollmentId}`: identifier and last updated, for the
+/// users whose enrollments are records.
+fn enrollment_fields(org: &Org, shadow: &BTreeSet<u32>) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (ui, es) in org.enrollments.iter().filter(|(ui, _)| !shadow.contains(ui) && org.users[**ui as usize].status != "DEPROVISIONED") {
+        for e in es {
+            out.insert(
+                format!("{}:{}", org.users[*ui as usize].id, e.id),
+                json!({"identifier": e.identifier, "last_updated": okta_time(&e.last_updated)}),
+            );
+        }
+    }
+    out
+}
+
+/// `authorization_servers.{id}`: status and last updated.
+fn server_fields(org: &Org) -> Map<String, Value> {
+    org.auth_servers
+        .iter()
+        .filter(|s| !s.deleted)
+        .map(|s| (s.id.clone(), json!({"status": s.status, "last_updated": okta_time(&s.last_updated)})))
+        .collect()
 }
