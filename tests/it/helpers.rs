@@ -168,53 +168,45 @@ impl World {
     }
 }
 
-/// What DevRev holds, per item type but the System Log: per id the record with the latest `modified_date` (a tombstone wins a
-/// tie), tombstones applied.
+/// What DevRev holds, per item type but the System Log: every reported record applied in the
+/// order DevRev received it, a tombstone taking a record away, nothing cascading.
 pub struct Held {
     /// Live records per item type, by id.
     pub live: BTreeMap<String, BTreeMap<String, Value>>,
     /// Ids sent as tombstones and still standing, per item type.
     pub gone: BTreeMap<String, BTreeSet<String>>,
+    /// Records whose `modified_date` went backwards against the one sent before them (so
+    /// applying by `modified_date` would give another result): `type/id`.
+    pub backwards: Vec<String>,
 }
 
 pub fn held(w: &World) -> Held {
     let st = w.emu.emu.store.lock().unwrap();
     let mut live = BTreeMap::new();
     let mut gone = BTreeMap::new();
+    let mut backwards = Vec::new();
     for t in okta_airsync::extract::ITEM_TYPES.iter().copied().filter(|t| *t != "system_logs") {
         let mut latest: BTreeMap<String, Value> = BTreeMap::new();
         for r in st.records(t) {
             let id = r["id"].as_str().unwrap().to_string();
-            let is_tomb = |r: &Value| r["data"]["deleted"] == true || r["data"]["removed"] == true;
-            let newer = match latest.get(&id) {
-                None => true,
-                Some(old) => {
-                    let (a, b) = (r["modified_date"].as_str().unwrap(), old["modified_date"].as_str().unwrap());
-                    // On a tie the later record wins, except over a tombstone.
-                    a > b || (a == b && (is_tomb(&r) || !is_tomb(old)))
+            if let Some(old) = latest.get(&id) {
+                if r["modified_date"].as_str().unwrap() < old["modified_date"].as_str().unwrap() {
+                    backwards.push(format!("{t}/{id}"));
                 }
-            };
-            if newer {
-                latest.insert(id, r);
             }
+            latest.insert(id, r);
         }
         let (dead, alive): (BTreeMap<_, _>, BTreeMap<_, _>) =
             latest.into_iter().partition(|(_, r)| r["data"]["deleted"] == true || r["data"]["removed"] == true);
         gone.insert(t.to_string(), dead.into_keys().collect());
         live.insert(t.to_string(), alive);
     }
-    Held { live, gone }
+    Held { live, gone, backwards }
 }
 
 impl Held {
-    /// Live ids of a type; an edge whose user, group or app is deleted in DevRev goes with it
-    /// (the object's `deleted: true` stands for its memberships and assignments).
+    /// Live ids of a type.
     pub fn ids(&self, t: &str) -> BTreeSet<String> {
-        let dead = |field: &str, owner: &str, r: &Value| r["data"][field].as_str().is_some_and(|id| self.gone[owner].contains(id));
-        self.live[t]
-            .iter()
-            .filter(|(_, r)| !(dead("user_id", "users", r) || dead("group_id", "groups", r) || dead("app_id", "applications", r)))
-            .map(|(id, _)| id.clone())
-            .collect()
+        self.live[t].keys().cloned().collect()
     }
 }
