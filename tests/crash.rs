@@ -148,6 +148,8 @@ fn invoker(okta_base: String, armed: Arc<Mutex<Armed>>) -> Invoke {
             let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_okta-airsync"));
             cmd.args(["run", "--event", "-", "--okta-base-url", &okta_base, "--batch-size", &batch.to_string()])
                 .env("RUST_LOG", log.clone().unwrap_or("off".into()))
+                // The index spills into the worker's own artifacts even for this small org.
+                .env("OKTA_AIRSYNC_INDEX_INLINE_CHARS", "4000")
                 .env_remove("FAILPOINTS")
                 .stdin(std::process::Stdio::piped())
                 .stdout(std::process::Stdio::null())
