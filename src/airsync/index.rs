@@ -289,9 +289,12 @@ impl Folded {
     }
 }
 
+/// The lines of one gzipped part.
+type PartLines = std::io::Lines<BufReader<MultiGzDecoder<std::io::Cursor<Arc<[u8]>>>>>;
+
 /// One sorted source in the merge.
 struct Source {
-    lines: std::io::Lines<BufReader<MultiGzDecoder<std::io::Cursor<Arc<[u8]>>>>>,
+    lines: PartLines,
     /// 0 is the base; journal parts count from 1, later ones higher.
     rank: usize,
 }

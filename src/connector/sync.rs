@@ -388,7 +388,7 @@ async fn drive<P: Position>(
                     .job
                     .item_types()
                     .iter()
-                    .filter(|t| !st.skipped.contains_key(**t) && !(edges_cut && is_edge(t)))
+                    .filter(|t| !(st.skipped.contains_key(**t) || (edges_cut && is_edge(t))))
                     .map(|t| t.to_string())
                     .collect();
             }
