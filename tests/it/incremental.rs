@@ -20,6 +20,7 @@ fn types() -> impl Iterator<Item = &'static str> {
 fn assert_holds_truth(w: &World, label: &str) {
     let truth = w.sim.sim.truth(None);
     let h = held(w);
+    assert!(h.backwards.is_empty(), "{label}: modified_date went backwards for {:?}", h.backwards.iter().take(5).collect::<Vec<_>>());
     for t in types() {
         let want = w.truth_ids(&truth, t);
         let got = h.ids(t);
