@@ -16,7 +16,10 @@
 //! `docs/reference/rl2-token-oauth`: "each API token or OAuth 2.0 app can use up to 50% of a
 //! bucket's total rate limit"; Okta's support article: the share can be set down to 5 %). The
 //! simulator's default is 100 % so that existing runs keep their figures; `--token-share 50`
-//! gives Okta's default.
+//! gives Okta's default. Okta does not say which ceiling `X-Rate-Limit-Limit` shows when a
+//! token share applies; the simulator shows the org's bucket ([`Verdict::shown`]: `Limit` the
+//! org's figure, `Remaining` the org's figure less what this token spent), so a client learns
+//! a share lower than it was told only from a 429, as it would against such an org.
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -177,6 +180,16 @@ pub struct Verdict {
     pub reset: i64,
     /// Whether the request is over the limit.
     pub exceeded: bool,
+    /// Requests counted in the window, this one included.
+    pub count: u64,
+}
+
+impl Verdict {
+    /// What the headers show for a token limited to this verdict's `limit` in a bucket whose
+    /// org-wide limit is `org_limit`: the org's figure, and what it has left.
+    pub fn shown(self, org_limit: u64) -> Verdict {
+        Verdict { limit: org_limit, remaining: org_limit.saturating_sub(self.count), ..self }
+    }
 }
 
 /// A window key: one bucket, or the org's cumulative count.
@@ -198,7 +211,7 @@ impl Buckets {
     /// Counts a request against `counter` with `limit` per minute.
     pub fn hit(&self, counter: Counter, limit: u64, now: DateTime<Utc>) -> Verdict {
         let Ok(mut w) = self.windows.lock() else {
-            return Verdict { limit, remaining: limit, reset: now.timestamp() + 60, exceeded: false };
+            return Verdict { limit, remaining: limit, reset: now.timestamp() + 60, exceeded: false, count: 0 };
         };
         let win = w.entry(counter).or_insert(Window { start: now, count: 0 });
         if now >= win.start + Duration::seconds(60) {
@@ -206,7 +219,13 @@ impl Buckets {
         }
         win.count += 1;
         let reset_ms = (win.start + Duration::seconds(60)).timestamp_millis();
-        Verdict { limit, remaining: limit.saturating_sub(win.count), reset: (reset_ms + 999) / 1000, exceeded: win.count > limit }
+        Verdict {
+            limit,
+            remaining: limit.saturating_sub(win.count),
+            reset: (reset_ms + 999) / 1000,
+            exceeded: win.count > limit,
+            count: win.count,
+        }
     }
 }
 
