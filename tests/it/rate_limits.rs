@@ -341,3 +341,43 @@ async fn a_developer_org_with_the_token_at_30_percent_meets_at_most_two_429s_per
     let limited = sync_against_a_limited_org(30).await;
     assert!(limited.values().all(|n| *n <= 2), "{limited:?}");
 }
+
+/// 429s per simulator bucket so far.
+fn limited_per_bucket(sim: &okta_sim::Sim) -> BTreeMap<&'static str, u64> {
+    let mut limited: BTreeMap<&'static str, u64> = BTreeMap::new();
+    for (route, s) in sim.stats()["routes"].as_object().unwrap() {
+        let path = route.split_once(' ').map_or(route.as_str(), |(_, p)| p);
+        *limited.entry(okta_sim::limits::bucket_for(path).name()).or_default() += s["rate_limited"].as_u64().unwrap();
+    }
+    limited
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_share_learned_from_a_429_is_kept_by_the_next_invocations_and_the_next_sync() {
+    // The token may use 30 % of each bucket; the connector is told 50 %. The catch-all's
+    // factor and enrollment calls (1 200 at 30 a minute) span several ten-minute invocations,
+    // each a new client: only the first may meet the 429, the others start at what it taught.
+    let sizes = okta_sim::Sizes { users: 600, groups: 12, apps: 6, devices: 100, log_events: 600, ..okta_sim::Sizes::default() };
+    let faults = okta_sim::Faults { tier: okta_sim::Tier::Developer, token_share_pct: Some(30), ..Default::default() };
+    let cfg = okta_sim::SimConfig { seed: 9, sizes, faults, ..okta_sim::SimConfig::default() };
+    let w = crate::helpers::paused_world_with_deadline(cfg, Duration::from_secs(600)).await;
+    let state = || w.platform.state_section("su1", okta_airsync::connector::OktaConnector::STATE_KEY);
+    let report = w.platform.run_sync("INITIAL").await;
+    assert_eq!(report.outcome, "DONE", "{report:?}");
+    assert!(report.invocations > 4, "the catch-all spanned invocations: {}", report.invocations);
+    let first = limited_per_bucket(&w.sim.sim);
+    println!("first sync: {} invocations, 429s per bucket {first:?}, pacing {}", report.invocations, state()["pacing"]);
+    assert_eq!(first.get("/api/v1").copied(), Some(1), "the catch-all met the token's share once: {first:?}");
+    assert!(first.values().all(|n| *n <= 1), "at most one 429 per bucket over the whole sync: {first:?}");
+    let learned = state()["pacing"]["/api/v1"]["share"].as_f64().expect("the learned share is in the state");
+    assert!(learned > 0.25 && learned <= 0.3 + 1e-9, "{learned}");
+    // A day later, a second full reading: the new clients start at the learned share.
+    w.sim.sim.clock.advance(24 * 3600);
+    let report = w.platform.run_sync("INITIAL").await;
+    assert_eq!(report.outcome, "DONE", "{report:?}");
+    let second = limited_per_bucket(&w.sim.sim);
+    assert_eq!(second, first, "no 429 in the second sync");
+    // It met none, so the share relaxed one step (5 points) for the sync after it.
+    let relaxed = state()["pacing"]["/api/v1"]["share"].as_f64().unwrap();
+    assert!((relaxed - (learned + 0.05)).abs() < 1e-9, "{learned} then {relaxed}");
+}
