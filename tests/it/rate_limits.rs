@@ -295,6 +295,7 @@ async fn sync_against_a_limited_org_with(
     let faults = okta_sim::Faults { tier: okta_sim::Tier::Developer, token_share_pct: Some(token_share_pct), ..Default::default() };
     let cfg = okta_sim::SimConfig { seed: 5, sizes, faults, ..okta_sim::SimConfig::default() };
     let w = crate::helpers::paused_world_with_deadline(cfg, soft_deadline).await;
+    let floor = floor_of(&w.sim.sim.truth(None), okta_sim::Tier::Developer, token_share_pct);
     let t0 = Instant::now();
     let real = std::time::Instant::now();
     let report = w.platform.run_sync("INITIAL").await;
@@ -320,11 +321,15 @@ async fn sync_against_a_limited_org_with(
         *calls.entry(b).or_default() += s["calls"].as_u64().unwrap();
     }
     println!(
-        "token share {token_share_pct}%, {} users, {} invocations: {} calls, {} simulated minutes, {:.1} s real, calls per bucket {calls:?}, 429s per bucket {limited:?}",
+        "token share {token_share_pct}%, {} users, {} invocations: {} calls, {} simulated minutes (floor {:.1}: {} {} calls at {} a minute), {:.1} s real, calls per bucket {calls:?}, 429s per bucket {limited:?}",
         sizes.users,
         report.invocations,
         w.sim_calls(),
         t0.elapsed().as_secs() / 60,
+        floor.secs / 60.0,
+        floor.bucket.name(),
+        floor.calls,
+        floor.per_min,
         real.elapsed().as_secs_f64()
     );
     (limited, report.invocations as u64)
