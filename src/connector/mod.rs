@@ -21,6 +21,7 @@ use serde_json::{json, Value};
 use url::Url;
 
 use crate::airsync::extractor::{ExtractOutcome, Extractor, Invocation, PhaseError, Sink};
+use crate::okta::ratelimit::LearnedShares;
 use crate::okta::{endpoints, OktaClient, OktaConfig};
 pub use error::Error;
 pub use job::{Job, JOBS};
@@ -73,10 +74,17 @@ impl OktaConnector {
 
     /// Builds the shared client for an invocation's connection.
     pub fn client(&self, inv: &Invocation) -> Result<OktaClient, Error> {
+        self.client_learned(inv, LearnedShares::default())
+    }
+
+    /// As [`OktaConnector::client`], each rate-limit bucket starting at the share an earlier
+    /// invocation learned from a 429.
+    pub fn client_learned(&self, inv: &Invocation, learned: LearnedShares) -> Result<OktaClient, Error> {
         let org = connection::OrgHint { org_id: &inv.org_id, org_name: &inv.org_name };
         let conn = connection::resolve(&inv.connection_key, org, self.settings.base_url_override.as_ref())?;
         let mut cfg = OktaConfig::new(conn.base_url, conn.credentials);
         cfg.rate_share = self.settings.rate_share;
+        cfg.learned_shares = learned;
         cfg.cumulative_limit = inputs::org_rate_limit(inv.global_values.get(inputs::ORG_RATE_LIMIT))?;
         cfg.max_in_flight = self.settings.max_in_flight;
         cfg.retry_delays = self.settings.retry_delays.clone();

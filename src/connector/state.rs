@@ -36,6 +36,9 @@ pub mod keys {
     pub const RECONCILED: &str = "edges_reconciled";
     /// The prefix of the remembered ids of an item type ([`super::Known`]).
     pub const KNOWN_PREFIX: &str = "known.";
+    /// The token's share of each rate-limit bucket learned from 429s
+    /// ([`crate::okta::ratelimit::LearnedShares`]): kept across invocations and syncs.
+    pub const PACING: &str = "pacing";
 }
 
 /// How the entities Okta cannot filter by `lastUpdated` are read in a sync run.

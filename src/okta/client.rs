@@ -18,7 +18,7 @@ use url::Url;
 use super::credentials::{Auth, Credentials, Pass};
 use super::error::{Error, Grant};
 use super::paging::{body_next, next_link, Page};
-use super::ratelimit::{observe, Bucket, Observation, RateLimiter};
+use super::ratelimit::{observe, Bucket, LearnedShares, Observation, RateLimiter, Wait};
 
 /// Client settings.
 #[derive(Debug, Clone)]
@@ -30,6 +30,9 @@ pub struct OktaConfig {
     /// Fraction of each rate-limit bucket this client may use (default 0.5); lowered per
     /// bucket after a 429 that pacing did not expect (see [`super::ratelimit`]).
     pub rate_share: f64,
+    /// Shares an earlier client learned from 429s (kept in the connector's state): each
+    /// bucket starts at its learned share instead of `rate_share`.
+    pub learned_shares: LearnedShares,
     /// The admin's ceiling on this client's requests per minute across all buckets
     /// (`org_rate_limit_per_minute`); `None`: none, as Okta enforces each bucket on its own.
     pub cumulative_limit: Option<u64>,
@@ -57,6 +60,7 @@ impl OktaConfig {
             base_url,
             credentials: credentials.into(),
             rate_share: 0.5,
+            learned_shares: LearnedShares::default(),
             cumulative_limit: None,
             max_in_flight: 8,
             connect_timeout: Duration::from_secs(10),
@@ -135,7 +139,7 @@ impl OktaClient {
             inner: Arc::new(Inner {
                 http,
                 auth,
-                limiter: RateLimiter::new(cfg.rate_share).with_cumulative(cfg.cumulative_limit),
+                limiter: RateLimiter::new(cfg.rate_share).with_cumulative(cfg.cumulative_limit).with_learned(&cfg.learned_shares),
                 in_flight: Semaphore::new(max),
                 stats: Mutex::new(BTreeMap::new()),
                 labels: Mutex::new(BTreeMap::new()),
@@ -201,6 +205,17 @@ impl OktaClient {
     /// expect), by Okta's name for the bucket, and the ceiling across buckets, if any.
     pub fn pacing(&self) -> (BTreeMap<&'static str, f64>, Option<u64>) {
         (self.inner.limiter.shares(), self.inner.limiter.cumulative_limit())
+    }
+
+    /// What this client learned of its token's share of each bucket (with what it started
+    /// from), to start the next client there ([`OktaConfig::learned_shares`]).
+    pub fn learned_shares(&self) -> LearnedShares {
+        self.inner.limiter.learned()
+    }
+
+    /// The share of each bucket this client was told ([`OktaConfig::rate_share`]).
+    pub fn rate_share(&self) -> f64 {
+        self.inner.cfg.rate_share
     }
 
     /// Checks that `url` is on the org's origin (so the token never leaves it).
@@ -328,9 +343,14 @@ impl OktaClient {
             .await
             .map_err(|_| Error::Transient { endpoint: endpoint.to_string(), detail: "client shut down".into() })?;
         let slot = loop {
+            // Listening before asking, so an answer between the two is not missed.
+            let answered = self.inner.limiter.released();
+            tokio::pin!(answered);
+            answered.as_mut().enable();
             match self.inner.limiter.try_acquire(bucket) {
                 Ok(s) => break s,
-                Err(until) => self.sleep_until(until, endpoint).await?,
+                Err(Wait::Until(until)) => self.sleep_until(until, endpoint).await?,
+                Err(Wait::Answer) => answered.await,
             }
         };
         self.count(route, |s| s.calls += 1);

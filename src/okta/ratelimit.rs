@@ -15,9 +15,23 @@
 //! default token share). When the share an admin set is below what we use and the headers
 //! show the org's figures, the first 429 in a bucket that pacing thought safe tells us:
 //! that bucket's share is halved (floor 5 %) and capped just under what got through in that
-//! window, then recovers by 5 points per window that ends without a 429, never past the cap.
-//! Above the most that a clean window has carried, a bucket sends one request at a time, so a
-//! crossing costs one 429, not one per request in flight.
+//! window (the server's count: `Limit` less `Remaining` of the 429), then recovers by 5 points
+//! per window that ends without a 429, never past the cap.
+//!
+//! **Pacing from the headers.** A bucket's first request goes out at once; from its answer on,
+//! the client may start `Limit × share` requests per window less what `Limit − Remaining` says
+//! is spent (less its own requests in flight), and waits for `X-Rate-Limit-Reset` when that is
+//! gone. Up to [`FIRST_GUESS`] of a bucket, and up to the most a clean window has carried, a
+//! bucket's requests go out in parallel; above that (where a token share lower than the one the
+//! client was told would answer 429) one at a time, each starting as soon as the one before is
+//! answered, so a crossing costs one 429, not one per request in flight.
+//!
+//! **Learned shares outlive the client.** [`RateLimiter::learned`] exports the cap a surprise
+//! 429 set on each bucket ([`LearnedShares`], a serde type the connector keeps in its state);
+//! [`RateLimiter::with_learned`] starts a new client at those shares, so the next invocation and
+//! the next sync do not meet the 429 again. [`LearnedShares::end_sync`] relaxes each bucket that
+//! met no 429 in the sync that ended by one step ([`STEP`], 5 percentage points of the bucket's
+//! limit) towards the share the client was told; a bucket back at that share is forgotten.
 //!
 //! **No org-wide cap by default.** Okta enforces each bucket's limit individually: it removed
 //! the org-wide "cumulative" limit from its documentation in September 2024
@@ -29,11 +43,14 @@
 //! whose `X-Rate-Limit-Limit` is larger than the bucket's own, with nothing remaining, is read
 //! as some cross-bucket counter speaking: the client then keeps `share ×` that figure.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::Duration;
 
 use reqwest::header::HeaderMap;
+use serde::{Deserialize, Serialize};
+use tokio::sync::futures::Notified;
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 mod table;
@@ -41,12 +58,58 @@ pub use table::{Bucket, Tier};
 
 /// Fixed window of a bucket (Okta's are 60 s, not aligned to the minute).
 const ORG_WINDOW: Duration = Duration::from_secs(61);
-/// Share step: the floor, and the recovery per clean window.
-const STEP: f64 = 0.05;
+/// Share step: the floor, the recovery per clean window, and the relaxing of a learned share
+/// per sync that met no 429 in its bucket (5 percentage points of the bucket's limit).
+pub const STEP: f64 = 0.05;
 /// Before any window has ended cleanly, this fraction of a bucket may go out in parallel.
-const FIRST_GUESS: f64 = 0.2;
-/// How often a request waiting for a probing bucket's request in flight looks again.
-const PROBE_POLL: Duration = Duration::from_millis(50);
+pub const FIRST_GUESS: f64 = 0.2;
+
+/// Why a request may not start now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    /// The bucket (or the ceiling across buckets) is spent until this instant.
+    Until(Instant),
+    /// The bucket is above what is known to pass: its request in flight must be answered first
+    /// ([`RateLimiter::released`] wakes the waiter).
+    Answer,
+}
+
+/// The share of one bucket a surprise 429 taught, as kept between invocations.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LearnedShare {
+    /// The fraction of the bucket's `X-Rate-Limit-Limit` this token may use.
+    pub share: f64,
+    /// Whether the bucket met a 429 in the sync under way (it is then not relaxed at its end).
+    #[serde(default)]
+    pub limited: bool,
+}
+
+/// The learned share of each bucket that has one, by Okta's name for the bucket
+/// ([`Bucket::name`]). Buckets at the share the client was told are absent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct LearnedShares(pub BTreeMap<String, LearnedShare>);
+
+impl LearnedShares {
+    /// A sync ended: each bucket that met no 429 in it relaxes by [`STEP`] towards `told` (the
+    /// share the client is configured with), and is forgotten once there; every bucket's
+    /// `limited` mark is cleared for the next sync.
+    pub fn end_sync(&mut self, told: f64) {
+        for l in self.0.values_mut() {
+            if !l.limited {
+                l.share += STEP;
+            }
+            l.limited = false;
+        }
+        self.0.retain(|_, l| l.share < told - 1e-9);
+    }
+
+    /// Whether nothing was learned.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
 
 /// One observation of a bucket's headers.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -91,13 +154,32 @@ struct BucketState {
     sent: u64,
     /// Whether the current window met a 429.
     limited: bool,
+    /// Whether this bucket met a 429 in the sync under way (this client's or an earlier one's).
+    limited_in_sync: bool,
     /// The most requests one window carried without a 429.
     proven: u64,
+    /// The most `Limit − Remaining` the current window's answers reported.
+    spent: u64,
+    /// The fraction of `limit` known to pass (a learned share): sent in parallel.
+    safe: f64,
 }
 
 impl BucketState {
     fn new(share: f64) -> Self {
-        BucketState { limit: None, budget: None, reset_at: None, in_flight: 0, share, ceiling: share, sent: 0, limited: false, proven: 0 }
+        BucketState {
+            limit: None,
+            budget: None,
+            reset_at: None,
+            in_flight: 0,
+            share,
+            ceiling: share,
+            sent: 0,
+            limited: false,
+            limited_in_sync: false,
+            proven: 0,
+            spent: 0,
+            safe: 0.0,
+        }
     }
 
     fn allowed(&self) -> Option<i64> {
@@ -111,13 +193,14 @@ impl BucketState {
             self.share = (self.share + STEP).min(self.ceiling);
         }
         self.sent = 0;
+        self.spent = 0;
         self.limited = false;
     }
 
     /// Beyond what is known to pass, one request at a time.
     fn probing(&self) -> bool {
-        let first_guess = self.limit.map_or(0, |l| (l as f64 * FIRST_GUESS) as u64);
-        self.in_flight > 0 && self.sent >= self.proven.max(first_guess)
+        let known = self.limit.map_or(0, |l| (l as f64 * FIRST_GUESS.max(self.safe)) as u64);
+        self.in_flight > 0 && self.sent >= self.proven.max(known)
     }
 }
 
@@ -144,6 +227,8 @@ struct State {
 pub struct RateLimiter {
     share: f64,
     state: Mutex<State>,
+    /// Woken whenever a request is answered (or its slot dropped).
+    answered: Notify,
 }
 
 /// A granted request slot. It counts as in flight until it is dropped, so a request whose
@@ -180,7 +265,46 @@ impl Drop for Slot<'_> {
 impl RateLimiter {
     /// `share` is the fraction of each bucket this client may use (0 < share ≤ 1).
     pub fn new(share: f64) -> Self {
-        RateLimiter { share: share.clamp(0.01, 1.0), state: Mutex::new(State::default()) }
+        RateLimiter { share: share.clamp(0.01, 1.0), state: Mutex::new(State::default()), answered: Notify::new() }
+    }
+
+    /// Starts each bucket of `learned` at its learned share (never above the one told).
+    pub fn with_learned(self, learned: &LearnedShares) -> Self {
+        {
+            let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            for (name, l) in &learned.0 {
+                let Some(bucket) = Bucket::ALL.into_iter().find(|b| b.name() == name) else { continue };
+                if !l.share.is_finite() {
+                    continue;
+                }
+                let share = l.share.clamp(STEP, self.share);
+                let b = st.buckets.entry(bucket).or_insert_with(|| BucketState::new(self.share));
+                b.share = share;
+                b.ceiling = share;
+                b.safe = share;
+                b.limited_in_sync = l.limited;
+            }
+        }
+        self
+    }
+
+    /// The shares learned so far (this client's and those it started with), to keep for the
+    /// next invocation.
+    pub fn learned(&self) -> LearnedShares {
+        let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        LearnedShares(
+            st.buckets
+                .iter()
+                .filter(|(_, b)| b.ceiling < self.share - 1e-9 || b.limited_in_sync)
+                .map(|(bucket, b)| (bucket.name().to_string(), LearnedShare { share: b.ceiling, limited: b.limited_in_sync }))
+                .collect(),
+        )
+    }
+
+    /// A future that completes when a request is next answered. Create (and `enable`) it before
+    /// [`RateLimiter::try_acquire`] answers [`Wait::Answer`], so no answer is missed.
+    pub fn released(&self) -> Notified<'_> {
+        self.answered.notified()
     }
 
     /// Caps this client's requests across all buckets at `limit` a minute (the admin's
@@ -192,8 +316,8 @@ impl RateLimiter {
         self
     }
 
-    /// Takes a slot for a request to `bucket`, or says until when to wait.
-    pub fn try_acquire(&self, bucket: Bucket) -> Result<Slot<'_>, Instant> {
+    /// Takes a slot for a request to `bucket`, or says what to wait for.
+    pub fn try_acquire(&self, bucket: Bucket) -> Result<Slot<'_>, Wait> {
         let now = Instant::now();
         let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let st = &mut *guard;
@@ -201,7 +325,7 @@ impl RateLimiter {
         let org = &mut st.org;
         if let Some(until) = org.blocked_until {
             if now < until {
-                return Err(until);
+                return Err(Wait::Until(until));
             }
             org.blocked_until = None;
         }
@@ -209,7 +333,7 @@ impl RateLimiter {
             org.starts.pop_front();
         }
         if org_cap.is_some_and(|cap| org.starts.len() as u64 >= cap) {
-            return Err(org.starts.front().map_or(now + ORG_WINDOW, |t| *t + ORG_WINDOW));
+            return Err(Wait::Until(org.starts.front().map_or(now + ORG_WINDOW, |t| *t + ORG_WINDOW)));
         }
         let b = st.buckets.entry(bucket).or_insert_with(|| BucketState::new(self.share));
         if let Some(reset) = b.reset_at {
@@ -222,11 +346,11 @@ impl RateLimiter {
         }
         if let (Some(n), Some(reset)) = (b.budget, b.reset_at) {
             if n <= 0 {
-                return Err(reset);
+                return Err(Wait::Until(reset));
             }
         }
         if b.probing() {
-            return Err(now + PROBE_POLL);
+            return Err(Wait::Answer);
         }
         b.budget = b.budget.map(|n| n - 1);
         b.in_flight += 1;
@@ -267,6 +391,11 @@ impl RateLimiter {
 
     /// Records a response's headers (if any) and releases one in-flight request.
     fn release(&self, bucket: Bucket, obs: Option<Observation>) {
+        self.record(bucket, obs);
+        self.answered.notify_waiters();
+    }
+
+    fn record(&self, bucket: Bucket, obs: Option<Observation>) {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let b = st.buckets.entry(bucket).or_insert_with(|| BucketState::new(self.share));
         b.in_flight -= 1;
@@ -279,14 +408,20 @@ impl RateLimiter {
             b.roll(); // the server opened a new window before we started a request in it
         }
         b.limit = Some(o.limit);
-        let used = o.limit.saturating_sub(o.remaining) as i64;
-        b.budget = b.allowed().map(|a| a - used - b.in_flight);
+        // Answers may arrive out of order: the largest count the window reported stands.
+        b.spent = b.spent.max(o.limit.saturating_sub(o.remaining));
+        b.budget = b.allowed().map(|a| a - b.spent as i64 - b.in_flight);
         b.reset_at = Some(reset_at);
     }
 
     /// Records a 429 and releases one in-flight request. A 429 in a bucket whose limit was
     /// known is a surprise: pacing thought it safe, so the share is lowered.
     fn release_limited(&self, bucket: Bucket, obs: Option<Observation>) {
+        self.record_limited(bucket, obs);
+        self.answered.notify_waiters();
+    }
+
+    fn record_limited(&self, bucket: Bucket, obs: Option<Observation>) {
         let now = Instant::now();
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let b = st.buckets.entry(bucket).or_insert_with(|| BucketState::new(self.share));
@@ -304,16 +439,22 @@ impl RateLimiter {
         let first_in_window = !b.limited;
         b.limit = Some(o.limit);
         b.limited = true;
+        b.limited_in_sync = true;
         if !surprise {
             return;
         }
-        let got_through = b.sent.saturating_sub(1) as f64 / o.limit as f64;
+        // What got through this window: the server's count before this request (its headers
+        // count this one too), or this client's own when the headers show none spent.
+        let counted = o.limit.saturating_sub(o.remaining);
+        let before = if counted > 0 { counted - 1 } else { b.sent.saturating_sub(1) };
+        let got_through = before as f64 / o.limit as f64;
         b.ceiling = b.ceiling.min(got_through).max(STEP);
         if first_in_window {
             b.ceiling = b.ceiling.min(b.share - STEP).max(STEP);
             b.share = (b.share / 2.0).min(b.ceiling).max(STEP);
         }
         b.share = b.share.min(b.ceiling);
+        b.safe = b.safe.min(b.ceiling);
         tracing::warn!(
             bucket = bucket.name(),
             share = b.share,
@@ -344,7 +485,7 @@ mod tests {
         let rl = RateLimiter::new(0.5);
         let s = rl.try_acquire(Bucket::Users).unwrap();
         s.observe(obs(10, 5, 30));
-        let until = rl.try_acquire(Bucket::Users).unwrap_err();
+        let Err(Wait::Until(until)) = rl.try_acquire(Bucket::Users) else { panic!("the share is spent") };
         let wait = until - Instant::now();
         assert!(wait >= Duration::from_secs(30) && wait < Duration::from_secs(31), "{wait:?}");
         tokio::time::sleep_until(until).await;
@@ -368,6 +509,105 @@ mod tests {
             assert!(rl.share(Bucket::Other) <= 0.3 + 1e-9, "window {w}: {}", rl.share(Bucket::Other));
         }
         assert!(rl.share(Bucket::Other) >= 0.3 - 1e-9, "{}", rl.share(Bucket::Other));
+    }
+
+    /// Takes slots of `bucket` without answering any: how many start at once.
+    fn parallel(rl: &RateLimiter, bucket: Bucket) -> (Vec<Slot<'_>>, Wait) {
+        let mut held = Vec::new();
+        loop {
+            match rl.try_acquire(bucket) {
+                Ok(s) => held.push(s),
+                Err(w) => return (held, w),
+            }
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_headers_open_a_bucket_at_once_and_only_the_unproven_part_goes_one_at_a_time() {
+        let rl = RateLimiter::new(0.5);
+        // The first request finds the bucket out; its answer says 1 of 1000 is spent.
+        let (first, wait) = parallel(&rl, Bucket::Other);
+        assert_eq!((first.len(), wait), (1, Wait::Answer));
+        first.into_iter().for_each(|s| s.observe(obs(1000, 999, 60)));
+        // Then a fifth of the bucket goes out at once (no waiting between them)...
+        let (held, wait) = parallel(&rl, Bucket::Other);
+        assert_eq!((held.len(), wait), (199, Wait::Answer));
+        // ...and above it, the next starts as soon as one is answered, up to half the bucket.
+        let answered = rl.released();
+        tokio::pin!(answered);
+        answered.as_mut().enable();
+        let mut used = 1;
+        for s in held {
+            used += 1;
+            s.observe(obs(1000, 1000 - used, 60));
+        }
+        tokio::time::timeout(Duration::from_millis(1), answered).await.expect("an answer wakes the waiter at once");
+        while let Ok(s) = rl.try_acquire(Bucket::Other) {
+            used += 1;
+            s.observe(obs(1000, 1000 - used, 60));
+        }
+        assert_eq!(used, 500, "half of the bucket, as the headers count it");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_learned_share_is_exported_and_a_new_limiter_starts_there_in_parallel() {
+        let rl = RateLimiter::new(0.5);
+        rl.try_acquire(Bucket::Other).unwrap().observe(obs(1000, 999, 60));
+        for used in 2..=300 {
+            rl.try_acquire(Bucket::Other).unwrap().observe(obs(1000, 1000 - used, 60));
+        }
+        // The 301st meets a token share of 30 %; the headers count it too.
+        rl.try_acquire(Bucket::Other).unwrap().limited(obs(1000, 699, 60));
+        let learned = rl.learned();
+        let other = learned.0.get(Bucket::Other.name()).copied().expect("the catch-all learned a share");
+        assert!((other.share - 0.3).abs() < 1e-9 && other.limited, "{other:?}");
+        assert_eq!(learned.0.len(), 1, "only the bucket that met the 429: {learned:?}");
+        // A new client (the next invocation) starts at 30 %, all of it in parallel.
+        let next = RateLimiter::new(0.5).with_learned(&learned);
+        assert_eq!(next.share(Bucket::Other), other.share);
+        next.try_acquire(Bucket::Other).unwrap().observe(obs(1000, 999, 60));
+        let (held, wait) = parallel(&next, Bucket::Other);
+        assert_eq!(held.len(), 299, "the learned share is known to pass: {wait:?}");
+        assert!(matches!(wait, Wait::Until(_)), "{wait:?}");
+        assert_eq!(next.learned(), learned, "kept as it was");
+        // Buckets it did not learn about keep the share it was told.
+        assert_eq!(next.share(Bucket::Users), 0.5);
+    }
+
+    #[test]
+    fn a_learned_share_relaxes_one_step_per_sync_without_a_429_and_is_then_forgotten() {
+        let mut learned = LearnedShares(
+            [
+                ("/api/v1".to_string(), LearnedShare { share: 0.3, limited: true }),
+                ("/api/v1/groups".to_string(), LearnedShare { share: 0.4, limited: false }),
+            ]
+            .into(),
+        );
+        learned.end_sync(0.5);
+        let share = |l: &LearnedShares, k: &str| l.0.get(k).map(|s| s.share);
+        assert_eq!(share(&learned, "/api/v1"), Some(0.3), "a sync that met a 429 keeps it");
+        assert!((share(&learned, "/api/v1/groups").unwrap() - 0.45).abs() < 1e-9);
+        assert!(learned.0.values().all(|l| !l.limited), "the marks are for one sync");
+        learned.end_sync(0.5);
+        assert!((share(&learned, "/api/v1").unwrap() - 0.35).abs() < 1e-9, "one step");
+        assert_eq!(share(&learned, "/api/v1/groups"), None, "back at the share told: forgotten");
+        for _ in 0..3 {
+            learned.end_sync(0.5);
+        }
+        assert!(learned.is_empty(), "{learned:?}");
+        let json = serde_json::to_value(LearnedShares([("/api/v1".to_string(), LearnedShare { share: 0.3, limited: false })].into()));
+        assert_eq!(json.unwrap(), serde_json::json!({"/api/v1": {"share": 0.3, "limited": false}}));
+        // An unknown bucket name or a share past the one told is not trusted.
+        let odd = LearnedShares(
+            [
+                ("/api/v9".to_string(), LearnedShare { share: 0.1, limited: false }),
+                ("/api/v1/logs".to_string(), LearnedShare { share: 0.9, limited: false }),
+            ]
+            .into(),
+        );
+        let rl = RateLimiter::new(0.5).with_learned(&odd);
+        assert_eq!(rl.share(Bucket::Logs), 0.5);
+        assert!(rl.learned().is_empty());
     }
 
     #[tokio::test(start_paused = true)]
@@ -394,7 +634,7 @@ mod tests {
         rl.try_acquire(Bucket::Other).unwrap().limited(obs(9000, 0, 20));
         assert_eq!(rl.cumulative_limit(), Some(4500));
         assert_eq!(rl.share(Bucket::Other), 0.5, "the bucket was not at fault");
-        let until = rl.try_acquire(Bucket::Users).unwrap_err();
+        let Err(Wait::Until(until)) = rl.try_acquire(Bucket::Users) else { panic!("blocked across buckets") };
         assert!(until - Instant::now() >= Duration::from_secs(20));
     }
 

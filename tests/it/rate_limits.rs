@@ -295,6 +295,7 @@ async fn sync_against_a_limited_org_with(
     let faults = okta_sim::Faults { tier: okta_sim::Tier::Developer, token_share_pct: Some(token_share_pct), ..Default::default() };
     let cfg = okta_sim::SimConfig { seed: 5, sizes, faults, ..okta_sim::SimConfig::default() };
     let w = crate::helpers::paused_world_with_deadline(cfg, soft_deadline).await;
+    let floor = floor_of(&w.sim.sim.truth(None), okta_sim::Tier::Developer, token_share_pct);
     let t0 = Instant::now();
     let real = std::time::Instant::now();
     let report = w.platform.run_sync("INITIAL").await;
@@ -320,11 +321,15 @@ async fn sync_against_a_limited_org_with(
         *calls.entry(b).or_default() += s["calls"].as_u64().unwrap();
     }
     println!(
-        "token share {token_share_pct}%, {} users, {} invocations: {} calls, {} simulated minutes, {:.1} s real, calls per bucket {calls:?}, 429s per bucket {limited:?}",
+        "token share {token_share_pct}%, {} users, {} invocations: {} calls, {} simulated minutes (floor {:.1}: {} {} calls at {} a minute), {:.1} s real, calls per bucket {calls:?}, 429s per bucket {limited:?}",
         sizes.users,
         report.invocations,
         w.sim_calls(),
         t0.elapsed().as_secs() / 60,
+        floor.secs / 60.0,
+        floor.bucket.name(),
+        floor.calls,
+        floor.per_min,
         real.elapsed().as_secs_f64()
     );
     (limited, report.invocations as u64)
@@ -340,4 +345,153 @@ async fn a_developer_org_at_okta_s_default_token_share_meets_no_429() {
 async fn a_developer_org_with_the_token_at_30_percent_meets_at_most_two_429s_per_bucket() {
     let limited = sync_against_a_limited_org(30).await;
     assert!(limited.values().all(|n| *n <= 2), "{limited:?}");
+}
+
+/// 429s per simulator bucket so far.
+fn limited_per_bucket(sim: &okta_sim::Sim) -> BTreeMap<&'static str, u64> {
+    let mut limited: BTreeMap<&'static str, u64> = BTreeMap::new();
+    for (route, s) in sim.stats()["routes"].as_object().unwrap() {
+        let path = route.split_once(' ').map_or(route.as_str(), |(_, p)| p);
+        *limited.entry(okta_sim::limits::bucket_for(path).name()).or_default() += s["rate_limited"].as_u64().unwrap();
+    }
+    limited
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_share_learned_from_a_429_is_kept_by_the_next_invocations_and_the_next_sync() {
+    // The token may use 30 % of each bucket; the connector is told 50 %. The catch-all's
+    // factor and enrollment calls (1 200 at 30 a minute) span several ten-minute invocations,
+    // each a new client: only the first may meet the 429, the others start at what it taught.
+    let sizes = okta_sim::Sizes { users: 600, groups: 12, apps: 6, devices: 100, log_events: 600, ..okta_sim::Sizes::default() };
+    let faults = okta_sim::Faults { tier: okta_sim::Tier::Developer, token_share_pct: Some(30), ..Default::default() };
+    let cfg = okta_sim::SimConfig { seed: 9, sizes, faults, ..okta_sim::SimConfig::default() };
+    let w = crate::helpers::paused_world_with_deadline(cfg, Duration::from_secs(600)).await;
+    let state = || w.platform.state_section("su1", okta_airsync::connector::OktaConnector::STATE_KEY);
+    let report = w.platform.run_sync("INITIAL").await;
+    assert_eq!(report.outcome, "DONE", "{report:?}");
+    assert!(report.invocations > 4, "the catch-all spanned invocations: {}", report.invocations);
+    let first = limited_per_bucket(&w.sim.sim);
+    println!("first sync: {} invocations, 429s per bucket {first:?}, pacing {}", report.invocations, state()["pacing"]);
+    assert_eq!(first.get("/api/v1").copied(), Some(1), "the catch-all met the token's share once: {first:?}");
+    assert!(first.values().all(|n| *n <= 1), "at most one 429 per bucket over the whole sync: {first:?}");
+    let learned = state()["pacing"]["/api/v1"]["share"].as_f64().expect("the learned share is in the state");
+    assert!(learned > 0.25 && learned <= 0.3 + 1e-9, "{learned}");
+    // A day later, a second full reading: the new clients start at the learned share.
+    w.sim.sim.clock.advance(24 * 3600);
+    let report = w.platform.run_sync("INITIAL").await;
+    assert_eq!(report.outcome, "DONE", "{report:?}");
+    let second = limited_per_bucket(&w.sim.sim);
+    assert_eq!(second, first, "no 429 in the second sync");
+    // It met none, so the share relaxed one step (5 points) for the sync after it.
+    let relaxed = state()["pacing"]["/api/v1"]["share"].as_f64().unwrap();
+    assert!((relaxed - (learned + 0.05)).abs() < 1e-9, "{learned} then {relaxed}");
+}
+
+/// The org of the pacing benchmarks: R10k-sized by default (10 000 users, 500 groups, 100 apps,
+/// 2 000 devices, 50 000 System Log events, the demo's figures), `BENCH_USERS` users otherwise
+/// (from 50 000 users on: 300 groups, 20 apps and a device per five users, as
+/// `scripts/bench.sh` sizes its 100 000-user org).
+fn bench_sizes() -> okta_sim::Sizes {
+    let users = std::env::var("BENCH_USERS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000usize);
+    let (groups, apps) = if users >= 50_000 { (300, 20) } else { (500, 100) };
+    okta_sim::Sizes { users, groups, apps, devices: users / 5, log_events: 50_000, ..okta_sim::Sizes::default() }
+}
+
+/// What one sync cost, as the simulator counted it.
+struct SyncFigures {
+    outcome: String,
+    invocations: usize,
+    calls: u64,
+    limited: BTreeMap<&'static str, u64>,
+    /// Paused-clock seconds the sync's invocations took.
+    simulated_secs: f64,
+    real_secs: f64,
+}
+
+async fn measured_sync(w: &crate::helpers::PausedWorld, mode: &str) -> SyncFigures {
+    let (calls0, limited0) = (w.sim_calls(), limited_per_bucket(&w.sim.sim));
+    let (t0, real) = (Instant::now(), std::time::Instant::now());
+    let report = w.platform.run_sync(mode).await;
+    let mut limited = limited_per_bucket(&w.sim.sim);
+    for (b, n) in limited.iter_mut() {
+        *n -= limited0.get(b).copied().unwrap_or(0);
+    }
+    SyncFigures {
+        outcome: report.outcome.clone(),
+        invocations: report.invocations,
+        calls: w.sim_calls() - calls0,
+        limited,
+        simulated_secs: t0.elapsed().as_secs_f64(),
+        real_secs: real.elapsed().as_secs_f64(),
+    }
+}
+
+/// The floor of a full sync of the simulator's org at `tier`, the token at `share_pct`.
+fn floor_of(truth: &serde_json::Value, tier: okta_sim::Tier, share_pct: u8) -> okta_sim::limits::Floor {
+    let by_bucket = truth["min_api_calls_by_bucket"].as_object().cloned().unwrap_or_default();
+    okta_sim::limits::floor(&by_bucket, |b| tier.limit(b), share_pct).expect("a sync makes calls")
+}
+
+fn workforce_world_cfg(token_share_pct: u8) -> okta_sim::SimConfig {
+    let faults = okta_sim::Faults { tier: okta_sim::Tier::Workforce, token_share_pct: Some(token_share_pct), ..Default::default() };
+    okta_sim::SimConfig { seed: 11, sizes: bench_sizes(), faults, ..okta_sim::SimConfig::default() }
+}
+
+#[tokio::test(start_paused = true)]
+#[ignore = "a benchmark (minutes of real time in a release build): scripts/bench-pace.sh"]
+async fn bench_full_sync_at_workforce_limits_against_the_floor() {
+    // Okta's default token share (50 %), which the connector is told (its default).
+    let w = crate::helpers::paused_world(workforce_world_cfg(50)).await;
+    let truth = w.sim.sim.truth(None);
+    let floor = floor_of(&truth, okta_sim::Tier::Workforce, 50);
+    let f = measured_sync(&w, "INITIAL").await;
+    assert_eq!(f.outcome, "DONE");
+    let users = bench_sizes().users;
+    println!(
+        "BENCH full sync, workforce, token share 50 %: {users} users, {} invocations, {} calls (fewest {}), simulated {:.1} min, floor {:.1} min ({} {} calls at {} a minute), ratio {:.3}, 429s {:?}, real {:.1} s",
+        f.invocations,
+        f.calls,
+        truth["min_api_calls"],
+        f.simulated_secs / 60.0,
+        floor.secs / 60.0,
+        floor.bucket.name(),
+        floor.calls,
+        floor.per_min,
+        f.simulated_secs / floor.secs,
+        f.limited,
+        f.real_secs
+    );
+    println!("BENCH fewest calls per bucket: {}", truth["min_api_calls_by_bucket"]);
+    assert!(f.limited.values().all(|n| *n == 0), "{:?}", f.limited);
+}
+
+#[tokio::test(start_paused = true)]
+#[ignore = "a benchmark (minutes of real time in a release build): scripts/bench-pace.sh"]
+async fn bench_a_token_at_30_percent_told_50_then_a_day_later() {
+    // Ten-minute invocations, as the platform runs them: each a new client.
+    let w = crate::helpers::paused_world_with_deadline(workforce_world_cfg(30), Duration::from_secs(600)).await;
+    let truth = w.sim.sim.truth(None);
+    let floor = floor_of(&truth, okta_sim::Tier::Workforce, 30);
+    let users = bench_sizes().users;
+    let first = measured_sync(&w, "INITIAL").await;
+    assert_eq!(first.outcome, "DONE");
+    let pacing = w.platform.state_section("su1", okta_airsync::connector::OktaConnector::STATE_KEY)["pacing"].clone();
+    println!(
+        "BENCH token share 30 %, told 50 %: {users} users, first full sync {} invocations, {} calls, floor {:.1} min, 429s per bucket {:?}, learned {pacing}, real {:.1} s",
+        first.invocations,
+        first.calls,
+        floor.secs / 60.0,
+        first.limited,
+        first.real_secs
+    );
+    // A day later, the next sync reads in full again (the demanding case: every per-user call).
+    w.sim.sim.clock.advance(24 * 3600);
+    let second = measured_sync(&w, "INITIAL").await;
+    assert_eq!(second.outcome, "DONE");
+    println!(
+        "BENCH a day later: second full sync {} invocations, {} calls, 429s per bucket {:?}, real {:.1} s",
+        second.invocations, second.calls, second.limited, second.real_secs
+    );
+    assert!(first.limited.values().all(|n| *n <= 1), "{:?}", first.limited);
+    assert!(second.limited.values().all(|n| *n == 0), "{:?}", second.limited);
 }

@@ -16,7 +16,10 @@
 //! `docs/reference/rl2-token-oauth`: "each API token or OAuth 2.0 app can use up to 50% of a
 //! bucket's total rate limit"; Okta's support article: the share can be set down to 5 %). The
 //! simulator's default is 100 % so that existing runs keep their figures; `--token-share 50`
-//! gives Okta's default.
+//! gives Okta's default. Okta does not say which ceiling `X-Rate-Limit-Limit` shows when a
+//! token share applies; the simulator shows the org's bucket ([`Verdict::shown`]: `Limit` the
+//! org's figure, `Remaining` the org's figure less what this token spent), so a client learns
+//! a share lower than it was told only from a 429, as it would against such an org.
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -77,6 +80,19 @@ pub enum Bucket {
 }
 
 impl Bucket {
+    /// Every bucket.
+    pub const ALL: [Bucket; 9] = [
+        Bucket::Apps,
+        Bucket::AppById,
+        Bucket::Groups,
+        Bucket::GroupById,
+        Bucket::Users,
+        Bucket::UserById,
+        Bucket::Logs,
+        Bucket::Devices,
+        Bucket::Other,
+    ];
+
     /// The bucket's name in stats.
     pub fn name(self) -> &'static str {
         match self {
@@ -142,6 +158,34 @@ pub fn token_limit(org_limit: u64, share_pct: u8) -> u64 {
     (org_limit * u64::from(share_pct.clamp(1, 100)) / 100).max(1)
 }
 
+/// The floor of a sync's time: the bucket that takes longest at its limit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Floor {
+    /// Seconds the slowest bucket needs for its calls.
+    pub secs: f64,
+    /// That bucket.
+    pub bucket: Bucket,
+    /// Its calls.
+    pub calls: u64,
+    /// Its calls a minute for the token.
+    pub per_min: f64,
+}
+
+/// The floor of a sync's time for `calls` per bucket (the truth's `min_api_calls_by_bucket`,
+/// by bucket name): the largest over buckets of calls ÷ (the bucket's limit × the token's share,
+/// `share_pct` percent), with `limit_of` each bucket's per-minute limit. No connector can read
+/// faster; `None` when no calls are named.
+pub fn floor(calls: &serde_json::Map<String, serde_json::Value>, limit_of: impl Fn(Bucket) -> u64, share_pct: u8) -> Option<Floor> {
+    Bucket::ALL
+        .into_iter()
+        .filter_map(|b| {
+            let n = calls.get(b.name())?.as_u64()?;
+            let per_min = limit_of(b) as f64 * f64::from(share_pct.clamp(1, 100)) / 100.0;
+            Some(Floor { secs: n as f64 / per_min * 60.0, bucket: b, calls: n, per_min })
+        })
+        .max_by(|a, b| a.secs.total_cmp(&b.secs))
+}
+
 /// A clock that tests can move forward.
 #[derive(Debug, Default)]
 pub struct Clock {
@@ -177,6 +221,16 @@ pub struct Verdict {
     pub reset: i64,
     /// Whether the request is over the limit.
     pub exceeded: bool,
+    /// Requests counted in the window, this one included.
+    pub count: u64,
+}
+
+impl Verdict {
+    /// What the headers show for a token limited to this verdict's `limit` in a bucket whose
+    /// org-wide limit is `org_limit`: the org's figure, and what it has left.
+    pub fn shown(self, org_limit: u64) -> Verdict {
+        Verdict { limit: org_limit, remaining: org_limit.saturating_sub(self.count), ..self }
+    }
 }
 
 /// A window key: one bucket, or the org's cumulative count.
@@ -198,7 +252,7 @@ impl Buckets {
     /// Counts a request against `counter` with `limit` per minute.
     pub fn hit(&self, counter: Counter, limit: u64, now: DateTime<Utc>) -> Verdict {
         let Ok(mut w) = self.windows.lock() else {
-            return Verdict { limit, remaining: limit, reset: now.timestamp() + 60, exceeded: false };
+            return Verdict { limit, remaining: limit, reset: now.timestamp() + 60, exceeded: false, count: 0 };
         };
         let win = w.entry(counter).or_insert(Window { start: now, count: 0 });
         if now >= win.start + Duration::seconds(60) {
@@ -206,7 +260,13 @@ impl Buckets {
         }
         win.count += 1;
         let reset_ms = (win.start + Duration::seconds(60)).timestamp_millis();
-        Verdict { limit, remaining: limit.saturating_sub(win.count), reset: (reset_ms + 999) / 1000, exceeded: win.count > limit }
+        Verdict {
+            limit,
+            remaining: limit.saturating_sub(win.count),
+            reset: (reset_ms + 999) / 1000,
+            exceeded: win.count > limit,
+            count: win.count,
+        }
     }
 }
 
@@ -232,5 +292,35 @@ mod tests {
         assert_eq!(token_limit(3, 5), 1);
         assert_eq!("one-app".parse::<Tier>(), Ok(Tier::OneApp));
         assert!("gold".parse::<Tier>().is_err());
+    }
+
+    #[test]
+    fn the_floor_is_the_slowest_bucket_at_the_token_s_share() {
+        let calls = serde_json::json!({"/api/v1": 1200, "/api/v1/users": 500, "/api/v1/logs": 50}).as_object().cloned().unwrap_or_default();
+        let f = floor(&calls, |b| Tier::Workforce.limit(b), 50).unwrap();
+        // 1 200 at 600 a minute: 2 minutes; users 500 at 300: 100 s; logs 50 at 60: 50 s.
+        assert_eq!((f.bucket, f.calls, f.secs), (Bucket::Other, 1200, 120.0));
+        let f = floor(&calls, |b| if b == Bucket::Logs { 2 } else { 100_000 }, 100).unwrap();
+        assert_eq!((f.bucket, f.secs), (Bucket::Logs, 1500.0));
+        assert!(floor(&serde_json::Map::new(), |_| 1, 50).is_none());
+    }
+
+    #[test]
+    fn the_truth_spreads_the_fewest_calls_over_the_buckets_without_losing_one() {
+        let sizes = crate::Sizes { users: 3000, groups: 40, apps: 12, devices: 300, log_events: 2000, ..crate::Sizes::default() };
+        let now = Utc::now();
+        let truth = crate::truth::truth(&crate::gen::generate(7, sizes, now), now, None);
+        let by_bucket = truth["min_api_calls_by_bucket"].as_object().cloned().unwrap_or_default();
+        let sum: u64 = by_bucket.values().filter_map(serde_json::Value::as_u64).sum();
+        assert_eq!(Some(sum), truth["min_api_calls"].as_u64(), "{by_bucket:?}");
+        let family = |k: &str| truth["min_api_calls_by_family"][k].as_u64().unwrap_or(0);
+        let bucket = |b: Bucket| by_bucket.get(b.name()).and_then(serde_json::Value::as_u64).unwrap_or(0);
+        assert_eq!(bucket(Bucket::Users), family("users"));
+        assert_eq!(bucket(Bucket::Apps), family("apps"));
+        assert!(bucket(Bucket::Groups) > family("groups"), "admin groups' roles count with the group list");
+        assert!(bucket(Bucket::Other) >= family("factors") + family("authenticator_enrollments"));
+        // The per-user calls set the floor of a Workforce org at Okta's default share.
+        let f = floor(&by_bucket, |b| Tier::Workforce.limit(b), 50);
+        assert_eq!(f.map(|f| f.bucket), Some(Bucket::Other));
     }
 }

@@ -305,7 +305,7 @@ async fn api_handler(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, head
     let over_cumulative = cumulative.as_ref().is_some_and(|c| c.exceeded);
     let shown = match cumulative {
         Some(c) if !v.exceeded && c.exceeded => c,
-        _ => v,
+        _ => v.shown(org_limit),
     };
     out.insert("x-rate-limit-limit", HeaderValue::from(shown.limit));
     out.insert("x-rate-limit-remaining", HeaderValue::from(shown.remaining));

@@ -11,6 +11,10 @@
 //! call per policy); logs (pages in the window); devices (pages); factors and
 //! authenticator_enrollments (one call each per user that can hold them).
 //!
+//! `min_api_calls_by_bucket` spreads the same calls over Okta's rate-limit buckets
+//! ([`crate::limits::bucket_for`] of each family's paths): what the floor of a full sync's time
+//! is computed from ([`crate::limits::floor`]).
+//!
 //! `fields` holds, per record, the values of the fields a connector must carry over: see
 //! [`fields::fields`].
 
@@ -95,6 +99,7 @@ pub fn truth(org: &Org, now: DateTime<Utc>, log_start: Option<NaiveDate>) -> Val
     let listed = Listed { groups: groups.len(), apps: apps.len(), logs: logs.len(), devices: devices.len() };
     let by_family = min_calls_by_family(org, &shadow, &listed);
     let min: u64 = by_family.values().filter_map(Value::as_u64).sum();
+    let by_bucket = min_calls_by_bucket(org, &by_family);
     let extra = fields::record_types(org, &shadow);
 
     let secrets = seeded_secrets(org);
@@ -116,7 +121,38 @@ pub fn truth(org: &Org, now: DateTime<Utc>, log_start: Option<NaiveDate>) -> Val
         "deleted": deleted,
         "min_api_calls": min,
         "min_api_calls_by_family": by_family,
+        "min_api_calls_by_bucket": by_bucket,
     })
+}
+
+/// The fewest calls of [`min_calls_by_family`] per rate-limit bucket, by Okta's name for it:
+/// each family's calls fall in the bucket of its paths, but for roles, whose admin groups' calls
+/// (`/groups/{id}/roles`, one per group and one more per group holding an APP_ADMIN role) count
+/// in the group-list bucket and the rest (`/iam/*`, `/users/{id}/roles`) in the catch-all.
+fn min_calls_by_bucket(org: &Org, by_family: &serde_json::Map<String, Value>) -> serde_json::Map<String, Value> {
+    use super::limits::bucket_for;
+    let app_admin = |rs: &Vec<RoleAssignment>| rs.iter().any(|r| APP_TARGET_ROLES.contains(&r.kind.as_str()));
+    let group_roles = (org.group_roles.len() + org.group_roles.values().filter(|rs| app_admin(rs)).count()) as u64;
+    let mut by_bucket: std::collections::BTreeMap<&'static str, u64> = std::collections::BTreeMap::new();
+    for (family, n) in by_family {
+        let n = n.as_u64().unwrap_or(0);
+        let path = match family.as_str() {
+            "users" => "/api/v1/users",
+            "groups" => "/api/v1/groups/{id}/users",
+            "apps" => "/api/v1/apps/{id}/users",
+            "logs" => "/api/v1/logs",
+            "devices" => "/api/v1/devices",
+            "roles" => {
+                *by_bucket.entry(bucket_for("/api/v1/groups/{id}/roles").name()).or_default() += group_roles;
+                *by_bucket.entry(bucket_for("/api/v1/iam/roles").name()).or_default() += n.saturating_sub(group_roles);
+                continue;
+            }
+            // user types and schemas, policies, authorization servers, factors, enrollments
+            _ => "/api/v1/users/{id}/factors",
+        };
+        *by_bucket.entry(bucket_for(path).name()).or_default() += n;
+    }
+    by_bucket.into_iter().map(|(b, n)| (b.to_string(), json!(n))).collect()
 }
 
 /// How many records of the listed families a complete sync lists.
