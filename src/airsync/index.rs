@@ -124,6 +124,10 @@ pub struct IndexState {
     /// What was sent since, in upload order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub journal: Vec<Part>,
+    /// The base's tombstones alone: a record sent again after its tombstone must carry a later
+    /// `modified_date` (the writer reads this part, not the whole base).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gone: Option<Part>,
 }
 
 impl IndexState {
@@ -146,7 +150,7 @@ impl IndexState {
 
     /// Whether it holds nothing.
     pub fn is_empty(&self) -> bool {
-        self.base.is_none() && self.journal.is_empty()
+        self.base.is_none() && self.journal.is_empty() && self.gone.is_none()
     }
 }
 
@@ -381,13 +385,21 @@ pub fn fold(loaded: &Loaded, mut visit: impl FnMut(Folded)) -> Result<(), IndexE
     Ok(())
 }
 
+/// A compaction's output: the new base, and its tombstones alone (for the writer's guard).
+pub struct Compacted {
+    /// Every record's last line, gzipped, and how many.
+    pub base: (Vec<u8>, u64),
+    /// The tombstones among them, gzipped, and how many.
+    pub gone: (Vec<u8>, u64),
+}
+
 /// Folds every part into one new base: a record's last line, a tombstone's only while it is
 /// younger than [`GONE_RETENTION_DAYS`] at `now`.
-pub fn compact(loaded: &Loaded, now: chrono::DateTime<chrono::Utc>) -> Result<(Vec<u8>, u64), IndexError> {
+pub fn compact(loaded: &Loaded, now: chrono::DateTime<chrono::Utc>) -> Result<Compacted, IndexError> {
     let corrupt = |e: std::io::Error| IndexError::Corrupt { id: "compaction".into(), detail: e.to_string() };
     let horizon = now - chrono::Duration::days(GONE_RETENTION_DAYS);
-    let mut out = GzEncoder::new(Vec::new(), flate2::Compression::default());
-    let mut lines = 0u64;
+    let mut base = Lines::default();
+    let mut gone = Lines::default();
     let mut failed = None;
     fold(loaded, |f| {
         let Some(last) = f.last() else { return };
@@ -396,17 +408,50 @@ pub fn compact(loaded: &Loaded, now: chrono::DateTime<chrono::Utc>) -> Result<(V
         if expired || failed.is_some() {
             return;
         }
-        let written = (if lines > 0 { out.write_all(b"\n") } else { Ok(()) })
-            .and_then(|_| serde_json::to_writer(&mut out, last).map_err(std::io::Error::from));
-        match written {
-            Ok(()) => lines += 1,
-            Err(e) => failed = Some(e),
+        let written = base.write(last).and_then(|_| if last.gone { gone.write(last) } else { Ok(()) });
+        if let Err(e) = written {
+            failed = Some(e);
         }
     })?;
     if let Some(e) = failed {
         return Err(corrupt(e));
     }
-    Ok((out.finish().map_err(corrupt)?, lines))
+    Ok(Compacted { base: base.finish().map_err(corrupt)?, gone: gone.finish().map_err(corrupt)? })
+}
+
+/// Gzipped JSON lines being written.
+struct Lines {
+    out: GzEncoder<Vec<u8>>,
+    n: u64,
+}
+
+impl Default for Lines {
+    fn default() -> Self {
+        Lines { out: GzEncoder::new(Vec::new(), flate2::Compression::default()), n: 0 }
+    }
+}
+
+impl Lines {
+    fn write(&mut self, e: &Entry) -> std::io::Result<()> {
+        if self.n > 0 {
+            self.out.write_all(b"\n")?;
+        }
+        serde_json::to_writer(&mut self.out, e)?;
+        self.n += 1;
+        Ok(())
+    }
+
+    fn finish(self) -> std::io::Result<(Vec<u8>, u64)> {
+        Ok((self.out.finish()?, self.n))
+    }
+}
+
+/// Every line of one part (the tombstones part is small: a month of deletions).
+pub fn lines_of(bytes: &[u8]) -> Result<Vec<Entry>, IndexError> {
+    let corrupt = |detail: String| IndexError::Corrupt { id: "tombstones".into(), detail };
+    let mut text = String::new();
+    MultiGzDecoder::new(bytes).read_to_string(&mut text).map_err(|e| corrupt(e.to_string()))?;
+    text.split('\n').filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).map_err(|e| corrupt(e.to_string()))).collect()
 }
 
 /// Whether the inline journal parts have grown past what the state should hold.

@@ -107,6 +107,8 @@ struct Writer {
     index: IndexState,
     /// Per item type, the index lines of the records in its open batch.
     journal_open: HashMap<String, Vec<Entry>>,
+    /// When each record still tombstoned in DevRev was tombstoned (type, id).
+    gone_at: HashMap<(String, String), String>,
 }
 
 /// Spawns the writer; returns its sender and a handle that yields the result after the sender
@@ -150,6 +152,7 @@ pub fn spawn(
         room: room.clone(),
         index,
         journal_open: HashMap::new(),
+        gone_at: HashMap::new(),
     };
     // The writer dies with its invocation: a dropped (killed) invocation uploads and saves
     // nothing more behind the back of the next one, as a killed process would not.
@@ -159,6 +162,7 @@ pub fn spawn(
 impl Writer {
     async fn run(mut self, mut rx: mpsc::Receiver<SinkMsg>) -> WriterResult {
         self.confirm_carried().await;
+        self.load_gone().await;
         let mut finished = false;
         while let Some(msg) = rx.recv().await {
             if matches!(msg, SinkMsg::Finish) {
@@ -288,6 +292,7 @@ impl Writer {
 
     async fn push(&mut self, item_type: &str, records: Vec<Value>) {
         for r in records {
+            let r = if self.cfg.index.is_some() { self.after_tombstone(item_type, r) } else { r };
             if let Some(entry) = self.cfg.index.as_ref().and_then(|(f, _)| f(item_type, &r)) {
                 self.journal_open.entry(item_type.to_string()).or_default().push(entry);
             }

@@ -143,9 +143,21 @@ pub struct ChangeSet {
     /// Users deactivated (and not reactivated since): their factors are no longer listed.
     #[serde(default)]
     pub deactivated_users: BTreeSet<String>,
+    /// Users deactivated at some point since, reactivated or not: a deactivation took their
+    /// app assignments and admin roles, whatever a reactivation granted back.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub deactivated_ever: BTreeSet<String>,
     /// Users reactivated (or activated) since: Okta grants their groups' apps back.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub reactivated_users: BTreeSet<String>,
+    /// Users whose email or profile changed: their enrollments (which show the email) are read
+    /// again.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub enrollment_users: BTreeSet<String>,
+    /// A factor type was enabled or disabled org-wide (`system.mfa.factor.*`): what Okta lists
+    /// as each user's factors may change for every user, so factors are read in full.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub factor_types_changed: bool,
     /// Authorization servers deleted: their policies go.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub deleted_servers: BTreeSet<String>,
@@ -180,6 +192,7 @@ pub const CHANGE_EVENT_PREFIXES: &[&str] = &[
     "iam.",
     "oauth2.as.",
     "user.account.update_primary_email",
+    "system.mfa.factor.",
 ];
 
 /// A target of a log event.
@@ -273,6 +286,12 @@ impl ChangeSet {
                     self.factor_users.insert(u.id.to_string());
                 }
             }
+            k if k.starts_with("system.mfa.factor.") => self.factor_types_changed = true,
+            "user.account.update_primary_email" | "user.account.update_profile" => {
+                if let Some(u) = user {
+                    self.enrollment_users.insert(u.id.to_string());
+                }
+            }
             "application.user_membership.add" | "application.user_membership.change_username" => {
                 if let Some(a) = app {
                     self.assignment_apps.insert(a.id.to_string());
@@ -353,6 +372,7 @@ impl ChangeSet {
                     self.factor_users.remove(u.id);
                     self.reactivated_users.remove(u.id);
                     self.deactivated_users.insert(u.id.to_string());
+                    self.deactivated_ever.insert(u.id.to_string());
                 }
             }
             "user.lifecycle.activate" | "user.lifecycle.reactivate" | "user.lifecycle.unsuspend" => {
@@ -429,6 +449,8 @@ impl ChangeSet {
             + self.policies.len()
             + self.deactivated_users.len()
             + self.reactivated_users.len()
+            + self.deactivated_ever.len()
+            + self.enrollment_users.len()
             + self.deleted_servers.len()
             + self.tombstones.len()
     }
@@ -504,6 +526,9 @@ impl ChangeSet {
             && self.policies.is_empty()
             && self.deactivated_users.is_empty()
             && self.reactivated_users.is_empty()
+            && self.deactivated_ever.is_empty()
+            && self.enrollment_users.is_empty()
+            && !self.factor_types_changed
             && self.deleted_servers.is_empty()
             && self.tombstones.is_empty()
     }

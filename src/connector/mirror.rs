@@ -118,7 +118,10 @@ pub async fn reconcile(sink: &Sink, reader: &Reader, facts: &RoundFacts) -> Resu
 /// The events' tombstones by record.
 struct EventTombstones {
     by_key: BTreeMap<(String, String), Tombstone>,
+    /// Deactivated now: the factors and enrollments the connector reads go too.
     deactivated: HashSet<String>,
+    /// Deactivated at some point, maybe active again: the app assignments and roles went.
+    deactivated_ever: HashSet<String>,
     deleted_servers: HashSet<String>,
 }
 
@@ -126,15 +129,17 @@ impl EventTombstones {
     fn of(sets: &[ChangeSet]) -> Self {
         let mut by_key = BTreeMap::new();
         let mut deactivated = HashSet::new();
+        let mut deactivated_ever = HashSet::new();
         let mut deleted_servers = HashSet::new();
         for cs in sets {
             for t in &cs.tombstones {
                 by_key.insert((t.item_type.clone(), t.id.clone()), t.clone());
             }
             deactivated.extend(cs.deactivated_users.iter().cloned());
+            deactivated_ever.extend(cs.deactivated_users.iter().chain(&cs.deactivated_ever).cloned());
             deleted_servers.extend(cs.deleted_servers.iter().cloned());
         }
-        EventTombstones { by_key, deactivated, deleted_servers }
+        EventTombstones { by_key, deactivated, deactivated_ever, deleted_servers }
     }
 }
 
@@ -213,13 +218,18 @@ impl Planned {
         if t == ItemType::Policies && field("authorization_server_id").is_some_and(|s| events.deleted_servers.contains(s)) {
             return Some(now);
         }
-        if facts.log_driven && field("user_id").is_some_and(|u| events.deactivated.contains(u)) {
+        let user = field("user_id");
+        if facts.log_driven && !sent_now {
             let side_effect = match t {
-                ItemType::AppUserAssignments => !field("app_id").is_some_and(|a| self.inactive_apps.contains(a)),
-                ItemType::IamRoleMembers | ItemType::Factors | ItemType::AuthenticatorEnrollments => true,
+                ItemType::AppUserAssignments => {
+                    user.is_some_and(|u| events.deactivated_ever.contains(u))
+                        && !field("app_id").is_some_and(|a| self.inactive_apps.contains(a))
+                }
+                ItemType::IamRoleMembers => user.is_some_and(|u| events.deactivated_ever.contains(u)),
+                ItemType::Factors | ItemType::AuthenticatorEnrollments => user.is_some_and(|u| events.deactivated.contains(u)),
                 _ => false,
             };
-            if side_effect && !sent_now {
+            if side_effect {
                 return Some(now);
             }
         }

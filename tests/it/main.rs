@@ -1,6 +1,7 @@
 //! One integration-test binary (see helpers.rs for the shared set-up).
 #![allow(clippy::unwrap_used)] // an integration-test binary: unwraps are assertions
 
+mod catalogue;
 mod churn;
 mod cli;
 mod connector_jobs;
@@ -12,6 +13,7 @@ mod hostile_devrev;
 mod incremental;
 mod kill;
 mod many_rules;
+mod mirror;
 mod oauth;
 mod oauth_wire;
 mod okta_client;

@@ -137,6 +137,9 @@ pub struct Sim {
     rng: Mutex<ChaCha8Rng>,
     seq: AtomicUsize,
     resets: AtomicUsize,
+    /// Families denied from now on, on top of `cfg.faults.deny` (a token whose admin lost a
+    /// permission between two syncs).
+    denied: RwLock<Vec<String>>,
     churn: Churn,
     /// The authorization server, when an OAuth app is configured.
     pub oauth: Option<OAuthServer>,
@@ -167,6 +170,7 @@ impl Sim {
             in_flight: AtomicUsize::new(0),
             seq: AtomicUsize::new(0),
             resets: AtomicUsize::new(0),
+            denied: RwLock::new(Vec::new()),
         })
     }
 
@@ -195,6 +199,12 @@ impl Sim {
         let now = self.clock.now();
         let mut org = self.org.write().expect("org lock is never poisoned");
         mutate::apply(&mut org, m, now, self.cfg.faults.log_lag_secs)
+    }
+
+    /// Denies these families (as `Faults::deny` names them) from now on, besides those denied
+    /// from the start; an empty list lifts what an earlier call denied.
+    pub fn set_denied(&self, families: Vec<String>) {
+        *self.denied.write().expect("denied lock is never poisoned") = families;
     }
 
     /// Sets whether lifecycle side effects are also logged per edge (see [`crate::lifecycle`];
@@ -348,7 +358,8 @@ async fn api_handler(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, head
     if unlicensed(&f.unlicensed, family, &segs, &query) {
         return fail(okta_error(401, "E0000015", "You do not have permission to access the feature you are requesting"), out);
     }
-    if f.deny.iter().any(|d| d == family) {
+    let denied_now = sim.denied.read().map(|d| d.iter().any(|x| x == family)).unwrap_or(false);
+    if denied_now || f.deny.iter().any(|d| d == family) {
         return fail(okta_error(403, "E0000006", "You do not have permission to perform the requested action"), out);
     }
     sim.churn.catch_up(&sim.org, now);

@@ -47,8 +47,11 @@ fn compaction_keeps_last_lines_and_young_tombstones_only() {
         e("users", "u1", "2026-11-30T00:00:00Z", true),
         e("users", "u2", "2026-11-30T00:00:00Z", false),
     ]);
-    let (gz, lines) = compact(&Loaded { base: Some(base), journal: vec![j] }, now).unwrap();
+    let c = compact(&Loaded { base: Some(base), journal: vec![j] }, now).unwrap();
+    let (gz, lines) = c.base;
     assert_eq!(lines, 2, "the tombstone sent 61 days ago is forgotten");
+    let gone = lines_of(&c.gone.0).unwrap();
+    assert_eq!(gone, vec![e("users", "u1", "2026-11-30T00:00:00Z", true)], "the tombstones part holds the young tombstone only");
     let got = folded(&Loaded { base: Some(Arc::from(gz)), journal: vec![] });
     assert_eq!(got[0].base.as_ref().unwrap(), &e("users", "u1", "2026-11-30T00:00:00Z", true));
     assert_eq!(got[1].base.as_ref().unwrap().id, "u2");
@@ -60,7 +63,7 @@ fn inline_parts_stay_under_the_limit_and_merge_in_order() {
     let p1 = inline_part(&gz, lines).unwrap();
     let (gz, lines) = encode(vec![e("users", "u1", "2", true)]).unwrap();
     let p2 = inline_part(&gz, lines).unwrap();
-    let idx = IndexState { base: None, journal: vec![p1, p2] };
+    let idx = IndexState { base: None, journal: vec![p1, p2], gone: None };
     assert!(!journal_overflows(&idx));
     let merged = inline_entries(&idx).unwrap();
     let (gz, lines) = encode(merged).unwrap();

@@ -92,14 +92,72 @@ impl Writer {
         }
         let Some((_, reader)) = self.cfg.index.clone() else { return Ok(IndexState::default()) };
         let reader: Arc<index::Reader> = reader;
-        let loaded = reader.load(&self.index).await.map_err(encoding)?;
-        let (gz, lines) = index::compact(&loaded, chrono::Utc::now()).map_err(encoding)?;
+        // An index that cannot be read back is not folded in: a new one starts from what can
+        // be read (the round's end sent no tombstone from it either).
+        let loaded = match reader.load(&self.index).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(error = %e, "the index could not be read back; a new one starts from this round's records");
+                let journal_only = IndexState { base: None, journal: self.index.journal.clone(), gone: None };
+                match reader.load(&journal_only).await {
+                    Ok(l) => l,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "this round's part of the index could not be read back either; the index starts empty");
+                        return Ok(IndexState::default());
+                    }
+                }
+            }
+        };
+        let c = index::compact(&loaded, chrono::Utc::now()).map_err(encoding)?;
         drop(loaded);
         reader.forget();
-        let base = match index::inline_part(&gz, lines) {
-            Some(p) => p,
-            None => self.upload_part(gz, lines).await?,
+        let base = self.part(c.base).await?;
+        let gone = if c.gone.1 > 0 { Some(self.part(c.gone).await?) } else { None };
+        Ok(IndexState { base: Some(base), journal: Vec::new(), gone })
+    }
+
+    /// A part in the state when small enough, else uploaded.
+    async fn part(&mut self, (gz, lines): (Vec<u8>, u64)) -> Result<Part, DevRevError> {
+        match index::inline_part(&gz, lines) {
+            Some(p) => Ok(p),
+            None => self.upload_part(gz, lines).await,
+        }
+    }
+
+    /// Reads the tombstones part, for [`Writer::after_tombstone`].
+    pub(super) async fn load_gone(&mut self) {
+        let (Some(part), Some((_, reader))) = (self.index.gone.clone(), self.cfg.index.clone()) else { return };
+        let lines = match reader.bytes(&part).await {
+            Ok(bytes) => index::lines_of(&bytes),
+            Err(e) => Err(e),
         };
-        Ok(IndexState { base: Some(base), journal: Vec::new() })
+        match lines {
+            Ok(lines) => self.gone_at.extend(lines.into_iter().map(|e| ((e.t, e.id), e.m))),
+            Err(e) => {
+                tracing::warn!(error = %e, "the index's tombstones could not be read back; records sent again keep their own modified_date")
+            }
+        }
+    }
+
+    /// A record sent again after its tombstone carries a later `modified_date` than the
+    /// tombstone, so DevRev ends the same whether it applies records by arrival or by date.
+    pub(super) fn after_tombstone(&mut self, item_type: &str, mut r: Value) -> Value {
+        let Some(id) = r.get("id").and_then(Value::as_str).map(str::to_string) else { return r };
+        let key = (item_type.to_string(), id);
+        let is_tomb = ["deleted", "removed"].iter().any(|k| r.pointer(&format!("/data/{k}")) == Some(&Value::Bool(true)));
+        let m = r.get("modified_date").and_then(Value::as_str).unwrap_or("").to_string();
+        if is_tomb {
+            self.gone_at.insert(key, m);
+            return r;
+        }
+        let Some(gone) = self.gone_at.remove(&key) else { return r };
+        let parse = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&chrono::Utc));
+        if let (Some(g), Some(mine)) = (parse(&gone), parse(&m)) {
+            if mine <= g {
+                let later = crate::airsync::artifacts::iso_millis(&(g + chrono::Duration::milliseconds(1)));
+                r["modified_date"] = Value::String(later);
+            }
+        }
+        r
     }
 }

@@ -30,6 +30,7 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<ListPos>) -> Result<(), Job
         match fall_back(ctx, st, since.is_some(), r) {
             None => continue,
             Some(Err(JobFail::Okta(e))) if endpoints::devices::not_available(&e) => return Err(JobFail::Skip(SkipReason::NotAvailable(e))),
+            Some(Ok(())) if ctx.relist_whole(st).await? => st.pos = ListPos::default(),
             Some(Ok(())) => {
                 // Deleted devices, as the events tell them.
                 if let Some(cs) = ctx.logged_changes().await? {

@@ -80,6 +80,10 @@ fn unavailable(e: &okta::Error) -> bool {
 pub async fn extract(ctx: &JobCtx, st: &mut JobState<FanPos>) -> Result<(), JobFail> {
     let r = match ctx.edge_read().await? {
         EdgeRead::Log(cs) => {
+            // An enrollment shows the user's email: a profile or email change reads it again.
+            let mut cs = (*cs).clone();
+            let more: Vec<String> = cs.enrollment_users.iter().filter(|u| !cs.deactivated_users.contains(*u)).cloned().collect();
+            cs.factor_users.extend(more);
             let fetch = |u: &str| fetch(ctx, u);
             let records = |u: &str, raw: &Value| records(ctx, &json!({"id": u}), raw);
             log_driven(ctx, st, &cs, &UserChildren { item_type: TYPE, fetch: &fetch, records: &records }).await

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::remembered::{log_driven, Seen, UserChildren};
 use super::{fan_out, Batches, ChildFuture, EdgeRead, FanOut, JobCtx, JobFail};
-use crate::connector::state::{FanPos, JobState};
+use crate::connector::state::{FanPos, JobState, Mode};
 use crate::extract::factors;
 use crate::okta::endpoints;
 
@@ -60,7 +60,13 @@ fn records(ctx: &JobCtx, uid: &str, raw: &Value) -> Vec<Value> {
 
 /// Extracts (or resumes) the factors.
 pub async fn extract(ctx: &JobCtx, st: &mut JobState<FanPos>) -> Result<(), JobFail> {
-    match ctx.edge_read().await? {
+    let read = match ctx.edge_read().await? {
+        EdgeRead::Log(cs) if cs.factor_types_changed => {
+            EdgeRead::Full(Mode::Full, "a factor type was enabled or disabled org-wide: every user's factors read again".into())
+        }
+        r => r,
+    };
+    match read {
         EdgeRead::Log(cs) => {
             let fetch = |u: &str| fetch(ctx, u);
             let records = |u: &str, raw: &Value| records(ctx, u, raw);

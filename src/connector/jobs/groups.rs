@@ -104,6 +104,10 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<FanPos>) -> Result<(), JobF
         let r = fan_out(ctx, st, start, |p| p, &f).await;
         if let Some(r) = fall_back(ctx, st, since.is_some(), r) {
             r?;
+            if ctx.relist_whole(st).await? {
+                st.pos = FanPos::default();
+                continue;
+            }
             if let Some(cs) = ctx.logged_changes().await? {
                 ctx.send_tombstones(st, cs.tombstones_of(&["groups", "group_members"])).await?;
             }

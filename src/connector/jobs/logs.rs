@@ -76,9 +76,21 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<LogsPos>) -> Result<(), Job
     st.mode = if continues { Mode::Incremental } else { Mode::Full };
     let (mut url, mut poll) = Poll::start(ctx, st, continues)?;
     let page_size: usize = endpoints::logs::PAGE_SIZE.parse().unwrap_or(1000);
+    let window_start = endpoints::logs::poll(&ctx.client, &ctx.sync.logs_since);
     let next = loop {
         ctx.check_stop()?;
-        let page = ctx.client.get_page(&url).await?;
+        let page = match ctx.client.get_page(&url).await {
+            // A sync must never get stuck on a cursor: Okta may refuse one it issued (expired,
+            // or from before a change on its side). The window's start is polled again; the
+            // events already read are dropped by their uuids or sent again, unchanged.
+            Err(e) if refused_cursor(&e) && url != window_start => {
+                tracing::warn!(error = %e, "Okta refused the saved System Log cursor; polling again from the window's start");
+                st.note = "Okta refused the saved System Log cursor; polled again from the window's start".into();
+                url = window_start.clone();
+                continue;
+            }
+            r => r?,
+        };
         let full = page.items.len() >= page_size;
         let (recs, past_until) = poll.take(&page.items, &ctx.links);
         prune(&mut poll.recent, ctx.overlap);
@@ -189,6 +201,11 @@ impl Poll {
         }
         (recs, past_until)
     }
+}
+
+/// A 400 on a poll that followed a cursor: Okta no longer takes it.
+fn refused_cursor(e: &crate::okta::Error) -> bool {
+    matches!(e, crate::okta::Error::Api { status: 400, .. } | crate::okta::Error::FilterRejected { .. })
 }
 
 /// Saves the change sets, in the job's scope, before the position that covers them.

@@ -218,6 +218,22 @@ impl JobCtx {
         }
     }
 
+    /// In a run the System Log was to drive, a log that could not (denied, too many changes)
+    /// tells no deletion: an entity listed only by what changed is listed again whole, so the
+    /// round's end can tell what is gone ([`crate::connector::mirror`]). True when the job must
+    /// list again (its mode is now `Full`, its note says why).
+    pub async fn relist_whole<P: Position>(&self, st: &mut JobState<P>) -> Result<bool, JobFail> {
+        if self.sync.edges != EdgePlan::Log || st.mode != Mode::Incremental {
+            return Ok(false);
+        }
+        let LogVerdict::Fallback(why) = self.wait_for_logs().await? else { return Ok(false) };
+        tracing::info!(entity = self.job.name(), %why, "the System Log cannot tell what was deleted; listing again in full");
+        st.mode = Mode::Full;
+        st.note = format!("listed in full: the System Log could not tell deletions ({why})");
+        self.save(st).await?;
+        Ok(true)
+    }
+
     /// Sends tombstones (those of item types the user left out are dropped) and counts them.
     pub async fn send_tombstones<'a, P>(
         &self,

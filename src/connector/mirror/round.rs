@@ -63,6 +63,8 @@ fn facts(base: &JobCtx, state: &Value) -> RoundFacts {
         parents.insert("factors".to_string(), ("user_id", users.clone()));
     }
     if read_again(Job::AuthenticatorEnrollments) {
+        let more = during.enrollment_users.iter().filter(|u| !during.deactivated_users.contains(*u) && !base.is_placeholder(u));
+        let users: BTreeSet<String> = users.iter().cloned().chain(more.cloned()).collect();
         parents.insert("authenticator_enrollments".to_string(), ("user_id", users));
     }
     if read_again(Job::Apps) {
