@@ -63,6 +63,10 @@ pub struct Entry {
     /// Sent as a tombstone (deleted or removed).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub gone: bool,
+    /// Sent with a `modified_date` moved later than the record's own (after a tombstone): a
+    /// record sent again must not carry an earlier one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub floor: bool,
     /// What a tombstone of it needs (the extractor's choice); empty for a tombstone.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub f: Map<String, Value>,
@@ -385,7 +389,8 @@ pub fn fold(loaded: &Loaded, mut visit: impl FnMut(Folded)) -> Result<(), IndexE
     Ok(())
 }
 
-/// A compaction's output: the new base, and its tombstones alone (for the writer's guard).
+/// A compaction's output: the new base, and its tombstones and moved dates alone (for the
+/// writer's guard).
 pub struct Compacted {
     /// Every record's last line, gzipped, and how many.
     pub base: (Vec<u8>, u64),
@@ -408,7 +413,7 @@ pub fn compact(loaded: &Loaded, now: chrono::DateTime<chrono::Utc>) -> Result<Co
         if expired || failed.is_some() {
             return;
         }
-        let written = base.write(last).and_then(|_| if last.gone { gone.write(last) } else { Ok(()) });
+        let written = base.write(last).and_then(|_| if last.gone || last.floor { gone.write(last) } else { Ok(()) });
         if let Err(e) = written {
             failed = Some(e);
         }

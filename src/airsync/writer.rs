@@ -292,8 +292,9 @@ impl Writer {
 
     async fn push(&mut self, item_type: &str, records: Vec<Value>) {
         for r in records {
-            let r = if self.cfg.index.is_some() { self.after_tombstone(item_type, r) } else { r };
-            if let Some(entry) = self.cfg.index.as_ref().and_then(|(f, _)| f(item_type, &r)) {
+            let (r, moved) = if self.cfg.index.is_some() { self.after_tombstone(item_type, r) } else { (r, false) };
+            if let Some(mut entry) = self.cfg.index.as_ref().and_then(|(f, _)| f(item_type, &r)) {
+                entry.floor = moved;
                 self.journal_open.entry(item_type.to_string()).or_default().push(entry);
             }
             let batch = self.batches.entry(item_type.to_string()).or_insert_with(|| Batch::new(item_type));

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::extract::item_type::{ItemType, Shape};
+use crate::extract::item_type::ItemType;
 
 /// Whether a tombstone stands for a deleted object or a removed edge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -66,44 +66,6 @@ impl Tombstone {
         fill_required(&self.item_type, &mut data, &self.title);
         data.insert(self.kind.field().into(), Value::Bool(true));
         crate::extract::record(&self.id, Some(self.at.clone()), Some(self.at.clone()), data)
-    }
-}
-
-/// Whether a record type is an object (`deleted`) or an edge (`removed`), as
-/// [`ItemType::shape`] says.
-pub fn kind_of(item_type: &str) -> TombstoneKind {
-    match ItemType::parse(item_type).map(ItemType::shape) {
-        Some(Shape::Object) => TombstoneKind::Deleted,
-        _ => TombstoneKind::Removed,
-    }
-}
-
-/// The fields worth remembering of a record of a type whose ids are remembered: the required
-/// ones and both ends of an edge, so a tombstone made from memory passes the metadata.
-pub const REMEMBERED_FIELDS: &[(&str, &[&str])] = &[
-    ("factors", &["user_id", "factor_type"]),
-    ("authenticator_enrollments", &["user_id", "enrollment_type"]),
-    ("iam_role_members", &["role_id", "assignee_type", "user_id", "group_id"]),
-    ("iam_roles", &["label", "role_kind"]),
-];
-
-/// The remembered fields of one record (`None`: the type's ids are not remembered).
-pub fn remembered(item_type: &str, rec: &Value) -> Option<(String, BTreeMap<String, String>)> {
-    let keys = REMEMBERED_FIELDS.iter().find(|(t, _)| *t == item_type)?.1;
-    let id = rec.get("id").and_then(Value::as_str)?.to_string();
-    let fields = keys.iter().filter_map(|k| Some((k.to_string(), rec.pointer(&format!("/data/{k}"))?.as_str()?.to_string()))).collect();
-    Some((id, fields))
-}
-
-/// A tombstone for a remembered record that is gone.
-pub fn from_memory(item_type: &str, id: &str, fields: &BTreeMap<String, String>, at: &str) -> Tombstone {
-    Tombstone {
-        item_type: item_type.into(),
-        id: id.into(),
-        at: at.into(),
-        kind: kind_of(item_type),
-        title: id.into(),
-        fields: fields.clone(),
     }
 }
 
@@ -636,7 +598,14 @@ mod tests {
         let r = c.tombstones[0].to_record().unwrap();
         assert_eq!(crate::metadata::validate::check_record(&meta, "users", &r), Vec::<String>::new());
         assert_eq!(r["data"]["deleted"], true);
-        let f = from_memory("factors", "00u9:uft1", &[("user_id".to_string(), "00u9".to_string())].into(), "2026-11-01T10:00:00.000Z");
+        let f = Tombstone {
+            item_type: "factors".into(),
+            id: "00u9:uft1".into(),
+            at: "2026-11-01T10:00:00.000Z".into(),
+            kind: TombstoneKind::Removed,
+            title: "00u9:uft1".into(),
+            fields: [("user_id".to_string(), "00u9".to_string())].into(),
+        };
         let r = f.to_record().unwrap();
         assert_eq!(crate::metadata::validate::check_record(&meta, "factors", &r), Vec::<String>::new());
         assert_eq!(r["data"]["removed"], true);

@@ -43,7 +43,7 @@ pub fn entry(item_type: &str, rec: &Value) -> Option<Entry> {
     let data = rec.get("data").and_then(Value::as_object);
     let flag = |k: &str| data.and_then(|d| d.get(k)).and_then(Value::as_bool).unwrap_or(false);
     if flag("deleted") || flag("removed") {
-        return Some(Entry { t: item_type.into(), id, m, gone: true, f: Map::new() });
+        return Some(Entry { t: item_type.into(), id, m, gone: true, floor: false, f: Map::new() });
     }
     let mut keep: Vec<String> = crate::metadata::required_fields(t).to_vec();
     if let Shape::Edge { ends } = t.shape() {
@@ -52,7 +52,7 @@ pub fn entry(item_type: &str, rec: &Value) -> Option<Entry> {
     keep.extend(EXTRA.iter().filter(|(n, _)| *n == item_type).flat_map(|(_, f)| f.iter().map(|x| x.to_string())));
     keep.push(crate::extract::TITLE_FIELD.into());
     let f = keep.into_iter().filter_map(|k| Some((k.clone(), data?.get(&k)?.clone()))).filter(|(_, v)| !v.is_null()).collect();
-    Some(Entry { t: item_type.into(), id, m, gone: false, f })
+    Some(Entry { t: item_type.into(), id, m, gone: false, floor: false, f })
 }
 
 /// What one round read and heard, for [`reconcile`].
@@ -157,6 +157,10 @@ struct Planned {
     gone_objects: HashSet<String>,
     /// Apps not active: a deactivation leaves their assignments alone.
     inactive_apps: HashSet<String>,
+    /// Users whose last record says DEPROVISIONED: the connector holds no factor or enrollment
+    /// of theirs (Okta's user list, which the full reading walks, leaves them out), whatever an
+    /// event about them asked to read.
+    deprovisioned: HashSet<String>,
     /// Records the index holds (alive or not), so an event's tombstone is not sent twice.
     indexed: HashSet<(String, String)>,
 }
@@ -175,6 +179,9 @@ impl Planned {
         }
         if t == ItemType::Applications && !last.gone && last.f.get("status").and_then(Value::as_str).is_some_and(|s| s != "ACTIVE") {
             self.inactive_apps.insert(last.id.clone());
+        }
+        if t == ItemType::Users && !last.gone && last.f.get("status").and_then(Value::as_str) == Some("DEPROVISIONED") {
+            self.deprovisioned.insert(last.id.clone());
         }
         if last.gone {
             if !is_edge {
@@ -195,6 +202,10 @@ impl Planned {
     fn why_gone(&self, t: ItemType, e: &Entry, sent_now: bool, facts: &RoundFacts, events: &EventTombstones) -> Option<String> {
         let now = iso_millis(&facts.now);
         let field = |k: &str| e.f.get(k).and_then(Value::as_str);
+        let user_children = matches!(t, ItemType::Factors | ItemType::AuthenticatorEnrollments);
+        if user_children && field("user_id").is_some_and(|u| self.deprovisioned.contains(u)) {
+            return Some(now);
+        }
         if !sent_now && facts.whole.contains(&e.t) {
             return Some(now);
         }

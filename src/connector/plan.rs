@@ -12,10 +12,10 @@ use std::collections::{BTreeMap, HashSet};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::changes::{ChangeSet, REMEMBERED_FIELDS};
+use super::changes::ChangeSet;
 use super::job::Job;
 use super::jobs::LogVerdict;
-use super::state::{keys, EdgePlan, JobState, Known, LogsWindow, Mode, SkipKind, Status, StoredStatus, SyncRun};
+use super::state::{keys, EdgePlan, JobState, LogsWindow, Mode, SkipKind, Status, StoredStatus, SyncRun};
 use super::Error;
 use crate::airsync::extractor::ExtractionScope;
 
@@ -87,8 +87,6 @@ pub struct RoundPlan {
     pub changes: ChangeSet,
     /// What the events before a full reading's run said, saved so far.
     pub changes_before: ChangeSet,
-    /// Ids remembered from the last complete reading, per item type.
-    pub known: BTreeMap<String, Known>,
     /// The System Log's verdict, when it is known before the round starts.
     pub log_verdict: Option<LogVerdict>,
     /// Stored keys that did not parse; the round read their part in full.
@@ -121,10 +119,6 @@ impl RoundPlan {
         };
         let changes: Option<ChangeSet> = if fresh { None } else { unreadable.take(read_key(state, keys::CHANGES)) };
         let changes_before: Option<ChangeSet> = if fresh { None } else { unreadable.take(read_key(state, keys::CHANGES_BEFORE)) };
-        let known = REMEMBERED_FIELDS
-            .iter()
-            .filter_map(|(t, _)| Some((t.to_string(), unreadable.take(read_key::<Known>(state, &format!("{}{t}", keys::KNOWN_PREFIX)))?)))
-            .collect();
         let mut plan = RoundPlan {
             writes: if fresh { fresh_writes(&sync) } else { Vec::new() },
             sync,
@@ -136,7 +130,6 @@ impl RoundPlan {
             placeholders: placeholders.unwrap_or_default(),
             changes: changes.unwrap_or_default(),
             changes_before: changes_before.unwrap_or_default(),
-            known,
             log_verdict: None,
             unreadable: unreadable.0,
         };

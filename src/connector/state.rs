@@ -34,8 +34,6 @@ pub mod keys {
     pub const MIRRORED: &str = "mirrored";
     /// `lastSyncStarted` of the last run that read every edge in full.
     pub const RECONCILED: &str = "edges_reconciled";
-    /// The prefix of the remembered ids of an item type ([`super::Known`]).
-    pub const KNOWN_PREFIX: &str = "known.";
     /// The token's share of each rate-limit bucket learned from 429s
     /// ([`crate::okta::ratelimit::LearnedShares`]): kept across invocations and syncs.
     pub const PACING: &str = "pacing";
@@ -55,22 +53,6 @@ pub enum EdgePlan {
     /// The System Log cannot drive this run: everything is read again, for this reason.
     Fallback(String),
 }
-
-/// Ids of one item type remembered from the last complete reading, with the required fields a
-/// tombstone needs. Bounded by [`KNOWN_LIMIT`]: past it nothing is remembered (`complete` is
-/// false) and removals of that type come from the System Log alone.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct Known {
-    /// Whether `ids` holds every record of the type.
-    pub complete: bool,
-    /// Record id → the required fields a tombstone repeats.
-    #[serde(default)]
-    pub ids: BTreeMap<String, BTreeMap<String, String>>,
-}
-
-/// The most ids remembered per item type (factors, authenticator enrollments, role assignments,
-/// roles): about 100 bytes each in the state, which DevRev wants under about 1 MB in all.
-pub const KNOWN_LIMIT: usize = 1_000;
 
 /// Settings fixed for the whole sync run at its first data invocation.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -359,22 +341,11 @@ pub struct RolesPos {
     pub roles_seen: BTreeSet<String>,
     /// Whether `/iam/roles` could be read.
     pub custom_available: bool,
-    /// Records sent in this run, per item type, with the fields a tombstone needs (roles and
-    /// role assignments are few): what the next run compares its listing with.
-    #[serde(default)]
-    pub seen: BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>,
 }
 
 impl Default for RolesPos {
     fn default() -> Self {
-        RolesPos {
-            step: RolesStep::Custom,
-            cursor: None,
-            fan: FanPos::default(),
-            roles_seen: BTreeSet::new(),
-            custom_available: true,
-            seen: BTreeMap::new(),
-        }
+        RolesPos { step: RolesStep::Custom, cursor: None, fan: FanPos::default(), roles_seen: BTreeSet::new(), custom_available: true }
     }
 }
 

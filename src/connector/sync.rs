@@ -145,7 +145,6 @@ fn job_context(
         overlap: chrono::Duration::from_std(conn.settings.overlap).unwrap_or_default(),
         scope: inv.scope.clone(),
         logs_ready: logs_rx,
-        known: Arc::new(plan.known.clone()),
         changes: Arc::new(plan.changes.clone()),
         logs_tx: Arc::new(logs_tx),
         index: inv.index.clone(),

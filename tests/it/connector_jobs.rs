@@ -40,7 +40,6 @@ fn ctx(server: &MockServer, job: Job) -> (JobCtx, mpsc::Receiver<SinkMsg>) {
         overlap: chrono::Duration::minutes(5),
         scope: Default::default(),
         logs_ready: watch::channel(None).1,
-        known: Default::default(),
         changes: Default::default(),
         logs_tx: Arc::new(watch::channel(None).0),
         index: None,

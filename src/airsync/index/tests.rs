@@ -1,7 +1,7 @@
 use super::*;
 
 fn e(t: &str, id: &str, m: &str, gone: bool) -> Entry {
-    Entry { t: t.into(), id: id.into(), m: m.into(), gone, f: Map::new() }
+    Entry { t: t.into(), id: id.into(), m: m.into(), gone, floor: false, f: Map::new() }
 }
 
 fn part(entries: Vec<Entry>) -> Arc<[u8]> {

@@ -139,25 +139,33 @@ impl Writer {
         }
     }
 
-    /// A record sent again after its tombstone carries a later `modified_date` than the
-    /// tombstone, so DevRev ends the same whether it applies records by arrival or by date.
-    pub(super) fn after_tombstone(&mut self, item_type: &str, mut r: Value) -> Value {
-        let Some(id) = r.get("id").and_then(Value::as_str).map(str::to_string) else { return r };
+    /// A record sent again after its tombstone (or a second tombstone) carries a later
+    /// `modified_date` than the tombstone, and never one earlier than a date moved so before,
+    /// so DevRev ends the same whether it applies records by arrival or by date. Returns the
+    /// record and whether its date was moved.
+    pub(super) fn after_tombstone(&mut self, item_type: &str, mut r: Value) -> (Value, bool) {
+        let Some(id) = r.get("id").and_then(Value::as_str).map(str::to_string) else { return (r, false) };
         let key = (item_type.to_string(), id);
         let is_tomb = ["deleted", "removed"].iter().any(|k| r.pointer(&format!("/data/{k}")) == Some(&Value::Bool(true)));
-        let m = r.get("modified_date").and_then(Value::as_str).unwrap_or("").to_string();
-        if is_tomb {
-            self.gone_at.insert(key, m);
-            return r;
-        }
-        let Some(gone) = self.gone_at.remove(&key) else { return r };
         let parse = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&chrono::Utc));
-        if let (Some(g), Some(mine)) = (parse(&gone), parse(&m)) {
-            if mine <= g {
-                let later = crate::airsync::artifacts::iso_millis(&(g + chrono::Duration::milliseconds(1)));
-                r["modified_date"] = Value::String(later);
+        let mut moved = false;
+        if let Some(floor) = self.gone_at.get(&key).and_then(|g| parse(g)) {
+            let mine = r.get("modified_date").and_then(Value::as_str).and_then(parse);
+            if mine.is_none_or(|m| m <= floor) {
+                let later = crate::airsync::artifacts::iso_millis(&(floor + chrono::Duration::milliseconds(1)));
+                if let Some(o) = r.as_object_mut() {
+                    o.insert("modified_date".into(), Value::String(later));
+                    moved = true;
+                }
             }
         }
-        r
+        if is_tomb || moved {
+            let m = r.get("modified_date").and_then(Value::as_str).unwrap_or("").to_string();
+            self.gone_at.insert(key, m);
+        } else {
+            // Its own date is past every floor: nothing to hold any more.
+            self.gone_at.remove(&key);
+        }
+        (r, moved)
     }
 }

@@ -7,14 +7,14 @@
 //! a user deleted since the listing (any other 404) is skipped alone and counted.
 //!
 //! After the first sync the System Log drives it as it drives factors: only the users whose
-//! factors or authenticators an event names are read again, and the enrollments of users
-//! deactivated or deleted since are tombstoned
-//! ([`remembered::log_driven`](super::remembered::log_driven)).
+//! factors, authenticators, email or profile an event names are read again
+//! ([`remembered::log_driven`](super::remembered::log_driven)); what is gone gets its
+//! tombstone at the round's end ([`crate::connector::mirror`]).
 
 use futures::FutureExt;
 use serde_json::{json, Value};
 
-use super::remembered::{log_driven, Seen, UserChildren};
+use super::remembered::{log_driven, UserChildren};
 use super::{fan_out, Batches, ChildFuture, EdgeRead, FanOut, JobCtx, JobFail, SkipReason};
 use crate::connector::state::{FanPos, JobState};
 use crate::extract::factors;
@@ -25,8 +25,6 @@ const TYPE: &str = "authenticator_enrollments";
 
 struct Enrollments<'a> {
     ctx: &'a JobCtx,
-    /// Enrollments listed in this run.
-    seen: Seen,
 }
 
 impl FanOut<FanPos> for Enrollments<'_> {
@@ -43,9 +41,7 @@ impl FanOut<FanPos> for Enrollments<'_> {
     }
 
     fn children(&self, _st: &mut JobState<FanPos>, u: &Value, raw: Value) -> Batches {
-        let recs = records(self.ctx, u, &raw);
-        self.seen.note(&recs);
-        vec![(TYPE, recs)]
+        vec![(TYPE, records(self.ctx, u, &raw))]
     }
 }
 
@@ -94,10 +90,7 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<FanPos>) -> Result<(), JobF
                 st.note = note;
             }
             let start = endpoints::users::list(&ctx.client, None);
-            // A listing resumed in a later invocation cannot tell what it listed before.
-            let e = Enrollments { ctx, seen: Seen::new(TYPE, st.pos == FanPos::default()) };
-            fan_out(ctx, st, start, |p| p, &e).await?;
-            e.seen.finish(ctx, st).await
+            fan_out(ctx, st, start, |p| p, &Enrollments { ctx }).await
         }
     };
     match r {

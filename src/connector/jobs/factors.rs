@@ -3,16 +3,14 @@
 //! client's pacing. Placeholder users are skipped.
 //!
 //! After the first sync the System Log drives them: only the users whose factors an event
-//! names are read again. Factors that are gone (reset, or their user deactivated or deleted)
-//! are sent as tombstones: from the ids remembered from the last reading (bounded by
-//! [`KNOWN_LIMIT`](crate::connector::state::KNOWN_LIMIT)), and for a deactivated user whose
-//! factors memory cannot tell, from what Okta still lists for that user
-//! ([`remembered::log_driven`](super::remembered::log_driven)).
+//! names are read again ([`remembered::log_driven`](super::remembered::log_driven)). Factors
+//! that are gone (reset, or their user deactivated or deleted) get their tombstones at the
+//! round's end, from the index of what was sent ([`crate::connector::mirror`]).
 
 use futures::FutureExt;
 use serde_json::Value;
 
-use super::remembered::{log_driven, Seen, UserChildren};
+use super::remembered::{log_driven, UserChildren};
 use super::{fan_out, Batches, ChildFuture, EdgeRead, FanOut, JobCtx, JobFail};
 use crate::connector::state::{FanPos, JobState, Mode};
 use crate::extract::factors;
@@ -22,8 +20,6 @@ const TYPE: &str = "factors";
 
 struct Factors<'a> {
     ctx: &'a JobCtx,
-    /// Factors listed in this run.
-    seen: Seen,
 }
 
 impl FanOut<FanPos> for Factors<'_> {
@@ -42,9 +38,7 @@ impl FanOut<FanPos> for Factors<'_> {
 
     fn children(&self, _st: &mut JobState<FanPos>, u: &Value, raw: Value) -> Batches {
         let uid = u.get("id").and_then(Value::as_str).unwrap_or("");
-        let recs = records(self.ctx, uid, &raw);
-        self.seen.note(&recs);
-        vec![(TYPE, recs)]
+        vec![(TYPE, records(self.ctx, uid, &raw))]
     }
 }
 
@@ -77,11 +71,8 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<FanPos>) -> Result<(), JobF
             if !note.is_empty() {
                 st.note = note;
             }
-            // A listing resumed in a later invocation cannot tell what it listed before.
-            let f = Factors { ctx, seen: Seen::new(TYPE, st.pos == FanPos::default()) };
             let start = endpoints::users::list(&ctx.client, None);
-            fan_out(ctx, st, start, |p| p, &f).await?;
-            f.seen.finish(ctx, st).await
+            fan_out(ctx, st, start, |p| p, &Factors { ctx }).await
         }
     }
 }

@@ -28,7 +28,7 @@ use url::Url;
 
 use super::changes::{ChangeSet, Tombstone};
 use super::job::Job;
-use super::state::{keys, EdgePlan, FanPos, JobState, Known, LogsWindow, Mode, Position, SyncRun};
+use super::state::{EdgePlan, FanPos, JobState, LogsWindow, Mode, Position, SyncRun};
 use super::Error;
 use crate::airsync::extractor::{ExtractionScope, Sink, SinkClosed};
 use crate::extract::AdminLinks;
@@ -152,8 +152,6 @@ pub struct JobCtx {
     /// Becomes `Some` once the System Log job has read the events since the last sync (or
     /// cannot).
     pub logs_ready: watch::Receiver<Option<LogVerdict>>,
-    /// Ids remembered from the last complete reading, per item type.
-    pub known: Arc<BTreeMap<String, Known>>,
     /// The change set saved so far in this sync run (the System Log job continues it).
     pub changes: Arc<ChangeSet>,
     /// Where the System Log job publishes its verdict.
@@ -254,17 +252,6 @@ impl JobCtx {
             self.send(st, &t, recs).await?;
         }
         Ok(())
-    }
-
-    /// The ids of an item type remembered from the last complete reading.
-    pub fn known(&self, item_type: &str) -> Known {
-        self.known.get(item_type).cloned().unwrap_or_default()
-    }
-
-    /// Saves the remembered ids of an item type (same scope as the job, so they become state
-    /// with the records they describe).
-    pub async fn save_known(&self, item_type: &str, k: &Known) -> Result<(), JobFail> {
-        Ok(self.sink.checkpoint(&format!("{}{item_type}", keys::KNOWN_PREFIX), k).await?)
     }
 
     /// Returns `Stop` once the invocation must end.

@@ -7,8 +7,8 @@
 use serde_json::{json, Value};
 
 use super::{fan_out, token_or_licence, walk_list, Batches, ChildFuture, EdgeRead, FanOut, JobCtx, JobFail, SkipReason};
-use crate::connector::changes::{self, ChangeSet};
-use crate::connector::state::{JobState, Known, Mode, RolesPos, RolesStep, KNOWN_LIMIT};
+use crate::connector::changes::ChangeSet;
+use crate::connector::state::{JobState, Mode, RolesPos, RolesStep};
 use crate::extract::{groups, roles};
 use crate::okta::{self, endpoints};
 
@@ -73,29 +73,15 @@ impl FanOut<RolesPos> for Assignments<'_> {
         let roles = self.new_roles(st, &list);
         // Titled with the assignee's login (a group's name) from the listing already read.
         let members = super::role_targets::members(&pairs, p, self.assignee_type, &self.ctx.links);
-        remember(st, "iam_roles", &roles);
-        remember(st, "iam_role_members", &members);
         vec![("iam_roles", roles), ("iam_role_members", members)]
     }
 }
 
-/// Notes what was sent in this run, for the next run to compare with.
-fn remember(st: &mut JobState<RolesPos>, item_type: &str, recs: &[Value]) {
-    let seen = st.pos.seen.entry(item_type.to_string()).or_default();
-    seen.extend(recs.iter().filter_map(|r| changes::remembered(item_type, r)));
-}
-
-/// Whether the events since the last sync touch admin roles: grants, revokes, custom roles,
-/// or the deletion of a user or group that held one.
-fn touched(ctx: &JobCtx, cs: &ChangeSet) -> bool {
-    let known = ctx.known("iam_role_members");
-    let holders: std::collections::BTreeSet<&str> =
-        known.ids.values().flat_map(|f| [f.get("user_id"), f.get("group_id")]).flatten().map(String::as_str).collect();
-    let deleted = cs.deleted_ids("users").into_iter().chain(cs.deleted_ids("groups"));
-    !cs.role_users.is_empty()
-        || !cs.role_groups.is_empty()
-        || cs.roles_changed
-        || deleted.into_iter().any(|id| !known.complete || holders.contains(id))
+/// Whether the events since the last sync touch admin roles: grants, revokes, custom roles.
+/// (A deleted or deactivated holder's assignments get their tombstones at the round's end, from
+/// the index: [`crate::connector::mirror`].)
+fn touched(cs: &ChangeSet) -> bool {
+    !cs.role_users.is_empty() || !cs.role_groups.is_empty() || cs.roles_changed
 }
 
 /// Extracts (or resumes) the roles and role assignments.
@@ -108,7 +94,7 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<RolesPos>) -> Result<(), Jo
     match ctx.edge_read().await? {
         EdgeRead::Log(cs) => {
             st.mode = Mode::LogDriven;
-            if !touched(ctx, &cs) {
+            if !touched(&cs) {
                 return Ok(());
             }
             st.note = "role events since the last sync: roles read again".into();
@@ -123,23 +109,6 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<RolesPos>) -> Result<(), Jo
     read_all(ctx, st).await?;
     // Every role assignment (and, where readable, every custom role) was listed.
     st.listed = ["iam_role_members"].into_iter().chain(st.pos.custom_available.then_some("iam_roles")).map(str::to_string).collect();
-    // What the last reading had and this one no longer returns is gone.
-    for t in ["iam_role_members", "iam_roles"] {
-        let now = std::mem::take(st.pos.seen.entry(t.to_string()).or_default());
-        let comparable = t == "iam_role_members" || st.pos.custom_available;
-        let before = ctx.known(t);
-        if before.complete && comparable && ctx.wants(t) {
-            let gone: Vec<_> = before
-                .ids
-                .iter()
-                .filter(|(id, _)| !now.contains_key(*id))
-                .map(|(id, f)| changes::from_memory(t, id, f, &ctx.sync.sync_started))
-                .collect();
-            ctx.send_tombstones(st, &gone).await?;
-        }
-        let complete = comparable && now.len() <= KNOWN_LIMIT && ctx.wants(t);
-        ctx.save_known(t, &Known { complete, ids: if complete { now } else { Default::default() } }).await?;
-    }
     Ok(())
 }
 
@@ -162,7 +131,6 @@ async fn read_all(ctx: &JobCtx, st: &mut JobState<RolesPos>) -> Result<(), JobFa
                     |st, items| {
                         let recs: Vec<Value> = items.iter().filter_map(|r| roles::custom_role(r, &links)).collect();
                         st.pos.roles_seen.extend(recs.iter().filter_map(|r| r["id"].as_str().map(str::to_string)));
-                        remember(st, "iam_roles", &recs);
                         vec![("iam_roles", recs)]
                     },
                 )

@@ -68,6 +68,11 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<UsersPos>) -> Result<(), Jo
                 st.pos.cursor = None;
                 ctx.save(st).await?;
             }
+            // The log cannot tell deletions: every user is listed, so the round's end can.
+            _ if ctx.relist_whole(st).await? => {
+                st.pos.pass = Some(UsersPass::Plain);
+                st.pos.cursor = None;
+            }
             _ => {
                 // Deleted users, as the events tell them (no listing shows them).
                 if let Some(cs) = ctx.logged_changes().await? {

@@ -2,7 +2,14 @@ use super::*;
 use serde_json::json;
 
 fn alive(t: &str, id: &str, f: Value) -> Entry {
-    Entry { t: t.into(), id: id.into(), m: "2026-11-01T00:00:00.000Z".into(), gone: false, f: f.as_object().cloned().unwrap_or_default() }
+    Entry {
+        t: t.into(),
+        id: id.into(),
+        m: "2026-11-01T00:00:00.000Z".into(),
+        gone: false,
+        floor: false,
+        f: f.as_object().cloned().unwrap_or_default(),
+    }
 }
 
 fn before(e: Entry) -> Folded {

@@ -127,10 +127,10 @@ fn an_unreadable_key_is_reported_and_its_part_read_in_full() {
         assert_eq!(p.unreadable.len(), 1, "{key}: {:?}", p.unreadable);
         assert!(p.pending().contains(&Job::Users), "{key}");
     }
-    // Remembered ids: nothing is remembered, so nothing is tombstoned from them.
-    let mut state = continuing(EdgePlan::Log, &[]);
-    state["known.factors"] = json!([1, 2]);
+    // What the events said before a full reading's run: its tombstones are not sent.
+    let mut state = continuing(EdgePlan::Full, &[]);
+    state["changes_before"] = json!([1, 2]);
     let p = plan(&state, &ExtractionScope::all());
-    assert!(!p.known.contains_key("factors"));
-    assert_eq!(p.unreadable[0].key, "known.factors");
+    assert_eq!(p.changes_before, ChangeSet::default());
+    assert_eq!(p.unreadable[0].key, "changes_before");
 }
