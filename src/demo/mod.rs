@@ -95,6 +95,7 @@ impl Run<'_> {
         let new: Vec<String> = self.reported().difference(&before).cloned().collect();
         let state = self.platform.state_section("su1", OktaConnector::STATE_KEY);
         let st = self.emu.emu.store.lock().expect("emulator lock");
+        let stored = st.states.values().next().cloned().unwrap_or_default();
         let mut records: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for id in &new {
             if let Some(a) = st.artifacts.get(id) {
@@ -153,6 +154,8 @@ impl Run<'_> {
             artifacts: new.len(),
             parents_gone: JOBS.iter().map(|(job, _)| report::parents_gone_of(&state, job)).sum(),
             entities,
+            state_chars: stored.chars().count(),
+            index: report::index_summary(&stored),
         }
     }
 

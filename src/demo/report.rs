@@ -50,6 +50,11 @@ pub struct RunLine {
     pub parents_gone: u64,
     /// Per item type.
     pub entities: BTreeMap<String, EntityLine>,
+    /// Characters of the whole worker state saved at the end (DevRev's guidance: 500 000).
+    pub state_chars: usize,
+    /// The index of what was sent, as the state holds it: per part (base, tombstones), where
+    /// it lives, its lines and its gzipped bytes.
+    pub index: Value,
 }
 
 /// The whole report.
@@ -99,10 +104,11 @@ fn catch_up<'a>(state: &'a Value, job: &str) -> &'a Value {
     &state[format!("catch_up.job.{job}")]
 }
 
-/// Tombstones a job sent for one item type (its catch-up round's included).
+/// Tombstones sent for one item type: by its job (its catch-up round's included) and at the
+/// end of the run's last round, from the index (`mirrored`).
 pub fn tombstones_of(state: &Value, job: &str, item_type: &str) -> u64 {
     let of = |j: &Value| j["tombstones"][item_type].as_u64().unwrap_or(0);
-    of(&state[format!("job.{job}")]) + of(catch_up(state, job))
+    of(&state[format!("job.{job}")]) + of(catch_up(state, job)) + of(&state["mirrored"])
 }
 
 /// Parents a job found gone mid-run (its catch-up round's included).
@@ -136,4 +142,16 @@ pub fn job_fields(state: &Value, job: &str) -> (String, String, u64, BTreeMap<St
         j["api_calls"].as_u64().unwrap_or(0) + c["api_calls"].as_u64().unwrap_or(0),
         skipped,
     )
+}
+
+/// Where each part of the index lives, its lines and its size (from the stored state's text).
+pub fn index_summary(stored_state: &str) -> Value {
+    let state: Value = serde_json::from_str(stored_state).unwrap_or(Value::Null);
+    let index = &state[crate::airsync::index::STATE_KEY];
+    let part = |p: &Value| match p["in"].as_str() {
+        Some("state") => serde_json::json!({"in": "state", "lines": p["lines"], "chars": p["gz"].as_str().map_or(0, str::len)}),
+        Some("artifact") => serde_json::json!({"in": "artifact", "lines": p["lines"], "bytes": p["bytes"]}),
+        _ => Value::Null,
+    };
+    serde_json::json!({"base": part(&index["base"]), "tombstones": part(&index["gone"]), "journal_parts": index["journal"].as_array().map_or(0, Vec::len)})
 }
