@@ -77,6 +77,24 @@ for t in sorted(item_types):
     print(f"    {t:<24} {len(got):>8} records  {'= ground truth' if good else f'MISMATCH (want {len(want)})'}")
 print("  every item type equals the ground truth" if ok else "  MISMATCHES")
 PY
+# The state after the sync, and the index of what was sent (in the state while small, else the
+# worker's own artifacts): DevRev's guidance is a state under 500 000 characters.
+curl -s "http://127.0.0.1:18102/__emu/state?sync_unit=su1" >"$WORK/state.json"
+python3 - "$WORK" <<'PY'
+import json, sys
+state = json.load(open(f"{sys.argv[1]}/state.json"))
+print(f"  state: {len(json.dumps(state, separators=(',', ':')))} characters (guidance: under 500 000)")
+index = state.get("airsync_index", {})
+for name, key in (("index base", "base"), ("index tombstones", "gone")):
+    p = index.get(key)
+    if not p:
+        print(f"  {name}: none")
+    elif p["in"] == "state":
+        print(f"  {name}: in the state, {p['lines']} lines, {len(p['gz'])} characters")
+    else:
+        print(f"  {name}: the worker's own artifact, {p['lines']} lines, {p['bytes'] / 1e6:.1f} MB gzipped")
+print(f"  index journal parts left: {len(index.get('journal', []))}")
+PY
 kill %1 %2 2>/dev/null || true
 
 echo "== 3. demo --users $USERS"
