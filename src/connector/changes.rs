@@ -123,6 +123,11 @@ pub struct ChangeSet {
     /// Authorization servers deleted: their policies go.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub deleted_servers: BTreeSet<String>,
+    /// Events of a family the connector reads that no rule here acts on (a group created, a
+    /// device updated...), per event type: what they change reaches DevRev through the
+    /// `lastUpdated` listings, or is not extracted. Counted, so none is dropped unseen.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub other_events: BTreeMap<String, u64>,
     /// Records to send again as tombstones, in event order.
     pub tombstones: Vec<Tombstone>,
     /// Events read.
@@ -219,10 +224,14 @@ impl ChangeSet {
         }
         let ts = targets(event);
         let e = Seen { kind, at: &at, ts: &ts };
-        let _ = self.observe_edge(&e) || self.observe_lifecycle(&e);
+        let acted = self.observe_edge(&e) || self.observe_lifecycle(&e);
+        if !acted && CHANGE_EVENT_PREFIXES.iter().any(|p| kind.starts_with(p)) {
+            *self.other_events.entry(kind.to_string()).or_default() += 1;
+        }
         if self.size() > MAX_CHANGES {
             let latest_change = std::mem::take(&mut self.latest_change);
-            *self = ChangeSet { overflow: true, events: self.events, latest_change, ..ChangeSet::default() };
+            let other_events = std::mem::take(&mut self.other_events);
+            *self = ChangeSet { overflow: true, events: self.events, latest_change, other_events, ..ChangeSet::default() };
         }
     }
 
@@ -528,6 +537,12 @@ mod tests {
         assert_eq!(c.policies, ["00p1".to_string()].into());
         assert!(c.tombstones.is_empty());
         assert_eq!(c.events, 7);
+        assert!(c.other_events.is_empty(), "{:?}", c.other_events);
+        // An event of a family the connector reads that no rule acts on is counted; one of
+        // another family (a sign-in) is not.
+        c.observe(&event("group.lifecycle.create", json!([{"id": "00g9", "type": "UserGroup"}])));
+        c.observe(&event("user.session.start", json!([])));
+        assert_eq!(c.other_events, [("group.lifecycle.create".to_string(), 1)].into());
     }
 
     #[test]

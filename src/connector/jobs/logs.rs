@@ -117,6 +117,13 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<LogsPos>) -> Result<(), Job
             None => break None,
         }
     };
+    let other: u64 = poll.changes.other_events.values().sum();
+    if other > 0 {
+        tracing::info!(events = ?poll.changes.other_events, "events whose changes the listings read (or that change nothing extracted)");
+        let kinds = poll.changes.other_events.len();
+        let note = format!("{other} events of {kinds} types acted on by the listings, not by the log (see `changes.other_events`)");
+        st.note = if st.note.is_empty() { note } else { format!("{}; {note}", st.note) };
+    }
     if poll.collecting {
         save_changes(ctx, &poll).await?;
     }
