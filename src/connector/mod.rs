@@ -8,6 +8,7 @@ pub mod inputs;
 pub(crate) mod job;
 pub mod jobs;
 mod outcome;
+mod pacing;
 pub(crate) mod plan;
 pub(crate) mod schema;
 pub mod state;
