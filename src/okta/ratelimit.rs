@@ -454,7 +454,8 @@ impl RateLimiter {
             b.share = (b.share / 2.0).min(b.ceiling).max(STEP);
         }
         b.share = b.share.min(b.ceiling);
-        b.safe = b.safe.min(b.ceiling);
+        // What got through is known to pass: up to it, requests go out in parallel again.
+        b.safe = b.ceiling;
         tracing::warn!(
             bucket = bucket.name(),
             share = b.share,
