@@ -454,8 +454,7 @@ impl RateLimiter {
             b.share = (b.share / 2.0).min(b.ceiling).max(STEP);
         }
         b.share = b.share.min(b.ceiling);
-        // What got through is known to pass: up to it, requests go out in parallel again.
-        b.safe = b.ceiling;
+        b.safe = b.safe.min(b.ceiling);
         tracing::warn!(
             bucket = bucket.name(),
             share = b.share,
