@@ -18,6 +18,6 @@ for users in "${SIZES[@]}"; do
   echo "== ${users} users"
   status=0
   BENCH_USERS="$users" cargo test --release --locked -q -p okta-airsync --test it rate_limits::bench_ -- --ignored --nocapture --test-threads=1 >"$OUT" 2>&1 || status=$?
-  grep -E '^BENCH|^test result|panicked' "$OUT" || true
+  grep -oE 'BENCH.*|^test result.*|panicked.*' "$OUT" || true
   [ "$status" = 0 ] || { echo "== failed (exit $status); the end of the output:"; tail -30 "$OUT"; exit "$status"; }
 done

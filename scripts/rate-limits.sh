@@ -11,5 +11,5 @@ cd "$(dirname "$0")/.."
 OUT=$(mktemp); trap 'rm -f "$OUT"' EXIT
 status=0
 RL_E2E_USERS="${1:-10000}" cargo test --release -q -p okta-airsync --test it rate_limits::a_developer_org -- --nocapture --test-threads=1 >"$OUT" 2>&1 || status=$?
-grep -E '^token share|^test result|panicked' "$OUT" || true
+grep -oE 'token share [0-9]+%.*|^test result.*|panicked.*' "$OUT" || true
 [ "$status" = 0 ] || { echo "== failed (exit $status); the end of the output:"; tail -30 "$OUT"; exit "$status"; }

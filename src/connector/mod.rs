@@ -9,6 +9,7 @@ pub(crate) mod job;
 pub mod jobs;
 pub mod mirror;
 mod outcome;
+mod pacing;
 pub(crate) mod plan;
 pub(crate) mod schema;
 pub mod state;

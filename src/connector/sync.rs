@@ -25,38 +25,11 @@ use crate::okta;
 /// reading that ends with time to spare goes on in this invocation with its catch-up round,
 /// from the state the reading committed (every record it sent uploaded first).
 pub async fn extract_data(conn: &OktaConnector, inv: &Invocation, state: Value, sink: Sink) -> Result<ExtractOutcome, Error> {
-    let learned = stored_learned_shares(&state);
+    let learned = super::pacing::stored(&state);
     let client = conn.client_learned(inv, learned.clone())?.with_deadline(inv.deadline);
     let out = rounds(conn, inv, &client, state, &sink).await;
-    keep_learned_shares(&client, &sink, &learned, matches!(out, Ok(ExtractOutcome::Done))).await;
+    super::pacing::keep(&client, &sink, &learned, matches!(out, Ok(ExtractOutcome::Done))).await;
     out
-}
-
-/// The learned shares the state keeps (none when absent; unreadable ones are logged and
-/// forgotten: pacing then starts from the share the client is told).
-fn stored_learned_shares(state: &Value) -> okta::ratelimit::LearnedShares {
-    let Some(v) = state.get(keys::PACING) else { return Default::default() };
-    serde_json::from_value(v.clone()).unwrap_or_else(|e| {
-        tracing::warn!(key = keys::PACING, error = %e, "the saved rate-limit shares are unreadable; starting from the configured share");
-        Default::default()
-    })
-}
-
-/// Saves what the client learned of its token's share of each bucket through the writer, for
-/// the next invocation; at the end of a sync (`sync_done`) the buckets that met no 429 in it
-/// relax one step ([`okta::ratelimit::LearnedShares::end_sync`]).
-async fn keep_learned_shares(client: &okta::OktaClient, sink: &Sink, stored: &okta::ratelimit::LearnedShares, sync_done: bool) {
-    let mut learned = client.learned_shares();
-    if sync_done {
-        learned.end_sync(client.rate_share());
-    }
-    if &learned == stored {
-        return;
-    }
-    tracing::info!(shares = ?learned, "keeping the rate-limit shares learned for the next invocation");
-    if sink.checkpoint(keys::PACING, &learned).await.is_err() {
-        tracing::warn!("the writer is gone; the learned rate-limit shares are not kept");
-    }
 }
 
 /// The full reading, and its catch-up round when one is due and there is time.

@@ -344,10 +344,11 @@ impl RateLimiter {
                 b.reset_at = None;
             }
         }
-        if let (Some(n), Some(reset)) = (b.budget, b.reset_at) {
-            if n <= 0 {
-                return Err(Wait::Until(reset));
-            }
+        match (b.budget, b.reset_at) {
+            (Some(n), Some(reset)) if n <= 0 => return Err(Wait::Until(reset)),
+            // A new window's share is out before any answer told when it ends: wait for one.
+            (Some(n), None) if n <= 0 && b.in_flight > 0 => return Err(Wait::Answer),
+            _ => {}
         }
         if b.probing() {
             return Err(Wait::Answer);
@@ -547,6 +548,26 @@ mod tests {
             s.observe(obs(1000, 1000 - used, 60));
         }
         assert_eq!(used, 500, "half of the bucket, as the headers count it");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_new_window_never_starts_more_than_the_share_before_its_first_answer() {
+        let rl = RateLimiter::new(0.5);
+        rl.try_acquire(Bucket::Other).unwrap().observe(obs(100, 99, 60));
+        for used in 2..=50 {
+            rl.try_acquire(Bucket::Other).unwrap().observe(obs(100, 100 - used, 60));
+        }
+        // A clean window of 50; in the next, a 429 at the 31st halves the share to 25 %.
+        tokio::time::sleep(Duration::from_secs(61)).await;
+        for used in 1..=30 {
+            rl.try_acquire(Bucket::Other).unwrap().observe(obs(100, 100 - used, 60));
+        }
+        rl.try_acquire(Bucket::Other).unwrap().limited(obs(100, 69, 60));
+        assert_eq!(rl.share(Bucket::Other), 0.25);
+        // The window after it: 50 were proven once, but the share is 25 until an answer comes.
+        tokio::time::sleep(Duration::from_secs(61)).await;
+        let (held, wait) = parallel(&rl, Bucket::Other);
+        assert_eq!((held.len(), wait), (25, Wait::Answer));
     }
 
     #[tokio::test(start_paused = true)]
