@@ -49,9 +49,14 @@ pub fn role_id_of(assignment: &Value) -> Option<String> {
     }
 }
 
+/// The date a standard role's record carries: Okta's standard roles are fixed definitions with
+/// no dates of their own, and borrowing an assignment's would move the record back in time
+/// whenever another assignment happens to be read first.
+pub const STANDARD_ROLE_DATE: &str = "2000-01-01T00:00:00.000Z";
+
 /// A standard role, described from the first assignment that names it. Okta gives no
 /// description or dates for standard roles: the description is generated and the dates are
-/// those of that assignment.
+/// [`STANDARD_ROLE_DATE`].
 pub fn standard_role(assignment: &Value, links: &AdminLinks) -> Option<Value> {
     let kind = s(assignment, "/type")?;
     let label = standard_role_label(&kind);
@@ -61,7 +66,7 @@ pub fn standard_role(assignment: &Value, links: &AdminLinks) -> Option<Value> {
     d.insert("description".into(), format!("{kind} IAM role: {label} with administrative access").into());
     d.insert("role_kind".into(), "STANDARD".into());
     d.insert("item_url_field".into(), links.link("/admin/access/admin-roles").into());
-    record(&kind, ts(assignment.get("created")), ts(assignment.get("lastUpdated")), d)
+    record(&kind, Some(STANDARD_ROLE_DATE.into()), Some(STANDARD_ROLE_DATE.into()), d)
 }
 
 /// One role assignment to a user or a group, titled with the assignee's id. Prefer

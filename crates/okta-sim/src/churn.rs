@@ -171,6 +171,7 @@ fn apply_aimed<R: Rng>(org: &mut Org, kind: Change, ev: &mut Emitter<'_, R>, aim
             let id = format!("{}:{}", g.id, org.users[ui as usize].id);
             removed(org, "group_members", id.clone());
             ev.emit(org, "group.user_membership.remove", vec![LogTarget::User(ui), LogTarget::Group(gi as u32)], vec![]);
+            super::lifecycle::left_group(org, ui, gi, ev);
             Some(id)
         }
         Change::UnassignAppUser => {

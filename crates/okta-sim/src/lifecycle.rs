@@ -128,6 +128,29 @@ pub fn reactivate<R: Rng>(org: &mut Org, i: usize, ev: &mut Emitter<'_, R>, at_m
     }
 }
 
+/// User `ui` just left group `gi`: as Okta does, the app assignments that group gave (scope
+/// GROUP) go, unless another of the user's groups gives the same app; each is logged
+/// `application.user_membership.remove`.
+pub fn left_group<R: Rng>(org: &mut Org, ui: u32, gi: usize, ev: &mut Emitter<'_, R>) {
+    let other_groups: Vec<u32> = (0..org.groups.len() as u32)
+        .filter(|g| *g as usize != gi && !org.groups[*g as usize].deleted && org.groups[*g as usize].members.binary_search(&ui).is_ok())
+        .collect();
+    let apps: Vec<usize> = (0..org.apps.len())
+        .filter(|ai| {
+            let a = &org.apps[*ai];
+            !a.deleted
+                && a.groups.iter().any(|ag| ag.group as usize == gi)
+                && !a.groups.iter().any(|ag| other_groups.contains(&ag.group))
+                && a.users.iter().any(|au| au.user == ui && au.scope == "GROUP")
+        })
+        .collect();
+    for ai in apps {
+        org.apps[ai].users.retain(|au| au.user != ui);
+        removed(org, "app_user_assignments", format!("{}:{}", org.apps[ai].id, org.users[ui as usize].id));
+        ev.emit(org, "application.user_membership.remove", app_membership(ai as u32, ui), vec![]);
+    }
+}
+
 /// Restarts the activation of PROVISIONED (or RECOVERY) user `i`, Okta's Reactivate User
 /// operation (`user.lifecycle.reactivate`): the status stays, nothing else changes.
 pub fn resend_activation<R: Rng>(org: &mut Org, i: usize, ev: &mut Emitter<'_, R>) {
@@ -226,6 +249,10 @@ fn unlink_devices(org: &mut Org, ui: u32) {
 
 /// Deletes group `gi` with its memberships, app group assignments and role assignments.
 pub fn delete_group<R: Rng>(org: &mut Org, gi: usize, ev: &mut Emitter<'_, R>) {
+    // Its members lose the apps only it gave them, as when they leave it.
+    for m in org.groups[gi].members.clone() {
+        left_group(org, m, gi, ev);
+    }
     let g = gi as u32;
     let gid = org.groups[gi].id.clone();
     let mut gone: Vec<(&str, String)> = vec![("groups", gid.clone())];

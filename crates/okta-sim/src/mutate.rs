@@ -270,6 +270,7 @@ fn memberships<R: Rng>(org: &mut Org, n: usize, ev: &mut Emitter<'_, R>) -> Vec<
                 let gone = org.groups[gi].members.remove(rm);
                 removed(org, "group_members", format!("{gid}:{}", org.users[gone as usize].id));
                 ev.emit(org, "group.user_membership.remove", vec![LogTarget::User(gone), LogTarget::Group(gi as u32)], vec![]);
+                super::lifecycle::left_group(org, gone, gi, ev);
             }
         }
         org.groups[gi].last_membership_updated = ev.now;
