@@ -34,7 +34,7 @@ until curl -sf http://127.0.0.1:18101/__sim/stats >/dev/null && curl -sf http://
 start=$(date +%s.%N)
 invoke() {
   local phase=$1 n=$2
-  sed "s#http://devrev.placeholder#http://127.0.0.1:18102#g; s#00000000-0000-4000-8000-0000000000[0-9][0-9]#bench-$phase-$n#g" "fixtures/events/$phase.json" >"$WORK/ev.json"
+  sed "s#http://devrev.placeholder#http://127.0.0.1:18102#g; s#00000000-0000-4000-8000-0000000000[0-9][0-9]#bench-$phase-$n-${RUN:-aa}#g; s#0000000000aa#0000000000${RUN:-aa}#g; s#\"mode\": \"INITIAL\"#\"mode\": \"${MODE:-INITIAL}\"#g" "fixtures/events/$phase.json" >"$WORK/ev.json"
   /usr/bin/time -f '%M' -o "$WORK/rss" "$BIN" run --event "$WORK/ev.json" --okta-base-url http://127.0.0.1:18101 >"$WORK/out" 2>>"$WORK/worker.log"
   tail -1 "$WORK/rss" >>"$WORK/rss.all"
   sed -n 's/.*"reply_sent":"\([A-Z_]*\)".*/\1/p' "$WORK/out"
@@ -77,9 +77,10 @@ for t in sorted(item_types):
     print(f"    {t:<24} {len(got):>8} records  {'= ground truth' if good else f'MISMATCH (want {len(want)})'}")
 print("  every item type equals the ground truth" if ok else "  MISMATCHES")
 PY
-# The state after the sync, and the index of what was sent (in the state while small, else the
+# The state after a sync, and the index of what was sent (in the state while small, else the
 # worker's own artifacts): DevRev's guidance is a state under 500 000 characters.
-curl -s "http://127.0.0.1:18102/__emu/state?sync_unit=su1" >"$WORK/state.json"
+state_figures() {
+  curl -s "http://127.0.0.1:18102/__emu/state?sync_unit=su1" >"$WORK/state.json"
 python3 - "$WORK" <<'PY'
 import json, sys
 state = json.load(open(f"{sys.argv[1]}/state.json"))
@@ -95,6 +96,30 @@ for name, key in (("index base", "base"), ("index tombstones", "gone")):
         print(f"  {name}: the worker's own artifact, {p['lines']} lines, {p['bytes'] / 1e6:.1f} MB gzipped")
 print(f"  index journal parts left: {len(index.get('journal', []))}")
 PY
+}
+state_figures
+
+echo "== 2b. an incremental sync after 1 % of that org changed"
+# The first sync ends (its attachments phase commits its start as the last successful one);
+# then 1 % of the org changes and a new sync run reads what changed.
+invoke attachments_start 0 >/dev/null
+curl -sf -X POST http://127.0.0.1:18101/__sim/mutate -H 'content-type: application/json' \
+  -d "{\"users\": $((USERS / 100)), \"groups\": 30, \"deactivate\": $((USERS / 500)), \"delete_users\": $((USERS / 2000)), \"remove_members\": $((USERS / 300)), \"unassign_app_users\": $((USERS / 300)), \"reset_factors\": $((USERS / 100)), \"grant_roles\": 20, \"revoke_roles\": 20, \"logs\": 0}" >/dev/null
+: >"$WORK/rss.all"
+start=$(date +%s.%N)
+export RUN=bb MODE=INCREMENTAL
+invoke metadata 0 >/dev/null
+reply=$(invoke data_start 0); n=0
+while [ "$reply" = DATA_EXTRACTION_PROGRESS ] || [ "$reply" = DATA_EXTRACTION_DELAYED ]; do
+  n=$((n + 1)); reply=$(invoke data_continue "$n")
+done
+end=$(date +%s.%N)
+unset RUN MODE
+peak=$(sort -n "$WORK/rss.all" | tail -1)
+echo "  outcome: $reply after $(wc -l <"$WORK/rss.all") invocations (metadata included)"
+printf '  wall time: %.1f s\n' "$(echo "$end - $start" | bc)"
+echo "  worker peak RSS: $((peak / 1024)) MB"
+state_figures
 kill %1 %2 2>/dev/null || true
 
 echo "== 3. demo --users $USERS"
