@@ -117,6 +117,7 @@ end=$(date +%s.%N)
 unset RUN MODE
 peak=$(sort -n "$WORK/rss.all" | tail -1)
 echo "  outcome: $reply after $(wc -l <"$WORK/rss.all") invocations (metadata included)"
+[ "$reply" = DATA_EXTRACTION_DONE ] || sed -n 's/.*"message":"\([^"]*\)".*/  error: \1/p' "$WORK/out" | head -3
 printf '  wall time: %.1f s\n' "$(echo "$end - $start" | bc)"
 echo "  worker peak RSS: $((peak / 1024)) MB"
 state_figures

@@ -34,6 +34,11 @@ pub const STATE_KEY: &str = "airsync_index";
 /// whole state stays within DevRev's guidance (500 000 characters) with room for the rest.
 pub const INLINE_LIMIT: usize = 100_000;
 
+/// The most base64 characters the journal and the tombstones part each keep in the state: the
+/// state also carries the artifacts not yet reported (up to 150 000 characters) and the
+/// connector's change set, and must stay under 500 000.
+pub const SMALL_INLINE_LIMIT: usize = 30_000;
+
 /// [`INLINE_LIMIT`], or less where `OKTA_AIRSYNC_INDEX_INLINE_CHARS` says so (1 000 or more):
 /// the crash test sets it so that a small org's index spills into artifacts too.
 fn inline_limit() -> usize {
@@ -199,10 +204,19 @@ pub fn encode(mut entries: Vec<Entry>) -> std::io::Result<(Vec<u8>, u64)> {
     Ok((out.finish()?, lines))
 }
 
-/// The part for gzipped bytes: in the state when small enough.
+/// The base part for gzipped bytes: in the state when small enough ([`INLINE_LIMIT`]).
 pub fn inline_part(gz: &[u8], lines: u64) -> Option<Part> {
+    inline_within(gz, lines, inline_limit())
+}
+
+/// A journal or tombstones part: in the state when under [`SMALL_INLINE_LIMIT`].
+pub fn small_inline_part(gz: &[u8], lines: u64) -> Option<Part> {
+    inline_within(gz, lines, inline_limit().min(SMALL_INLINE_LIMIT))
+}
+
+fn inline_within(gz: &[u8], lines: u64, limit: usize) -> Option<Part> {
     let b64 = base64::engine::general_purpose::STANDARD.encode(gz);
-    (b64.len() <= inline_limit()).then_some(Part::State { gz: b64, lines })
+    (b64.len() <= limit).then_some(Part::State { gz: b64, lines })
 }
 
 /// Reads parts back, downloading an artifact once per invocation.
@@ -461,7 +475,7 @@ pub fn lines_of(bytes: &[u8]) -> Result<Vec<Entry>, IndexError> {
 
 /// Whether the inline journal parts have grown past what the state should hold.
 pub fn journal_overflows(index: &IndexState) -> bool {
-    index.journal_inline_chars() > inline_limit()
+    index.journal_inline_chars() > inline_limit().min(SMALL_INLINE_LIMIT)
 }
 
 /// Decodes the gzipped lines of inline journal parts (for merging them into one artifact).

@@ -85,6 +85,10 @@ fn fill_required(item_type: &str, data: &mut serde_json::Map<String, Value>, tit
 /// The most parents and tombstones a change set holds; past it the run reads in full.
 pub const MAX_CHANGES: usize = 2_000;
 
+/// The most characters a change set takes in the state (DevRev wants the whole state under
+/// 500 000); past it the run reads in full, as past [`MAX_CHANGES`].
+pub const MAX_STATE_CHARS: usize = 120_000;
+
 /// What the events since the last sync ask the incremental sync to do.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangeSet {
@@ -229,13 +233,27 @@ impl ChangeSet {
             *self.other_events.entry(kind.to_string()).or_default() += 1;
         }
         if self.size() > MAX_CHANGES {
-            let latest_change = std::mem::take(&mut self.latest_change);
-            let other_events = std::mem::take(&mut self.other_events);
-            *self = ChangeSet { overflow: true, events: self.events, latest_change, other_events, ..ChangeSet::default() };
+            self.give_up();
         }
     }
 
     /// Keeps the newest time a change was published.
+    /// Gives up the parents and tombstones when they would take more than [`MAX_STATE_CHARS`]
+    /// of the state: the run then reads in full (the round's end diffs those listings).
+    pub fn keep_within_state(&mut self) {
+        let chars = serde_json::to_string(self).map_or(usize::MAX, |s| s.len());
+        if chars > MAX_STATE_CHARS {
+            tracing::warn!(chars, "the System Log's changes would take too much of the state; this run reads in full");
+            self.give_up();
+        }
+    }
+
+    fn give_up(&mut self) {
+        let latest_change = std::mem::take(&mut self.latest_change);
+        let other_events = std::mem::take(&mut self.other_events);
+        *self = ChangeSet { overflow: true, events: self.events, latest_change, other_events, ..ChangeSet::default() };
+    }
+
     fn note_change_at(&mut self, at: &str) {
         let parse = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok();
         let newer = match (parse(at), parse(&self.latest_change)) {
@@ -543,6 +561,21 @@ mod tests {
         c.observe(&event("group.lifecycle.create", json!([{"id": "00g9", "type": "UserGroup"}])));
         c.observe(&event("user.session.start", json!([])));
         assert_eq!(c.other_events, [("group.lifecycle.create".to_string(), 1)].into());
+    }
+
+    #[test]
+    fn a_change_set_too_big_for_the_state_gives_up_and_the_run_reads_in_full() {
+        let mut c = ChangeSet::default();
+        for i in 0..1_500 {
+            let g = json!({"id": format!("00g{i:017}"), "type": "UserGroup", "displayName": "Engineering and friends"});
+            c.observe(&event("group.user_membership.remove", json!([user(&format!("00u{i:017}")), g])));
+        }
+        assert!(!c.overflow && c.size() <= MAX_CHANGES);
+        c.keep_within_state();
+        assert!(c.overflow, "1 500 tombstones take more than {MAX_STATE_CHARS} characters");
+        assert!(c.tombstones.is_empty());
+        assert!(serde_json::to_string(&c).unwrap().len() < 1_000);
+        assert_eq!(c.events, 1_500);
     }
 
     #[test]

@@ -23,7 +23,7 @@ impl Writer {
             return Ok(());
         }
         let (gz, n) = index::encode(lines.clone()).map_err(encoding)?;
-        match index::inline_part(&gz, n) {
+        match index::small_inline_part(&gz, n) {
             Some(part) => self.index.journal.push(part),
             None => return self.spill(lines).await,
         }
@@ -111,14 +111,14 @@ impl Writer {
         let c = index::compact(&loaded, chrono::Utc::now()).map_err(encoding)?;
         drop(loaded);
         reader.forget();
-        let base = self.part(c.base).await?;
-        let gone = if c.gone.1 > 0 { Some(self.part(c.gone).await?) } else { None };
+        let base = self.part(c.base, index::inline_part).await?;
+        let gone = if c.gone.1 > 0 { Some(self.part(c.gone, index::small_inline_part).await?) } else { None };
         Ok(IndexState { base: Some(base), journal: Vec::new(), gone })
     }
 
     /// A part in the state when small enough, else uploaded.
-    async fn part(&mut self, (gz, lines): (Vec<u8>, u64)) -> Result<Part, DevRevError> {
-        match index::inline_part(&gz, lines) {
+    async fn part(&mut self, (gz, lines): (Vec<u8>, u64), inline: fn(&[u8], u64) -> Option<Part>) -> Result<Part, DevRevError> {
+        match inline(&gz, lines) {
             Some(p) => Ok(p),
             None => self.upload_part(gz, lines).await,
         }

@@ -105,7 +105,7 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<LogsPos>) -> Result<(), Job
             Some(next) if full && next != url => {
                 st.pos = LogsPos { cursor: Some(next.to_string()), recent: poll.recent.clone() };
                 if poll.collecting {
-                    save_changes(ctx, &poll).await?;
+                    save_changes(ctx, &mut poll).await?;
                 }
                 ctx.save(st).await?;
                 url = next;
@@ -125,7 +125,7 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<LogsPos>) -> Result<(), Job
         st.note = if st.note.is_empty() { note } else { format!("{}; {note}", st.note) };
     }
     if poll.collecting {
-        save_changes(ctx, &poll).await?;
+        save_changes(ctx, &mut poll).await?;
     }
     let window = LogsWindow { end: ctx.sync.logs_until.clone(), tail_uuids: Vec::new(), next, recent: poll.recent };
     ctx.sink.checkpoint(keys::LOGS_WINDOW, &window).await?;
@@ -216,9 +216,11 @@ fn refused_cursor(e: &crate::okta::Error) -> bool {
 }
 
 /// Saves the change sets, in the job's scope, before the position that covers them.
-async fn save_changes(ctx: &JobCtx, poll: &Poll) -> Result<(), JobFail> {
+async fn save_changes(ctx: &JobCtx, poll: &mut Poll) -> Result<(), JobFail> {
+    poll.changes.keep_within_state();
     ctx.sink.checkpoint(keys::CHANGES, &poll.changes).await?;
     if !poll.driving {
+        poll.before.keep_within_state();
         ctx.sink.checkpoint(keys::CHANGES_BEFORE, &poll.before).await?;
     }
     Ok(())
