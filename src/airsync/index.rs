@@ -188,20 +188,15 @@ pub enum IndexError {
 pub fn encode(mut entries: Vec<Entry>) -> std::io::Result<(Vec<u8>, u64)> {
     // A stable sort keeps the send order within a key; the last one sent wins.
     entries.sort_by(|a, b| a.key().cmp(&b.key()));
-    let mut out = GzEncoder::new(Vec::new(), flate2::Compression::default());
-    let mut lines = 0u64;
+    let mut out = Lines::default();
     let mut iter = entries.iter().peekable();
     while let Some(e) = iter.next() {
         if iter.peek().is_some_and(|n| n.key() == e.key()) {
             continue;
         }
-        if lines > 0 {
-            out.write_all(b"\n")?;
-        }
-        serde_json::to_writer(&mut out, e)?;
-        lines += 1;
+        out.write(e)?;
     }
-    Ok((out.finish()?, lines))
+    out.finish()
 }
 
 /// The base part for gzipped bytes: in the state when small enough ([`INLINE_LIMIT`]).
@@ -438,15 +433,16 @@ pub fn compact(loaded: &Loaded, now: chrono::DateTime<chrono::Utc>) -> Result<Co
     Ok(Compacted { base: base.finish().map_err(corrupt)?, gone: gone.finish().map_err(corrupt)? })
 }
 
-/// Gzipped JSON lines being written.
+/// Gzipped JSON lines being written: buffered, for serde writes in small pieces and each
+/// write straight into the encoder costs a compression call.
 struct Lines {
-    out: GzEncoder<Vec<u8>>,
+    out: std::io::BufWriter<GzEncoder<Vec<u8>>>,
     n: u64,
 }
 
 impl Default for Lines {
     fn default() -> Self {
-        Lines { out: GzEncoder::new(Vec::new(), flate2::Compression::default()), n: 0 }
+        Lines { out: std::io::BufWriter::with_capacity(64 * 1024, GzEncoder::new(Vec::new(), flate2::Compression::fast())), n: 0 }
     }
 }
 
@@ -461,7 +457,8 @@ impl Lines {
     }
 
     fn finish(self) -> std::io::Result<(Vec<u8>, u64)> {
-        Ok((self.out.finish()?, self.n))
+        let gz = self.out.into_inner().map_err(std::io::IntoInnerError::into_error)?;
+        Ok((gz.finish()?, self.n))
     }
 }
 
