@@ -135,7 +135,7 @@ for run in r["runs"]:
     bad = [t for t, e in run["entities"].items() if run["mode"] == "INITIAL" and e["records"] != e["expected"]]
     print(f"  {run['mode']}: {run['outcome']}, {run['invocations']} invocations, {run['wall_ms'] / 1000:.1f} s, "
           f"API calls {run['api_calls']} (minimum {run['min_api_calls']}), records == expected: {'yes' if not bad else bad}")
-print(f"  violations: {len(r['violations'])}")
+print(f"  violations: {len(r['violations'])}" + ''.join(f"\n    {v[:300]}" for v in r['violations'][:3]))
 PY
 
 echo "== 4. demo at R10k, buckets lifted"
@@ -148,5 +148,5 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 for run in r["runs"]:
     print(f"  {run['mode']}: {run['outcome']}, {run['api_calls']} calls, {run['rate_limited']} x 429, {run['wall_ms'] / 1000:.1f} s")
-print(f"  violations: {len(r['violations'])}")
+print(f"  violations: {len(r['violations'])}" + ''.join(f"\n    {v[:300]}" for v in r['violations'][:3]))
 PY

@@ -87,7 +87,7 @@ pub const MAX_CHANGES: usize = 2_000;
 
 /// The most characters a change set takes in the state (DevRev wants the whole state under
 /// 500 000); past it the run reads in full, as past [`MAX_CHANGES`].
-pub const MAX_STATE_CHARS: usize = 120_000;
+pub const MAX_STATE_CHARS: usize = 100_000;
 
 /// What the events since the last sync ask the incremental sync to do.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

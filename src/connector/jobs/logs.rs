@@ -237,17 +237,36 @@ fn continues_previous(ctx: &JobCtx) -> bool {
     }
 }
 
-/// Keeps the events published within `overlap` before the newest one.
+/// The most uuids kept for the overlap: about 80 characters each in the state. A burst of
+/// changes (a thousand factor resets in a minute) would otherwise fill DevRev's 500 000.
+/// Polls go on from Okta's cursor; the uuids only matter when one starts again from `since`.
+pub const MAX_RECENT: usize = 1_000;
+
+/// Keeps the events published within `overlap` before the newest one, the newest
+/// [`MAX_RECENT`] of them.
 fn prune(recent: &mut Vec<SeenEvent>, overlap: Duration) {
     let parse = |s: &str| DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc));
     let Some(newest) = recent.iter().filter_map(|e| parse(&e.published)).max() else { return };
     let from = newest - overlap;
     recent.retain(|e| parse(&e.published).is_some_and(|p| p >= from));
+    if recent.len() > MAX_RECENT {
+        recent.sort_by(|a, b| a.published.cmp(&b.published));
+        recent.drain(..recent.len() - MAX_RECENT);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_burst_of_events_keeps_the_newest_uuids_only() {
+        let at = |i: usize| format!("2026-11-01T10:{:02}:{:02}.000Z", i / 60 % 60, i % 60);
+        let mut recent: Vec<SeenEvent> = (0..1_500).map(|i| SeenEvent { uuid: format!("u{i}"), published: at(i % 300) }).collect();
+        prune(&mut recent, Duration::minutes(5));
+        assert_eq!(recent.len(), MAX_RECENT);
+        assert!(recent.iter().all(|e| e.published >= at(100)), "the oldest go first");
+    }
 
     #[test]
     fn the_start_date_is_checked_and_clamped() {
