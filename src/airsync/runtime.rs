@@ -69,7 +69,7 @@ impl Default for RuntimeConfig {
             soft_deadline: Duration::from_secs(600),
             devrev_retry: RetryPolicy::default(),
             batch_size: 2000,
-            artifact_list_soft_limit: 150_000,
+            artifact_list_soft_limit: 135_000,
             shutdown: CancellationToken::new(),
             on_reply: None,
             entities: None,
