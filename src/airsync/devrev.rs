@@ -186,6 +186,14 @@ const AXIOS_QUERY: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'$')
     .remove(b',');
 
+/// A text field of a DevRev answer, or an error naming it.
+fn text_field(body: &Value, endpoint: &'static str, key: &str) -> Result<String, DevRevError> {
+    body.get(key)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| DevRevError::BadBody { endpoint, detail: format!("missing `{key}`") })
+}
+
 /// Encodes query pairs the way axios does (ts-adaas sends its queries through axios).
 pub fn axios_query(pairs: &[(&str, &str)]) -> String {
     pairs
@@ -383,20 +391,19 @@ impl DevRevClient {
             "/internal/airdrop.artifacts.upload-url",
             &axios_query(&[("request_id", request_id), ("file_type", file_type), ("file_name", file_name)]),
         )?;
+        let body = self.artifact_get(EP, &url).await?;
+        let get = |k: &str| text_field(&body, EP, k);
+        Ok(UploadTarget { upload_url: get("upload_url")?, artifact_id: get("artifact_id")?, form_data: form_pairs(body.get("form_data")) })
+    }
+
+    /// A `GET` of one of the artifact endpoints (`Bearer` authorization), its JSON answer.
+    async fn artifact_get(&self, endpoint: &'static str, url: &str) -> Result<Value, DevRevError> {
         let resp = self
-            .send(EP, MAX_RESPONSE_BYTES, || {
-                self.http.get(&url).header("Accept", "application/json, text/plain, */*").bearer_auth(self.token.expose_secret())
+            .send(endpoint, MAX_RESPONSE_BYTES, || {
+                self.http.get(url).header("Accept", "application/json, text/plain, */*").bearer_auth(self.token.expose_secret())
             })
             .await?;
-        let body: Value =
-            serde_json::from_slice(&resp).map_err(|e| DevRevError::BadBody { endpoint: EP, detail: format!("not JSON ({e})") })?;
-        let get = |k: &str| {
-            body.get(k)
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .ok_or_else(|| DevRevError::BadBody { endpoint: EP, detail: format!("missing `{k}`") })
-        };
-        Ok(UploadTarget { upload_url: get("upload_url")?, artifact_id: get("artifact_id")?, form_data: form_pairs(body.get("form_data")) })
+        serde_json::from_slice(&resp).map_err(|e| DevRevError::BadBody { endpoint, detail: format!("not JSON ({e})") })
     }
 
     /// Sends the file to the pre-signed URL as multipart, file part last.

@@ -45,14 +45,31 @@ pub fn entry(item_type: &str, rec: &Value) -> Option<Entry> {
     if flag("deleted") || flag("removed") {
         return Some(Entry { t: item_type.into(), id, m, gone: true, floor: false, f: Map::new() });
     }
-    let mut keep: Vec<String> = crate::metadata::required_fields(t).to_vec();
-    if let Shape::Edge { ends } = t.shape() {
-        keep.extend(ends.iter().map(|e| e.to_string()));
-    }
-    keep.extend(EXTRA.iter().filter(|(n, _)| *n == item_type).flat_map(|(_, f)| f.iter().map(|x| x.to_string())));
-    keep.push(crate::extract::TITLE_FIELD.into());
-    let f = keep.into_iter().filter_map(|k| Some((k.clone(), data?.get(&k)?.clone()))).filter(|(_, v)| !v.is_null()).collect();
+    let f = kept_fields(t).iter().filter_map(|k| Some((k.clone(), data?.get(k)?.clone()))).filter(|(_, v)| !v.is_null()).collect();
     Some(Entry { t: item_type.into(), id, m, gone: false, floor: false, f })
+}
+
+/// The fields the index keeps of a type's records: the required ones, an edge's ends, the
+/// [`EXTRA`] ones and the title (worked out once per type: [`entry`] runs for every record).
+fn kept_fields(t: ItemType) -> &'static [String] {
+    static KEPT: std::sync::OnceLock<BTreeMap<ItemType, Vec<String>>> = std::sync::OnceLock::new();
+    let all = KEPT.get_or_init(|| {
+        ItemType::ALL
+            .into_iter()
+            .map(|t| {
+                let mut keep: Vec<String> = crate::metadata::required_fields(t).to_vec();
+                if let Shape::Edge { ends } = t.shape() {
+                    keep.extend(ends.iter().map(|e| e.to_string()));
+                }
+                keep.extend(EXTRA.iter().filter(|(n, _)| *n == t.as_str()).flat_map(|(_, f)| f.iter().map(|x| x.to_string())));
+                keep.push(crate::extract::TITLE_FIELD.into());
+                keep.sort();
+                keep.dedup();
+                (t, keep)
+            })
+            .collect()
+    });
+    all.get(&t).map_or(&[], Vec::as_slice)
 }
 
 /// What one round read and heard, for [`reconcile`].

@@ -151,41 +151,7 @@ async fn callback(State(emu): S, headers: HeaderMap, body: Bytes) -> Response {
                 st.violation(format!("{et}: artifact list is {bytes} bytes, over {MAX_ARTIFACT_LIST_BYTES}"));
             }
             for a in list {
-                let id = a["id"].as_str().unwrap_or("");
-                let (uploaded, confirmed, item_type, lines, origin) = match st.artifacts.get(id) {
-                    Some(i) => (i.uploaded, i.confirmed, i.item_type.clone(), i.lines, i.origin.clone()),
-                    None => {
-                        st.violation(format!("{et}: reported artifact {id} was never issued"));
-                        continue;
-                    }
-                };
-                if !uploaded || (!confirmed && item_type != "external_sync_units") {
-                    st.violation(format!("{et}: artifact {id} reported but not uploaded and confirmed"));
-                }
-                let reply_origin = st.origin(&rid);
-                if let (Some((phase, run)), Some((reply_phase, reply_run))) = (&origin, &reply_origin) {
-                    if phase != reply_phase || run != reply_run {
-                        st.violation(format!(
-                            "{et}: artifact {id} was uploaded by the {phase} phase of run {run}, not by this reply's ({reply_phase}, run {reply_run})"
-                        ));
-                    }
-                }
-                if a["item_type"].as_str() != Some(item_type.as_str()) || a["item_count"].as_u64() != Some(lines as u64) {
-                    st.violation(format!("{et}: artifact {id} descriptor does not match the file ({item_type}, {lines} lines)"));
-                }
-                if let Some(i) = st.artifacts.get_mut(id) {
-                    i.reported += 1;
-                    let problems = if i.reported == 1 { std::mem::take(&mut i.problems) } else { Vec::new() };
-                    for p in problems {
-                        st.violation(p);
-                    }
-                }
-                if let Some(i) = st.artifacts.get(id) {
-                    if i.reported > 1 {
-                        let msg = format!("{et}: artifact {id} reported twice");
-                        st.violation(msg);
-                    }
-                }
+                report_artifact(&mut st, &et, &rid, a);
             }
         }
         Some(_) => st.violation(format!("{et}: event_data.artifacts is not an array")),
@@ -198,6 +164,38 @@ async fn callback(State(emu): S, headers: HeaderMap, body: Bytes) -> Response {
         println!("{}", String::from_utf8_lossy(&body));
     }
     Json(json!({})).into_response()
+}
+
+/// Checks one artifact a reply reports: issued, uploaded and confirmed, by this reply's phase
+/// and run, described as its file is, reported once; its contents are judged now (a file never
+/// reported is the worker's own).
+fn report_artifact(st: &mut crate::store::Store, et: &str, rid: &str, a: &Value) {
+    let id = a["id"].as_str().unwrap_or("");
+    let Some(info) = st.artifacts.get(id).cloned() else {
+        return st.violation(format!("{et}: reported artifact {id} was never issued"));
+    };
+    if !info.uploaded || (!info.confirmed && info.item_type != "external_sync_units") {
+        st.violation(format!("{et}: artifact {id} reported but not uploaded and confirmed"));
+    }
+    if let (Some((phase, run)), Some((reply_phase, reply_run))) = (&info.origin, &st.origin(rid)) {
+        if phase != reply_phase || run != reply_run {
+            st.violation(format!(
+                "{et}: artifact {id} was uploaded by the {phase} phase of run {run}, not by this reply's ({reply_phase}, run {reply_run})"
+            ));
+        }
+    }
+    let (item_type, lines) = (&info.item_type, info.lines);
+    if a["item_type"].as_str() != Some(item_type.as_str()) || a["item_count"].as_u64() != Some(lines as u64) {
+        st.violation(format!("{et}: artifact {id} descriptor does not match the file ({item_type}, {lines} lines)"));
+    }
+    let Some(i) = st.artifacts.get_mut(id) else { return };
+    i.reported += 1;
+    if i.reported > 1 {
+        return st.violation(format!("{et}: artifact {id} reported twice"));
+    }
+    for p in std::mem::take(&mut i.problems) {
+        st.violation(p);
+    }
 }
 
 async fn state_get(State(emu): S, headers: HeaderMap, Query(q): Query<BTreeMap<String, String>>) -> Response {

@@ -2,10 +2,7 @@
 //! `GET /internal/airdrop.artifacts.download-url` for a pre-signed URL, then a plain `GET` of
 //! that URL with no Authorization header.
 
-use secrecy::ExposeSecret;
-use serde_json::Value;
-
-use super::{axios_query, DevRevClient, DevRevError, MAX_RESPONSE_BYTES};
+use super::{axios_query, DevRevClient, DevRevError};
 
 /// The largest artifact read back (bytes, gzipped). The worker's index of a 100 000-user org is
 /// a few tens of megabytes; anything far past that is not an index this worker wrote.
@@ -20,17 +17,8 @@ impl DevRevClient {
             "/internal/airdrop.artifacts.download-url",
             &axios_query(&[("request_id", request_id), ("artifact_id", artifact_id)]),
         )?;
-        let resp = self
-            .send(EP, MAX_RESPONSE_BYTES, || {
-                self.http.get(&url).header("Accept", "application/json, text/plain, */*").bearer_auth(self.token.expose_secret())
-            })
-            .await?;
-        let body: Value =
-            serde_json::from_slice(&resp).map_err(|e| DevRevError::BadBody { endpoint: EP, detail: format!("not JSON ({e})") })?;
-        body.get("download_url")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .ok_or_else(|| DevRevError::BadBody { endpoint: EP, detail: "missing `download_url`".into() })
+        let body = self.artifact_get(EP, &url).await?;
+        super::text_field(&body, EP, "download_url")
     }
 
     /// An uploaded artifact's bytes, as uploaded.

@@ -144,9 +144,14 @@ impl Writer {
     /// so DevRev ends the same whether it applies records by arrival or by date. Returns the
     /// record and whether its date was moved.
     pub(super) fn after_tombstone(&mut self, item_type: &str, mut r: Value) -> (Value, bool) {
+        let data = r.get("data");
+        let is_tomb = ["deleted", "removed"].iter().any(|k| data.and_then(|d| d.get(k)) == Some(&Value::Bool(true)));
+        // Most records are neither tombstones nor under a floor: nothing to look up or keep.
+        if !is_tomb && self.gone_at.is_empty() {
+            return (r, false);
+        }
         let Some(id) = r.get("id").and_then(Value::as_str).map(str::to_string) else { return (r, false) };
         let key = (item_type.to_string(), id);
-        let is_tomb = ["deleted", "removed"].iter().any(|k| r.pointer(&format!("/data/{k}")) == Some(&Value::Bool(true)));
         let parse = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&chrono::Utc));
         let mut moved = false;
         if let Some(floor) = self.gone_at.get(&key).and_then(|g| parse(g)) {
