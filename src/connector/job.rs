@@ -1,4 +1,4 @@
-//! The nine extraction jobs, as a type: names, item types and state keys in one place.
+//! The eleven extraction jobs, as a type: names, item types and state keys in one place.
 
 /// One extraction job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -21,11 +21,16 @@ pub enum Job {
     Factors,
     /// Identity Engine authenticator enrollments.
     AuthenticatorEnrollments,
+    /// Group rules.
+    GroupRules,
+    /// The org's sign-in configuration: authenticators, network zones, identity providers,
+    /// trusted origins.
+    SignInConfig,
 }
 
 impl Job {
     /// Every job, in the order they are reported.
-    pub const ALL: [Job; 9] = [
+    pub const ALL: [Job; 11] = [
         Job::Users,
         Job::Groups,
         Job::Roles,
@@ -35,6 +40,8 @@ impl Job {
         Job::Devices,
         Job::Factors,
         Job::AuthenticatorEnrollments,
+        Job::GroupRules,
+        Job::SignInConfig,
     ];
 
     /// The job's name: its state key suffix, client label and log field.
@@ -49,6 +56,8 @@ impl Job {
             Job::Devices => "devices",
             Job::Factors => "factors",
             Job::AuthenticatorEnrollments => "authenticator_enrollments",
+            Job::GroupRules => "group_rules",
+            Job::SignInConfig => "sign_in_config",
         }
     }
 
@@ -60,10 +69,12 @@ impl Job {
             Job::Roles => &["iam_roles", "iam_role_members"],
             Job::Apps => &["applications", "app_user_assignments", "app_group_assignments"],
             Job::Policies => &["policies"],
-            Job::SystemLogs => &["system_logs"],
+            Job::SystemLogs => &["system_logs", "app_sign_ins"],
             Job::Devices => &["devices"],
             Job::Factors => &["factors"],
             Job::AuthenticatorEnrollments => &["authenticator_enrollments"],
+            Job::GroupRules => &["group_rules"],
+            Job::SignInConfig => &["authenticators", "network_zones", "identity_providers", "trusted_origins"],
         }
     }
 
@@ -81,8 +92,8 @@ impl std::fmt::Display for Job {
 
 /// The jobs with the item types each produces, for reports.
 #[allow(clippy::indexing_slicing)] // evaluated at compile time: an index out of bounds fails the build
-pub const JOBS: [(&str, &[&str]); 9] = {
-    let mut out: [(&str, &[&str]); 9] = [("", &[]); 9];
+pub const JOBS: [(&str, &[&str]); 11] = {
+    let mut out: [(&str, &[&str]); 11] = [("", &[]); 11];
     let mut i = 0;
     while i < Job::ALL.len() {
         out[i] = (Job::ALL[i].name(), Job::ALL[i].item_types());

@@ -140,6 +140,10 @@ struct EventTombstones {
     /// Deactivated at some point, maybe active again: the app assignments and roles went.
     deactivated_ever: HashSet<String>,
     deleted_servers: HashSet<String>,
+    /// Objects the events say are deleted: their edges go, even those the index holds with no
+    /// record of the object (a user deleted before the first sync, whose sign-ins the log
+    /// still shows).
+    deleted_objects: HashSet<String>,
 }
 
 impl EventTombstones {
@@ -148,15 +152,19 @@ impl EventTombstones {
         let mut deactivated = HashSet::new();
         let mut deactivated_ever = HashSet::new();
         let mut deleted_servers = HashSet::new();
+        let mut deleted_objects = HashSet::new();
         for cs in sets {
             for t in &cs.tombstones {
                 by_key.insert((t.item_type.clone(), t.id.clone()), t.clone());
+                if t.kind == TombstoneKind::Deleted {
+                    deleted_objects.insert(t.id.clone());
+                }
             }
             deactivated.extend(cs.deactivated_users.iter().cloned());
             deactivated_ever.extend(cs.deactivated_users.iter().chain(&cs.deactivated_ever).cloned());
             deleted_servers.extend(cs.deleted_servers.iter().cloned());
         }
-        EventTombstones { by_key, deactivated, deactivated_ever, deleted_servers }
+        EventTombstones { by_key, deactivated, deactivated_ever, deleted_servers, deleted_objects }
     }
 }
 
@@ -239,7 +247,7 @@ impl Planned {
             }
         }
         if let Shape::Edge { ends } = t.shape() {
-            if ends.iter().filter_map(|k| field(k)).any(|id| self.gone_objects.contains(id)) {
+            if ends.iter().filter_map(|k| field(k)).any(|id| self.gone_objects.contains(id) || events.deleted_objects.contains(id)) {
                 return Some(now);
             }
         }

@@ -267,6 +267,16 @@ pub struct ListPos {
     pub cursor: Option<String>,
 }
 
+/// Where the sign-in configuration job stands: the family being listed and its next page.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigPos {
+    /// The index of the family under way (in `Family::ALL`).
+    pub family: usize,
+    /// Its next page (`None`: the first page).
+    pub cursor: Option<String>,
+}
+
 /// Where a fan-out over parent pages stands. A parent is named by its id, never by its index in
 /// a page that is fetched again: a parent deleted or deactivated between invocations shifts
 /// the page, and an index would then skip the parent after it.

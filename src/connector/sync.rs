@@ -339,6 +339,11 @@ fn is_edge(t: &str) -> bool {
     crate::extract::item_type::ItemType::parse(t).is_some_and(|t| t.is_edge())
 }
 
+/// Whether a whole listing can hold every record of the type (not events, not sign-ins).
+fn is_listed(t: &str) -> bool {
+    crate::extract::item_type::ItemType::parse(t).is_some_and(|t| t.is_listed())
+}
+
 /// Runs one job with its own position type.
 async fn drive_job(ctx: &JobCtx, stored: Option<Value>) -> Result<JobEnd, JobFail> {
     match ctx.job {
@@ -351,6 +356,8 @@ async fn drive_job(ctx: &JobCtx, stored: Option<Value>) -> Result<JobEnd, JobFai
         Job::Devices => drive(ctx, stored, |c, s| jobs::devices::extract(c, s).boxed()).await,
         Job::Factors => drive(ctx, stored, |c, s| jobs::factors::extract(c, s).boxed()).await,
         Job::AuthenticatorEnrollments => drive(ctx, stored, |c, s| jobs::enrollments::extract(c, s).boxed()).await,
+        Job::GroupRules => drive(ctx, stored, |c, s| jobs::group_rules::extract(c, s).boxed()).await,
+        Job::SignInConfig => drive(ctx, stored, |c, s| jobs::sign_in_config::extract(c, s).boxed()).await,
     }
 }
 
@@ -401,7 +408,7 @@ async fn drive<P: Position>(
                     .job
                     .item_types()
                     .iter()
-                    .filter(|t| !(st.skipped.contains_key(**t) || (edges_cut && is_edge(t))))
+                    .filter(|t| is_listed(t) && !(st.skipped.contains_key(**t) || (edges_cut && is_edge(t))))
                     .map(|t| t.to_string())
                     .collect();
             }
@@ -416,8 +423,9 @@ async fn drive<P: Position>(
             st.status = Status::Skipped;
             st.mode = Mode::Skipped;
             st.skip = Some(kind);
+            // A type the job skipped on its own keeps its own reason.
             for t in ctx.job.item_types() {
-                st.skipped.insert(t.to_string(), reason.clone());
+                st.skipped.entry(t.to_string()).or_insert_with(|| reason.clone());
             }
             st.note = reason;
             st.pos = P::default();

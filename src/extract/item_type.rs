@@ -35,6 +35,18 @@ pub enum ItemType {
     Factors,
     /// A user's Identity Engine authenticator enrollment.
     AuthenticatorEnrollments,
+    /// A user's latest successful sign-in to an app (from the System Log).
+    AppSignIns,
+    /// Group rules: who a rule puts in which groups.
+    GroupRules,
+    /// The org's authenticators.
+    Authenticators,
+    /// Network zones.
+    NetworkZones,
+    /// Identity providers.
+    IdentityProviders,
+    /// Trusted origins.
+    TrustedOrigins,
 }
 
 /// What a record of an item type stands for.
@@ -72,7 +84,7 @@ struct Row {
 
 const USER_END: &[&str] = &["user_id"];
 
-const TABLE: [Row; 13] = [
+const TABLE: [Row; 19] = [
     Row {
         ty: ItemType::Users,
         name: "users",
@@ -116,11 +128,42 @@ const TABLE: [Row; 13] = [
         shape: Shape::Edge { ends: USER_END },
         fills: &[("enrollment_type", Fill::Text(""))],
     },
+    Row { ty: ItemType::AppSignIns, name: "app_sign_ins", shape: Shape::Edge { ends: &["app_id", "user_id"] }, fills: &[] },
+    Row {
+        ty: ItemType::GroupRules,
+        name: "group_rules",
+        shape: Shape::Object,
+        fills: &[("name", Fill::Title), ("status", Fill::Text("INACTIVE"))],
+    },
+    Row {
+        ty: ItemType::Authenticators,
+        name: "authenticators",
+        shape: Shape::Object,
+        fills: &[("name", Fill::Title), ("key", Fill::Title)],
+    },
+    Row {
+        ty: ItemType::NetworkZones,
+        name: "network_zones",
+        shape: Shape::Object,
+        fills: &[("name", Fill::Title), ("zone_type", Fill::Text("IP"))],
+    },
+    Row {
+        ty: ItemType::IdentityProviders,
+        name: "identity_providers",
+        shape: Shape::Object,
+        fills: &[("name", Fill::Title), ("idp_type", Fill::Text("UNKNOWN"))],
+    },
+    Row {
+        ty: ItemType::TrustedOrigins,
+        name: "trusted_origins",
+        shape: Shape::Object,
+        fills: &[("name", Fill::Title), ("origin", Fill::Title)],
+    },
 ];
 
 impl ItemType {
     /// Every item type, in the order they are documented.
-    pub const ALL: [ItemType; 13] = [
+    pub const ALL: [ItemType; 19] = [
         ItemType::Users,
         ItemType::Groups,
         ItemType::GroupMembers,
@@ -134,9 +177,15 @@ impl ItemType {
         ItemType::Devices,
         ItemType::Factors,
         ItemType::AuthenticatorEnrollments,
+        ItemType::AppSignIns,
+        ItemType::GroupRules,
+        ItemType::Authenticators,
+        ItemType::NetworkZones,
+        ItemType::IdentityProviders,
+        ItemType::TrustedOrigins,
     ];
 
-    #[allow(clippy::indexing_slicing)] // 13 variants, 13 rows; a test checks they line up
+    #[allow(clippy::indexing_slicing)] // 19 variants, 19 rows; a test checks they line up
     const fn row(self) -> &'static Row {
         &TABLE[self as usize]
     }
@@ -154,6 +203,13 @@ impl ItemType {
     /// What its records stand for.
     pub const fn shape(self) -> Shape {
         self.row().shape
+    }
+
+    /// Whether a listing can hold all of its records: not for events, nor for app sign-ins,
+    /// which are built from the events read (older sign-ins stay in DevRev, past the log's
+    /// retention), so no round's end diffs them.
+    pub const fn is_listed(self) -> bool {
+        !matches!(self.shape(), Shape::Event) && !matches!(self, ItemType::AppSignIns)
     }
 
     /// Whether it is an edge between two records.
@@ -190,7 +246,7 @@ impl std::fmt::Display for ItemType {
 }
 
 /// Every item type's name, in the order they are documented.
-pub const ITEM_TYPES: [&str; 13] = [
+pub const ITEM_TYPES: [&str; 19] = [
     ItemType::Users.as_str(),
     ItemType::Groups.as_str(),
     ItemType::GroupMembers.as_str(),
@@ -204,6 +260,12 @@ pub const ITEM_TYPES: [&str; 13] = [
     ItemType::Devices.as_str(),
     ItemType::Factors.as_str(),
     ItemType::AuthenticatorEnrollments.as_str(),
+    ItemType::AppSignIns.as_str(),
+    ItemType::GroupRules.as_str(),
+    ItemType::Authenticators.as_str(),
+    ItemType::NetworkZones.as_str(),
+    ItemType::IdentityProviders.as_str(),
+    ItemType::TrustedOrigins.as_str(),
 ];
 
 #[cfg(test)]
@@ -219,6 +281,12 @@ mod tests {
             assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
         }
         assert_eq!(ItemType::parse("widgets"), None);
+    }
+
+    fn app_sign_in(app: &str, user: &str, links: &crate::extract::AdminLinks) -> Option<serde_json::Value> {
+        let e = serde_json::json!({"uuid": "e1", "published": "2026-01-01T00:00:00.000Z", "eventType": "user.authentication.sso",
+            "outcome": {"result": "SUCCESS"}, "actor": {"id": user, "type": "User"}, "target": [{"id": app, "type": "AppInstance"}]});
+        crate::extract::sign_ins::SignIn::of(&e)?.record(links)
     }
 
     #[test]
@@ -249,13 +317,14 @@ mod tests {
                 roles::role_member_of(&dated(json!({"id": "ra1", "type": "SUPER_ADMIN"})), &user, "USER", &links),
                 ("ra1", "00u1"),
             ),
+            (ItemType::AppSignIns, app_sign_in("0oa1", "00u1", &links), ("0oa1", "00u1")),
         ];
         for (t, rec, (parent, child)) in made {
             assert!(t.is_edge(), "{t}");
             assert_eq!(rec.unwrap_or_else(|| panic!("{t}: no record"))["id"], ItemType::edge_id(parent, child), "{t}");
         }
         let edges = ItemType::ALL.into_iter().filter(|t| t.is_edge()).count();
-        assert_eq!(edges, 6, "a new edge type needs its normalizer here");
+        assert_eq!(edges, 7, "a new edge type needs its normalizer here");
     }
 
     #[test]

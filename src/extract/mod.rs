@@ -8,6 +8,7 @@
 pub mod apps;
 pub mod devices;
 pub mod factors;
+pub mod group_rules;
 pub mod groups;
 pub mod item_type;
 pub mod logs;
@@ -15,6 +16,8 @@ pub mod policies;
 pub mod roles;
 pub mod schema;
 pub mod secrets;
+pub mod sign_in_config;
+pub mod sign_ins;
 pub mod users;
 
 use chrono::{DateTime, SecondsFormat, Utc};

@@ -104,6 +104,17 @@ const DESCRIPTIONS: &[(&str, &str, &str)] = &[
     ("authenticator_enrollments", "enrollment_type", "The authenticator's type: app, email, phone, password, security_key, ..."),
     ("authenticator_enrollments", "authenticator_key", "The authenticator's key: okta_verify, google_otp, phone_number, okta_email, ..."),
     ("authenticator_enrollments", "phone_number_masked", "A phone authenticator's number, all but the last four digits masked"),
+    (
+        "app_sign_ins",
+        "last_sign_in_at",
+        "The latest successful single sign-on to the app that the System Log shows (kept after Okta's 90-day retention)",
+    ),
+    ("app_sign_ins", "zone", "The network zone the client signed in from, as Okta logged it"),
+    ("group_rules", "expression", "The Okta Expression Language condition a user must match"),
+    ("group_rules", "excluded_user_ids", "Users the rule never assigns, even when they match"),
+    ("network_zones", "usage", "POLICY (used in policies) or BLOCKLIST (requests from it are refused)"),
+    ("network_zones", "locations", "Countries or regions (ISO 3166) of a dynamic zone"),
+    ("trusted_origins", "scopes", "CORS, REDIRECT or IFRAME_EMBED"),
 ];
 
 /// Adds [`DESCRIPTIONS`] to the record types' fields.
@@ -266,6 +277,33 @@ pub fn document(custom: &[CustomAttr]) -> Value {
             ("authenticator_key", "Authenticator key", Text, false), ("name", "Authenticator", Text, false),
             ("nickname", "Nickname", Text, false), ("status", "Status", Text, false),
             ("phone_number_masked", "Phone (last 4 digits)", Text, false), ("email", "Email", Text, false)]),
+        "app_sign_ins": record_type("App sign-ins",
+            "A user's latest successful sign-in to an app, from the System Log (user.authentication.sso)", vec![
+            ("app_id", "Application", Ref("applications"), true), ("user_id", "User", Ref("users"), true),
+            ("last_sign_in_at", "Last sign-in", Ts, false), ("device", "Device", Text, false), ("zone", "Network zone", Text, false),
+            ("os", "Operating system", Text, false), ("browser", "Browser", Text, false), ("country", "Country", Text, false),
+            ("event_id", "System Log event", Text, false)]),
+        "group_rules": record_type("Group rules", "Rules that put users in groups by an expression", vec![
+            ("name", "Name", Text, true), ("status", "Status", Enum(&["ACTIVE", "INACTIVE", "INVALID"]), true),
+            ("expression", "Expression", Text, false), ("expression_type", "Expression type", Text, false),
+            ("group_ids", "Assigns to groups", RefList("groups"), false), ("excluded_user_ids", "Excluded users", RefList("users"), false),
+            ("excluded_group_ids", "Excluded groups", RefList("groups"), false), ("all_groups_valid", "All groups valid", Bool, false)]),
+        "authenticators": record_type("Authenticators", "The authenticators the org offers, settings without secrets", vec![
+            ("key", "Key", Text, true), ("name", "Name", Text, true), ("status", "Status", Text, false),
+            ("authenticator_type", "Type", Text, false), ("provider_type", "Provider type", Text, false),
+            ("settings", "Settings (no secrets, JSON)", Text, false), ("provider", "Provider configuration (no secrets, JSON)", Text, false)]),
+        "network_zones": record_type("Network zones", "IP and dynamic network zones, blocklists included", vec![
+            ("name", "Name", Text, true), ("zone_type", "Type", Text, true), ("status", "Status", Text, false),
+            ("usage", "Usage", Text, false), ("system", "System zone", Bool, false), ("gateways", "Gateway IPs", TextList, false),
+            ("proxies", "Proxy IPs", TextList, false), ("locations", "Locations", TextList, false), ("asns", "ASNs", TextList, false),
+            ("proxy_type", "Proxy type", Text, false)]),
+        "identity_providers": record_type("Identity providers", "External identity providers; no client secrets or key material", vec![
+            ("name", "Name", Text, true), ("idp_type", "Type", Text, true), ("status", "Status", Text, false),
+            ("protocol_type", "Protocol", Text, false), ("issuer_mode", "Issuer mode", Text, false), ("client_id", "Client id", Text, false),
+            ("issuer", "Issuer", Text, false), ("policy", "Policy (no secrets, JSON)", Text, false)]),
+        "trusted_origins": record_type("Trusted origins", "Origins trusted for CORS, redirects or embedding", vec![
+            ("name", "Name", Text, true), ("origin", "Origin", Text, true), ("status", "Status", Text, false),
+            ("scopes", "Trusted for", TextList, false)]),
     });
     let mut rt = rt;
     describe(&mut rt);

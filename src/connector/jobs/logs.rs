@@ -13,7 +13,7 @@ use super::{JobCtx, JobFail, LogVerdict};
 use crate::connector::changes::ChangeSet;
 use crate::connector::plan::LogEnd;
 use crate::connector::state::{keys, EdgePlan, JobState, LogsPos, LogsWindow, Mode, SeenEvent};
-use crate::extract::{logs, ts};
+use crate::extract::{logs, sign_ins, ts};
 use crate::okta::endpoints;
 
 /// Okta keeps System Log events this many days.
@@ -92,9 +92,10 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<LogsPos>) -> Result<(), Job
             r => r?,
         };
         let full = page.items.len() >= page_size;
-        let (recs, past_until) = poll.take(&page.items, &ctx.links);
+        let (recs, taken, past_until) = poll.take(&page.items, &ctx.links);
         prune(&mut poll.recent, ctx.overlap);
         ctx.send(st, "system_logs", recs).await?;
+        ctx.send(st, "app_sign_ins", sign_ins(ctx, &taken)).await?;
         if past_until {
             // The poll reached the bound: the next run polls this page again for the events
             // past it (those before it are dropped by their uuids or sent again, unchanged).
@@ -181,9 +182,11 @@ impl Poll {
         Ok((url, Poll { seen, recent, changes, before, driving, collecting, catch_up_from, until }))
     }
 
-    /// The records of a page's events not sent before, and whether the page reached the bound.
-    fn take(&mut self, items: &[Value], links: &crate::extract::AdminLinks) -> (Vec<Value>, bool) {
+    /// The records of a page's events not sent before, those events, and whether the page
+    /// reached the bound.
+    fn take(&mut self, items: &[Value], links: &crate::extract::AdminLinks) -> (Vec<Value>, Vec<Value>, bool) {
         let mut recs = Vec::new();
+        let mut taken = Vec::new();
         let mut past_until = false;
         for e in items {
             let Some(uuid) = e.get("uuid").and_then(Value::as_str) else { continue };
@@ -199,6 +202,9 @@ impl Poll {
                 self.recent.push(SeenEvent { uuid: uuid.to_string(), published });
             }
             recs.extend(logs::log_event(e, links));
+            if e.get("eventType").and_then(Value::as_str) == Some(sign_ins::SSO_EVENT) {
+                taken.push(e.clone());
+            }
             let during_run = self.catch_up_from.is_none_or(|from| published.is_none_or(|p| p.with_timezone(&Utc) >= from));
             if self.driving || (self.collecting && during_run) {
                 self.changes.observe(e);
@@ -206,8 +212,18 @@ impl Poll {
                 self.before.observe(e);
             }
         }
-        (recs, past_until)
+        (recs, taken, past_until)
     }
+}
+
+/// The `app_sign_ins` records of a page's new sign-in events: the latest per app and user, the
+/// sign-ins of placeholder users left out. A pair signed in again on a later page is sent again
+/// with the later time, so what DevRev holds is the latest the log has shown.
+fn sign_ins(ctx: &JobCtx, events: &[Value]) -> Vec<Value> {
+    if events.is_empty() || !ctx.wants("app_sign_ins") {
+        return Vec::new();
+    }
+    sign_ins::latest(events).iter().filter(|s| !ctx.is_placeholder(&s.user_id)).filter_map(|s| s.record(&ctx.links)).collect()
 }
 
 /// A 400 on a poll that followed a cursor: Okta no longer takes it.

@@ -8,12 +8,14 @@ pub(crate) mod auth_servers;
 pub(crate) mod devices;
 pub(crate) mod enrollments;
 pub mod factors;
+pub(crate) mod group_rules;
 pub(crate) mod groups;
 pub(crate) mod logs;
 pub(crate) mod policies;
 pub(crate) mod remembered;
 pub(crate) mod role_targets;
 pub(crate) mod roles;
+pub(crate) mod sign_in_config;
 pub(crate) mod users;
 
 use std::collections::{BTreeMap, HashSet};

@@ -4,3 +4,4 @@
 mod access;
 mod families;
 mod identity;
+mod posture;

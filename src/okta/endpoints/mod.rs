@@ -23,6 +23,7 @@ pub mod org;
 pub mod policies;
 pub mod role_targets;
 pub mod schemas;
+pub mod sign_in_config;
 pub mod user_types;
 pub mod users;
 

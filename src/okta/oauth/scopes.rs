@@ -25,8 +25,8 @@ pub const READ_SCOPES: &[ReadScope] = &[
     ReadScope { scope: "okta.schemas.read", item_types: &["users"], paths: &["/api/v1/meta/schemas/user/{schemaId}"] },
     ReadScope {
         scope: "okta.groups.read",
-        item_types: &["groups", "group_members"],
-        paths: &["/api/v1/groups", "/api/v1/groups/{groupId}/users"],
+        item_types: &["groups", "group_members", "group_rules"],
+        paths: &["/api/v1/groups", "/api/v1/groups/{groupId}/users", "/api/v1/groups/rules"],
     },
     ReadScope {
         scope: "okta.roles.read",
@@ -55,8 +55,12 @@ pub const READ_SCOPES: &[ReadScope] = &[
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules",
         ],
     },
-    ReadScope { scope: "okta.logs.read", item_types: &["system_logs"], paths: &["/api/v1/logs"] },
+    ReadScope { scope: "okta.logs.read", item_types: &["system_logs", "app_sign_ins"], paths: &["/api/v1/logs"] },
     ReadScope { scope: "okta.devices.read", item_types: &["devices"], paths: &["/api/v1/devices"] },
+    ReadScope { scope: "okta.authenticators.read", item_types: &["authenticators"], paths: &["/api/v1/authenticators"] },
+    ReadScope { scope: "okta.networkZones.read", item_types: &["network_zones"], paths: &["/api/v1/zones"] },
+    ReadScope { scope: "okta.idps.read", item_types: &["identity_providers"], paths: &["/api/v1/idps"] },
+    ReadScope { scope: "okta.trustedOrigins.read", item_types: &["trusted_origins"], paths: &["/api/v1/trustedOrigins"] },
 ];
 
 /// The scopes requested when the connection lists none: every scope in [`READ_SCOPES`].

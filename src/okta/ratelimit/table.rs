@@ -11,6 +11,9 @@
 //! - "only GET or POST to `/api/v1/users`" and "only GET to `/api/v1/users/{idOrLogin}`":
 //!   `/users/{id}/factors` and `/users/{id}/roles` fall to "most other API actions: `/api/v1`".
 //! - every `/api/v1/apps/*` path is the apps bucket but `/apps/{id}` itself.
+//! - `/api/v1/groups/rules` is in the group-list bucket (a sub-resource, not `/groups/{id}`);
+//!   authenticators, zones, identity providers and trusted origins fall to "most other API
+//!   actions".
 //!
 //! Okta enforces each bucket individually; it documents no org-wide limit across them since
 //! September 2024 (okta/okta-developer-docs commit b66d97a).
@@ -87,6 +90,8 @@ impl Bucket {
         match segs.as_slice() {
             ["users"] => Bucket::Users,
             ["users", _] => Bucket::UserById,
+            // `/groups/rules` is a sub-resource of the group list, not a group's id.
+            ["groups", "rules", ..] => Bucket::Groups,
             ["groups", _] => Bucket::GroupById,
             ["groups", ..] => Bucket::Groups,
             ["apps", _] => Bucket::AppById,
@@ -150,6 +155,8 @@ mod tests {
         assert_eq!(Bucket::of("/api/v1/groups/00g1"), Bucket::GroupById);
         assert_eq!(Bucket::of("/api/v1/groups/00g1/users"), Bucket::Groups);
         assert_eq!(Bucket::of("/api/v1/groups/00g1/roles"), Bucket::Groups);
+        assert_eq!(Bucket::of("/api/v1/groups/rules"), Bucket::Groups);
+        assert_eq!(Bucket::of("/api/v1/zones"), Bucket::Other);
         assert_eq!(Bucket::of("/api/v1/apps"), Bucket::Apps);
         assert_eq!(Bucket::of("/api/v1/apps/0oa1"), Bucket::AppById);
         assert_eq!(Bucket::of("/api/v1/apps/0oa1/users"), Bucket::Apps);
