@@ -95,6 +95,8 @@ enum ReadError {
     TooLarge,
     /// The connection broke or timed out mid-body (retried like a transport error).
     Transport(reqwest::Error),
+    /// The body could not be written where it goes (a download to disk).
+    Disk(std::io::Error),
 }
 
 /// Reads a whole body, refusing (and no longer reading) past `cap` bytes.
@@ -254,6 +256,18 @@ impl DevRevClient {
     /// Sends with retries and reads the whole answer (at most `cap` bytes) inside each attempt,
     /// so a body cut short is retried like a dropped connection, as axios does.
     async fn send(&self, endpoint: &'static str, cap: usize, build: impl Fn() -> RequestBuilder) -> Result<Vec<u8>, DevRevError> {
+        self.send_reading(endpoint, cap, build, |r| read_capped(r, cap)).await
+    }
+
+    /// [`Self::send`], with the successful answer's body taken by `read` (a download written to
+    /// disk as it arrives); a body cut short is retried as a transport error.
+    async fn send_reading<T, Fut: std::future::Future<Output = Result<T, ReadError>>>(
+        &self,
+        endpoint: &'static str,
+        cap: usize,
+        build: impl Fn() -> RequestBuilder,
+        mut read: impl FnMut(reqwest::Response) -> Fut,
+    ) -> Result<T, DevRevError> {
         let mut attempt = 0;
         loop {
             let req = build();
@@ -264,9 +278,12 @@ impl DevRevClient {
             .send()
             .await;
             let res = match res {
-                Ok(r) if r.status().is_success() => match read_capped(r, cap).await {
+                Ok(r) if r.status().is_success() => match read(r).await {
                     Ok(body) => return Ok(body),
                     Err(ReadError::TooLarge) => return Err(DevRevError::TooLarge { endpoint, what: "the answer", limit: cap }),
+                    Err(ReadError::Disk(e)) => {
+                        return Err(DevRevError::BadBody { endpoint, detail: format!("could not be written to a temporary file ({e})") })
+                    }
                     Err(ReadError::Transport(e)) => Attempt::Transport(e),
                 },
                 Ok(r) => Attempt::Status(r),
@@ -408,15 +425,37 @@ impl DevRevClient {
 
     /// Sends the file to the pre-signed URL as multipart, file part last.
     pub async fn upload(&self, target: &UploadTarget, bytes: Vec<u8>) -> Result<(), DevRevError> {
+        // Shared, not copied, by each attempt.
+        let bytes = bytes::Bytes::from(bytes);
+        let len = bytes.len() as u64;
+        self.upload_body(target, || (reqwest::Body::from(bytes.clone()), len)).await
+    }
+
+    /// Sends a file of `len` bytes, read from disk as it is sent (the worker's own index parts:
+    /// a large org's are tens of megabytes).
+    pub async fn upload_file(&self, target: &UploadTarget, path: &std::path::Path, len: u64) -> Result<(), DevRevError> {
+        let body = || match std::fs::File::open(path) {
+            Ok(f) => reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(f))),
+            // Gone between attempts: an empty body of the wrong length, which the server refuses.
+            Err(_) => reqwest::Body::from(Vec::new()),
+        };
+        self.upload_body(target, || (body(), len)).await
+    }
+
+    /// The multipart POST of one artifact, its file part last, `body` giving each attempt's.
+    async fn upload_body(&self, target: &UploadTarget, body: impl Fn() -> (reqwest::Body, u64)) -> Result<(), DevRevError> {
         self.send("artifact upload", MAX_RESPONSE_BYTES, || {
             let mut form = reqwest::multipart::Form::new();
             for (k, v) in &target.form_data {
                 form = form.text(k.clone(), v.clone());
             }
+            let (b, len) = body();
             // S3 and DevRev's mock server take the file as an octet stream; a static type always parses.
-            let part = reqwest::multipart::Part::bytes(bytes.clone())
-                .mime_str("application/octet-stream")
-                .unwrap_or_else(|_| reqwest::multipart::Part::bytes(bytes.clone()));
+            let part = reqwest::multipart::Part::stream_with_length(b, len);
+            let part = match part.mime_str("application/octet-stream") {
+                Ok(p) => p,
+                Err(_) => reqwest::multipart::Part::stream_with_length(body().0, len),
+            };
             form = form.part("file", part);
             self.http.request(Method::POST, &target.upload_url).multipart(form)
         })

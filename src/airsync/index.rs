@@ -28,6 +28,9 @@ use serde_json::{Map, Value};
 
 use super::devrev::{DevRevClient, DevRevError};
 
+mod spool;
+pub use spool::{Data, Spool};
+
 /// The top-level state key holding [`IndexState`].
 pub const STATE_KEY: &str = "airsync_index";
 /// The most base64 characters a part keeps in the state; past it the part is an artifact. The
@@ -214,11 +217,11 @@ fn inline_within(gz: &[u8], lines: u64, limit: usize) -> Option<Part> {
     (b64.len() <= limit).then_some(Part::State { gz: b64, lines })
 }
 
-/// Reads parts back, downloading an artifact once per invocation.
+/// Reads parts back, downloading an artifact once per invocation (to a temporary file).
 pub struct Reader {
     client: DevRevClient,
     request_id: String,
-    cache: Mutex<HashMap<String, Arc<[u8]>>>,
+    cache: Mutex<HashMap<String, Arc<Spool>>>,
 }
 
 impl std::fmt::Debug for Reader {
@@ -233,50 +236,59 @@ impl Reader {
         Reader { client, request_id: request_id.to_string(), cache: Mutex::new(HashMap::new()) }
     }
 
-    /// The gzipped bytes of a part, checked.
-    pub async fn bytes(&self, part: &Part) -> Result<Arc<[u8]>, IndexError> {
+    /// The gzipped bytes of a part, checked: an inline part's in memory, an artifact's on disk.
+    pub async fn data(&self, part: &Part) -> Result<Data, IndexError> {
         match part {
             Part::State { gz, .. } => base64::engine::general_purpose::STANDARD
                 .decode(gz)
-                .map(Arc::from)
+                .map(|b| Data::Mem(Arc::from(b)))
                 .map_err(|e| IndexError::Corrupt { id: "state".into(), detail: e.to_string() }),
             Part::Artifact { id, bytes, crc32, .. } => {
-                if let Some(b) = self.cache.lock().ok().and_then(|c| c.get(id).cloned()) {
-                    return Ok(b);
+                if let Some(s) = self.cache.lock().ok().and_then(|c| c.get(id).cloned()) {
+                    return Ok(Data::Disk(s));
                 }
-                let got =
-                    self.client.download(&self.request_id, id).await.map_err(|source| IndexError::Download { id: id.clone(), source })?;
-                let mut crc = flate2::Crc::new();
-                crc.update(&got);
-                if got.len() as u64 != *bytes || crc.sum() != *crc32 {
+                let disk = |e: std::io::Error| IndexError::Corrupt { id: id.clone(), detail: format!("a temporary file failed: {e}") };
+                let (spool, file) = Spool::create().map_err(disk)?;
+                drop(file);
+                let (len, crc) = self
+                    .client
+                    .download_to(&self.request_id, id, spool.path())
+                    .await
+                    .map_err(|source| IndexError::Download { id: id.clone(), source })?;
+                if len != *bytes || crc != *crc32 {
                     return Err(IndexError::Corrupt {
                         id: id.clone(),
-                        detail: format!("{} bytes with CRC-32 {:08x}, expected {bytes} with {crc32:08x}", got.len(), crc.sum()),
+                        detail: format!("{len} bytes with CRC-32 {crc:08x}, expected {bytes} with {crc32:08x}"),
                     });
                 }
-                let got: Arc<[u8]> = Arc::from(got);
+                let spool = Arc::new(spool);
                 if let Ok(mut c) = self.cache.lock() {
-                    c.insert(id.clone(), got.clone());
+                    c.insert(id.clone(), spool.clone());
                 }
-                Ok(got)
+                Ok(Data::Disk(spool))
             }
         }
+    }
+
+    /// Every byte of a (small) part.
+    pub async fn bytes(&self, part: &Part) -> Result<Vec<u8>, IndexError> {
+        self.data(part).await?.read_all().map_err(|e| IndexError::Corrupt { id: "part".into(), detail: e.to_string() })
     }
 
     /// Reads every part of `index` for [`fold`]: the base first, then the journal in order.
     pub async fn load(&self, index: &IndexState) -> Result<Loaded, IndexError> {
         let base = match &index.base {
-            Some(p) => Some(self.bytes(p).await?),
+            Some(p) => Some(self.data(p).await?),
             None => None,
         };
         let mut journal = Vec::with_capacity(index.journal.len());
         for p in &index.journal {
-            journal.push(self.bytes(p).await?);
+            journal.push(self.data(p).await?);
         }
         Ok(Loaded { base, journal })
     }
 
-    /// Forgets the downloaded parts (after a compaction made them useless).
+    /// Forgets the downloaded parts (after a compaction made them useless): their files go.
     pub fn forget(&self) {
         if let Ok(mut c) = self.cache.lock() {
             c.clear();
@@ -286,8 +298,8 @@ impl Reader {
 
 /// Every part's bytes, ready to fold.
 pub struct Loaded {
-    base: Option<Arc<[u8]>>,
-    journal: Vec<Arc<[u8]>>,
+    base: Option<Data>,
+    journal: Vec<Data>,
 }
 
 /// One record as the index holds it: the base's line and the journal's last line.
@@ -307,7 +319,7 @@ impl Folded {
 }
 
 /// The lines of one gzipped part.
-type PartLines = std::io::Lines<BufReader<MultiGzDecoder<std::io::Cursor<Arc<[u8]>>>>>;
+type PartLines = std::io::Lines<BufReader<MultiGzDecoder<Box<dyn Read + Send>>>>;
 
 /// One sorted source in the merge.
 struct Source {
@@ -359,12 +371,14 @@ impl Ord for Head {
 
 /// Calls `visit` once per record, in key order, with its base line and its journal's last line.
 pub fn fold(loaded: &Loaded, mut visit: impl FnMut(Folded)) -> Result<(), IndexError> {
-    let open = |bytes: &Arc<[u8]>, rank: usize| Source {
-        lines: BufReader::new(MultiGzDecoder::new(std::io::Cursor::new(bytes.clone()))).lines(),
-        rank,
+    let open = |data: &Data, rank: usize| -> Result<Source, IndexError> {
+        let r = data.reader().map_err(|e| IndexError::Corrupt { id: format!("part {rank}"), detail: e.to_string() })?;
+        Ok(Source { lines: BufReader::new(MultiGzDecoder::new(r)).lines(), rank })
     };
-    let mut sources: Vec<Source> = loaded.base.iter().map(|b| open(b, 0)).collect();
-    sources.extend(loaded.journal.iter().enumerate().map(|(i, b)| open(b, i + 1)));
+    let mut sources: Vec<Source> = Vec::with_capacity(loaded.journal.len() + 1);
+    for (i, d) in loaded.base.iter().map(|b| (0, b)).chain(loaded.journal.iter().enumerate().map(|(i, d)| (i + 1, d))) {
+        sources.push(open(d, i)?);
+    }
     let mut heap = BinaryHeap::new();
     for (i, s) in sources.iter_mut().enumerate() {
         if let Some(e) = s.next() {
@@ -401,8 +415,8 @@ pub fn fold(loaded: &Loaded, mut visit: impl FnMut(Folded)) -> Result<(), IndexE
 /// A compaction's output: the new base, and its tombstones and moved dates alone (for the
 /// writer's guard).
 pub struct Compacted {
-    /// Every record's last line, gzipped, and how many.
-    pub base: (Vec<u8>, u64),
+    /// Every record's last line, gzipped in a temporary file, and how many.
+    pub base: (Spool, u64),
     /// The tombstones among them, gzipped, and how many.
     pub gone: (Vec<u8>, u64),
 }
@@ -412,7 +426,8 @@ pub struct Compacted {
 pub fn compact(loaded: &Loaded, now: chrono::DateTime<chrono::Utc>) -> Result<Compacted, IndexError> {
     let corrupt = |e: std::io::Error| IndexError::Corrupt { id: "compaction".into(), detail: e.to_string() };
     let horizon = now - chrono::Duration::days(GONE_RETENTION_DAYS);
-    let mut base = Lines::default();
+    let (spool, file) = Spool::create().map_err(corrupt)?;
+    let mut base = Lines::to(std::io::BufWriter::with_capacity(64 * 1024, file));
     let mut gone = Lines::default();
     let mut failed = None;
     fold(loaded, |f| {
@@ -430,23 +445,29 @@ pub fn compact(loaded: &Loaded, now: chrono::DateTime<chrono::Utc>) -> Result<Co
     if let Some(e) = failed {
         return Err(corrupt(e));
     }
-    Ok(Compacted { base: base.finish().map_err(corrupt)?, gone: gone.finish().map_err(corrupt)? })
+    let (mut written, lines) = base.finish().map_err(corrupt)?;
+    written.flush().map_err(corrupt)?;
+    Ok(Compacted { base: (spool, lines), gone: gone.finish().map_err(corrupt)? })
 }
 
-/// Gzipped JSON lines being written: buffered, for serde writes in small pieces and each
-/// write straight into the encoder costs a compression call.
-struct Lines {
-    out: std::io::BufWriter<GzEncoder<Vec<u8>>>,
+/// Gzipped JSON lines being written (to memory, or to a file): buffered, for serde writes in
+/// small pieces and each write straight into the encoder costs a compression call.
+struct Lines<W: Write = Vec<u8>> {
+    out: std::io::BufWriter<GzEncoder<W>>,
     n: u64,
 }
 
 impl Default for Lines {
     fn default() -> Self {
-        Lines { out: std::io::BufWriter::with_capacity(64 * 1024, GzEncoder::new(Vec::new(), flate2::Compression::fast())), n: 0 }
+        Lines::to(Vec::new())
     }
 }
 
-impl Lines {
+impl<W: Write> Lines<W> {
+    fn to(w: W) -> Self {
+        Lines { out: std::io::BufWriter::with_capacity(64 * 1024, GzEncoder::new(w, flate2::Compression::fast())), n: 0 }
+    }
+
     fn write(&mut self, e: &Entry) -> std::io::Result<()> {
         if self.n > 0 {
             self.out.write_all(b"\n")?;
@@ -456,7 +477,7 @@ impl Lines {
         Ok(())
     }
 
-    fn finish(self) -> std::io::Result<(Vec<u8>, u64)> {
+    fn finish(self) -> std::io::Result<(W, u64)> {
         let gz = self.out.into_inner().map_err(std::io::IntoInnerError::into_error)?;
         Ok((gz.finish()?, self.n))
     }

@@ -4,8 +4,8 @@ fn e(t: &str, id: &str, m: &str, gone: bool) -> Entry {
     Entry { t: t.into(), id: id.into(), m: m.into(), gone, floor: false, f: Map::new() }
 }
 
-fn part(entries: Vec<Entry>) -> Arc<[u8]> {
-    Arc::from(encode(entries).unwrap().0)
+fn part(entries: Vec<Entry>) -> Data {
+    Data::Mem(Arc::from(encode(entries).unwrap().0))
 }
 
 fn folded(loaded: &Loaded) -> Vec<Folded> {
@@ -18,7 +18,7 @@ fn folded(loaded: &Loaded) -> Vec<Folded> {
 fn a_part_keeps_the_last_line_sent_per_record_sorted_by_key() {
     let (gz, lines) = encode(vec![e("users", "b", "1", false), e("users", "a", "1", false), e("users", "b", "2", true)]).unwrap();
     assert_eq!(lines, 2);
-    let got = folded(&Loaded { base: Some(Arc::from(gz)), journal: vec![] });
+    let got = folded(&Loaded { base: Some(Data::Mem(Arc::from(gz))), journal: vec![] });
     assert_eq!(got.len(), 2);
     assert_eq!(got[0].base.as_ref().unwrap().id, "a");
     assert_eq!(got[1].base.as_ref().unwrap(), &e("users", "b", "2", true));
@@ -48,13 +48,16 @@ fn compaction_keeps_last_lines_and_young_tombstones_only() {
         e("users", "u2", "2026-11-30T00:00:00Z", false),
     ]);
     let c = compact(&Loaded { base: Some(base), journal: vec![j] }, now).unwrap();
-    let (gz, lines) = c.base;
+    let (spool, lines) = c.base;
     assert_eq!(lines, 2, "the tombstone sent 61 days ago is forgotten");
+    let path = spool.path().to_path_buf();
+    assert!(path.exists(), "the new base is a file");
     let gone = lines_of(&c.gone.0).unwrap();
     assert_eq!(gone, vec![e("users", "u1", "2026-11-30T00:00:00Z", true)], "the tombstones part holds the young tombstone only");
-    let got = folded(&Loaded { base: Some(Arc::from(gz)), journal: vec![] });
+    let got = folded(&Loaded { base: Some(Data::Disk(Arc::new(spool))), journal: vec![] });
     assert_eq!(got[0].base.as_ref().unwrap(), &e("users", "u1", "2026-11-30T00:00:00Z", true));
     assert_eq!(got[1].base.as_ref().unwrap().id, "u2");
+    assert!(!path.exists(), "its file goes with it");
 }
 
 #[test]
@@ -68,7 +71,7 @@ fn inline_parts_stay_under_the_limit_and_merge_in_order() {
     let merged = inline_entries(&idx).unwrap();
     let (gz, lines) = encode(merged).unwrap();
     assert_eq!(lines, 1);
-    let got = folded(&Loaded { base: Some(Arc::from(gz)), journal: vec![] });
+    let got = folded(&Loaded { base: Some(Data::Mem(Arc::from(gz))), journal: vec![] });
     assert_eq!(got[0].base.as_ref().unwrap(), &e("users", "u1", "2", true));
     let big: Vec<Entry> = (0..40_000).map(|i| e("users", &format!("{i:x}{}", i * 7919), "2026-01-01T00:00:00Z", false)).collect();
     let (gz, lines) = encode(big).unwrap();
@@ -77,6 +80,6 @@ fn inline_parts_stay_under_the_limit_and_merge_in_order() {
 
 #[test]
 fn a_corrupt_part_is_an_error_not_an_empty_index() {
-    let loaded = Loaded { base: Some(Arc::from(b"not gzip".to_vec())), journal: vec![] };
+    let loaded = Loaded { base: Some(Data::Mem(Arc::from(b"not gzip".to_vec()))), journal: vec![] };
     assert!(fold(&loaded, |_| {}).is_err());
 }

@@ -111,9 +111,36 @@ impl Writer {
         let c = index::compact(&loaded, chrono::Utc::now()).map_err(encoding)?;
         drop(loaded);
         reader.forget();
-        let base = self.part(c.base, index::inline_part).await?;
+        let base = self.base_part(c.base).await?;
         let gone = if c.gone.1 > 0 { Some(self.part(c.gone, index::small_inline_part).await?) } else { None };
         Ok(IndexState { base: Some(base), journal: Vec::new(), gone })
+    }
+
+    /// The compacted base: in the state when small enough, else uploaded from its file as it
+    /// is read (a large org's base is never in memory whole).
+    async fn base_part(&mut self, (spool, lines): (index::Spool, u64)) -> Result<Part, DevRevError> {
+        let len = spool.size().map_err(encoding)?;
+        // Base64 takes four characters for every three bytes.
+        if len.div_ceil(3) * 4 <= index::INLINE_LIMIT as u64 {
+            let gz = std::fs::read(spool.path()).map_err(encoding)?;
+            if let Some(p) = index::inline_part(&gz, lines) {
+                return Ok(p);
+            }
+        }
+        let mut crc = flate2::Crc::new();
+        let mut file = std::fs::File::open(spool.path()).map_err(encoding)?;
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = std::io::Read::read(&mut file, &mut buf).map_err(encoding)?;
+            if n == 0 {
+                break;
+            }
+            crc.update(buf.get(..n).unwrap_or_default());
+        }
+        let target = self.client.upload_url(&self.cfg.artifact_request_id, index::FILE_NAME, "application/x-gzip").await?;
+        self.client.upload_file(&target, spool.path(), len).await?;
+        tracing::info!(artifact_id = %target.artifact_id, bytes = len, lines, "index base uploaded");
+        Ok(Part::Artifact { id: target.artifact_id, bytes: len, crc32: crc.sum(), lines })
     }
 
     /// A part in the state when small enough, else uploaded.
