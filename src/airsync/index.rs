@@ -51,6 +51,17 @@ fn inline_limit() -> usize {
         asked.map_or(INLINE_LIMIT, |n| n.clamp(1_000, INLINE_LIMIT))
     })
 }
+/// The key of a reference to a checkpoint value the writer spilled into its own artifact.
+pub const SPILLED: &str = "airsync_spilled";
+
+/// A reference to a spilled value, as the state keeps it.
+#[derive(Debug, Deserialize)]
+struct Spilled {
+    id: String,
+    bytes: u64,
+    crc32: u32,
+}
+
 /// The file name of the worker's own index artifacts (never reported, so never loaded).
 pub const FILE_NAME: &str = "airsync_index.jsonl.gz";
 /// How long a tombstone's line is kept after it was sent (days): long enough that a record sent
@@ -286,6 +297,33 @@ impl Reader {
             journal.push(self.data(p).await?);
         }
         Ok(Loaded { base, journal })
+    }
+
+    /// Replaces every spilled value among `section`'s top-level keys (the writer's references
+    /// to its own artifacts, `{"airsync_spilled": {...}}`) by the value read back. One that
+    /// cannot be read back stays a reference, which its reader does not take for its value
+    /// (the connector then reads that part in full), and the failure is logged.
+    pub async fn resolve(&self, section: &mut Value) {
+        let Some(map) = section.as_object_mut() else { return };
+        for (key, v) in map.iter_mut() {
+            let Some(r) = v.get(SPILLED) else { continue };
+            let part =
+                serde_json::from_value::<Spilled>(r.clone()).map(|s| Part::Artifact { id: s.id, bytes: s.bytes, crc32: s.crc32, lines: 1 });
+            let read = match part {
+                Ok(p) => self.bytes(&p).await.and_then(|gz| {
+                    let mut text = Vec::new();
+                    MultiGzDecoder::new(gz.as_slice())
+                        .read_to_end(&mut text)
+                        .map_err(|e| IndexError::Corrupt { id: key.clone(), detail: e.to_string() })?;
+                    serde_json::from_slice::<Value>(&text).map_err(|e| IndexError::Corrupt { id: key.clone(), detail: e.to_string() })
+                }),
+                Err(e) => Err(IndexError::Corrupt { id: key.clone(), detail: e.to_string() }),
+            };
+            match read {
+                Ok(value) => *v = value,
+                Err(e) => tracing::warn!(key, error = %e, "a saved value could not be read back from the worker's artifact"),
+            }
+        }
     }
 
     /// Forgets the downloaded parts (after a compaction made them useless): their files go.

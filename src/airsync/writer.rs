@@ -22,6 +22,7 @@ use super::state::WorkerState;
 use crate::crash;
 
 mod journal;
+mod spill;
 
 /// What the index keeps of one record sent (`None`: nothing, the type is not indexed).
 pub type IndexFn = Arc<dyn Fn(&str, &Value) -> Option<Entry> + Send + Sync>;
@@ -190,6 +191,7 @@ impl Writer {
                     self.upload_overdue().await;
                 }
                 SinkMsg::Checkpoint(scope, key, value) => {
+                    let value = self.spill_large(&key, value).await;
                     let needs = self.needs(&scope);
                     let barrier = scope == Scope::Run;
                     self.queue(Pending { needs, key, value, barrier, queued_at: self.pushed_total });

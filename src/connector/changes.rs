@@ -82,12 +82,19 @@ fn fill_required(item_type: &str, data: &mut serde_json::Map<String, Value>, tit
     }
 }
 
-/// The most parents and tombstones a change set holds; past it the run reads in full.
-pub const MAX_CHANGES: usize = 2_000;
+/// The most parents and tombstones a change set holds; past it the run reads in full. Reading
+/// 20 000 parents' children again costs at most about 40 000 calls (a user's factors and
+/// enrollments), far fewer than a full reading of an org large enough to log that many changes.
+pub const MAX_CHANGES: usize = 20_000;
 
-/// The most characters a change set takes in the state (DevRev wants the whole state under
-/// 500 000); past it the run reads in full, as past [`MAX_CHANGES`].
+/// The most characters a change set takes in the state when the writer cannot spill it into
+/// its own artifact (DevRev wants the whole state under 500 000); past it the run reads in
+/// full, as past [`MAX_CHANGES`].
 pub const MAX_STATE_CHARS: usize = 100_000;
+
+/// The most characters a change set takes when the writer spills large checkpoints into its
+/// own artifacts (the data phase): only memory bounds it.
+pub const MAX_SPILLED_CHARS: usize = 8_000_000;
 
 /// What the events since the last sync ask the incremental sync to do.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -238,11 +245,12 @@ impl ChangeSet {
     }
 
     /// Keeps the newest time a change was published.
-    /// Gives up the parents and tombstones when they would take more than [`MAX_STATE_CHARS`]
-    /// of the state: the run then reads in full (the round's end diffs those listings).
-    pub fn keep_within_state(&mut self) {
+    /// Gives up the parents and tombstones when they would take more than `limit` characters
+    /// ([`MAX_STATE_CHARS`] in the state, [`MAX_SPILLED_CHARS`] in the writer's own artifact):
+    /// the run then reads in full (the round's end diffs those listings).
+    pub fn keep_within(&mut self, limit: usize) {
         let chars = serde_json::to_string(self).map_or(usize::MAX, |s| s.len());
-        if chars > MAX_STATE_CHARS {
+        if chars > limit {
             tracing::warn!(chars, "the System Log's changes would take too much of the state; this run reads in full");
             self.give_up();
         }
@@ -571,7 +579,9 @@ mod tests {
             c.observe(&event("group.user_membership.remove", json!([user(&format!("00u{i:017}")), g])));
         }
         assert!(!c.overflow && c.size() <= MAX_CHANGES);
-        c.keep_within_state();
+        c.keep_within(MAX_SPILLED_CHARS);
+        assert!(!c.overflow, "1 500 tombstones fit an artifact");
+        c.keep_within(MAX_STATE_CHARS);
         assert!(c.overflow, "1 500 tombstones take more than {MAX_STATE_CHARS} characters");
         assert!(c.tombstones.is_empty());
         assert!(serde_json::to_string(&c).unwrap().len() < 1_000);

@@ -72,7 +72,11 @@ impl From<ExtractOutcome> for Round {
 
 /// Runs (or resumes) one round of the sync run from `state`: plans it, writes what the plan
 /// writes, runs the pending jobs and concludes.
-async fn round(conn: &OktaConnector, inv: &Invocation, client: &okta::OktaClient, state: Value, sink: &Sink) -> Result<Round, Error> {
+async fn round(conn: &OktaConnector, inv: &Invocation, client: &okta::OktaClient, mut state: Value, sink: &Sink) -> Result<Round, Error> {
+    // Large values (a burst's change set) are kept in the worker's own artifacts.
+    if let Some(reader) = &inv.index {
+        reader.resolve(&mut state).await;
+    }
     let new_run =
         |logs: &LogsWindow, reconciled: Option<String>, last_until: Option<String>| start_sync_run(conn, inv, logs, reconciled, last_until);
     let inputs = PlanInputs { sync_started: iso_or_same(&inv.sync_started), scope: &inv.scope, new_run: &new_run };

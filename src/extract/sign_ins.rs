@@ -59,7 +59,8 @@ impl SignIn {
         d.insert("app_id".into(), self.app_id.clone().into());
         d.insert("user_id".into(), self.user_id.clone().into());
         d.insert("last_sign_in_at".into(), self.at.clone().into());
-        put(&mut d, "device", s(e, "/client/device"));
+        // Okta writes "Unknown" for a device it could not tell.
+        put(&mut d, "device", s(e, "/client/device").filter(|v| v != "Unknown"));
         // Okta writes "null" (a string) when the client is in no network zone.
         put(&mut d, "zone", s(e, "/client/zone").filter(|z| z != "null"));
         put(&mut d, "os", s(e, "/client/userAgent/os"));

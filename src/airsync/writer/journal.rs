@@ -46,7 +46,7 @@ impl Writer {
     }
 
     /// Uploads index bytes as the worker's own artifact: never confirmed, never reported.
-    async fn upload_part(&mut self, gz: Vec<u8>, lines: u64) -> Result<Part, DevRevError> {
+    pub(super) async fn upload_part(&mut self, gz: Vec<u8>, lines: u64) -> Result<Part, DevRevError> {
         let mut crc = flate2::Crc::new();
         crc.update(&gz);
         let bytes = gz.len() as u64;

@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::Value;
 
 use super::{JobCtx, JobFail, LogVerdict};
-use crate::connector::changes::ChangeSet;
+use crate::connector::changes::{self, ChangeSet};
 use crate::connector::plan::LogEnd;
 use crate::connector::state::{keys, EdgePlan, JobState, LogsPos, LogsWindow, Mode, SeenEvent};
 use crate::extract::{logs, sign_ins, ts};
@@ -231,12 +231,15 @@ fn refused_cursor(e: &crate::okta::Error) -> bool {
     matches!(e, crate::okta::Error::Api { status: 400, .. } | crate::okta::Error::FilterRejected { .. })
 }
 
-/// Saves the change sets, in the job's scope, before the position that covers them.
+/// Saves the change sets, in the job's scope, before the position that covers them. A large
+/// one goes to the writer's own artifact when the writer can read it back (an index reader is
+/// there), else it must fit the state.
 async fn save_changes(ctx: &JobCtx, poll: &mut Poll) -> Result<(), JobFail> {
-    poll.changes.keep_within_state();
+    let limit = if ctx.index.is_some() { changes::MAX_SPILLED_CHARS } else { changes::MAX_STATE_CHARS };
+    poll.changes.keep_within(limit);
     ctx.sink.checkpoint(keys::CHANGES, &poll.changes).await?;
     if !poll.driving {
-        poll.before.keep_within_state();
+        poll.before.keep_within(limit);
         ctx.sink.checkpoint(keys::CHANGES_BEFORE, &poll.before).await?;
     }
     Ok(())

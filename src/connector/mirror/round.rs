@@ -19,7 +19,8 @@ use crate::connector::Error;
 /// invocation that ended in between does it again (tombstones already sent are not sent twice).
 pub async fn end_round(base: &JobCtx) -> Result<(), Error> {
     let Some(reader) = base.index.as_ref() else { return Ok(()) };
-    let state = base.sink.settled().await?;
+    let mut state = base.sink.settled().await?;
+    reader.resolve(&mut state).await;
     let marker = format!("{}{}", base.sync.sync_started, if base.sync.catch_up { "/catch-up" } else { "" });
     if state.pointer(&format!("/{}/round", keys::MIRRORED)).and_then(Value::as_str) == Some(marker.as_str()) {
         return Ok(());
