@@ -116,7 +116,8 @@ pub struct Mutation {
     pub log_side_effect_edges: Option<bool>,
     /// Successful sign-ins now (`user.authentication.sso`, SUCCESS) of this many (app, user)
     /// pairs picked among the assignments (direct or through a group) of ACTIVE users to ACTIVE
-    /// apps; answered as `sign_ins` (`appId:userId`, with `sign_in_pairs`').
+    /// apps. The answer's `sign_ins` lists them as `appId:userId`, followed by those of
+    /// `sign_in_pairs`.
     pub sign_ins: usize,
     /// Successful sign-ins now of these `[appId, userId]` pairs (JSON `[["0oa…","00u…"], …]`;
     /// pairs naming no live app or user are skipped).

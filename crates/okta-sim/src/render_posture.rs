@@ -88,7 +88,7 @@ pub fn idp(org: &Org, i: &IdentityProvider, base: &str) -> Value {
             "endpoints": {"authorization": {"url": "https://login.idp.example/authorize", "binding": "HTTP-REDIRECT"},
                           "token": {"url": "https://login.idp.example/token", "binding": "HTTP-POST"}},
             "scopes": ["openid", "profile", "email"],
-            "credentials": {"client": {"client_id": i.client_id, "client_secret": secret, "token_endpoint_auth_method": "client_secret_post"}}}),
+            "credentials": {"client": {"client_id": i.client_id, "client_secret": secret}}}),
     };
     let template = if i.client_secret.is_none() { "saml.subjectNameId" } else { "idpuser.email" };
     json!({

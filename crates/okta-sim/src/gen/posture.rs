@@ -115,10 +115,10 @@ fn authenticators(g: &mut Gen) -> Vec<Authenticator> {
         .collect()
 }
 
-/// Okta's two default IP zones (`LegacyIpZone`, `BlockedIpZone`, the blocklist) and 2 to 6 of
+/// Okta's two default IP zones (`LegacyIpZone`, `BlockedIpZone`, the blocklist) and 3 to 6 of
 /// the org's own: office and VPN IP zones and a dynamic zone of countries.
 fn zones(g: &mut Gen, users: usize) -> Vec<NetworkZone> {
-    let n_custom = (2 + users / 5000).min(6);
+    let n_custom = (3 + users / 5000).min(6);
     let mut specs: Vec<(String, &str, &str, bool)> =
         vec![("LegacyIpZone".into(), "IP", "POLICY", true), ("BlockedIpZone".into(), "IP", "BLOCKLIST", true)];
     for i in 0..n_custom {
