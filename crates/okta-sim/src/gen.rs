@@ -148,7 +148,7 @@ fn status_for(r: u32) -> &'static str {
     }
 }
 
-pub use posture::{client as sign_in_client, sign_in_pairs};
+pub use posture::{client as sign_in_client, sign_in_pairs, sso_debug};
 
 /// Generates an org.
 pub fn generate(seed: u64, sizes: Sizes, anchor: DateTime<Utc>) -> Org {

@@ -5,7 +5,8 @@
 //!   `[AppInstance, AppUser]`), SUCCESS, or FAILURE (`VERIFICATION_ERROR`) for a failed one;
 //! - group rules: the catalogue has no event for creating, updating or deleting a rule; a
 //!   deactivation is `group.user_membership.rule.deactivated`, an invalidation (status INVALID)
-//!   `group.user_membership.rule.invalidate`, and an activation, which runs the rule,
+//!   `group.user_membership.rule.invalidate` (its debug data naming the rule as
+//!   `triggeredByGroupRuleId`), and an activation, which runs the rule,
 //!   `group.user_membership.rule.trigger` (the catalogue's "Trigger group membership rule.");
 //!   a new rule is INACTIVE, as Okta creates them, and an ACTIVE rule is deactivated before it
 //!   is deleted;
@@ -19,7 +20,7 @@ use rand::Rng;
 use serde_json::{json, Map, Value};
 
 use crate::events::Emitter;
-use crate::gen::{sign_in_client, sign_in_pairs};
+use crate::gen::{sign_in_client, sign_in_pairs, sso_debug};
 use crate::lifecycle::removed;
 use crate::model::{GroupRule, LogTarget, Org};
 use crate::truth::posture::{sign_in_of, SSO};
@@ -27,9 +28,11 @@ use crate::truth::posture::{sign_in_of, SSO};
 /// Logs a sign-in of user `user` to app `app` at `now`; returns `{appId}:{userId}`.
 pub fn sign_in<R: Rng>(org: &mut Org, ev: &mut Emitter<'_, R>, app: u32, user: u32, failed: bool) -> String {
     let client = sign_in_client(ev.rng, org, failed);
+    let debug = sso_debug(org, app, true);
     let uuid = ev.emit_by(org, user, SSO, vec![LogTarget::App(app), LogTarget::AppUser { app, user }]);
     if let Some(e) = org.logs.iter_mut().rev().find(|e| e.uuid == uuid) {
         e.client = Some(client);
+        e.debug = debug;
         if failed {
             e.severity = "WARN".into();
         }
@@ -138,8 +141,11 @@ pub fn group_rule<R: Rng>(org: &mut Org, kind: RuleChange, ev: &mut Emitter<'_, 
     if kind == RuleChange::Delete {
         removed(org, "group_rules", id.clone());
     }
+    // The catalogue's `GroupRuleDebugData` (of `.rule.invalidate` and `.rule.error`) names the
+    // rule as `triggered_by_group_rule_id`, written in camelCase as Okta writes debug data.
+    let debug = if kind == RuleChange::Invalidate { vec![("triggeredByGroupRuleId".to_string(), id.clone())] } else { vec![] };
     if let Some(e) = event {
-        ev.emit(org, e, target, vec![]);
+        ev.emit(org, e, target, debug);
     }
     Some(id)
 }

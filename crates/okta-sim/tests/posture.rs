@@ -76,6 +76,7 @@ async fn the_truth_s_sign_ins_are_what_the_system_log_serves() {
         let types: Vec<&str> = e["target"].as_array().unwrap().iter().map(|t| t["type"].as_str().unwrap()).collect();
         assert_eq!(types, ["AppInstance", "AppUser"]);
         assert_eq!(e["target"][1]["alternateId"], e["actor"]["alternateId"], "the AppUser is the actor's");
+        assert!(e["debugContext"]["debugData"]["signOnMode"].is_string() && e["debugContext"]["debugData"]["initiationType"].is_string());
     }
     // No API call is counted for sign-ins.
     assert!(truth["min_api_calls_by_family"].get("app_sign_ins").is_none());

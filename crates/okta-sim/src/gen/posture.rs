@@ -230,6 +230,20 @@ pub fn client<R: Rng>(rng: &mut R, org: &Org, failed: bool) -> SignInClient {
     SignInClient { device: device.into(), zone, failure: failed.then(|| "VERIFICATION_ERROR".to_string()) }
 }
 
+/// The `debugContext.debugData` of a single sign-on to app `app`, as the catalogue's
+/// `UserSsoAuthenticationDebugData` names it (`initiation_type`, `sign_on_mode`; written in
+/// camelCase, as Okta writes `request_id` as `requestId`).
+pub fn sso_debug(org: &Org, app: u32, idp_initiated: bool) -> Vec<(String, String)> {
+    let mode = match org.apps[app as usize].sign_on_mode.as_str() {
+        "SAML_2_0" => "SAML 2.0",
+        "OPENID_CONNECT" => "OpenID Connect",
+        "AUTO_LOGIN" | "BROWSER_PLUGIN" | "SECURE_PASSWORD_STORE" => "Secure Web Authentication",
+        other => other,
+    };
+    let initiation = if idp_initiated { "IDP_INITIATED" } else { "SP_INITIATED" };
+    vec![("initiationType".into(), initiation.into()), ("signOnMode".into(), mode.into())]
+}
+
 /// Makes each generated single sign-on a sign-in of an assigned user (actor) to its app
 /// (targets `[AppInstance, AppUser]`), one in twelve a FAILURE.
 fn sign_ins(g: &mut Gen, org: &mut Org) {
@@ -244,7 +258,9 @@ fn sign_ins(g: &mut Gen, org: &mut Org) {
         let (app, user) = pairs[g.rng.gen_range(0..pairs.len())];
         let failed = g.rng.gen_ratio(1, 12);
         let c = client(&mut g.rng, org, failed);
+        let debug = sso_debug(org, app, g.rng.gen_bool(0.7));
         let e = &mut org.logs[k];
+        e.debug = debug;
         e.actor = user;
         e.targets = vec![LogTarget::App(app), LogTarget::AppUser { app, user }];
         e.client = Some(c);
