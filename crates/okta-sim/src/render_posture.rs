@@ -91,6 +91,7 @@ pub fn idp(org: &Org, i: &IdentityProvider, base: &str) -> Value {
             "credentials": {"client": {"client_id": i.client_id, "client_secret": secret}}}),
     };
     let template = if i.client_secret.is_none() { "saml.subjectNameId" } else { "idpuser.email" };
+    let (rel, path) = if i.status == "ACTIVE" { ("deactivate", "deactivate") } else { ("activate", "activate") };
     json!({
         "id": i.id, "type": i.kind, "name": i.name, "status": i.status, "issuerMode": "ORG_URL",
         "created": okta_time(&i.created), "lastUpdated": okta_time(&i.last_updated),
@@ -101,7 +102,7 @@ pub fn idp(org: &Org, i: &IdentityProvider, base: &str) -> Value {
                    "subject": {"userNameTemplate": {"template": template}, "filter": null, "matchType": "USERNAME"},
                    "mapAMRClaims": false, "trustClaims": false, "maxClockSkew": 120000},
         "_links": {"self": {"href": me}, "users": href(format!("{me}/users"), &["GET"]),
-                   "deactivate": href(format!("{me}/lifecycle/deactivate"), &["POST"])}
+                   rel: href(format!("{me}/lifecycle/{path}"), &["POST"])}
     })
 }
 
