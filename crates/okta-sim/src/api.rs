@@ -445,6 +445,9 @@ fn devices(org: &Org, r: &ApiRequest) -> Result<Answer, ApiError> {
 
 /// Dispatches one GET.
 pub fn dispatch(org: &Org, r: &ApiRequest) -> Result<Answer, ApiError> {
+    if let Some(answer) = crate::api_posture::dispatch(org, r) {
+        return answer;
+    }
     let base = r.base;
     let one = |body: Value| Ok(Answer { raw: None, body, next_after: None });
     match r.segs.as_slice() {

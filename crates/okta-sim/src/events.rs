@@ -59,6 +59,7 @@ impl<R: Rng> Emitter<'_, R> {
             targets,
             ip: "198.51.100.7".into(),
             debug,
+            client: None,
         };
         // The log is kept in persistence order (ties by uuid), which is what cursors rely on.
         let key = (event.persisted.timestamp_millis(), event.uuid.clone());

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::model::*;
 
+mod posture;
 mod second_pass;
 
 /// How big an org to generate.
@@ -147,6 +148,8 @@ fn status_for(r: u32) -> &'static str {
     }
 }
 
+pub use posture::{client as sign_in_client, sign_in_pairs, sso_debug};
+
 /// Generates an org.
 pub fn generate(seed: u64, sizes: Sizes, anchor: DateTime<Utc>) -> Org {
     let mut g = Gen { rng: ChaCha8Rng::seed_from_u64(seed), anchor };
@@ -202,6 +205,7 @@ pub fn generate(seed: u64, sizes: Sizes, anchor: DateTime<Utc>) -> Org {
                 targets: vec![LogTarget::User(g.rng.gen_range(0..users.len() as u32))],
                 ip: format!("203.0.113.{}", g.rng.gen_range(1..255)),
                 debug: Vec::new(),
+                client: None,
             }
         })
         .collect();
@@ -225,6 +229,7 @@ pub fn generate(seed: u64, sizes: Sizes, anchor: DateTime<Utc>) -> Org {
         auth_servers: Vec::new(),
         enrollments: BTreeMap::new(),
         logs,
+        posture: Posture::default(),
         admin_user,
         mutations: 0,
         removed: BTreeMap::new(),
@@ -235,6 +240,8 @@ pub fn generate(seed: u64, sizes: Sizes, anchor: DateTime<Utc>) -> Org {
     };
     // The second pass draws from its own stream, so everything above stays as it was.
     second_pass::generate(&mut Gen { rng: ChaCha8Rng::seed_from_u64(seed ^ 0x15_c0_7e), anchor }, &mut org);
+    // So does the third (group rules, sign-in configuration, sign-ins).
+    posture::generate(&mut Gen { rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5160_5160), anchor }, &mut org);
     org
 }
 

@@ -3,6 +3,7 @@
 //! fault injection, and `/__sim` control endpoints (stats, truth, mutate, advance).
 
 pub mod api;
+pub mod api_posture;
 pub mod auth_servers;
 pub mod churn;
 pub mod edits;
@@ -14,10 +15,13 @@ pub mod lifecycle;
 pub mod limits;
 pub mod model;
 pub mod mutate;
+pub mod mutate_posture;
 pub mod oauth;
 pub mod page_size;
 pub mod paging;
+pub mod posture;
 pub mod render;
+pub mod render_posture;
 pub mod server;
 pub mod targets;
 pub mod truth;

@@ -13,6 +13,7 @@
 //!   device links).
 //! - A deleted group takes its memberships, app group assignments and role assignments along;
 //!   a deleted app its assignments; a deleted authorization server its policies and rules.
+//!   The sign-ins of a deleted user or app leave the truth (`deleted.app_sign_ins`).
 //!
 //! With `Org::log_side_effect_edges`, each removed or granted edge of a user's lifecycle
 //! change is also logged (`application.user_membership.remove` / `.add`,
@@ -198,6 +199,7 @@ pub fn delete_user<R: Rng>(org: &mut Org, i: usize, ev: &mut Emitter<'_, R>, at_
     }
     let ui = i as u32;
     let uid = org.users[i].id.clone();
+    crate::mutate_posture::forget_sign_ins(org, |_, u| u == ui);
     org.users[i].deleted = true;
     touch_user(org, i, ev.now);
     removed(org, "users", uid.clone());
@@ -285,6 +287,7 @@ pub fn delete_group<R: Rng>(org: &mut Org, gi: usize, ev: &mut Emitter<'_, R>) {
 
 /// Deactivates and deletes app `ai` with its assignments.
 pub fn delete_app<R: Rng>(org: &mut Org, ai: usize, ev: &mut Emitter<'_, R>) {
+    crate::mutate_posture::forget_sign_ins(org, |a, _| a as usize == ai);
     let aid = org.apps[ai].id.clone();
     let mut gone: Vec<(&str, String)> = vec![("applications", aid.clone())];
     for r in org.user_roles.values().chain(org.group_roles.values()).flatten() {

@@ -115,6 +115,9 @@ pub fn bucket_for(path: &str) -> Bucket {
     match segs.as_slice() {
         ["users"] => Bucket::Users,
         ["users", _] => Bucket::UserById,
+        // Group rules are not a group by id: the table's "`/api/v1/groups` except
+        // `/api/v1/groups/{id}`" puts them with the group list.
+        ["groups", "rules", ..] => Bucket::Groups,
         ["groups", _] => Bucket::GroupById,
         ["groups", ..] => Bucket::Groups,
         ["apps", _] => Bucket::AppById,
@@ -285,6 +288,13 @@ mod tests {
         assert_eq!(bucket_for("/api/v1/apps/0oa1"), Bucket::AppById);
         assert_eq!(bucket_for("/api/v1/apps/0oa1/users"), Bucket::Apps);
         assert_eq!(bucket_for("/api/v1/iam/roles"), Bucket::Other);
+        assert_eq!(bucket_for("/api/v1/groups/rules"), Bucket::Groups);
+        assert_eq!(bucket_for("/api/v1/groups/rules/0pr1"), Bucket::Groups);
+        for catch_all in
+            ["/api/v1/authenticators", "/api/v1/authenticators/aut1", "/api/v1/zones", "/api/v1/idps", "/api/v1/trustedOrigins"]
+        {
+            assert_eq!(bucket_for(catch_all), Bucket::Other, "{catch_all}");
+        }
         assert_eq!(Tier::Developer.limit(Bucket::Logs), 20);
         assert_eq!(Tier::Workforce.limit(Bucket::Other), 1200);
         assert_eq!(token_limit(120, 50), 60);

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+pub use crate::posture::*;
+
 /// A timestamp in Okta's format (milliseconds, `Z`).
 pub fn okta_time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
@@ -332,6 +334,16 @@ pub enum LogTarget {
     FactorType(&'static str),
     /// A policy (index into `Org::policies`).
     Policy(u32),
+    /// A group rule (index into `Posture::group_rules`).
+    GroupRule(u32),
+    /// An authenticator (index into `Posture::authenticators`).
+    Authenticator(u32),
+    /// A network zone (index into `Posture::zones`).
+    Zone(u32),
+    /// An identity provider (index into `Posture::idps`).
+    Idp(u32),
+    /// A trusted origin (index into `Posture::trusted_origins`).
+    TrustedOrigin(u32),
 }
 
 /// A System Log event.
@@ -351,6 +363,9 @@ pub struct LogEvent {
     pub ip: String,
     /// Extra `debugContext.debugData` entries.
     pub debug: Vec<(String, String)>,
+    /// A sign-in's client (device, zone) and outcome (`None`: a SUCCESS with Okta's default
+    /// client, `device` "Unknown" and no zone).
+    pub client: Option<SignInClient>,
 }
 
 /// A whole org.
@@ -380,6 +395,8 @@ pub struct Org {
     pub enrollments: BTreeMap<u32, Vec<Enrollment>>,
     /// Sorted by `published`.
     pub logs: Vec<LogEvent>,
+    /// Group rules, authenticators, network zones, identity providers, trusted origins.
+    pub posture: Posture,
     /// The token owner (a super admin).
     pub admin_user: u32,
     /// How many mutations were applied.

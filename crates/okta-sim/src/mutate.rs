@@ -20,6 +20,7 @@ use super::edits::{self, AssignmentChange, ServerChange};
 use super::events::Emitter;
 use super::lifecycle::{self, removed, restored};
 use super::model::{LogTarget, Org};
+use super::mutate_posture;
 
 /// How long after its deactivation a `deactivate_reactivate` user is reactivated (and the
 /// reactivation logged).
@@ -113,6 +114,53 @@ pub struct Mutation {
     /// Sets whether lifecycle side effects are also logged per edge (see
     /// [`crate::lifecycle`]); absent leaves the setting as it is (default off).
     pub log_side_effect_edges: Option<bool>,
+    /// Successful sign-ins now (`user.authentication.sso`, SUCCESS) of this many (app, user)
+    /// pairs picked among the assignments (direct or through a group) of ACTIVE users to ACTIVE
+    /// apps. The answer's `sign_ins` lists them as `appId:userId`, followed by those of
+    /// `sign_in_pairs`.
+    pub sign_ins: usize,
+    /// Successful sign-ins now of these `[appId, userId]` pairs (JSON `[["0oa…","00u…"], …]`;
+    /// pairs naming no live app or user are skipped).
+    pub sign_in_pairs: Vec<(String, String)>,
+    /// Failed sign-ins now (FAILURE, `VERIFICATION_ERROR`) of pairs picked as for `sign_ins`:
+    /// logged, never in the truth's `app_sign_ins` (`failed_sign_ins`).
+    pub failed_sign_ins: usize,
+    /// Group rules created, INACTIVE (`created_group_rules`; no event: Okta's catalogue has none).
+    pub create_group_rules: usize,
+    /// Group rules renamed, with a new expression (`updated_group_rules`; no event).
+    pub update_group_rules: usize,
+    /// INACTIVE group rules activated (`activated_group_rules`,
+    /// `group.user_membership.rule.trigger`).
+    pub activate_group_rules: usize,
+    /// ACTIVE group rules deactivated (`deactivated_group_rules`,
+    /// `group.user_membership.rule.deactivated`).
+    pub deactivate_group_rules: usize,
+    /// Group rules made INVALID (`invalidated_group_rules`, `group.user_membership.rule.invalidate`).
+    pub invalidate_group_rules: usize,
+    /// Group rules deleted, an ACTIVE one deactivated first (`deleted_group_rules`).
+    pub delete_group_rules: usize,
+    /// ACTIVE network zones deactivated (`deactivated_zones`, `zone.deactivate`).
+    pub deactivate_zones: usize,
+    /// INACTIVE network zones activated (`activated_zones`, `zone.activate`).
+    pub activate_zones: usize,
+    /// ACTIVE identity providers deactivated (`deactivated_idps`, `system.idp.lifecycle.deactivate`).
+    pub deactivate_idps: usize,
+    /// INACTIVE identity providers activated (`activated_idps`, `system.idp.lifecycle.activate`).
+    pub activate_idps: usize,
+    /// ACTIVE authenticators but the password deactivated (`deactivated_authenticators`,
+    /// `security.authenticator.lifecycle.deactivate`).
+    pub deactivate_authenticators: usize,
+    /// INACTIVE authenticators activated (`activated_authenticators`,
+    /// `security.authenticator.lifecycle.activate`).
+    pub activate_authenticators: usize,
+    /// ACTIVE trusted origins deactivated (`deactivated_trusted_origins`,
+    /// `security.trusted_origin.deactivate`).
+    pub deactivate_trusted_origins: usize,
+    /// INACTIVE trusted origins activated (`activated_trusted_origins`,
+    /// `security.trusted_origin.activate`).
+    pub activate_trusted_origins: usize,
+    /// Trusted origins deleted (`deleted_trusted_origins`, `security.trusted_origin.delete`).
+    pub delete_trusted_origins: usize,
 }
 
 impl Default for Mutation {
@@ -158,6 +206,53 @@ impl Mutation {
             activate_factor_types: Vec::new(),
             refuse_log_cursors: false,
             log_side_effect_edges: None,
+            sign_ins: 0,
+            sign_in_pairs: Vec::new(),
+            failed_sign_ins: 0,
+            create_group_rules: 0,
+            update_group_rules: 0,
+            activate_group_rules: 0,
+            deactivate_group_rules: 0,
+            invalidate_group_rules: 0,
+            delete_group_rules: 0,
+            deactivate_zones: 0,
+            activate_zones: 0,
+            deactivate_idps: 0,
+            activate_idps: 0,
+            deactivate_authenticators: 0,
+            activate_authenticators: 0,
+            deactivate_trusted_origins: 0,
+            activate_trusted_origins: 0,
+            delete_trusted_origins: 0,
+        }
+    }
+
+    /// What this change set asks of [`crate::mutate_posture`].
+    fn posture(&self) -> mutate_posture::Asked<'_> {
+        use mutate_posture::{Config as C, RuleChange as R};
+        mutate_posture::Asked {
+            sign_ins: self.sign_ins,
+            sign_in_pairs: &self.sign_in_pairs,
+            failed_sign_ins: self.failed_sign_ins,
+            rules: [
+                (R::Create, self.create_group_rules),
+                (R::Update, self.update_group_rules),
+                (R::Activate, self.activate_group_rules),
+                (R::Deactivate, self.deactivate_group_rules),
+                (R::Invalidate, self.invalidate_group_rules),
+                (R::Delete, self.delete_group_rules),
+            ],
+            flips: [
+                (C::Zone, false, self.deactivate_zones),
+                (C::Zone, true, self.activate_zones),
+                (C::Idp, false, self.deactivate_idps),
+                (C::Idp, true, self.activate_idps),
+                (C::Authenticator, false, self.deactivate_authenticators),
+                (C::Authenticator, true, self.activate_authenticators),
+                (C::TrustedOrigin, false, self.deactivate_trusted_origins),
+                (C::TrustedOrigin, true, self.activate_trusted_origins),
+            ],
+            delete_trusted_origins: self.delete_trusted_origins,
         }
     }
 }
@@ -192,6 +287,7 @@ pub fn apply(org: &mut Org, m: &Mutation, now: DateTime<Utc>, lag_secs: u64) -> 
         out.insert(key.into(), json!(ids));
     }
     edits_of(org, m, &mut ev, &mut out);
+    mutate_posture::apply(org, &m.posture(), &mut ev, &mut out);
     filler(org, m.logs, &mut ev);
     out.insert("logs".into(), json!(ev.into_sorted()));
     Value::Object(out)

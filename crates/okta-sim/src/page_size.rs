@@ -60,3 +60,12 @@ pub const GROUPS_RECOMMENDED: usize = 200;
 pub const ROLE_TARGETS: PageSize = size(20, 200);
 /// `GET /api/v1/authorizationServers`: spec default 200, "Maximum value: 200".
 pub const AUTH_SERVERS: PageSize = size(200, 200);
+/// `GET /api/v1/groups/rules`: spec 1 to 200, default 50.
+pub const GROUP_RULES: PageSize = size(50, 200);
+/// `GET /api/v1/zones`: the spec's default of -1 lists every zone in one page; a `limit` is
+/// honoured, with no documented maximum.
+pub const ZONES: PageSize = size(usize::MAX, usize::MAX);
+/// `GET /api/v1/idps`: spec 1 to 200, default 20.
+pub const IDPS: PageSize = size(20, 200);
+/// `GET /api/v1/trustedOrigins`: spec default 20, maximum 200.
+pub const TRUSTED_ORIGINS: PageSize = size(20, 200);

@@ -341,6 +341,11 @@ pub fn log_event(org: &Org, e: &LogEvent) -> Value {
     let actor = &org.users[e.actor as usize];
     let targets: Vec<Value> = e.targets.iter().map(|t| log_target(org, *t)).collect();
     let mut debug = json!({"requestId": "simreq", "requestUri": "/api/v1/sim"});
+    // Okta writes "null" (a string) for no zone and "Unknown" for no device.
+    let c = e.client.as_ref();
+    let zone = c.and_then(|c| c.zone.as_deref()).unwrap_or("null");
+    let device = c.map_or("Unknown", |c| c.device.as_str());
+    let failure = c.and_then(|c| c.failure.as_deref());
     for (k, v) in &e.debug {
         debug[k] = json!(v);
     }
@@ -349,8 +354,8 @@ pub fn log_event(org: &Org, e: &LogEvent) -> Value {
         "severity": e.severity, "displayMessage": e.event_type.replace('.', " "),
         "actor": {"id": actor.id, "type": "User", "alternateId": actor.login, "displayName": format!("{} {}", actor.first_name, actor.last_name), "detailEntry": null},
         "target": targets,
-        "outcome": {"result": "SUCCESS", "reason": null},
-        "client": {"userAgent": {"rawUserAgent": "sim/1.0", "os": "Unknown", "browser": "UNKNOWN"}, "zone": "null", "device": "Unknown", "id": null, "ipAddress": e.ip},
+        "outcome": {"result": if failure.is_some() { "FAILURE" } else { "SUCCESS" }, "reason": failure},
+        "client": {"userAgent": {"rawUserAgent": "sim/1.0", "os": "Unknown", "browser": "UNKNOWN"}, "zone": zone, "device": device, "id": null, "ipAddress": e.ip},
         "debugContext": {"debugData": debug},
         "transaction": {"type": "WEB", "id": "simtx", "detail": {}},
         "request": {"ipChain": [{"ip": e.ip, "version": "V4", "source": null}]}
@@ -407,6 +412,33 @@ pub fn log_target_id(org: &Org, t: LogTarget) -> String {
         LogTarget::AuthServer(i) => org.auth_servers[i as usize].id.clone(),
         LogTarget::FactorType(key) => key.to_string(),
         LogTarget::Policy(i) => org.policies[i as usize].id.clone(),
+        LogTarget::GroupRule(i) => org.posture.group_rules[i as usize].id.clone(),
+        LogTarget::Authenticator(i) => org.posture.authenticators[i as usize].id.clone(),
+        LogTarget::Zone(i) => org.posture.zones[i as usize].id.clone(),
+        LogTarget::Idp(i) => org.posture.idps[i as usize].id.clone(),
+        LogTarget::TrustedOrigin(i) => org.posture.trusted_origins[i as usize].id.clone(),
+    }
+}
+
+/// The type, alternateId and displayName of a group rule or sign-in configuration target. The
+/// catalogue gives no target schema for these events: the types are the simulator's choice
+/// (Okta's object names: `GroupRule`, `Authenticator`, `NetworkZone`, `IdentityProvider`,
+/// `TrustedOrigin`).
+fn posture_target(org: &Org, t: LogTarget) -> (&'static str, String, String) {
+    let p = &org.posture;
+    match t {
+        LogTarget::GroupRule(i) => ("GroupRule", "unknown".into(), p.group_rules[i as usize].name.clone()),
+        LogTarget::Authenticator(i) => {
+            let a = &p.authenticators[i as usize];
+            ("Authenticator", a.key.clone(), a.name.clone())
+        }
+        LogTarget::Zone(i) => ("NetworkZone", "unknown".into(), p.zones[i as usize].name.clone()),
+        LogTarget::Idp(i) => ("IdentityProvider", "unknown".into(), p.idps[i as usize].name.clone()),
+        LogTarget::TrustedOrigin(i) => {
+            let o = &p.trusted_origins[i as usize];
+            ("TrustedOrigin", o.origin.clone(), o.name.clone())
+        }
+        _ => ("Unknown", "unknown".into(), "unknown".into()),
     }
 }
 
@@ -440,6 +472,7 @@ pub fn log_target(org: &Org, t: LogTarget) -> Value {
         }
         LogTarget::FactorType(key) => ("Factor", key.to_string(), key.to_string()),
         LogTarget::Policy(i) => ("PolicyEntity", "unknown".to_string(), org.policies[i as usize].name.clone()),
+        other => posture_target(org, other),
     };
     json!({"id": log_target_id(org, t), "type": kind, "alternateId": alternate, "displayName": display, "detailEntry": null})
 }

@@ -56,7 +56,8 @@ pub struct Faults {
     pub reset_rate: f64,
     /// Endpoint families answered with 403 E0000006 (users, groups, roles, apps, policies,
     /// logs, devices, factors, schema, org, user_types, authorization_servers,
-    /// authenticator_enrollments). `roles` covers role targets too.
+    /// authenticator_enrollments, group_rules, authenticators, network_zones,
+    /// identity_providers, trusted_origins). `roles` covers role targets too.
     pub deny: Vec<String>,
     /// Families whose filter/search is rejected with 400 (users, groups, apps, logs, devices).
     pub reject_filter: Vec<String>,
@@ -234,7 +235,12 @@ fn deny_family(segs: &[&str]) -> &'static str {
         ["users", _, "authenticator-enrollments", ..] => "authenticator_enrollments",
         ["authorizationServers", ..] => "authorization_servers",
         ["meta", "types", ..] => "user_types",
+        ["groups", "rules", ..] => "group_rules",
         ["groups", ..] => "groups",
+        ["authenticators", ..] => "authenticators",
+        ["zones", ..] => "network_zones",
+        ["idps", ..] => "identity_providers",
+        ["trustedOrigins", ..] => "trusted_origins",
         ["apps", ..] => "apps",
         ["policies", ..] => "policies",
         ["logs"] => "logs",

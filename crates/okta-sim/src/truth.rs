@@ -9,7 +9,9 @@
 //! app); policies (one call per policy type asked + one rules call per policy whose rules exceed
 //! the embed limit); authorization_servers (pages + one policies call per server + one rules
 //! call per policy); logs (pages in the window); devices (pages); factors and
-//! authenticator_enrollments (one call each per user that can hold them).
+//! authenticator_enrollments (one call each per user that can hold them); group_rules,
+//! identity_providers and trusted_origins (pages), authenticators and network_zones (one call
+//! each); nothing for `app_sign_ins`, which come from the System Log pages.
 //!
 //! `min_api_calls_by_bucket` spreads the same calls over Okta's rate-limit buckets
 //! ([`crate::limits::bucket_for`] of each family's paths): what the floor of a full sync's time
@@ -27,6 +29,7 @@ use super::gen::SUPPORTED_POLICY_TYPES;
 use super::model::{Org, RoleAssignment, APP_TARGET_ROLES};
 
 mod fields;
+pub mod posture;
 use super::page_size as P;
 
 fn pages(n: usize, size: usize) -> u64 {
@@ -100,7 +103,8 @@ pub fn truth(org: &Org, now: DateTime<Utc>, log_start: Option<NaiveDate>) -> Val
     let by_family = min_calls_by_family(org, &shadow, &listed);
     let min: u64 = by_family.values().filter_map(Value::as_u64).sum();
     let by_bucket = min_calls_by_bucket(org, &by_family);
-    let extra = fields::record_types(org, &shadow);
+    let mut extra = fields::record_types(org, &shadow);
+    extra.extend(posture::record_types(org, &shadow, start, now));
 
     let secrets = seeded_secrets(org);
     let rt = |ids: Vec<String>| json!({"count": ids.len(), "ids": ids});
@@ -114,9 +118,13 @@ pub fn truth(org: &Org, now: DateTime<Utc>, log_start: Option<NaiveDate>) -> Val
         record_types[k] = rt(ids);
     }
     let deleted: serde_json::Map<String, Value> = org.removed.iter().map(|(k, ids)| (k.clone(), rt(ids.clone()))).collect();
+    let mut all_fields = fields::fields(org, &shadow);
+    for (k, f) in posture::fields(org, &shadow, start, now) {
+        all_fields[k] = Value::Object(f);
+    }
     json!({
         "record_types": record_types,
-        "fields": fields::fields(org, &shadow),
+        "fields": all_fields,
         "secrets": secrets,
         "deleted": deleted,
         "min_api_calls": min,
@@ -142,12 +150,14 @@ fn min_calls_by_bucket(org: &Org, by_family: &serde_json::Map<String, Value>) ->
             "apps" => "/api/v1/apps/{id}/users",
             "logs" => "/api/v1/logs",
             "devices" => "/api/v1/devices",
+            "group_rules" => "/api/v1/groups/rules",
             "roles" => {
                 *by_bucket.entry(bucket_for("/api/v1/groups/{id}/roles").name()).or_default() += group_roles;
                 *by_bucket.entry(bucket_for("/api/v1/iam/roles").name()).or_default() += n.saturating_sub(group_roles);
                 continue;
             }
-            // user types and schemas, policies, authorization servers, factors, enrollments
+            // user types and schemas, policies, authorization servers, factors, enrollments,
+            // authenticators, network zones, identity providers, trusted origins
             _ => "/api/v1/users/{id}/factors",
         };
         *by_bucket.entry(bucket_for(path).name()).or_default() += n;
@@ -219,6 +229,9 @@ fn min_calls_by_family(org: &Org, shadow: &BTreeSet<u32>, listed: &Listed) -> se
     family("devices", pages(listed.devices, P::DEVICES.max));
     family("factors", factor_users as u64);
     family("authenticator_enrollments", factor_users as u64);
+    for (name, n) in posture::min_calls(org) {
+        family(name, n);
+    }
     by_family
 }
 
@@ -246,6 +259,7 @@ fn seeded_secrets(org: &Org) -> Vec<String> {
     secrets.extend(org.factors.values().flatten().filter_map(|f| f.shared_secret.clone()));
     secrets.extend(org.users.iter().filter_map(|u| u.custom.get("pinHash").and_then(Value::as_str).map(str::to_string)));
     secrets.extend(org.users.iter().filter_map(|u| u.recovery_question.clone()));
+    secrets.extend(posture::secrets(org));
 
     secrets
 }

@@ -66,6 +66,24 @@ fn everything(org: &mut Org) -> Value {
         activate_factor_types: vec![],
         refuse_log_cursors: false,
         log_side_effect_edges: Some(true),
+        sign_ins: 3,
+        sign_in_pairs: Vec::new(),
+        failed_sign_ins: 2,
+        create_group_rules: 1,
+        update_group_rules: 1,
+        activate_group_rules: 1,
+        deactivate_group_rules: 1,
+        invalidate_group_rules: 1,
+        delete_group_rules: 1,
+        deactivate_zones: 1,
+        activate_zones: 1,
+        deactivate_idps: 1,
+        activate_idps: 1,
+        deactivate_authenticators: 1,
+        activate_authenticators: 1,
+        deactivate_trusted_origins: 1,
+        activate_trusted_origins: 1,
+        delete_trusted_origins: 1,
     };
     let out = apply(org, &m, now(), 0);
     apply(org, &Mutation { activate_factor_types: vec!["sms".into()], ..Mutation::none() }, now(), 0);
@@ -135,7 +153,9 @@ fn app_membership_events_name_the_app_user_the_app_and_the_user() {
     let json = render::log_event(&org, sso);
     let kinds: Vec<&str> = json["target"].as_array().unwrap().iter().map(|x| x["type"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["AppInstance", "AppUser"]);
-    assert_eq!(json["outcome"]["result"], "SUCCESS");
+    // Most single sign-ons succeed; a failed one says why.
+    let result = json["outcome"]["result"].as_str().unwrap();
+    assert!(result == "SUCCESS" || (result == "FAILURE" && json["outcome"]["reason"].is_string()), "{json}");
 }
 
 fn ids(t: &Value, kind: &str) -> BTreeSet<String> {

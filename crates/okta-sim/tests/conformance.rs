@@ -101,6 +101,57 @@ fn is_known_gap(path: &str, error: &str) -> bool {
         || (path.ends_with("/authenticator-enrollments") && error.contains("\"phoneNumber\" is a required property"))
 }
 
+/// The discriminator of a path's items, JSON Schema cannot follow: (base schema, property).
+fn discriminator_of(path: &str) -> Option<(&'static str, &'static str)> {
+    let segs: Vec<&str> = path.trim_start_matches("/api/v1/").split('/').collect();
+    match segs.as_slice() {
+        ["authenticators", ..] => Some(("AuthenticatorBase", "key")),
+        ["zones"] => Some(("NetworkZone", "type")),
+        _ => None,
+    }
+}
+
+/// Checks each item of a 200 answer against the schema its discriminator maps it to (an
+/// `AuthenticatorKeyDuo` for a `duo` authenticator, an `IPNetworkZone` for an `IP` zone), and
+/// each IdP's `protocol` against the protocol schema its `type` maps to.
+fn discriminated(path: &str, status: u16, body: &Value) -> Vec<String> {
+    if status != 200 {
+        return Vec::new();
+    }
+    let items: Vec<&Value> = body.as_array().map_or_else(|| vec![body], |a| a.iter().collect());
+    let check = |schema_ref: &str, v: &Value| -> Vec<String> {
+        let schema = serde_json::json!({"$ref": schema_ref, "components": spec()["components"].clone()});
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        validator
+            .iter_errors(v)
+            .map(|e| format!("{e} at {} (as {schema_ref})", e.instance_path()))
+            .filter(|m| !is_known_gap(path, m))
+            .collect()
+    };
+    let mut out = Vec::new();
+    if let Some((base, prop)) = discriminator_of(path) {
+        let mapping = &spec()["components"]["schemas"][base]["discriminator"]["mapping"];
+        for item in &items {
+            let key = item[prop].as_str().unwrap_or_default();
+            match mapping[key].as_str() {
+                Some(r) => out.extend(check(r, item)),
+                None => out.push(format!("{prop} {key:?} is not in {base}'s discriminator")),
+            }
+        }
+    }
+    if path == "/api/v1/idps" {
+        let mapping = &spec()["components"]["schemas"]["IdentityProvider"]["properties"]["protocol"]["discriminator"]["mapping"];
+        for item in &items {
+            let kind = item["protocol"]["type"].as_str().unwrap_or_default();
+            match mapping[kind].as_str() {
+                Some(r) => out.extend(check(r, &item["protocol"])),
+                None => out.push(format!("protocol type {kind:?} is not in the IdP protocol discriminator")),
+            }
+        }
+    }
+    out
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn responses_conform_to_the_official_openapi_document() {
     let h = sim::start(small(21)).await.unwrap();
@@ -119,6 +170,14 @@ async fn responses_conform_to_the_official_openapi_document() {
         deactivate_factor_types: vec!["push".into()],
         log_side_effect_edges: Some(true),
         logs: 40,
+        sign_ins: 5,
+        failed_sign_ins: 2,
+        create_group_rules: 1,
+        deactivate_group_rules: 1,
+        deactivate_zones: 1,
+        deactivate_idps: 1,
+        activate_authenticators: 1,
+        deactivate_trusted_origins: 1,
         ..sim::mutate::Mutation::none()
     });
     h.sim.clock.advance(3);
@@ -152,6 +211,16 @@ async fn responses_conform_to_the_official_openapi_document() {
         "/api/v1/authorizationServers".into(),
         format!("/api/v1/users/{user}/authenticator-enrollments"),
         format!("/api/v1/users/{user}?expand=blocks"),
+        // Group rules and the sign-in configuration.
+        "/api/v1/groups/rules".into(),
+        "/api/v1/groups/rules?expand=groupIdToGroupNameMap".into(),
+        format!("/api/v1/groups/rules/{}", truth["record_types"]["group_rules"]["ids"][0].as_str().unwrap()),
+        "/api/v1/authenticators".into(),
+        format!("/api/v1/authenticators/{}", truth["record_types"]["authenticators"]["ids"][0].as_str().unwrap()),
+        "/api/v1/zones".into(),
+        "/api/v1/idps".into(),
+        "/api/v1/trustedOrigins".into(),
+        "/api/v1/groups/rules/0prNOPE0000000000000".into(),
         // Errors.
         "/api/v1/users/00uNOPE0000000000000".into(),
         "/api/v1/users?filter=bogus".into(),
@@ -199,6 +268,10 @@ async fn responses_conform_to_the_official_openapi_document() {
         "/api/v1/apps?limit=2",
         "/api/v1/logs?limit=5",
         "/api/v1/devices?limit=5",
+        "/api/v1/groups/rules?limit=2",
+        "/api/v1/zones?limit=2",
+        "/api/v1/idps?limit=1",
+        "/api/v1/trustedOrigins?limit=1",
     ] {
         let (_, hd, _) = get(b, first).await;
         urls.push(next_of(&hd).unwrap().trim_start_matches(b.as_str()).to_string());
@@ -223,6 +296,7 @@ async fn responses_conform_to_the_official_openapi_document() {
                         failures.push(msg);
                     }
                 }
+                failures.extend(discriminated(path, *status, body).into_iter().map(|m| format!("GET {u} ({status}): {m}")));
             }
             (responses.len(), failures)
         })
