@@ -326,6 +326,14 @@ impl Reader {
         }
     }
 
+    /// Keeps a part this invocation uploaded from a local file, so reading it back costs no
+    /// download.
+    pub fn keep(&self, id: &str, spool: Arc<Spool>) {
+        if let Ok(mut c) = self.cache.lock() {
+            c.insert(id.to_string(), spool);
+        }
+    }
+
     /// Forgets the downloaded parts (after a compaction made them useless): their files go.
     pub fn forget(&self) {
         if let Ok(mut c) = self.cache.lock() {
@@ -486,6 +494,28 @@ pub fn compact(loaded: &Loaded, now: chrono::DateTime<chrono::Utc>) -> Result<Co
     let (mut written, lines) = base.finish().map_err(corrupt)?;
     written.flush().map_err(corrupt)?;
     Ok(Compacted { base: (spool, lines), gone: gone.finish().map_err(corrupt)? })
+}
+
+/// Folds journal parts (no base) into one part in a temporary file: each record's last line,
+/// tombstones included (a journal merge forgets nothing; only [`compact`] does).
+pub fn merge(loaded: &Loaded) -> Result<(Spool, u64), IndexError> {
+    let corrupt = |e: std::io::Error| IndexError::Corrupt { id: "journal merge".into(), detail: e.to_string() };
+    let (spool, file) = Spool::create().map_err(corrupt)?;
+    let mut out = Lines::to(std::io::BufWriter::with_capacity(64 * 1024, file));
+    let mut failed = None;
+    fold(loaded, |f| {
+        if let (Some(last), None) = (f.last(), &failed) {
+            if let Err(e) = out.write(last) {
+                failed = Some(e);
+            }
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(corrupt(e));
+    }
+    let (mut written, lines) = out.finish().map_err(corrupt)?;
+    written.flush().map_err(corrupt)?;
+    Ok((spool, lines))
 }
 
 /// Gzipped JSON lines being written (to memory, or to a file): buffered, for serde writes in

@@ -83,3 +83,22 @@ fn a_corrupt_part_is_an_error_not_an_empty_index() {
     let loaded = Loaded { base: Some(Data::Mem(Arc::from(b"not gzip".to_vec()))), journal: vec![] };
     assert!(fold(&loaded, |_| {}).is_err());
 }
+
+#[test]
+fn a_journal_merge_keeps_every_record_s_last_line_tombstones_included() {
+    let older = part(vec![e("users", "u1", "2026-01-01T00:00:00Z", false), e("users", "u2", "2026-01-01T00:00:00Z", false)]);
+    let newer = part(vec![e("users", "u1", "2000-01-01T00:00:00Z", true), e("users", "u3", "2026-01-02T00:00:00Z", false)]);
+    let (spool, lines) = merge(&Loaded { base: None, journal: vec![older, newer] }).unwrap();
+    assert_eq!(lines, 3);
+    let got = folded(&Loaded { base: None, journal: vec![Data::Disk(Arc::new(spool))] });
+    let last: Vec<Entry> = got.iter().map(|f| f.last().unwrap().clone()).collect();
+    assert_eq!(
+        last,
+        vec![
+            e("users", "u1", "2000-01-01T00:00:00Z", true),
+            e("users", "u2", "2026-01-01T00:00:00Z", false),
+            e("users", "u3", "2026-01-02T00:00:00Z", false)
+        ],
+        "the later part wins, and an old tombstone is not forgotten by a merge"
+    );
+}

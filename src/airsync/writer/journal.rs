@@ -42,18 +42,72 @@ impl Writer {
         self.index.journal.retain(|p| matches!(p, Part::Artifact { .. }));
         self.index.journal.push(part);
         crash::point("writer.journal.spilled");
-        Ok(())
+        self.merge_journal().await
+    }
+
+    /// Keeps the journal's artifacts few, as a binary counter does: while the newest part holds
+    /// at least as many lines as the one before, the two become one. A sync of a million
+    /// records then leaves about twenty parts, not thousands (each part read at once costs a
+    /// decoder's memory in a fold, and a line in the state). The merged part replaces the two
+    /// in the next state write; until then they stand.
+    async fn merge_journal(&mut self) -> Result<(), DevRevError> {
+        let Some((_, reader)) = self.cfg.index.clone() else { return Ok(()) };
+        loop {
+            let n = self.index.journal.len();
+            let (Some(Part::Artifact { lines: older, .. }), Some(Part::Artifact { lines: newer, .. })) =
+                (n.checked_sub(2).and_then(|i| self.index.journal.get(i)), self.index.journal.last())
+            else {
+                return Ok(());
+            };
+            if newer < older {
+                return Ok(());
+            }
+            let pair = self.index.journal.split_off(n - 2);
+            let two = IndexState { base: None, journal: pair.clone(), gone: None };
+            let merged = match reader.load(&two).await.and_then(|l| index::merge(&l)) {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::warn!(error = %e, "journal parts could not be merged; they stay as they are");
+                    self.index.journal.extend(pair);
+                    return Ok(());
+                }
+            };
+            let part = self.upload_spool(merged.0, merged.1).await?;
+            self.index.journal.push(part);
+        }
     }
 
     /// Uploads index bytes as the worker's own artifact: never confirmed, never reported.
     pub(super) async fn upload_part(&mut self, gz: Vec<u8>, lines: u64) -> Result<Part, DevRevError> {
+        let (spool, mut file) = index::Spool::create().map_err(encoding)?;
+        std::io::Write::write_all(&mut file, &gz).map_err(encoding)?;
+        drop(file);
+        drop(gz);
+        self.upload_spool(spool, lines).await
+    }
+
+    /// Uploads a part's file as the worker's own artifact, read as it is sent (a large org's
+    /// base is never in memory whole), and keeps the file for reading it back in this
+    /// invocation.
+    async fn upload_spool(&mut self, spool: index::Spool, lines: u64) -> Result<Part, DevRevError> {
+        let len = spool.size().map_err(encoding)?;
         let mut crc = flate2::Crc::new();
-        crc.update(&gz);
-        let bytes = gz.len() as u64;
+        let mut file = std::fs::File::open(spool.path()).map_err(encoding)?;
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = std::io::Read::read(&mut file, &mut buf).map_err(encoding)?;
+            if n == 0 {
+                break;
+            }
+            crc.update(buf.get(..n).unwrap_or_default());
+        }
         let target = self.client.upload_url(&self.cfg.artifact_request_id, index::FILE_NAME, "application/x-gzip").await?;
-        self.client.upload(&target, gz).await?;
-        tracing::info!(artifact_id = %target.artifact_id, bytes, lines, "index part uploaded");
-        Ok(Part::Artifact { id: target.artifact_id, bytes, crc32: crc.sum(), lines })
+        self.client.upload_file(&target, spool.path(), len).await?;
+        tracing::info!(artifact_id = %target.artifact_id, bytes = len, lines, "index part uploaded");
+        if let Some((_, reader)) = &self.cfg.index {
+            reader.keep(&target.artifact_id, std::sync::Arc::new(spool));
+        }
+        Ok(Part::Artifact { id: target.artifact_id, bytes: len, crc32: crc.sum(), lines })
     }
 
     /// Uploads every open batch, folds the index into a new base and commits it with the
@@ -116,8 +170,7 @@ impl Writer {
         Ok(IndexState { base: Some(base), journal: Vec::new(), gone })
     }
 
-    /// The compacted base: in the state when small enough, else uploaded from its file as it
-    /// is read (a large org's base is never in memory whole).
+    /// The compacted base: in the state when small enough, else uploaded from its file.
     async fn base_part(&mut self, (spool, lines): (index::Spool, u64)) -> Result<Part, DevRevError> {
         let len = spool.size().map_err(encoding)?;
         // Base64 takes four characters for every three bytes.
@@ -127,20 +180,7 @@ impl Writer {
                 return Ok(p);
             }
         }
-        let mut crc = flate2::Crc::new();
-        let mut file = std::fs::File::open(spool.path()).map_err(encoding)?;
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            let n = std::io::Read::read(&mut file, &mut buf).map_err(encoding)?;
-            if n == 0 {
-                break;
-            }
-            crc.update(buf.get(..n).unwrap_or_default());
-        }
-        let target = self.client.upload_url(&self.cfg.artifact_request_id, index::FILE_NAME, "application/x-gzip").await?;
-        self.client.upload_file(&target, spool.path(), len).await?;
-        tracing::info!(artifact_id = %target.artifact_id, bytes = len, lines, "index base uploaded");
-        Ok(Part::Artifact { id: target.artifact_id, bytes: len, crc32: crc.sum(), lines })
+        self.upload_spool(spool, lines).await
     }
 
     /// A part in the state when small enough, else uploaded.
