@@ -56,7 +56,7 @@ impl Crash {
 }
 
 /// Every crash point on the path from a record to a reply.
-const POINTS: [&str; 16] = [
+const POINTS: [&str; 18] = [
     "writer.upload.before",
     "writer.upload.after",
     "writer.state_save.after",
@@ -65,6 +65,8 @@ const POINTS: [&str; 16] = [
     "writer.flush.uploaded",
     "writer.flush.after",
     "writer.journal.spilled",
+    "writer.journal.merged",
+    "writer.spill.uploaded",
     "writer.compact.uploaded",
     "writer.compact.saved",
     "connector.catch_up.saved",
@@ -148,8 +150,10 @@ fn invoker(okta_base: String, armed: Arc<Mutex<Armed>>) -> Invoke {
             let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_okta-airsync"));
             cmd.args(["run", "--event", "-", "--okta-base-url", &okta_base, "--batch-size", &batch.to_string()])
                 .env("RUST_LOG", log.clone().unwrap_or("off".into()))
-                // The index spills into the worker's own artifacts even for this small org.
+                // The index and the larger checkpoints spill into the worker's own artifacts
+                // even for this small org.
                 .env("OKTA_AIRSYNC_INDEX_INLINE_CHARS", "4000")
+                .env("OKTA_AIRSYNC_SPILL_CHARS", "1500")
                 .env_remove("FAILPOINTS")
                 .stdin(std::process::Stdio::piped())
                 .stdout(std::process::Stdio::null())

@@ -24,6 +24,7 @@ mod platform_rules;
 mod rate_limits;
 mod resume;
 mod runtime;
+mod signals;
 mod sim;
 mod synthetic;
 mod time_scoped;

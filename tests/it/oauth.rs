@@ -153,7 +153,7 @@ async fn missing_scopes_skip_exactly_their_item_types_with_the_scope_named() {
     for (j, types, scope) in [
         ("roles", &["iam_roles", "iam_role_members"][..], "okta.roles.read"),
         ("devices", &["devices"][..], "okta.devices.read"),
-        ("system_logs", &["system_logs"][..], "okta.logs.read"),
+        ("system_logs", &["system_logs", "app_sign_ins"][..], "okta.logs.read"),
     ] {
         let st = job(&w, j);
         assert_eq!(st["status"], "skipped", "{j}: {st}");
@@ -163,7 +163,7 @@ async fn missing_scopes_skip_exactly_their_item_types_with_the_scope_named() {
             assert!(w.stored_ids(t).is_empty(), "{t}: nothing sent");
         }
     }
-    let skipped: BTreeSet<&str> = ["iam_roles", "iam_role_members", "devices", "system_logs"].into();
+    let skipped: BTreeSet<&str> = ["iam_roles", "iam_role_members", "devices", "system_logs", "app_sign_ins"].into();
     let rest: Vec<&str> = okta_airsync::extract::ITEM_TYPES.iter().copied().filter(|t| !skipped.contains(t)).collect();
     assert_types_equal_truth(&w, &rest);
     assert_eq!(oauth_stats(&w)["insufficient_scope"].as_u64().map(|n| n > 0), Some(true));

@@ -113,7 +113,24 @@ async fn an_org_that_is_gone_is_external_sync_unit_deleted() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_refused_everywhere_is_external_system_no_permission_and_one_refusal_is_not() {
     let mut cfg = small(45);
-    cfg.faults.deny = ["users", "groups", "roles", "apps", "policies", "logs", "devices", "factors", "schema"].map(String::from).to_vec();
+    cfg.faults.deny = [
+        "users",
+        "groups",
+        "roles",
+        "apps",
+        "policies",
+        "logs",
+        "devices",
+        "factors",
+        "schema",
+        "group_rules",
+        "authenticators",
+        "network_zones",
+        "identity_providers",
+        "trusted_origins",
+    ]
+    .map(String::from)
+    .to_vec();
     let w = world(cfg, Duration::from_secs(600)).await;
     let r = w.platform.invoke_one("START_EXTRACTING_DATA", "INITIAL").await.unwrap();
     let state = w.platform.state_section("su1", OktaConnector::STATE_KEY);

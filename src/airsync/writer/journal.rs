@@ -38,7 +38,7 @@ impl Writer {
         let mut lines = index::inline_entries(&self.index).map_err(encoding)?;
         lines.extend(more);
         let (gz, n) = index::encode(lines).map_err(encoding)?;
-        let part = self.upload_part(gz, n).await?;
+        let part = self.upload_part(gz, n, index::FILE_NAME).await?;
         self.index.journal.retain(|p| matches!(p, Part::Artifact { .. }));
         self.index.journal.push(part);
         crash::point("writer.journal.spilled");
@@ -72,24 +72,25 @@ impl Writer {
                     return Ok(());
                 }
             };
-            let part = self.upload_spool(merged.0, merged.1).await?;
+            let part = self.upload_spool(merged.0, merged.1, index::FILE_NAME).await?;
+            crash::point("writer.journal.merged");
             self.index.journal.push(part);
         }
     }
 
     /// Uploads index bytes as the worker's own artifact: never confirmed, never reported.
-    pub(super) async fn upload_part(&mut self, gz: Vec<u8>, lines: u64) -> Result<Part, DevRevError> {
+    pub(super) async fn upload_part(&mut self, gz: Vec<u8>, lines: u64, file_name: &str) -> Result<Part, DevRevError> {
         let (spool, mut file) = index::Spool::create().map_err(encoding)?;
         std::io::Write::write_all(&mut file, &gz).map_err(encoding)?;
         drop(file);
         drop(gz);
-        self.upload_spool(spool, lines).await
+        self.upload_spool(spool, lines, file_name).await
     }
 
     /// Uploads a part's file as the worker's own artifact, read as it is sent (a large org's
     /// base is never in memory whole), and keeps the file for reading it back in this
     /// invocation.
-    async fn upload_spool(&mut self, spool: index::Spool, lines: u64) -> Result<Part, DevRevError> {
+    async fn upload_spool(&mut self, spool: index::Spool, lines: u64, file_name: &str) -> Result<Part, DevRevError> {
         let len = spool.size().map_err(encoding)?;
         let mut crc = flate2::Crc::new();
         let mut file = std::fs::File::open(spool.path()).map_err(encoding)?;
@@ -101,7 +102,7 @@ impl Writer {
             }
             crc.update(buf.get(..n).unwrap_or_default());
         }
-        let target = self.client.upload_url(&self.cfg.artifact_request_id, index::FILE_NAME, "application/x-gzip").await?;
+        let target = self.client.upload_url(&self.cfg.artifact_request_id, file_name, "application/x-gzip").await?;
         self.client.upload_file(&target, spool.path(), len).await?;
         tracing::info!(artifact_id = %target.artifact_id, bytes = len, lines, "index part uploaded");
         if let Some((_, reader)) = &self.cfg.index {
@@ -180,14 +181,14 @@ impl Writer {
                 return Ok(p);
             }
         }
-        self.upload_spool(spool, lines).await
+        self.upload_spool(spool, lines, index::FILE_NAME).await
     }
 
     /// A part in the state when small enough, else uploaded.
     async fn part(&mut self, (gz, lines): (Vec<u8>, u64), inline: fn(&[u8], u64) -> Option<Part>) -> Result<Part, DevRevError> {
         match inline(&gz, lines) {
             Some(p) => Ok(p),
-            None => self.upload_part(gz, lines).await,
+            None => self.upload_part(gz, lines, index::FILE_NAME).await,
         }
     }
 

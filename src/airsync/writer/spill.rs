@@ -13,8 +13,21 @@ use serde_json::{json, Value};
 use super::Writer;
 use crate::airsync::index::{Part, SPILLED};
 
+/// The file name of a spilled value's artifact (the worker's own: never reported).
+pub const SPILL_FILE_NAME: &str = "airsync_spill.json.gz";
+
 /// Checkpoint values longer than this many characters of JSON are spilled.
 pub const SPILL_CHARS: usize = 40_000;
+
+/// [`SPILL_CHARS`], or less where `OKTA_AIRSYNC_SPILL_CHARS` says so (500 or more): the crash
+/// test sets it so that a small org's change set is spilled too.
+fn spill_chars() -> usize {
+    static LIMIT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        let asked = std::env::var("OKTA_AIRSYNC_SPILL_CHARS").ok().and_then(|v| v.trim().parse::<usize>().ok());
+        asked.map_or(SPILL_CHARS, |n| n.clamp(500, SPILL_CHARS))
+    })
+}
 
 impl Writer {
     /// `value`, or the reference to the artifact it was spilled into.
@@ -23,7 +36,7 @@ impl Writer {
             return value;
         }
         let text = match serde_json::to_vec(&value) {
-            Ok(t) if t.len() > SPILL_CHARS => t,
+            Ok(t) if t.len() > spill_chars() => t,
             _ => return value,
         };
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -34,8 +47,9 @@ impl Writer {
                 return value;
             }
         };
-        match self.upload_part(gz, 1).await {
+        match self.upload_part(gz, 1, SPILL_FILE_NAME).await {
             Ok(Part::Artifact { id, bytes, crc32, .. }) => {
+                crate::crash::point("writer.spill.uploaded");
                 tracing::info!(key, chars = text.len(), bytes, "a large checkpoint went to the worker's own artifact");
                 json!({ SPILLED: {"id": id, "bytes": bytes, "crc32": crc32} })
             }
