@@ -61,7 +61,7 @@ print(f"  API calls: {calls} (minimum {minimum}, ratio {calls / minimum:.3f}), 4
 ids = {}
 for f in glob.glob(f"{w}/dr/artifacts/*.jsonl"):
     t = os.path.basename(f).split(".", 1)[1].rsplit(".", 1)[0]
-    ids.setdefault(t, set()).update(json.loads(l)["id"] for l in open(f) if l.strip() and t not in ("external_domain_metadata", "external_sync_units", "airsync_index", "airsync_spill"))
+    ids.setdefault(t, set()).update(json.loads(l)["id"] for l in open(f) if l.strip() and t not in ("external_domain_metadata", "external_sync_units") and not t.startswith("airsync_"))
 ok = True
 # The item types the connector sends; the truth's other record types (user types, authorization
 # servers and their rules, role targets) travel inside them, and the authorization servers'
