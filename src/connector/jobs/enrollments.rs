@@ -11,15 +11,17 @@
 //! ([`remembered::log_driven`](super::remembered::log_driven)); what is gone gets its
 //! tombstone at the round's end ([`crate::connector::mirror`]).
 
+use futures::future::BoxFuture;
 use futures::FutureExt;
 use serde_json::{json, Value};
+use url::Url;
 
 use super::remembered::{log_driven, UserChildren};
 use super::{fan_out, Batches, ChildFuture, EdgeRead, FanOut, JobCtx, JobFail, SkipReason};
 use crate::connector::state::{FanPos, JobState};
 use crate::extract::factors;
 use crate::okta::endpoints::enrollments;
-use crate::okta::{self, endpoints};
+use crate::okta::{self, endpoints, Page};
 
 const TYPE: &str = "authenticator_enrollments";
 
@@ -28,6 +30,10 @@ struct Enrollments<'a> {
 }
 
 impl FanOut<FanPos> for Enrollments<'_> {
+    fn parent_page<'a>(&'a self, ctx: &'a JobCtx, url: &'a Url) -> BoxFuture<'a, Result<Page, JobFail>> {
+        ctx.user_pages.page(ctx, url).boxed()
+    }
+
     fn parents(&self, _st: &mut JobState<FanPos>, _parents: &[Value]) -> Batches {
         Vec::new()
     }
@@ -76,6 +82,7 @@ fn unavailable(e: &okta::Error) -> bool {
 pub async fn extract(ctx: &JobCtx, st: &mut JobState<FanPos>) -> Result<(), JobFail> {
     let r = match ctx.edge_read().await? {
         EdgeRead::Log(cs) => {
+            ctx.user_pages.leave(ctx.job);
             // An enrollment shows the user's email: a profile or email change reads it again.
             let mut cs = (*cs).clone();
             let more: Vec<String> = cs.enrollment_users.iter().filter(|u| !cs.deactivated_users.contains(*u)).cloned().collect();
