@@ -67,10 +67,10 @@ async fn a_full_sync_lists_the_users_once_for_users_factors_and_enrollments() {
 
 #[tokio::test(start_paused = true)]
 async fn a_deadline_mid_walk_resumes_and_ends_equal_to_the_truth() {
-    // The per-user calls are paced (a bucket of 600 a minute, half of it the token's): about
-    // three minutes of them against one-minute invocations, so each ends mid-walk.
+    // The per-user calls are paced (a bucket of 200 a minute): several minutes of them against
+    // one-minute invocations, so each ends mid-walk.
     let mut cfg = org(62);
-    cfg.faults.rate_limit_per_min = Some(600);
+    cfg.faults.rate_limit_per_min = Some(200);
     let w = paused_world_with_deadline(cfg, Duration::from_secs(60)).await;
     let rep = w.platform.run_sync("INITIAL").await;
     assert_eq!(rep.outcome, "DONE", "{rep:?}");

@@ -1,5 +1,6 @@
 //! Identity Engine authenticator enrollments: one call per user, like factors (Okta has no bulk
-//! endpoint), over the plain user list with bounded parallelism, resuming by user id.
+//! endpoint), over the plain user list with bounded parallelism, resuming by user id; the
+//! list's pages are the round's one walk of it ([`user_walk`](super::user_walk)).
 //! Placeholder and deprovisioned users are skipped.
 //!
 //! The family has its own gating: a Classic Engine org or a missing licence (E0000015), or a

@@ -1,6 +1,7 @@
 //! MFA factors: one call per user, unavoidably (Okta has no bulk endpoint), over the plain user
 //! list (which already leaves out deactivated users) with bounded parallelism under the
-//! client's pacing. Placeholder users are skipped.
+//! client's pacing. Placeholder users are skipped. The list's pages are the round's one walk
+//! of it ([`user_walk`](super::user_walk)), shared with the users job and enrollments.
 //!
 //! After the first sync the System Log drives them: only the users whose factors an event
 //! names are read again ([`remembered::log_driven`](super::remembered::log_driven)). Factors
