@@ -370,6 +370,13 @@ pub struct PoliciesPos {
     /// The authorization servers' policies, read after every type (a fan-out over the servers).
     #[serde(default)]
     pub auth_servers: FanPos,
+    /// A log-driven run reads the policies its events name in id order: the last one sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub named_done: Option<String>,
+    /// A log-driven run must read the authorization servers' policies (a named policy is not
+    /// one of `/api/v1/policies`), saved with the step that found it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub servers_due: bool,
 }
 
 /// A System Log event seen recently: its uuid and `published` time.

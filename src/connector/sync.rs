@@ -126,6 +126,7 @@ fn job_context(
         logs_tx: Arc::new(logs_tx),
         index: inv.index.clone(),
         changes_before: plan.changes_before.clone(),
+        user_pages: Arc::new(jobs::user_walk::UserPages::new(plan.pending())),
     };
     (base, ready_tx)
 }
@@ -148,6 +149,7 @@ async fn run_jobs(
         let users_ready = users_ready.clone();
         async move {
             let r = drive_job(&ctx, stored).await;
+            ctx.user_pages.leave(job);
             if job == Job::Users && matches!(r, Ok(_) | Err(JobFail::Skip(_))) {
                 let _ = users_ready.send(true);
             }

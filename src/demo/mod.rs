@@ -156,6 +156,7 @@ impl Run<'_> {
             entities,
             state_chars: stored.chars().count(),
             index: report::index_summary(&stored),
+            calls_by_route: routes.iter().map(|(r, s)| (r.clone(), s["calls"].as_u64().unwrap_or(0))).collect(),
         }
     }
 

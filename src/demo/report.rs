@@ -55,6 +55,9 @@ pub struct RunLine {
     /// The index of what was sent, as the state holds it: per part (base, tombstones), where
     /// it lives, its lines and its gzipped bytes.
     pub index: Value,
+    /// Calls the simulator served per route template (`GET /api/v1/users/{id}/factors`: ids
+    /// become `{id}`; the query is not part of it).
+    pub calls_by_route: BTreeMap<String, u64>,
 }
 
 /// The whole report.

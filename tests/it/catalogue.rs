@@ -33,6 +33,7 @@ fn rows() -> Vec<(&'static str, Mutation)> {
         ("oauth2.as.deactivated", Mutation { deactivate_auth_servers: 1, ..m() }),
         ("oauth2.as.activated", Mutation { activate_auth_servers: 1, ..m() }),
         ("oauth2.as.deleted", Mutation { delete_auth_servers: 1, ..m() }),
+        ("policy.rule.add", Mutation { add_policy_rules: 1, ..m() }),
         ("device.user.add", Mutation { add_device_users: 2, ..m() }),
         ("device.user.remove", Mutation { remove_device_users: 2, ..m() }),
         ("user.account.update_primary_email", Mutation { update_primary_email: 2, ..m() }),

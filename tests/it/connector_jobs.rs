@@ -44,6 +44,7 @@ fn ctx(server: &MockServer, job: Job) -> (JobCtx, mpsc::Receiver<SinkMsg>) {
         logs_tx: Arc::new(watch::channel(None).0),
         index: None,
         changes_before: Default::default(),
+        user_pages: Default::default(),
     };
     (ctx, rx)
 }

@@ -316,6 +316,14 @@ fn policies(org: &Org, r: &ApiRequest) -> Result<Answer, ApiError> {
     })
 }
 
+/// A policy of `/api/v1/policies` by id (404 E0000007 otherwise).
+fn find_policy<'a>(org: &'a Org, id: &str) -> Result<&'a crate::model::Policy, ApiError> {
+    org.policies
+        .iter()
+        .find(|p| p.id == id)
+        .ok_or_else(|| okta_error(404, "E0000007", format!("Not found: Resource not found: {id} (Policy)")))
+}
+
 /// The refusal of `expand=rules` for a page holding a policy of more than 20 rules. Okta
 /// documents only that such a request "returns an error" (release notes 2016.x, "embedded
 /// rules"), with no status or code: the simulator answers 400 E0000001 ("Api validation
@@ -546,12 +554,16 @@ pub fn dispatch(org: &Org, r: &ApiRequest) -> Result<Answer, ApiError> {
             })
         }
         ["policies"] => policies(org, r),
+        ["policies", id] => {
+            let p = find_policy(org, id)?;
+            let rules = r.q("expand").is_some_and(|e| e.contains("rules"));
+            if rules && p.rules.len() > pages::EMBEDDED_RULES {
+                return Err(too_many_rules(&p.id));
+            }
+            one(render::policy(p, base, rules))
+        }
         ["policies", id, "rules"] => {
-            let p = org
-                .policies
-                .iter()
-                .find(|p| p.id == *id)
-                .ok_or_else(|| okta_error(404, "E0000007", format!("Not found: Resource not found: {id} (Policy)")))?;
+            let p = find_policy(org, id)?;
             // Rules come in priority order; the cursor is the priority and id of the last one.
             let items = p.rules.iter().map(|x| (format!("{:010}|{}", x.priority, x.id), x));
             list_of(items, |x| render::rule(p, x), r, pages::POLICY_RULES)

@@ -9,7 +9,7 @@ use rand::Rng;
 
 use super::events::{app_membership, Emitter};
 use super::lifecycle::{self, removed, restored};
-use super::model::{AuthServer, AuthServerPolicy, AuthServerRule, LogTarget, Org};
+use super::model::{AuthServer, AuthServerPolicy, AuthServerRule, LogTarget, Org, Rule};
 
 /// The factor types the simulator's users hold, which an admin can disable org-wide.
 pub const FACTOR_TYPES: &[&str] = &["sms", "push", "token:software:totp", "webauthn"];
@@ -264,4 +264,18 @@ pub fn factor_type<R: Rng>(org: &mut Org, kind: &str, on: bool, ev: &mut Emitter
     let event = if on { "system.mfa.factor.activate" } else { "system.mfa.factor.deactivate" };
     ev.emit(org, event, vec![LogTarget::FactorType(key)], vec![]);
     Some(key.to_string())
+}
+
+/// A random policy gains a rule, last in priority (`policy.rule.add`); returns the policy's id.
+pub fn policy_rule<R: Rng>(org: &mut Org, ev: &mut Emitter<'_, R>) -> Option<String> {
+    if org.policies.is_empty() {
+        return None;
+    }
+    let pi = ev.rng.gen_range(0..org.policies.len());
+    let id = new_id(ev.rng, "0pr");
+    let p = &mut org.policies[pi];
+    let priority = p.rules.iter().map(|r| r.priority).max().unwrap_or(0) + 1;
+    p.rules.push(Rule { id, name: format!("Added rule {}", org.mutations), priority, created: ev.now });
+    ev.emit(org, "policy.rule.add", vec![LogTarget::Policy(pi as u32)], vec![]);
+    Some(org.policies[pi].id.clone())
 }

@@ -103,6 +103,9 @@ pub struct Mutation {
     /// Users whose primary email changes, and with it their email enrollment's
     /// (`user.account.update_primary_email`).
     pub update_primary_email: usize,
+    /// Policies (of `/api/v1/policies`) that gain a rule (`policy.rule.add`, the policy its
+    /// target).
+    pub add_policy_rules: usize,
     /// Factor types disabled org-wide (`sms`, `push`, `token:software:totp`, `webauthn`;
     /// `system.mfa.factor.deactivate`): users' factors of these types are no longer listed.
     pub deactivate_factor_types: Vec<String>,
@@ -202,6 +205,7 @@ impl Mutation {
             add_device_users: 0,
             remove_device_users: 0,
             update_primary_email: 0,
+            add_policy_rules: 0,
             deactivate_factor_types: Vec::new(),
             activate_factor_types: Vec::new(),
             refuse_log_cursors: false,
@@ -426,6 +430,8 @@ fn edits_of<R: Rng>(org: &mut Org, m: &Mutation, ev: &mut Emitter<'_, R>, out: &
     }
     let emails: Vec<String> = (0..m.update_primary_email).filter_map(|_| edits::primary_email(org, ev)).collect();
     out.insert("updated_primary_emails".into(), json!(emails));
+    let rules: Vec<String> = (0..m.add_policy_rules).filter_map(|_| edits::policy_rule(org, ev)).collect();
+    out.insert("policies_with_a_rule_added".into(), json!(rules));
     let off: Vec<String> = m.deactivate_factor_types.iter().filter_map(|t| edits::factor_type(org, t, false, ev)).collect();
     let on: Vec<String> = m.activate_factor_types.iter().filter_map(|t| edits::factor_type(org, t, true, ev)).collect();
     out.insert("deactivated_factor_types".into(), json!(off));

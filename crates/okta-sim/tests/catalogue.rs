@@ -62,6 +62,7 @@ fn everything(org: &mut Org) -> Value {
         add_device_users: 1,
         remove_device_users: 1,
         update_primary_email: 1,
+        add_policy_rules: 1,
         deactivate_factor_types: vec!["sms".into()],
         activate_factor_types: vec![],
         refuse_log_cursors: false,

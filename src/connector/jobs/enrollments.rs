@@ -1,5 +1,6 @@
 //! Identity Engine authenticator enrollments: one call per user, like factors (Okta has no bulk
-//! endpoint), over the plain user list with bounded parallelism, resuming by user id.
+//! endpoint), over the plain user list with bounded parallelism, resuming by user id; the
+//! list's pages are the round's one walk of it ([`user_walk`](super::user_walk)).
 //! Placeholder and deprovisioned users are skipped.
 //!
 //! The family has its own gating: a Classic Engine org or a missing licence (E0000015), or a
@@ -11,15 +12,17 @@
 //! ([`remembered::log_driven`](super::remembered::log_driven)); what is gone gets its
 //! tombstone at the round's end ([`crate::connector::mirror`]).
 
+use futures::future::BoxFuture;
 use futures::FutureExt;
 use serde_json::{json, Value};
+use url::Url;
 
 use super::remembered::{log_driven, UserChildren};
 use super::{fan_out, Batches, ChildFuture, EdgeRead, FanOut, JobCtx, JobFail, SkipReason};
 use crate::connector::state::{FanPos, JobState};
 use crate::extract::factors;
 use crate::okta::endpoints::enrollments;
-use crate::okta::{self, endpoints};
+use crate::okta::{self, endpoints, Page};
 
 const TYPE: &str = "authenticator_enrollments";
 
@@ -28,6 +31,10 @@ struct Enrollments<'a> {
 }
 
 impl FanOut<FanPos> for Enrollments<'_> {
+    fn parent_page<'a>(&'a self, ctx: &'a JobCtx, url: &'a Url) -> BoxFuture<'a, Result<Page, JobFail>> {
+        ctx.user_pages.page(ctx, url).boxed()
+    }
+
     fn parents(&self, _st: &mut JobState<FanPos>, _parents: &[Value]) -> Batches {
         Vec::new()
     }
@@ -76,6 +83,7 @@ fn unavailable(e: &okta::Error) -> bool {
 pub async fn extract(ctx: &JobCtx, st: &mut JobState<FanPos>) -> Result<(), JobFail> {
     let r = match ctx.edge_read().await? {
         EdgeRead::Log(cs) => {
+            ctx.user_pages.leave(ctx.job);
             // An enrollment shows the user's email: a profile or email change reads it again.
             let mut cs = (*cs).clone();
             let more: Vec<String> = cs.enrollment_users.iter().filter(|u| !cs.deactivated_users.contains(*u)).cloned().collect();

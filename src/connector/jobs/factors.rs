@@ -1,20 +1,23 @@
 //! MFA factors: one call per user, unavoidably (Okta has no bulk endpoint), over the plain user
 //! list (which already leaves out deactivated users) with bounded parallelism under the
-//! client's pacing. Placeholder users are skipped.
+//! client's pacing. Placeholder users are skipped. The list's pages are the round's one walk
+//! of it ([`user_walk`](super::user_walk)), shared with the users job and enrollments.
 //!
 //! After the first sync the System Log drives them: only the users whose factors an event
 //! names are read again ([`remembered::log_driven`](super::remembered::log_driven)). Factors
 //! that are gone (reset, or their user deactivated or deleted) get their tombstones at the
 //! round's end, from the index of what was sent ([`crate::connector::mirror`]).
 
+use futures::future::BoxFuture;
 use futures::FutureExt;
 use serde_json::Value;
+use url::Url;
 
 use super::remembered::{log_driven, UserChildren};
 use super::{fan_out, Batches, ChildFuture, EdgeRead, FanOut, JobCtx, JobFail};
 use crate::connector::state::{FanPos, JobState, Mode};
 use crate::extract::factors;
-use crate::okta::endpoints;
+use crate::okta::{endpoints, Page};
 
 const TYPE: &str = "factors";
 
@@ -23,6 +26,10 @@ struct Factors<'a> {
 }
 
 impl FanOut<FanPos> for Factors<'_> {
+    fn parent_page<'a>(&'a self, ctx: &'a JobCtx, url: &'a Url) -> BoxFuture<'a, Result<Page, JobFail>> {
+        ctx.user_pages.page(ctx, url).boxed()
+    }
+
     fn parents(&self, _st: &mut JobState<FanPos>, _parents: &[Value]) -> Batches {
         Vec::new()
     }
@@ -62,6 +69,7 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<FanPos>) -> Result<(), JobF
     };
     match read {
         EdgeRead::Log(cs) => {
+            ctx.user_pages.leave(ctx.job);
             let fetch = |u: &str| fetch(ctx, u);
             let records = |u: &str, raw: &Value| records(ctx, u, raw);
             log_driven(ctx, st, &cs, &UserChildren { item_type: TYPE, fetch: &fetch, records: &records }).await

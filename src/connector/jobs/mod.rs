@@ -12,10 +12,12 @@ pub(crate) mod group_rules;
 pub(crate) mod groups;
 pub(crate) mod logs;
 pub(crate) mod policies;
+pub(crate) mod policies_logged;
 pub(crate) mod remembered;
 pub(crate) mod role_targets;
 pub(crate) mod roles;
 pub(crate) mod sign_in_config;
+pub mod user_walk;
 pub(crate) mod users;
 
 use std::collections::{BTreeMap, HashSet};
@@ -162,6 +164,8 @@ pub struct JobCtx {
     pub changes_before: ChangeSet,
     /// Reads the index of what was sent back (`None` outside the data phase's runtime).
     pub index: Option<Arc<crate::airsync::index::Reader>>,
+    /// The round's one walk of the plain user list, shared by the jobs that read it in full.
+    pub user_pages: Arc<user_walk::UserPages>,
 }
 
 impl JobCtx {
@@ -368,6 +372,11 @@ pub trait FanOut<P>: Send + Sync {
     fn fetch(&self, parent: &Value) -> ChildFuture;
     /// Turns one parent's children into records (called in parent order).
     fn children(&self, st: &mut JobState<P>, parent: &Value, raw: Value) -> Batches;
+    /// Fetches one page of parents: straight from Okta, unless the fan-out reads pages another
+    /// job also walks ([`user_walk`]).
+    fn parent_page<'a>(&'a self, ctx: &'a JobCtx, url: &'a Url) -> BoxFuture<'a, Result<okta::Page, JobFail>> {
+        Box::pin(async move { Ok(ctx.client.get_page(url).await?) })
+    }
 }
 
 /// Whether a listed user can have factors or enrollments: not a placeholder, not
@@ -402,7 +411,7 @@ pub async fn fan_out<P: Position>(
         let url = ctx.cursor(pos.page.as_deref())?.unwrap_or_else(|| start.clone());
         let cursor = Some(url.to_string());
         ctx.check_stop()?;
-        let page = ctx.client.get_page(&url).await?;
+        let page = f.parent_page(ctx, &url).await?;
         let skip = resume_after(ctx, &page.items, pos.last_done.as_deref());
         let todo: Vec<Value> = page.items.get(skip..).unwrap_or_default().to_vec();
         // A fresh page sends all its parents; a page fetched again sends those still to do.

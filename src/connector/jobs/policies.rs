@@ -1,13 +1,14 @@
 //! Policies of every type the org answers for, each with its rules embedded. Types the org's
 //! engine does not support (400 E0000002) are skipped quietly. `OAUTH_AUTHORIZATION_POLICY` is
-//! never asked for here (it lives under authorization servers).
+//! never asked for here (it lives under authorization servers). A log-driven run lists none of
+//! them: it reads what its events name ([`policies_logged`](super::policies_logged)).
 
 use futures::{FutureExt, StreamExt};
 use serde_json::Value;
 
 use super::{EdgeRead, JobCtx, JobFail};
-use crate::connector::state::{JobState, Mode, PoliciesPos};
-use crate::extract::{policies, ts};
+use crate::connector::state::{JobState, PoliciesPos};
+use crate::extract::policies;
 use crate::okta::endpoints::policies::{self as endpoint, EMBEDDED_RULES_MAX};
 use crate::okta::paging::collect_as;
 use crate::okta::{self, EndRule, Pager};
@@ -28,43 +29,26 @@ pub const POLICY_TYPES: &[&str] = &[
     "IDENTITY_CLAIM_SOURCING",
 ];
 
-/// Extracts (or resumes) the policies of every type.
-///
-/// In a log-driven run every type is still listed (one call each), but only the policies
-/// changed since the last sync (`lastUpdated`) or named by an event are sent, and only their
-/// rules are read; deleted policies are sent as tombstones.
+/// Extracts (or resumes) the policies: every type in a full reading, only what the events
+/// name in a log-driven run ([`policies_logged`](super::policies_logged)).
 pub async fn extract(ctx: &JobCtx, st: &mut JobState<PoliciesPos>) -> Result<(), JobFail> {
-    let changes = match ctx.edge_read().await? {
-        EdgeRead::Log(cs) => {
-            st.mode = Mode::LogDriven;
-            Some(cs)
-        }
+    match ctx.edge_read().await? {
+        EdgeRead::Log(cs) => super::policies_logged::extract(ctx, st, &cs).await,
         EdgeRead::Full(mode, note) => {
             st.mode = mode;
             if !note.is_empty() {
                 st.note = note;
             }
-            None
+            list_all(ctx, st).await
         }
-    };
-    // A catch-up round reads policies again only if the log names one: Okta logs every
-    // change to a policy or its rules, and the round is minutes behind the listing, not days.
-    if ctx.sync.catch_up && changes.as_ref().is_some_and(|cs| cs.policies.is_empty() && cs.tombstones_of(&["policies"]).next().is_none()) {
-        return Ok(());
     }
-    let since = ctx.sync.since.clone().unwrap_or_default();
-    let wanted = |p: &Value| match &changes {
-        None => true,
-        Some(cs) => cs.policies.contains(super::id_of(p)) || ts(p.get("lastUpdated")).is_some_and(|t| t.as_str() > since.as_str()),
-    };
+}
+
+/// Lists every policy type, then the authorization servers' policies.
+async fn list_all(ctx: &JobCtx, st: &mut JobState<PoliciesPos>) -> Result<(), JobFail> {
     loop {
         let Some(kind) = POLICY_TYPES.get(st.pos.type_index) else {
-            let only = changes.as_ref().map(|cs| (cs.policies.clone(), since.clone()));
-            super::auth_servers::extract(ctx, st, super::auth_servers::Wanted { only }).await?;
-            if let Some(cs) = &changes {
-                ctx.send_tombstones(st, cs.tombstones_of(&["policies"])).await?;
-            }
-            return Ok(());
+            return super::auth_servers::extract(ctx, st, super::auth_servers::Wanted::default()).await;
         };
         let start = endpoint::list(&ctx.client, kind);
         let cursor = ctx.cursor(st.pos.cursor.as_deref())?;
@@ -96,7 +80,7 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<PoliciesPos>) -> Result<(),
                 }
                 Err(e) => return Err(e.into()),
             };
-            let recs = with_rules(ctx, page.items.into_iter().filter(|p| wanted(p))).await?;
+            let recs = with_rules(ctx, page.items.into_iter()).await?;
             ctx.send(st, "policies", recs).await?;
             st.pos.cursor = pager.cursor().map(|u| u.to_string());
             if pager.cursor().is_none() {
@@ -118,7 +102,7 @@ fn add_note(st: &mut JobState<PoliciesPos>, note: &str) {
 
 /// The records of `policies`, each with its rules: those Okta embedded, or every page of them
 /// when it embedded none (a plain listing) or as many as it ever does.
-async fn with_rules(ctx: &JobCtx, policies: impl Iterator<Item = Value>) -> Result<Vec<Value>, JobFail> {
+pub(super) async fn with_rules(ctx: &JobCtx, policies: impl Iterator<Item = Value>) -> Result<Vec<Value>, JobFail> {
     let fetches = policies.map(|p| {
         let embedded: Option<Vec<Value>> = p.pointer("/_embedded/rules").and_then(Value::as_array).cloned();
         let id = p.get("id").and_then(Value::as_str).unwrap_or("").to_string();

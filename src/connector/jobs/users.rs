@@ -7,7 +7,9 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
+use super::user_walk::walk_plain;
 use super::{since_clause, walk_list, JobCtx, JobFail};
+use crate::connector::job::Job;
 use crate::connector::schema::user_schema;
 use crate::connector::state::{keys, JobState, Mode, UsersPass, UsersPos};
 use crate::extract::users;
@@ -32,29 +34,14 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<UsersPos>) -> Result<(), Jo
             st.pos.pass = Some(pass);
             st.pos.cursor = None;
         }
-        let result = walk_list(
-            ctx,
-            st,
-            start,
-            |p| &mut p.cursor,
-            |st, items| {
-                let mut recs = Vec::new();
-                for u in &items {
-                    let id = u.get("id").and_then(Value::as_str).unwrap_or("");
-                    if users::is_shadow(u) {
-                        // Saved with the cursor past this page (same checkpoint).
-                        st.pos.placeholders.insert(id.to_string());
-                        if let Ok(mut s) = ctx.placeholders.write() {
-                            s.insert(id.to_string());
-                        }
-                    } else if seen.insert(id.to_string()) {
-                        recs.extend(users::user(u, &attrs, &ctx.links));
-                    }
-                }
-                vec![("users", recs)]
-            },
-        )
-        .await;
+        let on_page = |st: &mut JobState<UsersPos>, items: Vec<Value>| vec![("users", records(ctx, st, &attrs, &mut seen, &items))];
+        let result = if pass == UsersPass::Plain {
+            walk_plain(ctx, st, start, on_page).await
+        } else {
+            // The pages the other jobs share are the plain list's.
+            ctx.user_pages.leave(Job::Users);
+            walk_list(ctx, st, start, |p| &mut p.cursor, on_page).await
+        };
         let Some(result) = super::fall_back(ctx, st, pass == UsersPass::Incremental, result) else {
             // The position starts again; what the job learnt before stays.
             st.pos.user_types = Some(attrs.clone());
@@ -64,6 +51,7 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<UsersPos>) -> Result<(), Jo
         result?;
         match pass {
             UsersPass::Plain => {
+                ctx.user_pages.leave(Job::Users);
                 st.pos.pass = Some(UsersPass::Deprovisioned);
                 st.pos.cursor = None;
                 ctx.save(st).await?;
@@ -84,6 +72,25 @@ pub async fn extract(ctx: &JobCtx, st: &mut JobState<UsersPos>) -> Result<(), Jo
             }
         }
     }
+}
+
+/// The records of a page of users. A placeholder is remembered instead (saved with the cursor
+/// past this page, in the same checkpoint); a user this invocation already sent (one that moved
+/// between passes) is not sent again.
+fn records(ctx: &JobCtx, st: &mut JobState<UsersPos>, attrs: &UserTypeAttrs, seen: &mut HashSet<String>, items: &[Value]) -> Vec<Value> {
+    let mut recs = Vec::new();
+    for u in items {
+        let id = u.get("id").and_then(Value::as_str).unwrap_or("");
+        if users::is_shadow(u) {
+            st.pos.placeholders.insert(id.to_string());
+            if let Ok(mut s) = ctx.placeholders.write() {
+                s.insert(id.to_string());
+            }
+        } else if seen.insert(id.to_string()) {
+            recs.extend(users::user(u, attrs, &ctx.links));
+        }
+    }
+    recs
 }
 
 /// The custom attributes of every user type: read when the job starts, kept in its position

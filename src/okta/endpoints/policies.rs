@@ -19,6 +19,14 @@ pub fn list_plain(client: &OktaClient, policy_type: &str) -> Url {
     client.url("/api/v1/policies", &[("type", policy_type), ("limit", PAGE_SIZE)])
 }
 
+/// One policy, with its rules embedded when `expand_rules` (Okta refuses that for a policy of
+/// more than [`EMBEDDED_RULES_MAX`] rules, see [`expand_refused`]).
+pub fn one(client: &OktaClient, policy_id: &str, expand_rules: bool) -> Result<Url, Error> {
+    let id = id_segment(policy_id, "GET /api/v1/policies/{id}")?;
+    let query: &[(&str, &str)] = if expand_rules { &[("expand", "rules")] } else { &[] };
+    Ok(client.url(&format!("/api/v1/policies/{id}"), query))
+}
+
 /// One policy's rules, paged with `limit` (walk the next links).
 pub fn rules(client: &OktaClient, policy_id: &str) -> Result<Url, Error> {
     let id = id_segment(policy_id, "GET /api/v1/policies/{id}/rules")?;
