@@ -298,10 +298,16 @@ fn in_flight(t: &str, live: &BTreeMap<String, Value>) -> usize {
     }
 }
 
+/// Crash points whose hits depend on how the jobs interleave (when the index journal's inline
+/// tail fills up): a trial may pass one fewer time than the traced run did, and then ends
+/// uncrashed, still compared with the baseline.
+const TIMING_DEPENDENT: [&str; 2] = ["writer.journal.merged", "writer.journal.spilled"];
+
 /// Checks a crashed trial against the uncrashed baseline; every difference is reported.
 fn compare(label: &str, base: &Trial, t: &Trial, batch: usize) {
     let a = t.armed.lock().unwrap();
-    assert!(a.crashed, "{label}: the worker never reached the crash point");
+    let timing = TIMING_DEPENDENT.iter().any(|p| label.contains(&format!(" {p} ")));
+    assert!(a.crashed || timing, "{label}: the worker never reached the crash point");
     assert!(a.failures.is_empty(), "{label}: children failed otherwise: {:?}", a.failures);
     drop(a);
     let mut wrong = Vec::new();

@@ -463,6 +463,35 @@ async fn bench_full_sync_at_workforce_limits_against_the_floor() {
     );
     println!("BENCH fewest calls per bucket: {}", truth["min_api_calls_by_bucket"]);
     assert!(f.limited.values().all(|n| *n == 0), "{:?}", f.limited);
+
+    // A day later, 1 % of the org has changed (the mix of scripts/bench.sh): the daily
+    // incremental sync at the same limits.
+    w.sim.sim.clock.advance(24 * 3600);
+    let pct = users / 100;
+    let m = okta_sim::mutate::Mutation {
+        users: pct,
+        groups: 30,
+        deactivate: users / 500,
+        delete_users: users / 2000,
+        remove_members: users / 300,
+        unassign_app_users: users / 300,
+        reset_factors: pct,
+        grant_roles: 20,
+        revoke_roles: 20,
+        sign_ins: pct,
+        ..okta_sim::mutate::Mutation::none()
+    };
+    w.sim.sim.mutate(&m);
+    let inc = measured_sync(&w, "INCREMENTAL").await;
+    assert_eq!(inc.outcome, "DONE");
+    println!(
+        "BENCH daily incremental after 1 % changed, workforce, token share 50 %: {users} users, {} invocations, {} calls, simulated {:.1} min, 429s {:?}, real {:.1} s",
+        inc.invocations,
+        inc.calls,
+        inc.simulated_secs / 60.0,
+        inc.limited,
+        inc.real_secs
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -25,31 +25,40 @@ use crate::connector::job::Job;
 use crate::connector::state::{JobState, UsersPos};
 use crate::okta::{self, Page};
 
-/// The most users the cache holds (about 150 bytes each): an org of up to this many users
+/// The most users the cache holds (about 80 bytes each): an org of up to this many users
 /// is listed once per round, a larger one by each reader past that point.
 pub const MAX_KEPT_USERS: usize = 250_000;
 
 /// The jobs that walk the plain user list in a full reading.
 pub const READERS: [Job; 3] = [Job::Users, Job::Factors, Job::AuthenticatorEnrollments];
 
-/// What a fan-out over users reads of a user (its id, its status, its login for a title).
+/// What a fan-out over users reads of a user (its id, its status, its login for a title), in
+/// one allocation: `id`, `status` and `login` joined by a unit separator (Okta's ids and
+/// statuses never hold one), about 80 bytes a user where three strings took about 170.
 #[derive(Debug, Clone)]
-struct Brief {
-    id: String,
-    status: String,
-    login: Option<String>,
-}
+struct Brief(Box<str>);
+
+/// Between the fields of a [`Brief`].
+const SEP: char = '\u{1f}';
 
 impl Brief {
     fn of(u: &Value) -> Brief {
-        let s = |p: &str| u.pointer(p).and_then(Value::as_str).map(str::to_string);
-        Brief { id: s("/id").unwrap_or_default(), status: s("/status").unwrap_or_default(), login: s("/profile/login") }
+        let s = |p: &str| u.pointer(p).and_then(Value::as_str).unwrap_or("");
+        let login = u.pointer("/profile/login").and_then(Value::as_str);
+        let mut b = format!("{}{SEP}{}", s("/id"), s("/status"));
+        if let Some(l) = login {
+            b.push(SEP);
+            b.push_str(l);
+        }
+        Brief(b.into_boxed_str())
     }
 
     fn to_value(&self) -> Value {
-        match &self.login {
-            Some(l) => json!({"id": self.id, "status": self.status, "profile": {"login": l}}),
-            None => json!({"id": self.id, "status": self.status}),
+        let mut parts = self.0.splitn(3, SEP);
+        let (id, status, login) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next());
+        match login {
+            Some(l) => json!({"id": id, "status": status, "profile": {"login": l}}),
+            None => json!({"id": id, "status": status}),
         }
     }
 }
@@ -289,6 +298,14 @@ mod tests {
             Step::Take(p) => Some(p),
             _ => None,
         }
+    }
+
+    #[test]
+    fn a_brief_gives_back_the_id_status_and_login_it_keeps() {
+        let u = json!({"id": "00u1", "status": "ACTIVE", "profile": {"login": "ada+x@acme.com", "email": "dropped"}});
+        assert_eq!(Brief::of(&u).to_value(), json!({"id": "00u1", "status": "ACTIVE", "profile": {"login": "ada+x@acme.com"}}));
+        let bare = json!({"id": "00u2", "status": "STAGED"});
+        assert_eq!(Brief::of(&bare).to_value(), bare);
     }
 
     #[test]
