@@ -68,6 +68,12 @@ impl std::ops::Deref for PausedWorld {
     }
 }
 
+impl std::ops::DerefMut for PausedWorld {
+    fn deref_mut(&mut self) -> &mut World {
+        &mut self.world
+    }
+}
+
 impl Drop for PausedWorld {
     fn drop(&mut self) {
         self.ticker.abort();

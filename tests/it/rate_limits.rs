@@ -441,7 +441,7 @@ fn workforce_world_cfg(token_share_pct: u8) -> okta_sim::SimConfig {
 #[ignore = "a benchmark (minutes of real time in a release build): scripts/bench-pace.sh"]
 async fn bench_full_sync_at_workforce_limits_against_the_floor() {
     // Okta's default token share (50 %), which the connector is told (its default).
-    let w = crate::helpers::paused_world(workforce_world_cfg(50)).await;
+    let mut w = crate::helpers::paused_world(workforce_world_cfg(50)).await;
     let truth = w.sim.sim.truth(None);
     let floor = floor_of(&truth, okta_sim::Tier::Workforce, 50);
     let f = measured_sync(&w, "INITIAL").await;
@@ -466,7 +466,10 @@ async fn bench_full_sync_at_workforce_limits_against_the_floor() {
 
     // A day later, 1 % of the org has changed (the mix of scripts/bench.sh): the daily
     // incremental sync at the same limits.
+    // The simulator's clock moves a day ahead of the worker's: no upper bound from the
+    // worker's clock may cut the day's events off.
     w.sim.sim.clock.advance(24 * 3600);
+    w.platform.extraction_end_time = None;
     let pct = users / 100;
     let m = okta_sim::mutate::Mutation {
         users: pct,
@@ -484,6 +487,7 @@ async fn bench_full_sync_at_workforce_limits_against_the_floor() {
     w.sim.sim.mutate(&m);
     let inc = measured_sync(&w, "INCREMENTAL").await;
     assert_eq!(inc.outcome, "DONE");
+    assert!(inc.calls as usize > pct, "the day's changes were read: {} calls", inc.calls);
     println!(
         "BENCH daily incremental after 1 % changed, workforce, token share 50 %: {users} users, {} invocations, {} calls, simulated {:.1} min, 429s {:?}, real {:.1} s",
         inc.invocations,
