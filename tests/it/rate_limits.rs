@@ -400,6 +400,8 @@ fn bench_sizes() -> okta_sim::Sizes {
 /// What one sync cost, as the simulator counted it.
 struct SyncFigures {
     outcome: String,
+    /// Why a sync that did not end DONE failed.
+    error: Option<String>,
     invocations: usize,
     calls: u64,
     limited: BTreeMap<&'static str, u64>,
@@ -418,6 +420,7 @@ async fn measured_sync(w: &crate::helpers::PausedWorld, mode: &str) -> SyncFigur
     }
     SyncFigures {
         outcome: report.outcome.clone(),
+        error: report.error.clone(),
         invocations: report.invocations,
         calls: w.sim_calls() - calls0,
         limited,
@@ -486,7 +489,7 @@ async fn bench_full_sync_at_workforce_limits_against_the_floor() {
     };
     w.sim.sim.mutate(&m);
     let inc = measured_sync(&w, "INCREMENTAL").await;
-    assert_eq!(inc.outcome, "DONE");
+    assert_eq!(inc.outcome, "DONE", "{:?}", inc.error);
     assert!(inc.calls as usize > pct, "the day's changes were read: {} calls", inc.calls);
     println!(
         "BENCH daily incremental after 1 % changed, workforce, token share 50 %: {users} users, {} invocations, {} calls, simulated {:.1} min, 429s {:?}, real {:.1} s",
