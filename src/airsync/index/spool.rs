@@ -16,12 +16,37 @@ pub struct Spool {
     path: PathBuf,
 }
 
+/// The start of every spool file's name; the process id follows.
+const PREFIX: &str = "okta-airsync-index-";
+
+/// Removes the spool files of processes that are gone (a worker killed mid-invocation leaves
+/// its files: a long-lived `serve` or a reused sandbox would otherwise gather them). Only where
+/// `/proc` tells which processes live (Linux, as the snap-in runs); elsewhere nothing is removed.
+fn sweep_orphans() {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(dir) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    for entry in dir.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(PREFIX)).and_then(|rest| rest.split('-').next()) else {
+            continue;
+        };
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 impl Spool {
-    /// A new, empty file of this process's, in the system's temporary directory.
+    /// A new, empty file of this process's, in the system's temporary directory (the first
+    /// one sweeps away the files of processes that are gone).
     pub fn create() -> std::io::Result<(Spool, File)> {
+        static SWEPT: std::sync::Once = std::sync::Once::new();
+        SWEPT.call_once(sweep_orphans);
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("okta-airsync-index-{}-{n}.jsonl.gz", std::process::id()));
+        let path = std::env::temp_dir().join(format!("{PREFIX}{}-{n}.jsonl.gz", std::process::id()));
         let file = File::create(&path)?;
         Ok((Spool { path }, file))
     }
@@ -66,5 +91,24 @@ impl Data {
         let mut out = Vec::new();
         self.reader()?.read_to_end(&mut out)?;
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_files_of_a_process_that_is_gone_are_swept_and_its_own_stay() {
+        if !Path::new("/proc/self").exists() {
+            return;
+        }
+        // No process has this id (Linux's pid_max is at most 2^22).
+        let orphan = std::env::temp_dir().join(format!("{PREFIX}4294967295-7.jsonl.gz"));
+        std::fs::write(&orphan, b"x").unwrap();
+        let (mine, _file) = Spool::create().unwrap();
+        sweep_orphans();
+        assert!(!orphan.exists(), "a gone process's file is removed");
+        assert!(mine.path().exists(), "this process's file stays");
     }
 }
