@@ -39,11 +39,15 @@ invoke() {
   tail -1 "$WORK/rss" >>"$WORK/rss.all"
   sed -n 's/.*"reply_sent":"\([A-Z_]*\)".*/\1/p' "$WORK/out"
 }
-invoke metadata 0 >/dev/null
-reply=$(invoke data_start 0); n=0
-while [ "$reply" = DATA_EXTRACTION_PROGRESS ] || [ "$reply" = DATA_EXTRACTION_DELAYED ]; do
-  n=$((n + 1)); reply=$(invoke data_continue "$n")
-done
+# The metadata phase, then data phases until the worker stops asking to continue; sets $reply.
+sync_phases() {
+  invoke metadata 0 >/dev/null
+  reply=$(invoke data_start 0); local n=0
+  while [ "$reply" = DATA_EXTRACTION_PROGRESS ] || [ "$reply" = DATA_EXTRACTION_DELAYED ]; do
+    n=$((n + 1)); reply=$(invoke data_continue "$n")
+  done
+}
+sync_phases
 end=$(date +%s.%N)
 invocations=$(wc -l <"$WORK/rss.all"); peak=$(sort -n "$WORK/rss.all" | tail -1)
 echo "  outcome: $reply after $invocations invocations (metadata included)"
@@ -108,11 +112,7 @@ curl -sf -X POST http://127.0.0.1:18101/__sim/mutate -H 'content-type: applicati
 : >"$WORK/rss.all"
 start=$(date +%s.%N)
 export RUN=bb MODE=INCREMENTAL
-invoke metadata 0 >/dev/null
-reply=$(invoke data_start 0); n=0
-while [ "$reply" = DATA_EXTRACTION_PROGRESS ] || [ "$reply" = DATA_EXTRACTION_DELAYED ]; do
-  n=$((n + 1)); reply=$(invoke data_continue "$n")
-done
+sync_phases
 end=$(date +%s.%N)
 unset RUN MODE
 peak=$(sort -n "$WORK/rss.all" | tail -1)

@@ -458,11 +458,62 @@ pub fn fold(loaded: &Loaded, mut visit: impl FnMut(Folded)) -> Result<(), IndexE
     Ok(())
 }
 
+/// A part written to a temporary file, with what its upload names: its lines, its size and
+/// its CRC-32 (counted as it was written, so the upload does not read the file twice).
+pub struct Spooled {
+    /// The file.
+    pub spool: Spool,
+    /// Its lines.
+    pub lines: u64,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// The CRC-32 of its bytes.
+    pub crc32: u32,
+}
+
+impl Spooled {
+    /// Gzipped bytes already in memory, written to a temporary file.
+    pub fn from_bytes(gz: &[u8], lines: u64) -> std::io::Result<Spooled> {
+        let (spool, mut file) = Spool::create()?;
+        file.write_all(gz)?;
+        let mut crc = flate2::Crc::new();
+        crc.update(gz);
+        Ok(Spooled { spool, lines, bytes: gz.len() as u64, crc32: crc.sum() })
+    }
+}
+
+/// Lines written to a temporary file, their CRC counted on the way.
+type FileLines = Lines<flate2::CrcWriter<std::io::BufWriter<std::fs::File>>>;
+
+fn file_lines() -> std::io::Result<(Spool, FileLines)> {
+    let (spool, file) = Spool::create()?;
+    Ok((spool, Lines::to(flate2::CrcWriter::new(std::io::BufWriter::with_capacity(64 * 1024, file)))))
+}
+
+fn finish_file(spool: Spool, lines: FileLines) -> std::io::Result<Spooled> {
+    let (mut w, n) = lines.finish()?;
+    w.flush()?;
+    let crc32 = w.crc().sum();
+    let bytes = spool.size()?;
+    Ok(Spooled { spool, lines: n, bytes, crc32 })
+}
+
+/// [`fold`], with `each` writing lines: its first error stops the writing and is returned.
+fn fold_writing(loaded: &Loaded, mut each: impl FnMut(&Folded) -> std::io::Result<()>) -> Result<std::io::Result<()>, IndexError> {
+    let mut failed = Ok(());
+    fold(loaded, |f| {
+        if failed.is_ok() {
+            failed = each(&f);
+        }
+    })?;
+    Ok(failed)
+}
+
 /// A compaction's output: the new base, and its tombstones and moved dates alone (for the
 /// writer's guard).
 pub struct Compacted {
-    /// Every record's last line, gzipped in a temporary file, and how many.
-    pub base: (Spool, u64),
+    /// Every record's last line, gzipped in a temporary file.
+    pub base: Spooled,
     /// The tombstones among them, gzipped, and how many.
     pub gone: (Vec<u8>, u64),
 }
@@ -472,50 +523,32 @@ pub struct Compacted {
 pub fn compact(loaded: &Loaded, now: chrono::DateTime<chrono::Utc>) -> Result<Compacted, IndexError> {
     let corrupt = |e: std::io::Error| IndexError::Corrupt { id: "compaction".into(), detail: e.to_string() };
     let horizon = now - chrono::Duration::days(GONE_RETENTION_DAYS);
-    let (spool, file) = Spool::create().map_err(corrupt)?;
-    let mut base = Lines::to(std::io::BufWriter::with_capacity(64 * 1024, file));
+    let (spool, mut base) = file_lines().map_err(corrupt)?;
     let mut gone = Lines::default();
-    let mut failed = None;
-    fold(loaded, |f| {
-        let Some(last) = f.last() else { return };
+    fold_writing(loaded, |f| {
+        let Some(last) = f.last() else { return Ok(()) };
         let expired =
             last.gone && chrono::DateTime::parse_from_rfc3339(&last.m).map(|m| m.with_timezone(&chrono::Utc) < horizon).unwrap_or(true);
-        if expired || failed.is_some() {
-            return;
+        if expired {
+            return Ok(());
         }
-        let written = base.write(last).and_then(|_| if last.gone || last.floor { gone.write(last) } else { Ok(()) });
-        if let Err(e) = written {
-            failed = Some(e);
+        base.write(last)?;
+        if last.gone || last.floor {
+            gone.write(last)?;
         }
-    })?;
-    if let Some(e) = failed {
-        return Err(corrupt(e));
-    }
-    let (mut written, lines) = base.finish().map_err(corrupt)?;
-    written.flush().map_err(corrupt)?;
-    Ok(Compacted { base: (spool, lines), gone: gone.finish().map_err(corrupt)? })
+        Ok(())
+    })?
+    .map_err(corrupt)?;
+    Ok(Compacted { base: finish_file(spool, base).map_err(corrupt)?, gone: gone.finish().map_err(corrupt)? })
 }
 
 /// Folds journal parts (no base) into one part in a temporary file: each record's last line,
 /// tombstones included (a journal merge forgets nothing; only [`compact`] does).
-pub fn merge(loaded: &Loaded) -> Result<(Spool, u64), IndexError> {
+pub fn merge(loaded: &Loaded) -> Result<Spooled, IndexError> {
     let corrupt = |e: std::io::Error| IndexError::Corrupt { id: "journal merge".into(), detail: e.to_string() };
-    let (spool, file) = Spool::create().map_err(corrupt)?;
-    let mut out = Lines::to(std::io::BufWriter::with_capacity(64 * 1024, file));
-    let mut failed = None;
-    fold(loaded, |f| {
-        if let (Some(last), None) = (f.last(), &failed) {
-            if let Err(e) = out.write(last) {
-                failed = Some(e);
-            }
-        }
-    })?;
-    if let Some(e) = failed {
-        return Err(corrupt(e));
-    }
-    let (mut written, lines) = out.finish().map_err(corrupt)?;
-    written.flush().map_err(corrupt)?;
-    Ok((spool, lines))
+    let (spool, mut out) = file_lines().map_err(corrupt)?;
+    fold_writing(loaded, |f| f.last().map_or(Ok(()), |last| out.write(last)))?.map_err(corrupt)?;
+    finish_file(spool, out).map_err(corrupt)
 }
 
 /// Gzipped JSON lines being written (to memory, or to a file): buffered, for serde writes in

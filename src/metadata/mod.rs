@@ -214,6 +214,22 @@ pub fn document(custom: &[CustomAttr]) -> Value {
     }
     let rt = json!({
         "users": users_doc,
+    });
+    let mut rt = rt;
+    for more in [identity_types(), signal_types()] {
+        if let (Some(all), Value::Object(more)) = (rt.as_object_mut(), more) {
+            all.extend(more);
+        }
+    }
+    describe(&mut rt);
+    json!({"schema_version": "v0.2.0", "record_types": rt})
+}
+
+/// The record types of who holds what, beside the users: groups and memberships, roles,
+/// apps and assignments, policies, the System Log, devices, factors and enrollments.
+fn identity_types() -> Value {
+    use F::*;
+    json!({
         "groups": record_type("Groups", "Okta groups of every type", vec![
             ("name", "Name", Text, true), ("description", "Description", Text, false), ("group_type", "Type", Enum(GROUP_TYPES), true),
             ("last_membership_updated", "Membership changed", Ts, false), ("users_count", "Members", Int, false),
@@ -277,6 +293,14 @@ pub fn document(custom: &[CustomAttr]) -> Value {
             ("authenticator_key", "Authenticator key", Text, false), ("name", "Authenticator", Text, false),
             ("nickname", "Nickname", Text, false), ("status", "Status", Text, false),
             ("phone_number_masked", "Phone (last 4 digits)", Text, false), ("email", "Email", Text, false)]),
+    })
+}
+
+/// The record types an access review reads beside who holds what: app usage from the System
+/// Log, group rules and the org's sign-in configuration.
+fn signal_types() -> Value {
+    use F::*;
+    json!({
         "app_sign_ins": record_type("App sign-ins",
             "A user's latest successful sign-in to an app, from the System Log (user.authentication.sso)", vec![
             ("app_id", "Application", Ref("applications"), true), ("user_id", "User", Ref("users"), true),
@@ -304,10 +328,7 @@ pub fn document(custom: &[CustomAttr]) -> Value {
         "trusted_origins": record_type("Trusted origins", "Origins trusted for CORS, redirects or embedding", vec![
             ("name", "Name", Text, true), ("origin", "Origin", Text, true), ("status", "Status", Text, false),
             ("scopes", "Trusted for", TextList, false)]),
-    });
-    let mut rt = rt;
-    describe(&mut rt);
-    json!({"schema_version": "v0.2.0", "record_types": rt})
+    })
 }
 
 #[cfg(test)]

@@ -150,6 +150,42 @@ fn status_for(r: u32) -> &'static str {
 
 pub use posture::{client as sign_in_client, sign_in_pairs, sso_debug};
 
+/// Gives about 60 % of the users a manager among the active ones (never themselves).
+fn assign_managers(g: &mut Gen, users: &mut [User], active: &[u32]) {
+    for i in 0..users.len() {
+        if g.rng.gen_bool(0.6) && !active.is_empty() {
+            let m = active[g.rng.gen_range(0..active.len())];
+            if m as usize != i {
+                users[i].manager_id = Some(users[m as usize].id.clone());
+            }
+        }
+    }
+}
+
+/// `n` System Log events over the last 89 days, in publication order, each about a user
+/// (their targets are made Okta's by [`okta_targets`]).
+fn gen_logs(g: &mut Gen, n: usize, users: usize) -> Vec<LogEvent> {
+    let mut logs: Vec<LogEvent> = (0..n)
+        .map(|_| {
+            let (uuid, published) = (g.uuid(), g.past(0, 89));
+            LogEvent {
+                uuid,
+                published,
+                persisted: published,
+                event_type: g.pick(EVENT_TYPES).into(),
+                severity: if g.rng.gen_bool(0.9) { "INFO".into() } else { "WARN".into() },
+                actor: g.rng.gen_range(0..users as u32),
+                targets: vec![LogTarget::User(g.rng.gen_range(0..users as u32))],
+                ip: format!("203.0.113.{}", g.rng.gen_range(1..255)),
+                debug: Vec::new(),
+                client: None,
+            }
+        })
+        .collect();
+    logs.sort_by(|a, b| (a.published.timestamp_millis(), &a.uuid).cmp(&(b.published.timestamp_millis(), &b.uuid)));
+    logs
+}
+
 /// Generates an org.
 pub fn generate(seed: u64, sizes: Sizes, anchor: DateTime<Utc>) -> Org {
     let mut g = Gen { rng: ChaCha8Rng::seed_from_u64(seed), anchor };
@@ -161,14 +197,7 @@ pub fn generate(seed: u64, sizes: Sizes, anchor: DateTime<Utc>) -> Org {
         u.status = "ACTIVE".into();
     }
     let active: Vec<u32> = users.iter().enumerate().filter(|(_, u)| u.status == "ACTIVE").map(|(i, _)| i as u32).collect();
-    for i in 0..users.len() {
-        if g.rng.gen_bool(0.6) && !active.is_empty() {
-            let m = active[g.rng.gen_range(0..active.len())];
-            if m as usize != i {
-                users[i].manager_id = Some(users[m as usize].id.clone());
-            }
-        }
-    }
+    assign_managers(&mut g, &mut users, &active);
     let mut groups = gen_groups(&mut g, &users, sizes.groups.max(1));
     groups.sort_by(|a, b| a.id.cmp(&b.id));
     let mut apps = gen_apps(&mut g, &users, groups.len(), sizes.apps);
@@ -192,24 +221,7 @@ pub fn generate(seed: u64, sizes: Sizes, anchor: DateTime<Utc>) -> Org {
     let mut devices = gen_devices(&mut g, &users, sizes.devices);
     devices.sort_by(|a, b| a.id.cmp(&b.id));
     let factors = gen_factors(&mut g, &users);
-    let mut logs: Vec<LogEvent> = (0..sizes.log_events)
-        .map(|_| {
-            let (uuid, published) = (g.uuid(), g.past(0, 89));
-            LogEvent {
-                uuid,
-                published,
-                persisted: published,
-                event_type: g.pick(EVENT_TYPES).into(),
-                severity: if g.rng.gen_bool(0.9) { "INFO".into() } else { "WARN".into() },
-                actor: g.rng.gen_range(0..users.len() as u32),
-                targets: vec![LogTarget::User(g.rng.gen_range(0..users.len() as u32))],
-                ip: format!("203.0.113.{}", g.rng.gen_range(1..255)),
-                debug: Vec::new(),
-                client: None,
-            }
-        })
-        .collect();
-    logs.sort_by(|a, b| (a.published.timestamp_millis(), &a.uuid).cmp(&(b.published.timestamp_millis(), &b.uuid)));
+    let mut logs = gen_logs(&mut g, sizes.log_events, users.len());
     okta_targets(&mut logs, apps.len(), groups.len(), policies.len());
     let n_users = users.len();
     let mut org = Org {

@@ -48,7 +48,7 @@ fn compaction_keeps_last_lines_and_young_tombstones_only() {
         e("users", "u2", "2026-11-30T00:00:00Z", false),
     ]);
     let c = compact(&Loaded { base: Some(base), journal: vec![j] }, now).unwrap();
-    let (spool, lines) = c.base;
+    let Spooled { spool, lines, .. } = c.base;
     assert_eq!(lines, 2, "the tombstone sent 61 days ago is forgotten");
     let path = spool.path().to_path_buf();
     assert!(path.exists(), "the new base is a file");
@@ -88,7 +88,7 @@ fn a_corrupt_part_is_an_error_not_an_empty_index() {
 fn a_journal_merge_keeps_every_record_s_last_line_tombstones_included() {
     let older = part(vec![e("users", "u1", "2026-01-01T00:00:00Z", false), e("users", "u2", "2026-01-01T00:00:00Z", false)]);
     let newer = part(vec![e("users", "u1", "2000-01-01T00:00:00Z", true), e("users", "u3", "2026-01-02T00:00:00Z", false)]);
-    let (spool, lines) = merge(&Loaded { base: None, journal: vec![older, newer] }).unwrap();
+    let Spooled { spool, lines, .. } = merge(&Loaded { base: None, journal: vec![older, newer] }).unwrap();
     assert_eq!(lines, 3);
     let got = folded(&Loaded { base: None, journal: vec![Data::Disk(Arc::new(spool))] });
     let last: Vec<Entry> = got.iter().map(|f| f.last().unwrap().clone()).collect();

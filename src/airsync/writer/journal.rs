@@ -72,7 +72,7 @@ impl Writer {
                     return Ok(());
                 }
             };
-            let part = self.upload_spool(merged.0, merged.1, index::FILE_NAME).await?;
+            let part = self.upload_spool(merged, index::FILE_NAME).await?;
             crash::point("writer.journal.merged");
             self.index.journal.push(part);
         }
@@ -80,35 +80,22 @@ impl Writer {
 
     /// Uploads index bytes as the worker's own artifact: never confirmed, never reported.
     pub(super) async fn upload_part(&mut self, gz: Vec<u8>, lines: u64, file_name: &str) -> Result<Part, DevRevError> {
-        let (spool, mut file) = index::Spool::create().map_err(encoding)?;
-        std::io::Write::write_all(&mut file, &gz).map_err(encoding)?;
-        drop(file);
+        let spooled = index::Spooled::from_bytes(&gz, lines).map_err(encoding)?;
         drop(gz);
-        self.upload_spool(spool, lines, file_name).await
+        self.upload_spool(spooled, file_name).await
     }
 
     /// Uploads a part's file as the worker's own artifact, read as it is sent (a large org's
     /// base is never in memory whole), and keeps the file for reading it back in this
     /// invocation.
-    async fn upload_spool(&mut self, spool: index::Spool, lines: u64, file_name: &str) -> Result<Part, DevRevError> {
-        let len = spool.size().map_err(encoding)?;
-        let mut crc = flate2::Crc::new();
-        let mut file = std::fs::File::open(spool.path()).map_err(encoding)?;
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            let n = std::io::Read::read(&mut file, &mut buf).map_err(encoding)?;
-            if n == 0 {
-                break;
-            }
-            crc.update(buf.get(..n).unwrap_or_default());
-        }
+    async fn upload_spool(&mut self, s: index::Spooled, file_name: &str) -> Result<Part, DevRevError> {
         let target = self.client.upload_url(&self.cfg.artifact_request_id, file_name, "application/x-gzip").await?;
-        self.client.upload_file(&target, spool.path(), len).await?;
-        tracing::info!(artifact_id = %target.artifact_id, bytes = len, lines, "index part uploaded");
+        self.client.upload_file(&target, s.spool.path(), s.bytes).await?;
+        tracing::info!(artifact_id = %target.artifact_id, bytes = s.bytes, lines = s.lines, "index part uploaded");
         if let Some((_, reader)) = &self.cfg.index {
-            reader.keep(&target.artifact_id, std::sync::Arc::new(spool));
+            reader.keep(&target.artifact_id, std::sync::Arc::new(s.spool));
         }
-        Ok(Part::Artifact { id: target.artifact_id, bytes: len, crc32: crc.sum(), lines })
+        Ok(Part::Artifact { id: target.artifact_id, bytes: s.bytes, crc32: s.crc32, lines: s.lines })
     }
 
     /// Uploads every open batch, folds the index into a new base and commits it with the
@@ -172,16 +159,15 @@ impl Writer {
     }
 
     /// The compacted base: in the state when small enough, else uploaded from its file.
-    async fn base_part(&mut self, (spool, lines): (index::Spool, u64)) -> Result<Part, DevRevError> {
-        let len = spool.size().map_err(encoding)?;
+    async fn base_part(&mut self, base: index::Spooled) -> Result<Part, DevRevError> {
         // Base64 takes four characters for every three bytes.
-        if len.div_ceil(3) * 4 <= index::INLINE_LIMIT as u64 {
-            let gz = std::fs::read(spool.path()).map_err(encoding)?;
-            if let Some(p) = index::inline_part(&gz, lines) {
+        if base.bytes.div_ceil(3) * 4 <= index::INLINE_LIMIT as u64 {
+            let gz = std::fs::read(base.spool.path()).map_err(encoding)?;
+            if let Some(p) = index::inline_part(&gz, base.lines) {
                 return Ok(p);
             }
         }
-        self.upload_spool(spool, lines, index::FILE_NAME).await
+        self.upload_spool(base, index::FILE_NAME).await
     }
 
     /// A part in the state when small enough, else uploaded.
